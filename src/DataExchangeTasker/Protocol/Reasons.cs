@@ -1,0 +1,32 @@
+namespace DataExchangeTasker.Protocol;
+
+/// <summary>Machine-readable values of the done message's <c>reason</c> field (null on success).</summary>
+public static class Reasons
+{
+    /// <summary>The code exited with a non-zero status.</summary>
+    public const string ExitCode = "exit_code";
+
+    /// <summary>The code ran past its time limit and was killed; partial output is kept.</summary>
+    public const string Timeout = "timeout";
+
+    /// <summary>The engine reported the container was killed for exceeding its memory limit.</summary>
+    public const string Oom = "oom";
+
+    /// <summary>The code was killed by a signal other than the tasker's timeout or the OOM killer.</summary>
+    public const string Signal = "signal";
+
+    /// <summary>The Docker engine failed (after retries); the code may not have run.</summary>
+    public const string Infrastructure = "infrastructure";
+
+    /// <summary>The start message had a usable taskId but a missing, mistyped or out-of-range field.</summary>
+    public const string InvalidMessage = "invalid_message";
+
+    /// <summary><c>codePath</c> or <c>dataPath</c> (or the folder's <c>run.py</c>) does not exist.</summary>
+    public const string PathNotFound = "path_not_found";
+
+    /// <summary>A path is absolute, has <c>..</c> segments or resolves outside its root.</summary>
+    public const string PathNotAllowed = "path_not_allowed";
+
+    /// <summary><c>codeHash.eTag</c> differs from the code's content hash, or is required and missing.</summary>
+    public const string HashMismatch = "hash_mismatch";
+}
