@@ -1,0 +1,85 @@
+# shellcheck shell=bash
+# Shared helpers for scripts/*.sh. Source it: . "$(dirname "$0")/lib.sh"
+
+# Repo root (absolute), whatever the caller's cwd.
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export REPO_ROOT
+
+: "${LOG_TAG:=$(basename "$0" .sh)}"
+
+log() { printf '[%s] %s\n' "$LOG_TAG" "$*"; }
+warn() { printf '[%s] WARNING: %s\n' "$LOG_TAG" "$*" >&2; }
+die() { printf '[%s] ERROR: %s\n' "$LOG_TAG" "$*" >&2; exit 1; }
+
+# wait_for SECONDS DESCRIPTION CMD... : retry CMD every 0.5 s until it succeeds or the deadline passes.
+wait_for() {
+    local seconds=$1 what=$2
+    shift 2
+    local deadline=$((SECONDS + seconds))
+    while ! "$@" >/dev/null 2>&1; do
+        if ((SECONDS >= deadline)); then
+            warn "timed out after ${seconds}s waiting for $what"
+            return 1
+        fi
+        sleep 0.5
+    done
+}
+
+# Docker: the socket the tasker and these scripts talk to.
+DOCKER_SOCK=${DOCKER_SOCK:-/var/run/docker.sock}
+export DOCKER_SOCK
+
+# Prefer Debian's docker.io CLI (20.10, matches the daemon); a newer CLI elsewhere on PATH
+# works too as long as it is pinned to the daemon's API version.
+if [[ -z "${DOCKER:-}" ]]; then
+    if [[ -x /usr/bin/docker ]]; then
+        DOCKER=/usr/bin/docker
+    else
+        DOCKER=docker
+        export DOCKER_API_VERSION=${DOCKER_API_VERSION:-1.41}
+    fi
+fi
+export DOCKER
+docker_cli() { "$DOCKER" "$@"; }
+
+# True when dockerd answers GET /_ping with OK on $DOCKER_SOCK.
+docker_ping() {
+    [[ -S "$DOCKER_SOCK" ]] || return 1
+    [[ "$(curl -sf --max-time 3 --unix-socket "$DOCKER_SOCK" http://localhost/_ping 2>/dev/null)" == "OK" ]]
+}
+
+DOCKERD_LOG=${DOCKERD_LOG:-/var/log/dockerd.log}
+
+# Start dockerd in the background (no systemd here) unless it already answers; wait up to $1 s.
+ensure_dockerd() {
+    local timeout=${1:-60}
+    if docker_ping; then
+        return 0
+    fi
+    command -v dockerd >/dev/null || die "dockerd not installed (apt-get install docker.io)"
+    if [[ -f /var/run/docker.pid ]] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+        log "dockerd (pid $(cat /var/run/docker.pid)) is running but not answering yet; waiting"
+    else
+        log "starting dockerd (log: $DOCKERD_LOG)"
+        # setsid: own session, so it outlives the calling job and its process group.
+        setsid nohup dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null &
+    fi
+    if ! wait_for "$timeout" "dockerd to answer on $DOCKER_SOCK" docker_ping; then
+        tail -n 20 "$DOCKERD_LOG" >&2 2>/dev/null || true
+        die "dockerd did not answer /_ping on $DOCKER_SOCK within ${timeout}s (see $DOCKERD_LOG)"
+    fi
+}
+
+# A free TCP port on 127.0.0.1 (asks the kernel via bash's /dev/tcp on candidates).
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {
+    local p
+    for _ in $(seq 1 200); do
+        p=$((20000 + RANDOM % 30000))
+        if ! port_in_use "$p"; then
+            echo "$p"
+            return 0
+        fi
+    done
+    return 1
+}

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Prepare this machine for DataExchange Tasker: packages, dockerd, base + runner images, build.
+# Idempotent and fast when everything is already in place. Must run as root (Debian 12).
+#
+# Env:
+#   SKIP_DOTNET_BUILD=1   skip `dotnet build` (same as --no-build)
+#   DEBIAN_MIRROR         mirror for debootstrap (default http://deb.debian.org/debian)
+#   RUNNER_IMAGE          runner image tag (default dataexchange-tasker-runner:latest)
+#   BASE_IMAGE            base image tag   (default debian:bookworm-slim; must match the Dockerfile)
+#   DOCKER_BUILD_NETWORK  network for `docker build` (default: bridge; "host" if the bridge has no egress)
+set -euo pipefail
+
+LOG_TAG=setup
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$REPO_ROOT"
+
+skip_dotnet=${SKIP_DOTNET_BUILD:-0}
+for arg in "$@"; do
+    case $arg in
+        --no-build) skip_dotnet=1 ;;
+        -h | --help)
+            sed -n '2,11p' "$0"
+            exit 0
+            ;;
+        *) die "unknown argument: $arg" ;;
+    esac
+done
+
+RUNNER_IMAGE=${RUNNER_IMAGE:-dataexchange-tasker-runner:latest}
+BASE_IMAGE=${BASE_IMAGE:-debian:bookworm-slim}
+DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+HASH_LABEL=dataexchange.tasker.runner-hash
+start=$SECONDS
+cleanup_dirs=()
+cleanup() { ((${#cleanup_dirs[@]})) && rm -rf "${cleanup_dirs[@]}"; return 0; }
+trap cleanup EXIT
+
+[[ $(id -u) -eq 0 ]] || die "run as root"
+
+# --- (a) Debian packages ---------------------------------------------------------------------
+missing=()
+for cmd in dockerd rabbitmq-server debootstrap amqp-publish curl; do
+    command -v "$cmd" >/dev/null 2>&1 || [[ -x /usr/sbin/$cmd ]] || missing+=("$cmd")
+done
+[[ -x /usr/bin/docker ]] || command -v docker >/dev/null 2>&1 || missing+=(docker)
+if ((${#missing[@]})); then
+    log "packages: missing ${missing[*]}; installing docker.io rabbitmq-server debootstrap amqp-tools curl"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq || warn "apt-get update reported errors; trying the install anyway"
+    apt-get install -y -qq --no-install-recommends \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+        docker.io rabbitmq-server debootstrap amqp-tools curl ca-certificates >/dev/null
+    # docker.io pulls in containerd/runc/iptables; the CLI is /usr/bin/docker.
+    [[ -x /usr/bin/docker ]] && DOCKER=/usr/bin/docker
+    for cmd in dockerd rabbitmq-server debootstrap amqp-publish curl; do
+        command -v "$cmd" >/dev/null 2>&1 || [[ -x /usr/sbin/$cmd ]] || die "still missing after install: $cmd"
+    done
+    log "packages: installed"
+else
+    log "packages: ok"
+fi
+
+# --- (b) dockerd -----------------------------------------------------------------------------
+if docker_ping; then
+    log "dockerd: ok"
+else
+    ensure_dockerd 60
+    log "dockerd: started"
+fi
+
+# --- (c) base image --------------------------------------------------------------------------
+make_base_image() {
+    local tmp
+    tmp=$(mktemp -d /tmp/tasker-debootstrap.XXXXXX)
+    cleanup_dirs+=("$tmp")
+    local root=$tmp/rootfs
+    log "base image: debootstrap --variant=minbase bookworm from $DEBIAN_MIRROR (about 1-2 min)"
+    if ! debootstrap --variant=minbase bookworm "$root" "$DEBIAN_MIRROR" >"$tmp/debootstrap.log" 2>&1; then
+        tail -n 30 "$tmp/debootstrap.log" >&2
+        die "debootstrap failed"
+    fi
+    # Make it look like the official slim image: full bookworm sources, no docs/man/locales.
+    rm -f "$root/etc/apt/sources.list"
+    cat >"$root/etc/apt/sources.list.d/debian.sources" <<EOF
+Types: deb
+URIs: ${DEBIAN_MIRROR}
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: ${DEBIAN_MIRROR%/debian}/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+    cat >"$root/etc/dpkg/dpkg.cfg.d/docker" <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/locale/*
+path-exclude /usr/share/man/*
+EOF
+    printf 'Acquire::Languages "none";\n' >"$root/etc/apt/apt.conf.d/docker-no-languages"
+    printf 'Apt::AutoRemove::SuggestsImportant "false";\n' >"$root/etc/apt/apt.conf.d/docker-autoremove-suggests"
+    find "$root/usr/share/doc" -mindepth 2 ! -name copyright ! -type d -delete 2>/dev/null || true
+    rm -rf "$root"/usr/share/{man,info,groff,linda,lintian,locale}/* \
+        "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin \
+        "$root"/var/lib/apt/lists/* "$root"/var/log/* "$root"/tmp/* "$root"/dev/*
+    tar -C "$root" --numeric-owner -c . |
+        docker_cli import \
+            --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+            --change 'CMD ["bash"]' \
+            - "$BASE_IMAGE" >/dev/null
+    rm -rf "$tmp"
+    log "base image: imported $BASE_IMAGE"
+}
+
+if docker_cli image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+    log "base image: ok ($BASE_IMAGE)"
+elif timeout 30 "$DOCKER" pull -q "$BASE_IMAGE" >/dev/null 2>&1; then
+    log "base image: pulled $BASE_IMAGE"
+else
+    make_base_image
+fi
+
+# --- (d) runner image ------------------------------------------------------------------------
+runner_hash=$(
+    cd runner-image
+    find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
+)
+current_hash=$(docker_cli image inspect -f "{{ index .Config.Labels \"$HASH_LABEL\" }}" "$RUNNER_IMAGE" 2>/dev/null || true)
+if [[ "$current_hash" == "$runner_hash" ]]; then
+    log "runner image: ok ($RUNNER_IMAGE, ${runner_hash:0:12})"
+else
+    if [[ -z "$current_hash" ]]; then
+        log "runner image: building $RUNNER_IMAGE"
+    else
+        log "runner image: runner-image/ changed; rebuilding $RUNNER_IMAGE"
+    fi
+    build_log=$(mktemp /tmp/tasker-runner-build.XXXXXX.log)
+    net_args=()
+    [[ -n "${DOCKER_BUILD_NETWORK:-}" ]] && net_args=(--network "$DOCKER_BUILD_NETWORK")
+    if ! docker_cli build "${net_args[@]}" --label "$HASH_LABEL=$runner_hash" -t "$RUNNER_IMAGE" runner-image >"$build_log" 2>&1; then
+        tail -n 40 "$build_log" >&2
+        die "docker build of $RUNNER_IMAGE failed (full log: $build_log)"
+    fi
+    rm -f "$build_log"
+    # Drop the dangling previous build, if any (ignore failures: it may still be in use).
+    docker_cli image prune -f --filter "label=$HASH_LABEL" >/dev/null 2>&1 || true
+    log "runner image: built ($(docker_cli run --rm "$RUNNER_IMAGE" python --version 2>&1), ${runner_hash:0:12})"
+fi
+
+# --- (e) .NET build --------------------------------------------------------------------------
+if [[ "$skip_dotnet" == 1 ]]; then
+    log "dotnet build: skipped"
+else
+    command -v dotnet >/dev/null || die "dotnet SDK not found on PATH"
+    log "dotnet build: DataExchangeTasker.sln -c Release"
+    dotnet build DataExchangeTasker.sln -c Release --nologo -v quiet -clp:NoSummary
+    log "dotnet build: ok"
+fi
+
+log "done in $((SECONDS - start))s"
