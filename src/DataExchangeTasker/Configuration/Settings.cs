@@ -1,0 +1,48 @@
+namespace DataExchangeTasker.Configuration;
+
+/// <summary>Every setting the tasker reads, in the order the README documents them.</summary>
+public static class Settings
+{
+    public static readonly SettingDefinition AmqpUri = new("TASKER_AMQP_URI", "amqp://guest:guest@localhost:5672/", "RabbitMQ connection URI.");
+    public static readonly SettingDefinition CodeRoot = new("TASKER_CODE_ROOT", null, "Folder that codePath is relative to (required).");
+    public static readonly SettingDefinition DataRoot = new("TASKER_DATA_ROOT", null, "Folder that dataPath is relative to (required).");
+    public static readonly SettingDefinition WorkRoot = new("TASKER_WORK_ROOT", "/var/lib/dataexchange-tasker/work", "Folder for per-task work folders (mounted at /tmp/out).");
+    public static readonly SettingDefinition Image = new("TASKER_IMAGE", "dataexchange-tasker-runner:latest", "Runner image with python, strace and tracerun.sh.");
+    public static readonly SettingDefinition Concurrency = new("TASKER_CONCURRENCY", "2", "Tasks run in parallel (also the prefetch count).");
+    public static readonly SettingDefinition TodoQueue = new("TASKER_TODO_QUEUE", "tasker_todo", "Queue of start messages.");
+    public static readonly SettingDefinition DoneQueue = new("TASKER_DONE_QUEUE", "tasker_done", "Queue of done messages.");
+    public static readonly SettingDefinition DockerHost = new("DOCKER_HOST", "unix:///var/run/docker.sock", "Docker engine endpoint (unix:// or tcp://).");
+    public static readonly SettingDefinition TaskTimeout = new("TASKER_TASK_TIMEOUT", "1800", "Seconds a task may run before it is killed (reason timeout).");
+    public static readonly SettingDefinition MemoryLimit = new("TASKER_MEMORY_LIMIT", "512m", "Container memory limit, no extra swap (bytes; k/m/g suffixes).");
+    public static readonly SettingDefinition CpuLimit = new("TASKER_CPU_LIMIT", "1", "CPUs a task may use (fractions allowed).");
+    public static readonly SettingDefinition PidsLimit = new("TASKER_PIDS_LIMIT", "128", "Processes and threads a task may have.");
+    public static readonly SettingDefinition OutputLimit = new("TASKER_OUTPUT_LIMIT", "1m", "Bytes kept per stream (stdout, stderr, strace) in the done message.");
+    public static readonly SettingDefinition StraceFilter = new("TASKER_STRACE_FILTER", "%file,%network,%process", "strace -e trace= expression; 'all' for a full trace.");
+    public static readonly SettingDefinition Runtime = new("TASKER_RUNTIME", null, "OCI runtime registered with the engine (e.g. runsc); empty for the engine's default.");
+    public static readonly SettingDefinition User = new("TASKER_USER", "65534:65534", "uid:gid the code runs as inside the container.");
+    public static readonly SettingDefinition TmpfsSize = new("TASKER_TMPFS_SIZE", "64m", "Size of the writable tmpfs at /tmp inside the container.");
+    public static readonly SettingDefinition FileSizeLimit = new("TASKER_FILE_SIZE_LIMIT", "256m", "Largest file a task may write (fsize ulimit).");
+    public static readonly SettingDefinition OpenFilesLimit = new("TASKER_OPEN_FILES_LIMIT", "256", "Open files per process (nofile ulimit).");
+    public static readonly SettingDefinition KeepAlive = new("TASKER_KEEP_ALIVE", "false", "Debugging: keep each container up after the code ends, for docker exec.", IsFlag: true);
+    public static readonly SettingDefinition KeepAliveTimeout = new("TASKER_KEEP_ALIVE_TIMEOUT", "1800", "Seconds a kept-alive container stays up.");
+    public static readonly SettingDefinition RequireCodeHash = new("TASKER_REQUIRE_CODE_HASH", "false", "Reject start messages without codeHash.eTag.", IsFlag: true);
+    public static readonly SettingDefinition QueueType = new("TASKER_QUEUE_TYPE", "classic", "classic or quorum (for broker clusters).");
+    public static readonly SettingDefinition DeclareTopology = new("TASKER_DECLARE_TOPOLOGY", "true", "Declare exchanges and queues at start-up; false to use what exists.");
+    public static readonly SettingDefinition MaxRetries = new("TASKER_MAX_RETRIES", "3", "Retries of a task that failed because of the Docker engine.");
+    public static readonly SettingDefinition DrainTimeout = new("TASKER_DRAIN_TIMEOUT", "60", "Seconds running tasks may finish after SIGTERM.");
+    public static readonly SettingDefinition HttpBind = new("TASKER_HTTP_BIND", "127.0.0.1:9432", "host:port of the health and metrics endpoint; 'off' to disable.");
+    public static readonly SettingDefinition LogFormat = new("TASKER_LOG_FORMAT", "text", "text or json (JSON lines).");
+    public static readonly SettingDefinition LogLevel = new("TASKER_LOG_LEVEL", "info", "debug, info, warning or error.");
+    public static readonly SettingDefinition OtlpEndpoint = new("TASKER_OTLP_ENDPOINT", null, "OTLP endpoint for traces (e.g. http://localhost:4317); unset disables export.");
+    public static readonly SettingDefinition TaskerId = new("TASKER_ID", null, "This tasker's identity on container labels; defaults to the host name.");
+    public static readonly SettingDefinition CleanupGrace = new("TASKER_CLEANUP_GRACE", "300", "Seconds before leftovers of a previous run that no task claimed are removed.");
+
+    /// <summary>All settings, in documentation order.</summary>
+    public static IReadOnlyList<SettingDefinition> All { get; } =
+    [
+        AmqpUri, CodeRoot, DataRoot, WorkRoot, Image, Concurrency, TodoQueue, DoneQueue, DockerHost,
+        TaskTimeout, MemoryLimit, CpuLimit, PidsLimit, OutputLimit, StraceFilter, Runtime, User, TmpfsSize,
+        FileSizeLimit, OpenFilesLimit, KeepAlive, KeepAliveTimeout, RequireCodeHash, QueueType, DeclareTopology,
+        MaxRetries, DrainTimeout, HttpBind, LogFormat, LogLevel, OtlpEndpoint, TaskerId, CleanupGrace,
+    ];
+}

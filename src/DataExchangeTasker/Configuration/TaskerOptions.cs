@@ -1,0 +1,51 @@
+using DataExchangeTasker.Docker;
+
+namespace DataExchangeTasker.Configuration;
+
+/// <summary>The validated configuration of one tasker process.</summary>
+public sealed record TaskerOptions(
+    MessagingOptions Messaging,
+    SandboxOptions Sandbox,
+    DockerEndpoint DockerHost,
+    int Concurrency,
+    int MaxRetries,
+    TimeSpan DrainTimeout,
+    TimeSpan CleanupGrace,
+    string? HttpBind,
+    string LogFormat,
+    string LogLevel,
+    Uri? OtlpEndpoint,
+    string TaskerId);
+
+/// <summary>Broker connection and topology.</summary>
+public sealed record MessagingOptions(
+    Uri AmqpUri,
+    string TodoQueue,
+    string DoneQueue,
+    string QueueType,
+    bool DeclareTopology)
+{
+    /// <summary>Where start messages nobody can answer go: <c>&lt;todo&gt;.dead</c>.</summary>
+    public string DeadLetterQueue => TodoQueue + ".dead";
+}
+
+/// <summary>Where code and data come from and how each container is confined.</summary>
+public sealed record SandboxOptions(
+    string CodeRoot,
+    string DataRoot,
+    string WorkRoot,
+    string Image,
+    TimeSpan TaskTimeout,
+    long MemoryLimitBytes,
+    double CpuLimit,
+    int PidsLimit,
+    long OutputLimitBytes,
+    string StraceFilter,
+    string? Runtime,
+    string User,
+    long TmpfsSizeBytes,
+    long FileSizeLimitBytes,
+    int OpenFilesLimit,
+    bool KeepAlive,
+    TimeSpan KeepAliveTimeout,
+    bool RequireCodeHash);

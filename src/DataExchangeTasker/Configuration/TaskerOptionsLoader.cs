@@ -1,0 +1,96 @@
+using DataExchangeTasker.Docker;
+
+namespace DataExchangeTasker.Configuration;
+
+/// <summary>Builds <see cref="TaskerOptions"/> from environment-style settings (flags already merged in).</summary>
+public static class TaskerOptionsLoader
+{
+    /// <summary>Reads and validates every setting; throws <see cref="ConfigurationException"/> listing all problems.</summary>
+    public static TaskerOptions Load(IReadOnlyDictionary<string, string?> values)
+    {
+        var r = new SettingsReader(values);
+        var amqp = r.Parse(Settings.AmqpUri, ParseAmqpUri, "an amqp:// or amqps:// URI like amqp://user:pass@host:5672/vhost");
+        var messaging = new MessagingOptions(
+            amqp,
+            r.Required(Settings.TodoQueue),
+            r.Required(Settings.DoneQueue),
+            r.OneOf(Settings.QueueType, "classic", "quorum"),
+            r.Bool(Settings.DeclareTopology));
+
+        var sandbox = new SandboxOptions(
+            CodeRoot: r.ExistingFolder(Settings.CodeRoot),
+            DataRoot: r.ExistingFolder(Settings.DataRoot),
+            WorkRoot: r.AbsolutePath(Settings.WorkRoot),
+            Image: r.Required(Settings.Image),
+            TaskTimeout: r.Seconds(Settings.TaskTimeout, 1, 7 * 24 * 3600),
+            MemoryLimitBytes: r.Bytes(Settings.MemoryLimit, 6 * 1024 * 1024),
+            CpuLimit: r.Double(Settings.CpuLimit, 0, Environment.ProcessorCount * 4.0),
+            PidsLimit: r.Int(Settings.PidsLimit, 8, 1_000_000),
+            OutputLimitBytes: r.Bytes(Settings.OutputLimit, 1024),
+            StraceFilter: r.Required(Settings.StraceFilter),
+            Runtime: r.Optional(Settings.Runtime),
+            User: r.Required(Settings.User),
+            TmpfsSizeBytes: r.Bytes(Settings.TmpfsSize, 1024 * 1024),
+            FileSizeLimitBytes: r.Bytes(Settings.FileSizeLimit, 1024 * 1024),
+            OpenFilesLimit: r.Int(Settings.OpenFilesLimit, 16, 1_048_576),
+            KeepAlive: r.Bool(Settings.KeepAlive),
+            KeepAliveTimeout: r.Seconds(Settings.KeepAliveTimeout, 1, 7 * 24 * 3600),
+            RequireCodeHash: r.Bool(Settings.RequireCodeHash));
+
+        var options = new TaskerOptions(
+            messaging,
+            sandbox,
+            r.Parse(Settings.DockerHost, DockerEndpoint.Parse, "unix:///path/to/docker.sock or tcp://host:port"),
+            Concurrency: r.Int(Settings.Concurrency, 1, 256),
+            MaxRetries: r.Int(Settings.MaxRetries, 0, 100),
+            DrainTimeout: r.Seconds(Settings.DrainTimeout, 0, 24 * 3600),
+            CleanupGrace: r.Seconds(Settings.CleanupGrace, 0, 7 * 24 * 3600),
+            HttpBind: ReadHttpBind(r),
+            LogFormat: r.OneOf(Settings.LogFormat, "text", "json"),
+            LogLevel: r.OneOf(Settings.LogLevel, "debug", "info", "warning", "error"),
+            OtlpEndpoint: r.Parse(Settings.OtlpEndpoint, t => new Uri(t, UriKind.Absolute), "an absolute URI like http://localhost:4317"),
+            TaskerId: r.Optional(Settings.TaskerId) ?? Environment.MachineName);
+
+        if (options.Sandbox.WorkRoot.Length > 0 && IsInside(options.Sandbox.WorkRoot, options.Sandbox.CodeRoot, options.Sandbox.DataRoot))
+        {
+            r.Fail(Settings.WorkRoot, options.Sandbox.WorkRoot, "a folder outside the code and data roots (tasks write there)");
+        }
+
+        return r.Errors.Count > 0 ? throw new ConfigurationException(r.Errors) : options;
+    }
+
+    /// <summary>Names of <c>TASKER_*</c> variables that are not settings: most likely typos.</summary>
+    public static IReadOnlyList<string> UnknownVariables(IEnumerable<string> names) =>
+        names.Where(n => n.StartsWith("TASKER_", StringComparison.Ordinal) && Settings.All.All(s => s.Name != n))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    private static Uri ParseAmqpUri(string text)
+    {
+        var uri = new Uri(text, UriKind.Absolute);
+        return uri.Scheme is "amqp" or "amqps" && uri.Host.Length > 0
+            ? uri
+            : throw new FormatException("not an AMQP URI");
+    }
+
+    private static string? ReadHttpBind(SettingsReader r)
+    {
+        var text = r.Optional(Settings.HttpBind);
+        if (text is null || text.Equals("off", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text[(colon + 1)..], out var port) || port is < 0 or > 65535)
+        {
+            r.Fail(Settings.HttpBind, text, "host:port like 127.0.0.1:9432, or off");
+        }
+
+        return text;
+    }
+
+    private static bool IsInside(string path, params string[] roots) =>
+        roots.Any(root => root.Length > 0
+            && (path == root || path.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal)));
+}

@@ -1,0 +1,29 @@
+namespace DataExchangeTasker.Docker;
+
+/// <summary>Where the engine listens, parsed from <c>DOCKER_HOST</c> (<c>unix:///path</c> or <c>tcp://host:port</c>).</summary>
+public sealed record DockerEndpoint(string? SocketPath, Uri BaseAddress)
+{
+    /// <summary>The engine's usual socket.</summary>
+    public const string DefaultHost = "unix:///var/run/docker.sock";
+
+    /// <summary>Parses a <c>DOCKER_HOST</c> value; throws <see cref="FormatException"/> naming what was expected.</summary>
+    public static DockerEndpoint Parse(string value)
+    {
+        if (value.StartsWith("unix://", StringComparison.Ordinal) && value.Length > "unix://".Length)
+        {
+            // The host part is ignored by the socket handler but must be a valid URI authority.
+            return new DockerEndpoint(value["unix://".Length..], new Uri("http://docker.sock/"));
+        }
+
+        if (value.StartsWith("tcp://", StringComparison.Ordinal)
+            && Uri.TryCreate("http://" + value["tcp://".Length..], UriKind.Absolute, out var http))
+        {
+            return new DockerEndpoint(null, http);
+        }
+
+        throw new FormatException($"expected unix:///path/to/docker.sock or tcp://host:port, got \"{value}\"");
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => SocketPath is null ? BaseAddress.ToString() : "unix://" + SocketPath;
+}

@@ -1,0 +1,147 @@
+using System.Text.Json;
+
+namespace DataExchangeTasker.Protocol;
+
+/// <summary>
+/// Reads a start message with errors that name the field, the value and what was expected. Never throws:
+/// anything a publisher sends becomes one of the <see cref="StartParseResult"/> cases.
+/// </summary>
+public static class StartMessageParser
+{
+    /// <summary>Largest body parsed into a task; larger ones are answered (or dead-lettered) unread.</summary>
+    public const int MaxBodyBytes = 1024 * 1024;
+
+    /// <summary>Longest usable taskId.</summary>
+    public const int MaxTaskIdLength = 256;
+
+    /// <summary>Classifies a raw message body.</summary>
+    public static StartParseResult Parse(ReadOnlyMemory<byte> body)
+    {
+        if (body.Length > MaxBodyBytes)
+        {
+            var error = $"the message body is {body.Length} bytes; expected at most {MaxBodyBytes}";
+            return TaskIdScanner.Find(body.Span) is { } id && CheckTaskId(id) is null
+                ? new InvalidStart(id, error)
+                : new UnusableStart(error);
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 32 });
+        }
+        catch (JsonException e)
+        {
+            return new UnusableStart($"the message body is not valid JSON ({e.Message})");
+        }
+
+        using (document)
+        {
+            return Read(document.RootElement);
+        }
+    }
+
+    private static StartParseResult Read(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return new UnusableStart($"expected a JSON object, got {Kind(root)}");
+        }
+
+        if (!root.TryGetProperty("taskId", out var idElement))
+        {
+            return new UnusableStart("taskId is missing: expected a non-empty string");
+        }
+
+        if (idElement.ValueKind != JsonValueKind.String)
+        {
+            return new UnusableStart($"taskId must be a non-empty string, got {Kind(idElement)} {Shorten(idElement.GetRawText())}");
+        }
+
+        var taskId = idElement.GetString()!;
+        if (CheckTaskId(taskId) is { } idError)
+        {
+            return new UnusableStart(idError);
+        }
+
+        var errors = new List<string>();
+        var codePath = RequiredPath(root, "codePath", "the code root", errors);
+        var dataPath = RequiredPath(root, "dataPath", "the data root", errors);
+        var codeHash = ReadCodeHash(root, errors);
+        var limits = LimitsReader.Read(root, errors);
+        return errors.Count > 0
+            ? new InvalidStart(taskId, "Invalid start message: " + string.Join("; ", errors) + ".")
+            : new ParsedStart(new StartMessage(taskId, codePath!, dataPath!, codeHash, limits));
+    }
+
+    internal static string? CheckTaskId(string taskId) => taskId switch
+    {
+        _ when string.IsNullOrWhiteSpace(taskId) => "taskId is empty: expected a non-empty string",
+        { Length: > MaxTaskIdLength } => $"taskId is {taskId.Length} characters long; expected at most {MaxTaskIdLength}",
+        _ when taskId.Any(char.IsControl) => "taskId contains control characters; expected printable text",
+        _ => null,
+    };
+
+    private static string? RequiredPath(JsonElement root, string field, string rootName, List<string> errors)
+    {
+        if (!root.TryGetProperty(field, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            errors.Add($"{field} is missing: expected a path relative to {rootName}");
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            errors.Add($"{field} must be a string, got {Kind(element)} {Shorten(element.GetRawText())}");
+            return null;
+        }
+
+        var value = element.GetString()!;
+        if (value.Trim().Length == 0)
+        {
+            errors.Add($"{field} is empty: expected a path relative to {rootName}");
+        }
+
+        return value;
+    }
+
+    private static CodeHash? ReadCodeHash(JsonElement root, List<string> errors)
+    {
+        if (!root.TryGetProperty("codeHash", out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add($"codeHash must be an object like {{\"eTag\": \"<sha256 hex>\"}}, got {Kind(element)}");
+            return null;
+        }
+
+        if (!element.TryGetProperty("eTag", out var eTag) || eTag.ValueKind == JsonValueKind.Null)
+        {
+            return new CodeHash(null);
+        }
+
+        if (eTag.ValueKind != JsonValueKind.String)
+        {
+            errors.Add($"codeHash.eTag must be a string, got {Kind(eTag)} {Shorten(eTag.GetRawText())}");
+            return null;
+        }
+
+        return new CodeHash(eTag.GetString());
+    }
+
+    internal static string Kind(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+
+    internal static string Shorten(string raw) => raw.Length <= 40 ? raw : raw[..37] + "...";
+}

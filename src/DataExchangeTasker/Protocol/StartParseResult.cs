@@ -1,0 +1,13 @@
+namespace DataExchangeTasker.Protocol;
+
+/// <summary>What a raw start message turned out to be.</summary>
+public abstract record StartParseResult;
+
+/// <summary>A well-formed start message.</summary>
+public sealed record ParsedStart(StartMessage Message) : StartParseResult;
+
+/// <summary>A message with a usable taskId but a bad field: answered with a <c>rejected</c>/<c>invalid_message</c> done.</summary>
+public sealed record InvalidStart(string TaskId, string Error) : StartParseResult;
+
+/// <summary>A message nobody can be answered about (no usable taskId): dead-lettered with <see cref="Reason"/>.</summary>
+public sealed record UnusableStart(string Reason) : StartParseResult;

@@ -1,0 +1,36 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace DataExchangeTasker.Sandbox;
+
+/// <summary>
+/// Labels on every task container, so a tasker can find its containers again after a crash (adoption,
+/// cleanup), and the deterministic names derived from a taskId.
+/// </summary>
+public static class ContainerLabels
+{
+    /// <summary>Present on every container a tasker creates.</summary>
+    public const string Managed = "dataexchange.tasker";
+
+    /// <summary>The start message's taskId.</summary>
+    public const string TaskId = "dataexchange.tasker.task-id";
+
+    /// <summary>The identity (<c>TASKER_ID</c>) of the tasker that created it.</summary>
+    public const string Owner = "dataexchange.tasker.owner";
+
+    /// <summary>The host folder mounted at <c>/tmp/out</c>.</summary>
+    public const string WorkFolder = "dataexchange.tasker.work-folder";
+
+    /// <summary>When a kept-alive container may be removed (Unix seconds).</summary>
+    public const string KeepUntil = "dataexchange.tasker.keep-until";
+
+    /// <summary>
+    /// A name safe for the engine and the file system, the same for the same taskId on the same tasker,
+    /// so a redelivered message finds (and cannot duplicate) the container of its first delivery.
+    /// </summary>
+    public static string TaskKey(string taskerId, string taskId)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(taskerId + "\n" + taskId));
+        return "tasker-" + Convert.ToHexStringLower(hash.AsSpan(0, 12));
+    }
+}

@@ -1,0 +1,67 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace DataExchangeTasker.Sandbox;
+
+/// <summary>
+/// The two libc calls .NET does not offer: <c>realpath</c> (every symlink resolved, as the kernel sees it) and
+/// <c>open</c> with <c>O_NOFOLLOW</c> (a file the task planted as a symlink is refused, not followed).
+/// </summary>
+internal static partial class NativeFiles
+{
+    private const int ONonBlock = 0x800;
+    private const int ONoFollow = 0x20000;
+    private const int OCloExec = 0x80000;
+    private const int ENoEnt = 2;
+    private const int ENotDir = 20;
+    private const int ELoop = 40;
+
+    /// <summary>The canonical path, or null with the reason (<c>missing</c> when a component does not exist).</summary>
+    public static string? RealPath(string path, out bool missing)
+    {
+        var resolved = realpath(path, IntPtr.Zero);
+        if (resolved == IntPtr.Zero)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            missing = errno is ENoEnt or ENotDir;
+            return null;
+        }
+
+        try
+        {
+            missing = false;
+            return Marshal.PtrToStringUTF8(resolved);
+        }
+        finally
+        {
+            free(resolved);
+        }
+    }
+
+    /// <summary>
+    /// Opens a file for reading without following a final symlink and without blocking on a FIFO.
+    /// Returns null when the entry is a symlink or does not exist.
+    /// </summary>
+    public static SafeFileHandle? OpenNoFollow(string path)
+    {
+        var fd = open(path, ONoFollow | ONonBlock | OCloExec);
+        if (fd >= 0)
+        {
+            return new SafeFileHandle(fd, ownsHandle: true);
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        return errno is ELoop or ENoEnt or ENotDir
+            ? null
+            : throw new IOException($"open(\"{path}\") failed with errno {errno}");
+    }
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial IntPtr realpath(string path, IntPtr resolved);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags);
+
+    [LibraryImport("libc")]
+    private static partial void free(IntPtr pointer);
+}

@@ -1,0 +1,7 @@
+namespace DataExchangeTasker.Sandbox;
+
+/// <summary>A user path checked to lie under its root.</summary>
+/// <param name="HostPath">Canonical host path (all symlinks resolved): the bind mount's source.</param>
+/// <param name="ContainerPath">Where it appears in the container, e.g. <c>/tmp/code/demo1_code</c>.</param>
+/// <param name="IsDirectory">True for a folder.</param>
+public sealed record ResolvedPath(string HostPath, string ContainerPath, bool IsDirectory);

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using DataExchangeTasker.Configuration;
+using DataExchangeTasker.Docker;
+using DataExchangeTasker.Docker.Models;
+using Serilog;
+
+namespace DataExchangeTasker.Sandbox;
+
+/// <summary>
+/// Runs a prepared task in a fresh container and collects what it left, or adopts the container an earlier
+/// delivery of the same task started. It leaves the container and work folder in place: they are the
+/// evidence that the task ran, removed only once its done message is safely published.
+/// </summary>
+public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, ContainerSpecFactory specs, string taskerId, ILogger log)
+{
+    private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(30);
+
+    /// <summary>The container and work folder a task uses (deterministic, so a redelivery finds them).</summary>
+    public TaskSite SiteOf(string taskId)
+    {
+        var key = ContainerLabels.TaskKey(taskerId, taskId);
+        return new TaskSite(key, new WorkFolder(Path.Combine(options.WorkRoot, key)));
+    }
+
+    /// <summary>The state of a task's container on this host, if an earlier delivery created one.</summary>
+    public Task<ContainerInspectResponse?> FindAsync(TaskSite site, CancellationToken cancellationToken) =>
+        docker.InspectContainerAsync(site.Key, cancellationToken);
+
+    /// <summary>Creates, starts and waits for the task's container; kills it at the deadline.</summary>
+    public async Task<ContainerRun> RunAsync(PreparedTask task, TaskSite site, CancellationToken cancellationToken)
+    {
+        var work = WorkFolder.Create(options.WorkRoot, site.Key);
+        DateTimeOffset? keepUntil = options.KeepAlive ? DateTimeOffset.UtcNow + options.KeepAliveTimeout : null;
+        var request = specs.Create(task, work, keepUntil);
+        string id;
+        try
+        {
+            id = await docker.CreateContainerAsync(site.Key, request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
+        {
+            // Another delivery of this task got here first; never run the code twice.
+            throw new TaskAlreadyRunningException(task.Message.TaskId, e);
+        }
+
+        using var wait = await docker.WaitForNextExitAsync(id, cancellationToken).ConfigureAwait(false);
+        await docker.StartContainerAsync(id, cancellationToken).ConfigureAwait(false);
+        log.Information("Task {TaskId} started in container {ContainerId}", task.Message.TaskId, ShortId(id));
+        return await WatchAsync(id, wait.Exited, work, task.Limits.Timeout, Stopwatch.StartNew(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Follows a container an earlier delivery started: waits for it if it runs, then collects.</summary>
+    public async Task<ContainerRun> AdoptAsync(ContainerInspectResponse container, TaskSite site, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = ParseTime(container.State.StartedAt) ?? DateTimeOffset.UtcNow;
+        var remaining = timeout - (DateTimeOffset.UtcNow - started);
+        var clock = Stopwatch.StartNew();
+        if (!container.State.Running)
+        {
+            return await CollectAsync(container.Id, site.Work, timedOut: false, peak: null, clock, cancellationToken).ConfigureAwait(false);
+        }
+
+        var response = await docker.WaitForNextExitAsync(container.Id, cancellationToken).ConfigureAwait(false);
+        using (response)
+        {
+            // It may have exited between inspect and the wait's registration; look again before waiting.
+            var again = await docker.InspectContainerAsync(container.Id, cancellationToken).ConfigureAwait(false);
+            var exited = again is null || !again.State.Running
+                ? Task.FromResult(new ContainerWaitResponse(again?.State.ExitCode ?? -1, null))
+                : response.Exited;
+            return await WatchAsync(container.Id, exited, site.Work, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, clock, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Removes the container (unless kept alive for debugging) and its work folder.</summary>
+    public async Task CleanupAsync(TaskSite site, CancellationToken cancellationToken)
+    {
+        if (options.KeepAlive)
+        {
+            return;
+        }
+
+        await docker.RemoveContainerAsync(site.Key, cancellationToken).ConfigureAwait(false);
+        site.DeleteFiles();
+    }
+
+    /// <summary>Kills and removes a task's container after an abandoned run (shutdown past the drain timeout).</summary>
+    public async Task AbandonAsync(TaskSite site, CancellationToken cancellationToken)
+    {
+        await docker.KillContainerAsync(site.Key, "SIGKILL", cancellationToken).ConfigureAwait(false);
+        await docker.RemoveContainerAsync(site.Key, cancellationToken).ConfigureAwait(false);
+        site.DeleteFiles();
+    }
+
+    private async Task<ContainerRun> WatchAsync(string id, Task<ContainerWaitResponse> exited, WorkFolder work, TimeSpan timeout, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        using var statsStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var peak = docker.TrackPeakMemoryAsync(id, statsStop.Token);
+        var finished = options.KeepAlive ? ExitFileAsync(work, exited, cancellationToken) : exited;
+        var timedOut = false;
+        try
+        {
+            await finished.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            timedOut = true;
+            log.Information("Container {ContainerId} passed its time limit; killing it", ShortId(id));
+            await docker.KillContainerAsync(id, "SIGKILL", cancellationToken).ConfigureAwait(false);
+            await exited.WaitAsync(KillGrace, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await statsStop.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        await statsStop.CancelAsync().ConfigureAwait(false);
+        return await CollectAsync(id, work, timedOut, await peak.ConfigureAwait(false), clock, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ContainerRun> CollectAsync(string id, WorkFolder work, bool timedOut, long? peak, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        var inspect = await docker.InspectContainerAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw new DockerApiException("GET /containers/{id}/json", HttpStatusCode.NotFound, $"container {ShortId(id)} vanished before its results were read");
+        var exitCode = options.KeepAlive && !timedOut ? await ReadExitFileAsync(work, cancellationToken).ConfigureAwait(false) : null;
+        exitCode ??= inspect.State.Running ? null : inspect.State.ExitCode;
+        var started = ParseTime(inspect.State.StartedAt);
+        var finishedAt = inspect.State.Running ? DateTimeOffset.UtcNow : ParseTime(inspect.State.FinishedAt);
+        var duration = started is not null && finishedAt is not null && finishedAt >= started
+            ? (long)(finishedAt.Value - started.Value).TotalMilliseconds
+            : clock.ElapsedMilliseconds;
+        var cap = options.OutputLimitBytes;
+        return new ContainerRun(
+            id, exitCode, timedOut, inspect.State.OOMKilled, started, finishedAt, duration, peak,
+            await OutputFileReader.ReadAsync(work.Stdout, cap, cancellationToken).ConfigureAwait(false),
+            await OutputFileReader.ReadAsync(work.Stderr, cap, cancellationToken).ConfigureAwait(false),
+            await OutputFileReader.ReadAsync(work.Strace, cap, cancellationToken).ConfigureAwait(false));
+    }
+
+    private static async Task ExitFileAsync(WorkFolder work, Task exited, CancellationToken cancellationToken)
+    {
+        // A kept-alive container sleeps after the code ends; tracerun.sh writes exit_code at that moment.
+        while (!exited.IsCompleted && await ReadExitFileAsync(work, cancellationToken).ConfigureAwait(false) is null)
+        {
+            await Task.WhenAny(exited, Task.Delay(200, cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<long?> ReadExitFileAsync(WorkFolder work, CancellationToken cancellationToken)
+    {
+        var text = await OutputFileReader.ReadAsync(work.ExitCode, 32, cancellationToken).ConfigureAwait(false);
+        return long.TryParse(text.Text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var code) ? code : null;
+    }
+
+    private static DateTimeOffset? ParseTime(string? text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) && t.Year > 1 ? t.ToUniversalTime() : null;
+
+    internal static string ShortId(string id) => id.Length > 12 ? id[..12] : id;
+}

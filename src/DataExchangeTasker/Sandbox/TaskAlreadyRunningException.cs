@@ -1,0 +1,24 @@
+namespace DataExchangeTasker.Sandbox;
+
+/// <summary>A container for this taskId already exists on this host (a concurrent redelivery); the code is not started again.</summary>
+public sealed class TaskAlreadyRunningException : Exception
+{
+    public TaskAlreadyRunningException(string taskId, Exception? inner)
+        : base($"A container for task \"{taskId}\" already exists on this host.", inner)
+    {
+        TaskId = taskId;
+    }
+
+    public TaskAlreadyRunningException()
+        : this("", null)
+    {
+    }
+
+    public TaskAlreadyRunningException(string message)
+        : this(message, null)
+    {
+    }
+
+    /// <summary>The task that is already running.</summary>
+    public string TaskId { get; } = "";
+}
