@@ -25,9 +25,14 @@ wait_for() {
     done
 }
 
-# Docker: the socket the tasker and these scripts talk to.
+# Docker: the socket the tasker and these scripts talk to. DOCKER_HOST=unix://... or DOCKER_SOCK
+# selects another daemon (e.g. a throwaway one started with DOCKERD_FLAGS, see ensure_dockerd).
+if [[ -z "${DOCKER_SOCK:-}" && "${DOCKER_HOST:-}" == unix://* ]]; then
+    DOCKER_SOCK=${DOCKER_HOST#unix://}
+fi
 DOCKER_SOCK=${DOCKER_SOCK:-/var/run/docker.sock}
 export DOCKER_SOCK
+[[ -n "${DOCKER_HOST:-}" ]] || [[ "$DOCKER_SOCK" == /var/run/docker.sock ]] || export DOCKER_HOST="unix://$DOCKER_SOCK"
 
 # Prefer Debian's docker.io CLI (20.10, matches the daemon); a newer CLI elsewhere on PATH
 # works too as long as it is pinned to the daemon's API version.
@@ -49,6 +54,10 @@ docker_ping() {
 }
 
 DOCKERD_LOG=${DOCKERD_LOG:-/var/log/dockerd.log}
+DOCKERD_PIDFILE=${DOCKERD_PIDFILE:-/var/run/docker.pid}
+# Extra dockerd flags (word-split). None are needed on this VM (overlay2, iptables and the
+# default bridge all work); e.g. "--iptables=false --bridge=none" for a second, isolated daemon.
+DOCKERD_FLAGS=${DOCKERD_FLAGS:-}
 
 # Start dockerd in the background (no systemd here) unless it already answers; wait up to $1 s.
 ensure_dockerd() {
@@ -57,12 +66,15 @@ ensure_dockerd() {
         return 0
     fi
     command -v dockerd >/dev/null || die "dockerd not installed (apt-get install docker.io)"
-    if [[ -f /var/run/docker.pid ]] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
-        log "dockerd (pid $(cat /var/run/docker.pid)) is running but not answering yet; waiting"
+    if [[ -f "$DOCKERD_PIDFILE" ]] && kill -0 "$(cat "$DOCKERD_PIDFILE")" 2>/dev/null; then
+        log "dockerd (pid $(cat "$DOCKERD_PIDFILE")) is running but not answering yet; waiting"
     else
         log "starting dockerd (log: $DOCKERD_LOG)"
+        local flags=()
+        read -r -a flags <<<"$DOCKERD_FLAGS"
+        [[ "$DOCKER_SOCK" == /var/run/docker.sock ]] || flags+=(-H "unix://$DOCKER_SOCK")
         # setsid: own session, so it outlives the calling job and its process group.
-        setsid nohup dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null &
+        setsid nohup dockerd --pidfile "$DOCKERD_PIDFILE" "${flags[@]}" >>"$DOCKERD_LOG" 2>&1 </dev/null &
     fi
     if ! wait_for "$timeout" "dockerd to answer on $DOCKER_SOCK" docker_ping; then
         tail -n 20 "$DOCKERD_LOG" >&2 2>/dev/null || true

@@ -73,7 +73,7 @@ make_base_image() {
     local tmp
     tmp=$(mktemp -d /tmp/tasker-debootstrap.XXXXXX)
     cleanup_dirs+=("$tmp")
-    local root=$tmp/rootfs
+    local root=$tmp/rootfs t0=$SECONDS
     log "base image: debootstrap --variant=minbase bookworm from $DEBIAN_MIRROR (about 1-2 min)"
     if ! debootstrap --variant=minbase bookworm "$root" "$DEBIAN_MIRROR" >"$tmp/debootstrap.log" 2>&1; then
         tail -n 30 "$tmp/debootstrap.log" >&2
@@ -116,7 +116,7 @@ EOF
             --change 'CMD ["bash"]' \
             - "$BASE_IMAGE" >/dev/null
     rm -rf "$tmp"
-    log "base image: imported $BASE_IMAGE"
+    log "base image: imported $BASE_IMAGE ($((SECONDS - t0))s)"
 }
 
 if docker_cli image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
@@ -141,6 +141,7 @@ else
     else
         log "runner image: runner-image/ changed; rebuilding $RUNNER_IMAGE"
     fi
+    t0=$SECONDS
     build_log=$(mktemp /tmp/tasker-runner-build.XXXXXX.log)
     net_args=()
     [[ -n "${DOCKER_BUILD_NETWORK:-}" ]] && net_args=(--network "$DOCKER_BUILD_NETWORK")
@@ -151,7 +152,7 @@ else
     rm -f "$build_log"
     # Drop the dangling previous build, if any (ignore failures: it may still be in use).
     docker_cli image prune -f --filter "label=$HASH_LABEL" >/dev/null 2>&1 || true
-    log "runner image: built ($(docker_cli run --rm "$RUNNER_IMAGE" python --version 2>&1), ${runner_hash:0:12})"
+    log "runner image: built ($(docker_cli run --rm "$RUNNER_IMAGE" python --version 2>&1), ${runner_hash:0:12}, $((SECONDS - t0))s)"
 fi
 
 # --- (e) .NET build --------------------------------------------------------------------------
@@ -160,8 +161,9 @@ if [[ "$skip_dotnet" == 1 ]]; then
 else
     command -v dotnet >/dev/null || die "dotnet SDK not found on PATH"
     log "dotnet build: DataExchangeTasker.sln -c Release"
-    dotnet build DataExchangeTasker.sln -c Release --nologo -v quiet -clp:NoSummary
-    log "dotnet build: ok"
+    t0=$SECONDS
+    dotnet build DataExchangeTasker.sln -c Release --nologo -v quiet -tl:off -clp:NoSummary
+    log "dotnet build: ok ($((SECONDS - t0))s)"
 fi
 
 log "done in $((SECONDS - start))s"
