@@ -9,13 +9,7 @@ public static class TaskerOptionsLoader
     public static TaskerOptions Load(IReadOnlyDictionary<string, string?> values)
     {
         var r = new SettingsReader(values);
-        var amqp = r.Parse(Settings.AmqpUri, ParseAmqpUri, "an amqp:// or amqps:// URI like amqp://user:pass@host:5672/vhost");
-        var messaging = new MessagingOptions(
-            amqp,
-            r.Required(Settings.TodoQueue),
-            r.Required(Settings.DoneQueue),
-            r.OneOf(Settings.QueueType, "classic", "quorum"),
-            r.Bool(Settings.DeclareTopology));
+        var messaging = ReadMessaging(r);
 
         var sandbox = new SandboxOptions(
             CodeRoot: r.ExistingFolder(Settings.CodeRoot),
@@ -58,6 +52,29 @@ public static class TaskerOptionsLoader
 
         return r.Errors.Count > 0 ? throw new ConfigurationException(r.Errors) : options;
     }
+
+    /// <summary>Only the broker settings, for commands that publish (<c>tasker submit</c>).</summary>
+    public static MessagingOptions LoadMessaging(IReadOnlyDictionary<string, string?> values)
+    {
+        var r = new SettingsReader(values);
+        var messaging = ReadMessaging(r);
+        return r.Errors.Count > 0 ? throw new ConfigurationException(r.Errors) : messaging;
+    }
+
+    /// <summary>Only the engine and work-root settings, for <c>tasker cleanup</c>.</summary>
+    public static (DockerEndpoint Docker, string WorkRoot) LoadCleanup(IReadOnlyDictionary<string, string?> values)
+    {
+        var r = new SettingsReader(values);
+        var result = (r.Parse(Settings.DockerHost, DockerEndpoint.Parse, "unix:///path/to/docker.sock or tcp://host:port"), r.AbsolutePath(Settings.WorkRoot));
+        return r.Errors.Count > 0 ? throw new ConfigurationException(r.Errors) : result;
+    }
+
+    private static MessagingOptions ReadMessaging(SettingsReader r) => new(
+        r.Parse(Settings.AmqpUri, ParseAmqpUri, "an amqp:// or amqps:// URI like amqp://user:pass@host:5672/vhost"),
+        r.Required(Settings.TodoQueue),
+        r.Required(Settings.DoneQueue),
+        r.OneOf(Settings.QueueType, "classic", "quorum"),
+        r.Bool(Settings.DeclareTopology));
 
     /// <summary>Names of <c>TASKER_*</c> variables that are not settings: most likely typos.</summary>
     public static IReadOnlyList<string> UnknownVariables(IEnumerable<string> names) =>

@@ -6,17 +6,17 @@ namespace DataExchangeTasker.Sandbox;
 /// <summary>Turns a finished container into the done message that tells exactly what happened.</summary>
 public static class ResultClassifier
 {
-    /// <summary>The done message for <paramref name="run"/> of <paramref name="task"/>.</summary>
-    public static DoneMessage Classify(PreparedTask task, ContainerRun run)
+    /// <summary>The done message for <paramref name="run"/> of the task <paramref name="taskId"/>.</summary>
+    public static DoneMessage Classify(string taskId, EffectiveLimits limits, ContainerRun run)
     {
         var exit = run.ExitCode;
         var signal = SignalNames.FromExitCode(exit ?? 0);
         var (state, reason, output) = run switch
         {
             { TimedOut: true } => (TaskStates.Error, Reasons.Timeout,
-                string.Create(CultureInfo.InvariantCulture, $"The task ran longer than its time limit of {task.Limits.Timeout.TotalSeconds:0.#} s and was killed.")),
+                string.Create(CultureInfo.InvariantCulture, $"The task ran longer than its time limit of {limits.Timeout.TotalSeconds:0.#} s and was killed.")),
             { OomKilled: true } => (TaskStates.Error, Reasons.Oom,
-                string.Create(CultureInfo.InvariantCulture, $"The task ran out of memory (limit {task.Limits.MemoryBytes / (1024 * 1024)} MiB) and was killed.")),
+                string.Create(CultureInfo.InvariantCulture, $"The task ran out of memory (limit {limits.MemoryBytes / (1024 * 1024)} MiB) and was killed.")),
             { ExitCode: 0 } => (TaskStates.Success, null, ""),
             _ when signal is not null => (TaskStates.Error, Reasons.Signal,
                 string.Create(CultureInfo.InvariantCulture, $"Container exited with an error. The code was killed by {signal} (status code: {exit}).")),
@@ -25,7 +25,7 @@ public static class ResultClassifier
         };
 
         return new DoneMessage(
-            task.Message.TaskId,
+            taskId,
             state,
             output,
             new ContainerOutput(run.Stdout.Text, run.Stderr.Text, run.Strace.Text),

@@ -4,6 +4,7 @@ using System.Net;
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Docker;
 using DataExchangeTasker.Docker.Models;
+using DataExchangeTasker.Health;
 using Serilog;
 
 namespace DataExchangeTasker.Sandbox;
@@ -13,7 +14,7 @@ namespace DataExchangeTasker.Sandbox;
 /// delivery of the same task started. It leaves the container and work folder in place: they are the
 /// evidence that the task ran, removed only once its done message is safely published.
 /// </summary>
-public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, ContainerSpecFactory specs, string taskerId, ILogger log)
+public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, ContainerSpecFactory specs, string taskerId, ILogger log, TaskMetrics metrics)
 {
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(30);
 
@@ -34,6 +35,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         var work = WorkFolder.Create(options.WorkRoot, site.Key);
         DateTimeOffset? keepUntil = options.KeepAlive ? DateTimeOffset.UtcNow + options.KeepAliveTimeout : null;
         var request = specs.Create(task, work, keepUntil);
+        var createdAt = Stopwatch.StartNew();
         string id;
         try
         {
@@ -47,6 +49,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
 
         using var wait = await docker.WaitForNextExitAsync(id, cancellationToken).ConfigureAwait(false);
         await docker.StartContainerAsync(id, cancellationToken).ConfigureAwait(false);
+        metrics.ContainerStarted(createdAt.Elapsed);
         log.Information("Task {TaskId} started in container {ContainerId}", task.Message.TaskId, ShortId(id));
         return await WatchAsync(id, wait.Exited, work, task.Limits.Timeout, Stopwatch.StartNew(), cancellationToken).ConfigureAwait(false);
     }

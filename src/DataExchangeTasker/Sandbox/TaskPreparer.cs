@@ -16,6 +16,9 @@ public sealed class TaskPreparer(SandboxOptions options)
     /// <summary>Data is mounted below this folder in the container.</summary>
     public const string DataMount = "/tmp/data";
 
+    /// <summary>The configured maxima, which apply when a message asks for nothing lower.</summary>
+    public EffectiveLimits MaximumLimits => new(options.TaskTimeout, options.MemoryLimitBytes, options.CpuLimit, options.PidsLimit);
+
     /// <summary>Returns the prepared task, or why it must not run.</summary>
     public async Task<(PreparedTask? Task, TaskRejection? Rejection)> PrepareAsync(StartMessage message, CancellationToken cancellationToken)
     {
@@ -90,7 +93,7 @@ public sealed class TaskPreparer(SandboxOptions options)
 
     private (EffectiveLimits Limits, TaskRejection? Error) ApplyLimits(TaskLimits? requested)
     {
-        var max = new EffectiveLimits(options.TaskTimeout, options.MemoryLimitBytes, options.CpuLimit, options.PidsLimit);
+        var max = MaximumLimits;
         if (requested is null)
         {
             return (max, null);

@@ -1,0 +1,70 @@
+using DataExchangeTasker.Configuration;
+using DataExchangeTasker.Docker;
+using DataExchangeTasker.Messaging;
+using RabbitMQ.Client.Exceptions;
+
+namespace DataExchangeTasker.Cli;
+
+/// <summary><c>tasker run --check</c>: one line per dependency, <c>ok</c> or <c>FAIL</c> with the reason.</summary>
+public static class DependencyCheck
+{
+    /// <summary>Probes broker, engine, image and folders; returns 0 when all are fine.</summary>
+    public static async Task<int> RunAsync(TaskerOptions options, TextWriter output, CancellationToken cancellationToken)
+    {
+        var failures = 0;
+        async Task Line(string what, Func<Task<string>> probe)
+        {
+            try
+            {
+                await output.WriteLineAsync($"ok    {what}: {await probe().ConfigureAwait(false)}").ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                failures++;
+                await output.WriteLineAsync($"FAIL  {what}: {e.Message}").ConfigureAwait(false);
+            }
+        }
+
+        await output.WriteLineAsync($"ok    configuration: tasker id {options.TaskerId}, concurrency {options.Concurrency}").ConfigureAwait(false);
+        await Line("broker " + AmqpConnector.Redact(options.Messaging.AmqpUri), async () =>
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            await using var connector = new AmqpConnector(options.Messaging, "dataexchange-tasker-check", Serilog.Core.Logger.None);
+            try
+            {
+                var connection = await connector.ConnectAsync(timeout.Token, attempts: 1).ConfigureAwait(false);
+                var version = connection.ServerProperties is { } props && props.TryGetValue("version", out var v) && v is byte[] bytes
+                    ? System.Text.Encoding.UTF8.GetString(bytes)
+                    : "?";
+                return $"connected to RabbitMQ {version}";
+            }
+            catch (BrokerUnreachableException e)
+            {
+                throw new InvalidOperationException($"cannot connect to TASKER_AMQP_URI={AmqpConnector.Redact(options.Messaging.AmqpUri)}: {e.InnerException?.Message ?? e.Message}", e);
+            }
+        }).ConfigureAwait(false);
+
+        await using var docker = new DockerClient(options.DockerHost);
+        await Line("engine " + options.DockerHost, async () =>
+        {
+            var version = await docker.GetVersionAsync(cancellationToken).ConfigureAwait(false);
+            return $"Docker {version.Version}, API {docker.ApiVersion}";
+        }).ConfigureAwait(false);
+        await Line("runner image " + options.Sandbox.Image, async () =>
+        {
+            var image = await docker.InspectImageAsync(options.Sandbox.Image, cancellationToken).ConfigureAwait(false);
+            return image is null ? throw new InvalidOperationException("not found: build it with scripts/setup.sh") : image.Id;
+        }).ConfigureAwait(false);
+        await Line("work root " + options.Sandbox.WorkRoot, () =>
+        {
+            Directory.CreateDirectory(options.Sandbox.WorkRoot);
+            var probe = Path.Combine(options.Sandbox.WorkRoot, ".check-" + Environment.ProcessId);
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+            return Task.FromResult("writable");
+        }).ConfigureAwait(false);
+
+        return failures == 0 ? ExitCodes.Ok : ExitCodes.Error;
+    }
+}

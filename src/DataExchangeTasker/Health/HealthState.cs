@@ -1,0 +1,57 @@
+namespace DataExchangeTasker.Health;
+
+/// <summary>What the tasker knows about its dependencies right now; read by the HTTP endpoints.</summary>
+public sealed class HealthState
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, ComponentHealth> _components = new(StringComparer.Ordinal);
+
+    /// <summary>Names of the components reported.</summary>
+    public const string Broker = "broker";
+    public const string Engine = "engine";
+    public const string Image = "image";
+    public const string Consumer = "consumer";
+
+    /// <summary>True once shutdown began: no new tasks are taken.</summary>
+    public bool Draining { get; set; }
+
+    /// <summary>When the process started, for uptime.</summary>
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Records a component's state; keeps the last error after it recovers.</summary>
+    public void Report(string component, bool up, string? detail = null)
+    {
+        lock (_gate)
+        {
+            _components.TryGetValue(component, out var previous);
+            _components[component] = new ComponentHealth(
+                up, detail, DateTimeOffset.UtcNow,
+                up ? previous?.LastError : detail ?? "down",
+                up ? previous?.LastErrorAt : DateTimeOffset.UtcNow);
+        }
+    }
+
+    /// <summary>A copy of every component's state.</summary>
+    public IReadOnlyDictionary<string, ComponentHealth> Snapshot()
+    {
+        lock (_gate)
+        {
+            return new Dictionary<string, ComponentHealth>(_components, StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>Is <paramref name="component"/> known and up?</summary>
+    public bool IsUp(string component)
+    {
+        lock (_gate)
+        {
+            return _components.TryGetValue(component, out var c) && c.Up;
+        }
+    }
+
+    /// <summary>Ready to take tasks: broker, engine and image up, consuming, not draining.</summary>
+    public bool IsReady => !Draining && IsUp(Broker) && IsUp(Engine) && IsUp(Image) && IsUp(Consumer);
+}
+
+/// <summary>One component's state and its last error.</summary>
+public sealed record ComponentHealth(bool Up, string? Detail, DateTimeOffset CheckedAt, string? LastError, DateTimeOffset? LastErrorAt);

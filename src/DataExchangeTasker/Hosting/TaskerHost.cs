@@ -1,0 +1,59 @@
+using System.Threading.Channels;
+using DataExchangeTasker.Configuration;
+using DataExchangeTasker.Docker;
+using DataExchangeTasker.Health;
+using DataExchangeTasker.Messaging;
+using DataExchangeTasker.Pipeline;
+using DataExchangeTasker.Sandbox;
+using Serilog;
+
+namespace DataExchangeTasker.Hosting;
+
+/// <summary>
+/// The composition root of <c>tasker run</c>: builds every part from the options (constructor injection, no
+/// container), runs the pipeline until stopped, and disposes in reverse order of creation.
+/// </summary>
+public sealed class TaskerHost(TaskerOptions options, ILogger log)
+{
+    /// <summary>Health of the running host, for the HTTP endpoints and tests.</summary>
+    public HealthState Health { get; } = new();
+
+    /// <summary>The host's instruments.</summary>
+    public TaskMetrics Metrics { get; } = new();
+
+    /// <summary>Runs until <paramref name="stopping"/>; <paramref name="abort"/> skips the drain.</summary>
+    public async Task RunAsync(CancellationToken stopping, CancellationToken abort)
+    {
+        Directory.CreateDirectory(options.Sandbox.WorkRoot);
+        await using var docker = new DockerClient(options.DockerHost);
+        await using var http = options.HttpBind is null ? null : await HttpEndpoint.StartAsync(options.HttpBind, Health, Metrics, log, stopping).ConfigureAwait(false);
+        await using var connector = new AmqpConnector(options.Messaging, $"dataexchange-tasker@{options.TaskerId}", log);
+        try
+        {
+            await connector.ConnectAsync(stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        Health.Report(HealthState.Broker, true, "connected");
+        await new Topology(options.Messaging).DeclareAsync(connector.Connection, stopping).ConfigureAwait(false);
+
+        var intake = Channel.CreateBounded<InboundDelivery>(new BoundedChannelOptions(options.Concurrency) { FullMode = BoundedChannelFullMode.Wait });
+        await using var consumer = new TodoConsumer(connector, options.Messaging, (ushort)options.Concurrency, intake.Writer, log);
+        await using var confirmed = new ConfirmedPublisher(connector, log);
+        var runner = new SandboxRunner(docker, options.Sandbox, new ContainerSpecFactory(options.Sandbox, options.TaskerId), options.TaskerId, log, Metrics);
+        var active = new ActiveSites();
+        var processor = new TaskProcessor(new TaskPreparer(options.Sandbox), runner, active, options.MaxRetries, log);
+        var publisher = new OutcomePublisher(
+            new DonePublisher(confirmed, options.Messaging), new DeadLetterPublisher(confirmed, options.Messaging),
+            new Acknowledger(log), runner, active, Metrics, log);
+        var watch = new EngineWatch(docker, options.Sandbox.Image, consumer, connector, Health, log);
+        var sweeper = new LeftoverSweeper(docker, options.Sandbox.WorkRoot, options.TaskerId, options.CleanupGrace, active, log);
+        var sweeping = sweeper.RunAsync(stopping);
+        var worker = new TaskerWorker(intake, consumer, watch, processor, publisher, Health, Metrics, options.Concurrency, options.DrainTimeout, log);
+        await worker.RunAsync(stopping, abort).ConfigureAwait(false);
+        await sweeping.ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,50 @@
+using System.Text.Json;
+using DataExchangeTasker.Configuration;
+using DataExchangeTasker.Protocol;
+using RabbitMQ.Client;
+
+namespace DataExchangeTasker.Messaging;
+
+/// <summary>
+/// Sends a done message to <c>tasker_done</c> (persistent, JSON, correlation id = taskId) and, when the start
+/// message asked with <c>reply_to</c>, to that queue too with the start message's correlation id.
+/// </summary>
+public sealed class DonePublisher(ConfirmedPublisher publisher, MessagingOptions options)
+{
+    /// <summary>Publishes and returns once the broker confirmed the done message.</summary>
+    public async Task PublishAsync(DoneMessage done, InboundDelivery? request, string? traceParent, CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(done, ProtocolJsonContext.Default.DoneMessage);
+        var properties = Properties(done.TaskId, traceParent);
+        // With declared topology the done exchange exists and other services may bind to it; otherwise
+        // the default exchange reaches the queue whatever else exists.
+        var exchange = options.DeclareTopology ? options.DoneQueue : "";
+        await publisher.PublishAsync(exchange, options.DoneQueue, mandatory: true, properties, body, cancellationToken).ConfigureAwait(false);
+
+        if (request?.ReplyTo is { Length: > 0 } replyTo)
+        {
+            var reply = Properties(request.CorrelationId ?? done.TaskId, traceParent);
+            // Not mandatory: the requester may have given up and deleted its reply queue.
+            await publisher.PublishAsync("", replyTo, mandatory: false, reply, body, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static BasicProperties Properties(string correlationId, string? traceParent)
+    {
+        var properties = new BasicProperties
+        {
+            Persistent = true,
+            ContentType = "application/json",
+            ContentEncoding = "utf-8",
+            CorrelationId = correlationId,
+            Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+            Type = "tasker.done",
+        };
+        if (traceParent is not null)
+        {
+            properties.Headers = new Dictionary<string, object?> { ["traceparent"] = traceParent };
+        }
+
+        return properties;
+    }
+}

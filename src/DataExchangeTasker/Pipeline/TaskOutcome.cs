@@ -1,0 +1,20 @@
+using DataExchangeTasker.Messaging;
+using DataExchangeTasker.Protocol;
+using DataExchangeTasker.Sandbox;
+
+namespace DataExchangeTasker.Pipeline;
+
+/// <summary>What the publisher stage must do for one delivery.</summary>
+public abstract record TaskOutcome(InboundDelivery Delivery);
+
+/// <summary>Publish <see cref="Done"/>, then ack, then clean up <see cref="Site"/> (null when nothing ran).</summary>
+public sealed record AnswerOutcome(InboundDelivery Delivery, DoneMessage Done, TaskSite? Site) : TaskOutcome(Delivery);
+
+/// <summary>The done message was already confirmed before a crash: only ack and clean up.</summary>
+public sealed record AlreadyAnsweredOutcome(InboundDelivery Delivery, TaskSite Site) : TaskOutcome(Delivery);
+
+/// <summary>No usable taskId: move the message to the dead-letter queue with <see cref="Reason"/>, then ack.</summary>
+public sealed record DeadLetterOutcome(InboundDelivery Delivery, string Reason) : TaskOutcome(Delivery);
+
+/// <summary>Shutdown came first: put the message back for another tasker (or this one after restart).</summary>
+public sealed record RequeueOutcome(InboundDelivery Delivery) : TaskOutcome(Delivery);

@@ -1,0 +1,129 @@
+using DataExchangeTasker.Docker;
+using DataExchangeTasker.Docker.Models;
+using DataExchangeTasker.Messaging;
+using DataExchangeTasker.Protocol;
+using DataExchangeTasker.Sandbox;
+using Serilog;
+
+namespace DataExchangeTasker.Pipeline;
+
+/// <summary>
+/// Decides and does what one start message needs: dead-letter it, reject it, adopt the container an earlier
+/// delivery left, or run it, retrying engine failures with backoff. A failed task is a done message, never an
+/// exception; only cancellation (shutdown) escapes.
+/// </summary>
+public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, ActiveSites active, int maxRetries, ILogger log)
+{
+    /// <summary>First retry delay after an engine failure; doubles each time.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Processes one delivery into the outcome the publisher stage carries out.</summary>
+    public async Task<TaskOutcome> ProcessAsync(InboundDelivery delivery, CancellationToken cancellationToken)
+    {
+        switch (StartMessageParser.Parse(delivery.Body))
+        {
+            case UnusableStart unusable:
+                log.Warning("Dead-lettering a start message: {Reason}", unusable.Reason);
+                return new DeadLetterOutcome(delivery, unusable.Reason);
+            case InvalidStart invalid:
+                return new AnswerOutcome(delivery, DoneMessage.Rejected(invalid.TaskId, Reasons.InvalidMessage, invalid.Error), null);
+            case ParsedStart parsed:
+                return await ProcessAsync(delivery, parsed.Message, cancellationToken).ConfigureAwait(false);
+            default:
+                throw new InvalidOperationException("unreachable");
+        }
+    }
+
+    private async Task<TaskOutcome> ProcessAsync(InboundDelivery delivery, StartMessage message, CancellationToken cancellationToken)
+    {
+        var site = runner.SiteOf(message.TaskId);
+        if (File.Exists(site.PublishedMarker))
+        {
+            log.Information("Task {TaskId} was answered before a restart; acknowledging the redelivery", message.TaskId);
+            return new AlreadyAnsweredOutcome(delivery, site);
+        }
+
+        var (task, rejection) = await preparer.PrepareAsync(message, cancellationToken).ConfigureAwait(false);
+        if (task is null)
+        {
+            // Nothing of a rejected task ever ran, so the engine need not be asked.
+            log.Information("Task {TaskId} rejected: {Reason} {Output}", message.TaskId, rejection!.Reason, rejection.Message);
+            return new AnswerOutcome(delivery, DoneMessage.Rejected(message.TaskId, rejection.Reason, rejection.Message), null);
+        }
+
+        // Released by the publisher stage once the answer is out and the site cleaned up.
+        active.Claim(site.Key);
+        var delay = RetryDelay;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var existing = await runner.FindAsync(site, cancellationToken).ConfigureAwait(false);
+                if (existing is not null && existing.State.Status != "created")
+                {
+                    return await AdoptAsync(delivery, message, task, site, existing, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (existing is not null)
+                {
+                    // Created but never started by an earlier attempt: the code has not run, start afresh.
+                    await runner.AbandonAsync(site, cancellationToken).ConfigureAwait(false);
+                }
+
+                var run = await runner.RunAsync(task, site, cancellationToken).ConfigureAwait(false);
+                return new AnswerOutcome(delivery, ResultClassifier.Classify(message.TaskId, task.Limits, run), site);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Shutdown past the drain timeout: stop the code; the message is requeued and runs afresh later.
+                using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                await TryAbandonAsync(site, cleanup.Token).ConfigureAwait(false);
+                throw;
+            }
+            catch (TaskAlreadyRunningException)
+            {
+                // Another delivery of this task created the container meanwhile; the next pass adopts it.
+                continue;
+            }
+            catch (DockerApiException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (attempt >= maxRetries || !e.IsTransient)
+                {
+                    log.Error("Task {TaskId} failed because of the Docker engine after {Attempts} attempt(s): {Error}", message.TaskId, attempt + 1, e.Message);
+                    await TryAbandonAsync(site, cancellationToken).ConfigureAwait(false);
+                    active.Release(site.Key);
+                    var output = $"The Docker engine failed after {attempt + 1} attempt(s): {e.Message}";
+                    return new AnswerOutcome(delivery, new DoneMessage(message.TaskId, TaskStates.Error, output, null, null, Reasons.Infrastructure, 0), null);
+                }
+
+                log.Warning("Task {TaskId}: Docker engine error (attempt {Attempt} of {Max}), retrying in {Delay}: {Error}",
+                    message.TaskId, attempt + 1, maxRetries + 1, delay, e.Message);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay *= 2;
+            }
+        }
+    }
+
+    private async Task<TaskOutcome> AdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, TaskSite site, ContainerInspectResponse existing, CancellationToken cancellationToken)
+    {
+        log.Information("Task {TaskId} already has container {ContainerId} ({Status}) on this host; adopting it instead of running the code again",
+            message.TaskId, SandboxRunner.ShortId(existing.Id), existing.State.Status);
+        var limits = task.Limits;
+        var run = await runner.AdoptAsync(existing, site, limits.Timeout, cancellationToken).ConfigureAwait(false);
+        return new AnswerOutcome(delivery, ResultClassifier.Classify(message.TaskId, limits, run), site);
+    }
+
+    private async Task TryAbandonAsync(TaskSite site, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await runner.AbandonAsync(site, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerApiException e)
+        {
+            // The engine is down; start-up cleanup removes what is left once it is back.
+            log.Warning("Could not remove container {Key}: {Error}", site.Key, e.Message);
+            site.DeleteFiles();
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using System.Threading.Channels;
+using DataExchangeTasker.Health;
+using DataExchangeTasker.Messaging;
+using Serilog;
+
+namespace DataExchangeTasker.Pipeline;
+
+/// <summary>
+/// The pipeline: intake (the consumer writes to a bounded channel) → N runner loops → a bounded channel of
+/// outcomes → one publisher loop that publishes, acks and cleans up. Shutdown is ordered: stop intake, let
+/// running tasks finish within the drain timeout (then abandon and requeue them), publish what finished, stop.
+/// </summary>
+public sealed class TaskerWorker(
+    Channel<InboundDelivery> intake,
+    TodoConsumer consumer,
+    EngineWatch engineWatch,
+    TaskProcessor processor,
+    OutcomePublisher publisher,
+    HealthState health,
+    TaskMetrics metrics,
+    int concurrency,
+    TimeSpan drainTimeout,
+    ILogger log)
+{
+    private readonly Channel<TaskOutcome> _outcomes = Channel.CreateBounded<TaskOutcome>(
+        new BoundedChannelOptions(Math.Max(concurrency, 1) * 2) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    /// <summary>
+    /// Runs until <paramref name="stopping"/> fires, then drains. <paramref name="abort"/> (a second signal)
+    /// gives up on draining and publishing at once; unacked messages then return to the queue.
+    /// </summary>
+    public async Task RunAsync(CancellationToken stopping, CancellationToken abort)
+    {
+        using var runCancel = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        var runners = Enumerable.Range(0, concurrency).Select(_ => Task.Run(() => RunnerLoopAsync(stopping, runCancel.Token), CancellationToken.None)).ToArray();
+        var publishing = Task.Run(() => PublishLoopAsync(abort), CancellationToken.None);
+        var watching = Task.Run(() => engineWatch.RunAsync(stopping), CancellationToken.None);
+
+        if (await engineWatch.CheckAsync(stopping).ConfigureAwait(false))
+        {
+            log.Information("Ready: {Concurrency} task(s) at a time", concurrency);
+        }
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutdown requested.
+        }
+
+        health.Draining = true;
+        log.Information("Stopping: no new tasks; waiting up to {DrainTimeout} for running ones", drainTimeout);
+        await consumer.PauseAsync(CancellationToken.None).ConfigureAwait(false);
+        intake.Writer.TryComplete();
+        await watching.ConfigureAwait(false);
+
+        var allRunners = Task.WhenAll(runners);
+        var drained = await Task.WhenAny(allRunners, Task.Delay(drainTimeout, abort)).ConfigureAwait(false) == allRunners;
+        if (!drained)
+        {
+            log.Warning("Drain timeout reached; stopping the remaining containers and requeueing their messages");
+            await runCancel.CancelAsync().ConfigureAwait(false);
+        }
+
+        await allRunners.ConfigureAwait(false);
+        _outcomes.Writer.TryComplete();
+        await publishing.ConfigureAwait(false);
+        log.Information("Stopped");
+    }
+
+    private async Task RunnerLoopAsync(CancellationToken stopping, CancellationToken cancel)
+    {
+        await foreach (var delivery in intake.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            if (stopping.IsCancellationRequested)
+            {
+                // Prefetched but not started: another tasker (or this one after restart) takes it.
+                await _outcomes.Writer.WriteAsync(new RequeueOutcome(delivery), CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
+
+            metrics.InFlight(1);
+            TaskOutcome outcome;
+            try
+            {
+                outcome = await processor.ProcessAsync(delivery, cancel).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                outcome = new RequeueOutcome(delivery);
+            }
+            catch (Exception e)
+            {
+                // A bug, not an input: requeueing could loop forever, so the task ends with an error answer.
+                log.Error(e, "Unexpected failure while processing a delivery");
+                outcome = UnexpectedFailure.Outcome(delivery, e);
+            }
+            finally
+            {
+                metrics.InFlight(-1);
+            }
+
+            await _outcomes.Writer.WriteAsync(outcome, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PublishLoopAsync(CancellationToken abort)
+    {
+        await foreach (var outcome in _outcomes.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            try
+            {
+                await publisher.HandleAsync(outcome, abort).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (abort.IsCancellationRequested)
+            {
+                log.Warning("Aborted before the outcome was published; the broker will redeliver the start message");
+            }
+            catch (Exception e)
+            {
+                log.Error(e, "Publishing an outcome failed; the broker will redeliver the start message");
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using System.Globalization;
+using DataExchangeTasker.Docker;
+using Serilog;
+
+namespace DataExchangeTasker.Sandbox;
+
+/// <summary>
+/// Removes what an earlier run of this tasker left (after a crash) once redeliveries had the grace period to
+/// claim it, and kept-alive debugging containers whose time is up. Only touches containers labelled with
+/// this tasker's identity and folders in its work root.
+/// </summary>
+public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, string taskerId, TimeSpan grace, ActiveSites active, ILogger log)
+{
+    /// <summary>How often kept-alive containers are checked.</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Sweeps start-up leftovers after the grace period, then expired kept containers until stopped.</summary>
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        try
+        {
+            await Task.Delay(grace, stopping).ConfigureAwait(false);
+            var removed = await SweepAsync(onlyExpired: false, stopping).ConfigureAwait(false);
+            if (removed > 0)
+            {
+                log.Information("Removed {Count} leftover container(s) and work folder(s) of an earlier run", removed);
+            }
+
+            using var timer = new PeriodicTimer(Interval);
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+            {
+                await SweepAsync(onlyExpired: true, stopping).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+        catch (DockerApiException e)
+        {
+            log.Warning("Leftover cleanup skipped: {Error}", e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Removes this tasker's containers and work folders that no running task claims; with
+    /// <paramref name="onlyExpired"/>, only kept-alive containers past their time. Returns how many went.
+    /// </summary>
+    public async Task<int> SweepAsync(bool onlyExpired, CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        var labels = new Dictionary<string, string?> { [ContainerLabels.Managed] = null, [ContainerLabels.Owner] = taskerId };
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        foreach (var container in await docker.ListContainersAsync(labels, cancellationToken).ConfigureAwait(false))
+        {
+            var key = KeyOf(container);
+            var keepUntil = container.Labels?.GetValueOrDefault(ContainerLabels.KeepUntil);
+            var expired = keepUntil is not null && long.TryParse(keepUntil, CultureInfo.InvariantCulture, out var until) && until <= now;
+            if (active.Contains(key) || (onlyExpired ? !expired : keepUntil is not null && !expired))
+            {
+                continue;
+            }
+
+            await docker.RemoveContainerAsync(container.Id, cancellationToken).ConfigureAwait(false);
+            new TaskSite(key, new WorkFolder(Path.Combine(workRoot, key))).DeleteFiles();
+            log.Information("Removed container {ContainerId} ({Key}){Why}", SandboxRunner.ShortId(container.Id), key, expired ? ": keep-alive time is up" : "");
+            removed++;
+        }
+
+        if (!onlyExpired && Directory.Exists(workRoot))
+        {
+            var live = (await docker.ListContainersAsync(labels, cancellationToken).ConfigureAwait(false))
+                .Select(KeyOf).ToHashSet(StringComparer.Ordinal);
+            foreach (var entry in Directory.EnumerateFileSystemEntries(workRoot, "tasker-*"))
+            {
+                var key = Path.GetFileName(entry).Split('.')[0];
+                if (!live.Contains(key) && !active.Contains(key))
+                {
+                    new TaskSite(key, new WorkFolder(Path.Combine(workRoot, key))).DeleteFiles();
+                    removed++;
+                }
+            }
+        }
+
+        return removed;
+    }
+
+    private static string KeyOf(Docker.Models.ContainerSummary container) =>
+        container.Names is { Count: > 0 } names ? names[0].TrimStart('/') : "";
+}
