@@ -47,9 +47,11 @@ if ((${#missing[@]})); then
     log "packages: missing ${missing[*]}; installing docker.io rabbitmq-server debootstrap amqp-tools curl"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq || warn "apt-get update reported errors; trying the install anyway"
+    # Recommends are skipped; the two that matter are named: debian-archive-keyring (debootstrap
+    # checks the Release signature with it) and cgroupfs-mount (in case no cgroups are mounted).
     apt-get install -y -qq --no-install-recommends \
         -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-        docker.io rabbitmq-server debootstrap amqp-tools curl ca-certificates >/dev/null
+        docker.io rabbitmq-server debootstrap debian-archive-keyring amqp-tools curl cgroupfs-mount >/dev/null
     # docker.io pulls in containerd/runc/iptables; the CLI is /usr/bin/docker.
     [[ -x /usr/bin/docker ]] && DOCKER=/usr/bin/docker
     for cmd in dockerd rabbitmq-server debootstrap amqp-publish curl; do
@@ -64,6 +66,11 @@ fi
 if docker_ping; then
     log "dockerd: ok"
 else
+    # dockerd needs cgroups; this VM mounts cgroup v1 at boot, run cgroupfs-mount if nothing is.
+    if ! grep -qE '^\S+ /sys/fs/cgroup(/\S+)? (cgroup|cgroup2) ' /proc/mounts && command -v cgroupfs-mount >/dev/null; then
+        log "dockerd: no cgroups mounted; running cgroupfs-mount"
+        cgroupfs-mount || warn "cgroupfs-mount failed"
+    fi
     ensure_dockerd 60
     log "dockerd: started"
 fi
