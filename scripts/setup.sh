@@ -10,7 +10,9 @@
 #   DOCKER_BUILD_NETWORK  network for `docker build` (default: bridge; "host" if the bridge has no egress)
 set -euo pipefail
 
-LOG_TAG=setup
+# shellcheck disable=SC2034 # read by lib.sh
+LOG_TAG="setup"
+# shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 
@@ -116,7 +118,7 @@ EOF
     find "$root/usr/share/doc" -mindepth 2 ! -name copyright ! -type d -delete 2>/dev/null || true
     rm -rf "$root"/usr/share/{man,info,groff,linda,lintian,locale}/* \
         "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin \
-        "$root"/var/lib/apt/lists/* "$root"/var/log/* "$root"/tmp/* "$root"/dev/*
+        "$root"/var/lib/apt/lists/* "$root"/var/log/* "$root"/tmp/* "${root:?}"/dev/*
     tar -C "$root" --numeric-owner -c . |
         docker_cli import \
             --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \

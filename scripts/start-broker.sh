@@ -17,7 +17,9 @@
 # The node's logs are in $BROKER_DIR/log, its settings in $BROKER_DIR/rabbitmq.conf.
 set -euo pipefail
 
-LOG_TAG=start-broker
+# shellcheck disable=SC2034 # read by lib.sh
+LOG_TAG="start-broker"
+# shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 log() { printf '[%s] %s\n' "$LOG_TAG" "$*" >&2; }
 

@@ -3,7 +3,9 @@
 # Usage: scripts/stop-broker.sh <BROKER_DIR>
 set -euo pipefail
 
-LOG_TAG=stop-broker
+# shellcheck disable=SC2034 # read by lib.sh
+LOG_TAG="stop-broker"
+# shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 dir=${1:-}

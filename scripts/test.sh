@@ -4,7 +4,9 @@
 # Extra arguments go to `dotnet test` (e.g. --filter "Category!=Integration").
 set -euo pipefail
 
-LOG_TAG=test
+# shellcheck disable=SC2034 # read by lib.sh
+LOG_TAG="test"
+# shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 
