@@ -56,7 +56,9 @@ docker_ping() {
 DOCKERD_LOG=${DOCKERD_LOG:-/var/log/dockerd.log}
 DOCKERD_PIDFILE=${DOCKERD_PIDFILE:-/var/run/docker.pid}
 # Extra dockerd flags (word-split). None are needed on this VM (overlay2, iptables and the
-# default bridge all work); e.g. "--iptables=false --bridge=none" for a second, isolated daemon.
+# default bridge all work). For a second, throwaway daemon (own DOCKER_SOCK, --data-root,
+# --exec-root, DOCKERD_PIDFILE) do NOT pass --bridge=none: dockerd then deletes the host's
+# docker0 link, breaking the main daemon's bridge network (repair: restart the main dockerd).
 DOCKERD_FLAGS=${DOCKERD_FLAGS:-}
 
 # Start dockerd in the background (no systemd here) unless it already answers; wait up to $1 s.

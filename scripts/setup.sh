@@ -21,7 +21,7 @@ for arg in "$@"; do
     case $arg in
         --no-build) skip_dotnet=1 ;;
         -h | --help)
-            sed -n '2,11p' "$0"
+            sed -n '2,10p' "$0"
             exit 0
             ;;
         *) die "unknown argument: $arg" ;;
