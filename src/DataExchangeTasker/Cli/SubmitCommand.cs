@@ -113,7 +113,7 @@ public static class SubmitCommand
         }
 
         var done = JsonSerializer.Deserialize(doneBody, ProtocolJsonContext.Default.DoneMessage)!;
-        Console.WriteLine(JsonSerializer.Serialize(done, PrettyJson.Default.DoneMessage));
+        Console.WriteLine(JsonSerializer.Serialize(done, ProtocolJson.DoneIndented));
         return done.State switch
         {
             TaskStates.Success => ExitCodes.Ok,

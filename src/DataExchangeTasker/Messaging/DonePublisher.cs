@@ -14,7 +14,7 @@ public sealed class DonePublisher(ConfirmedPublisher publisher, MessagingOptions
     /// <summary>Publishes and returns once the broker confirmed the done message.</summary>
     public async Task PublishAsync(DoneMessage done, InboundDelivery? request, string? traceParent, CancellationToken cancellationToken)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(done, ProtocolJsonContext.Default.DoneMessage);
+        var body = JsonSerializer.SerializeToUtf8Bytes(done, ProtocolJson.Done);
         var properties = Properties(done.TaskId, traceParent);
         // With declared topology the done exchange exists and other services may bind to it; otherwise
         // the default exchange reaches the queue whatever else exists.

@@ -1,0 +1,188 @@
+using System.Text;
+using System.Text.Json;
+using DataExchangeTasker.Configuration;
+using DataExchangeTasker.Docker.Models;
+using DataExchangeTasker.Hosting;
+using DataExchangeTasker.Protocol;
+using DataExchangeTasker.Sandbox;
+using RabbitMQ.Client;
+using Serilog;
+
+namespace DataExchangeTasker.IntegrationTests.Support;
+
+/// <summary>
+/// A real <see cref="TaskerHost"/> running in the test process against the fixture's broker and the real engine,
+/// with its own queues, tasker id and work root so tests cannot see each other's messages or containers.
+/// </summary>
+public sealed class InProcessTasker : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _abort = new();
+    private readonly TaskerHost _host;
+    private readonly Task _running;
+    private IConnection? _client;
+    private IChannel? _channel;
+
+    private InProcessTasker(TaskerOptions options, TaskerHost host)
+    {
+        Options = options;
+        _host = host;
+        _running = Task.Run(() => _host.RunAsync(_stopping.Token, _abort.Token));
+    }
+
+    /// <summary>The tasker's options.</summary>
+    public TaskerOptions Options { get; }
+
+    /// <summary>The running host's health.</summary>
+    public Health.HealthState Health => _host.Health;
+
+    /// <summary>Starts a tasker with fixture defaults overridden by <paramref name="settings"/>, and waits until it consumes.</summary>
+    public static async Task<InProcessTasker> StartAsync(TaskerFixture fixture, IReadOnlyDictionary<string, string?>? settings = null, bool waitReady = true)
+    {
+        var id = "it-" + Guid.NewGuid().ToString("N")[..10];
+        var values = new Dictionary<string, string?>
+        {
+            [Settings.AmqpUri.Name] = fixture.Node.AmqpUri.ToString(),
+            [Settings.CodeRoot.Name] = fixture.CodeRoot,
+            [Settings.DataRoot.Name] = fixture.DataRoot,
+            [Settings.WorkRoot.Name] = Path.Combine(fixture.Root, "work-" + id),
+            [Settings.TodoQueue.Name] = id + ".todo",
+            [Settings.DoneQueue.Name] = id + ".done",
+            [Settings.TaskerId.Name] = id,
+            [Settings.HttpBind.Name] = "off",
+            [Settings.Image.Name] = EngineRequirement.RunnerImage,
+            [Settings.LogLevel.Name] = "warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        var options = TaskerOptionsLoader.Load(values);
+        var log = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose, formatProvider: System.Globalization.CultureInfo.InvariantCulture).CreateLogger();
+        var tasker = new InProcessTasker(options, new TaskerHost(options, log));
+        if (waitReady)
+        {
+            await tasker.WaitUntilAsync(() => tasker.Health.IsReady, TimeSpan.FromSeconds(30), "the tasker to become ready");
+        }
+
+        return tasker;
+    }
+
+    /// <summary>Publishes a start message the way existing publishers do: default exchange, routing key = todo queue.</summary>
+    public Task PublishAsync(StartMessage message, BasicProperties? properties = null) =>
+        PublishRawAsync(JsonSerializer.SerializeToUtf8Bytes(message, ProtocolJsonContext.Default.StartMessage), properties);
+
+    /// <summary>Publishes any bytes as a start message.</summary>
+    public async Task PublishRawAsync(byte[] body, BasicProperties? properties = null)
+    {
+        var channel = await ChannelAsync();
+        await TestQueues.PublishAsync(channel, Options.Messaging.TodoQueue, body, properties);
+    }
+
+    /// <summary>Collects <paramref name="count"/> done messages (raw, with their AMQP properties).</summary>
+    public async Task<IReadOnlyList<ReceivedMessage>> CollectDoneAsync(int count, TimeSpan timeout) =>
+        await TestQueues.CollectAsync(await ChannelAsync(), Options.Messaging.DoneQueue, count, timeout);
+
+    /// <summary>Collects <paramref name="count"/> done messages, parsed.</summary>
+    public async Task<IReadOnlyList<DoneMessage>> CollectResultsAsync(int count, TimeSpan timeout) =>
+        (await CollectDoneAsync(count, timeout)).Select(Parse).ToList();
+
+    /// <summary>Publishes one start message and returns its done message.</summary>
+    public async Task<DoneMessage> RunAsync(StartMessage message, TimeSpan? timeout = null)
+    {
+        await PublishAsync(message);
+        var done = (await CollectResultsAsync(1, timeout ?? TimeSpan.FromSeconds(90)))[0];
+        Assert.Equal(message.TaskId, done.TaskId);
+        return done;
+    }
+
+    /// <summary>Containers of this tasker (any state).</summary>
+    public Task<IReadOnlyList<ContainerSummary>> ContainersAsync(TaskerFixture fixture) =>
+        fixture.Docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Owner] = Options.TaskerId }, CancellationToken.None);
+
+    /// <summary>Entries left in this tasker's work root.</summary>
+    public IReadOnlyList<string> WorkLeftovers() =>
+        Directory.Exists(Options.Sandbox.WorkRoot) ? Directory.GetFileSystemEntries(Options.Sandbox.WorkRoot) : [];
+
+    /// <summary>Parses a done message body.</summary>
+    public static DoneMessage Parse(ReceivedMessage message) =>
+        JsonSerializer.Deserialize(message.Body, ProtocolJsonContext.Default.DoneMessage)
+        ?? throw new InvalidOperationException("empty done message: " + Encoding.UTF8.GetString(message.Body));
+
+    /// <summary>Polls <paramref name="condition"/> until true or the deadline, then fails naming <paramref name="what"/>.</summary>
+    public async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (_running.IsCompleted)
+            {
+                await _running; // surfaces the host's exception
+                throw new InvalidOperationException("The tasker stopped while waiting for " + what);
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out after {timeout.TotalSeconds} s waiting for {what}.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Stops the tasker gracefully (drain) and waits for it.</summary>
+    public async Task StopAsync()
+    {
+        await _stopping.CancelAsync();
+        await _running.WaitAsync(TimeSpan.FromSeconds(120));
+    }
+
+    private async Task<IChannel> ChannelAsync()
+    {
+        if (_channel is { IsOpen: true })
+        {
+            return _channel;
+        }
+
+        _client ??= await new ConnectionFactory { Uri = Options.Messaging.AmqpUri }.CreateConnectionAsync();
+        _channel = await _client.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        // The tasker declares its queues at start-up; declaring here too lets a test publish before it is ready.
+        foreach (var queue in new[] { Options.Messaging.TodoQueue, Options.Messaging.DoneQueue })
+        {
+            await _channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+        }
+
+        return _channel;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (!_running.IsCompleted)
+        {
+            await _stopping.CancelAsync();
+            try
+            {
+                await _running.WaitAsync(TimeSpan.FromSeconds(60));
+            }
+            catch (TimeoutException)
+            {
+                await _abort.CancelAsync();
+            }
+        }
+
+        if (_channel is not null)
+        {
+            await _channel.DisposeAsync();
+        }
+
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+        }
+
+        _stopping.Dispose();
+        _abort.Dispose();
+    }
+}

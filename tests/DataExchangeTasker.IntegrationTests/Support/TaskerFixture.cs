@@ -1,0 +1,109 @@
+using DataExchangeTasker.Docker;
+
+namespace DataExchangeTasker.IntegrationTests.Support;
+
+/// <summary>
+/// One disposable broker, the real Docker engine and temp code/data roots, shared by a collection. Each test
+/// isolates itself with its own queue names, tasker id and work root (see <see cref="InProcessTasker"/>).
+/// </summary>
+public sealed class TaskerFixture : IAsyncLifetime
+{
+    private RabbitMqNode? _node;
+
+    /// <summary>The broker.</summary>
+    public RabbitMqNode Node => _node ?? throw new InvalidOperationException("Fixture not initialised.");
+
+    /// <summary>The engine, for assertions about containers.</summary>
+    public DockerClient Docker { get; } = new(DockerEndpoint.Parse(Environment.GetEnvironmentVariable("DOCKER_HOST") ?? DockerEndpoint.DefaultHost));
+
+    /// <summary>Root of this fixture's temp folders.</summary>
+    public string Root { get; } = Directory.CreateTempSubdirectory("tasker-it-").FullName;
+
+    /// <summary>TASKER_CODE_ROOT of every tasker in the collection.</summary>
+    public string CodeRoot => Path.Combine(Root, "code");
+
+    /// <summary>TASKER_DATA_ROOT of every tasker in the collection.</summary>
+    public string DataRoot => Path.Combine(Root, "data");
+
+    /// <inheritdoc />
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(CodeRoot);
+        Directory.CreateDirectory(DataRoot);
+        Requirements.EnsureRabbitMqInstalled();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await EngineRequirement.EnsureAsync(Docker, timeout.Token);
+        _node = await RabbitMqNode.StartAsync();
+    }
+
+    /// <summary>Writes a code folder with <c>run.py</c> and returns its codePath.</summary>
+    public string WriteCode(string name, string runPy)
+    {
+        var dir = Path.Combine(CodeRoot, name);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "run.py"), runPy);
+        return name;
+    }
+
+    /// <summary>Writes a data file and returns its dataPath.</summary>
+    public string WriteData(string name, string content)
+    {
+        var path = Path.Combine(DataRoot, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content);
+        return name;
+    }
+
+    /// <summary>Copies a folder of the repository's <c>examples/</c> into the code or data root.</summary>
+    public static void CopyExample(string example, string targetRoot, string? targetName = null)
+    {
+        var source = Path.Combine(RepositoryRoot(), "examples", example);
+        var target = Path.Combine(targetRoot, targetName ?? example);
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.EnumerateFiles(source))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)), overwrite: true);
+        }
+    }
+
+    /// <summary>The checkout's root (holds DataExchangeTasker.sln).</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "DataExchangeTasker.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("DataExchangeTasker.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        if (_node is not null)
+        {
+            await _node.DisposeAsync();
+        }
+
+        Docker.Dispose();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Files written by a container's uid may linger briefly; the temp dir is disposable.
+        }
+    }
+}
+
+/// <summary>Tests that need a broker, the engine and the runner image.</summary>
+[CollectionDefinition(Name)]
+public sealed class TaskerCollection : ICollectionFixture<TaskerFixture>
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "tasker";
+}
