@@ -1,0 +1,139 @@
+using DataExchangeTasker.Protocol;
+using DataExchangeTasker.Sandbox;
+
+namespace DataExchangeTasker.Tests.Sandbox;
+
+public sealed class ResultClassifierTests
+{
+    private static readonly EffectiveLimits Limits = new(TimeSpan.FromSeconds(30), 256L * 1024 * 1024, 1, 64);
+    private static readonly DateTimeOffset Started = new(2026, 11, 22, 9, 0, 0, TimeSpan.Zero);
+
+    private static ContainerRun Run(long? exit, bool timedOut = false, bool oom = false, bool truncateStdout = false, bool truncateStrace = false) => new(
+        "abc", exit, timedOut, oom, Started, Started.AddSeconds(1.5), 1500, 1234,
+        new BoundedText("out", truncateStdout), new BoundedText("err", false), new BoundedText("trace", truncateStrace));
+
+    [Fact]
+    public void Classify_ExitZero_IsSuccessWithEmptyOutput()
+    {
+        var done = ResultClassifier.Classify("t1", Limits, Run(0));
+
+        Assert.Equal("t1", done.TaskId);
+        Assert.Equal(TaskStates.Success, done.State);
+        Assert.Null(done.Reason);
+        Assert.Equal("", done.Output);
+        Assert.Equal(0, done.ExitCode);
+        Assert.Null(done.Signal);
+        Assert.Equal(new ContainerOutput("out", "err", "trace"), done.ContainerOutput);
+        Assert.Equal(1500, done.DurationMs);
+        Assert.Equal(Started, done.StartedAt);
+        Assert.Equal(Started.AddSeconds(1.5), done.FinishedAt);
+        Assert.Equal(1234, done.PeakMemoryBytes);
+        Assert.Equal(TruncatedStreams.None, done.Truncated);
+    }
+
+    [Fact]
+    public void Classify_ExitThree_IsExitCodeWithTheV01Sentence()
+    {
+        var done = ResultClassifier.Classify("t1", Limits, Run(3));
+
+        Assert.Equal(TaskStates.Error, done.State);
+        Assert.Equal(Reasons.ExitCode, done.Reason);
+        Assert.Equal("Container exited with an error. Status code: 3", done.Output);
+        Assert.Equal(3, done.ExitCode);
+        Assert.Null(done.Signal);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(127)]
+    [InlineData(128)]
+    [InlineData(255)]
+    public void Classify_NonSignalFailure_IsExitCode(long exit)
+    {
+        var done = ResultClassifier.Classify("t1", Limits, Run(exit));
+
+        Assert.Equal(Reasons.ExitCode, done.Reason);
+        Assert.Equal($"Container exited with an error. Status code: {exit}", done.Output);
+        Assert.Null(done.Signal);
+    }
+
+    [Fact]
+    public void Classify_TimedOut_IsTimeoutWithSigkill()
+    {
+        var done = ResultClassifier.Classify("t1", Limits, Run(137, timedOut: true));
+
+        Assert.Equal(TaskStates.Error, done.State);
+        Assert.Equal(Reasons.Timeout, done.Reason);
+        Assert.Equal("SIGKILL", done.Signal);
+        Assert.Equal("The task ran longer than its time limit of 30 s and was killed.", done.Output);
+        Assert.Equal(new ContainerOutput("out", "err", "trace"), done.ContainerOutput);
+    }
+
+    [Fact]
+    public void Classify_TimedOutWithoutExitStatus_IsStillTimeout()
+    {
+        var done = ResultClassifier.Classify("t1", Limits, Run(null, timedOut: true));
+
+        Assert.Equal(Reasons.Timeout, done.Reason);
+        Assert.Null(done.ExitCode);
+        Assert.Equal("SIGKILL", done.Signal);
+    }
+
+    [Fact]
+    public void Classify_OomKilled_IsOomNamingTheLimit()
+    {
+        var done = ResultClassifier.Classify("t1", Limits, Run(137, oom: true));
+
+        Assert.Equal(TaskStates.Error, done.State);
+        Assert.Equal(Reasons.Oom, done.Reason);
+        Assert.Equal("SIGKILL", done.Signal);
+        Assert.Equal("The task ran out of memory (limit 256 MiB) and was killed.", done.Output);
+    }
+
+    [Fact]
+    public void Classify_OomKilledButExitedZero_IsStillOom()
+    {
+        var done = ResultClassifier.Classify("t1", Limits, Run(0, oom: true));
+
+        Assert.Equal(Reasons.Oom, done.Reason);
+    }
+
+    [Theory]
+    [InlineData(139, "SIGSEGV")]
+    [InlineData(137, "SIGKILL")]
+    [InlineData(134, "SIGABRT")]
+    [InlineData(143, "SIGTERM")]
+    [InlineData(129, "SIGHUP")]
+    [InlineData(159, "SIGSYS")]
+    public void Classify_StatusAbove128_IsSignalNamingIt(long exit, string signal)
+    {
+        var done = ResultClassifier.Classify("t1", Limits, Run(exit));
+
+        Assert.Equal(TaskStates.Error, done.State);
+        Assert.Equal(Reasons.Signal, done.Reason);
+        Assert.Equal(signal, done.Signal);
+        Assert.Equal((int)exit, done.ExitCode);
+        Assert.Equal($"Container exited with an error. The code was killed by {signal} (status code: {exit}).", done.Output);
+    }
+
+    [Fact]
+    public void Classify_TruncatedStreams_AreCopied()
+    {
+        var done = ResultClassifier.Classify("t1", Limits, Run(0, truncateStdout: true, truncateStrace: true));
+
+        Assert.Equal(new TruncatedStreams(true, false, true), done.Truncated);
+    }
+
+    [Theory]
+    [InlineData(128, null)]
+    [InlineData(160, null)]
+    [InlineData(0, null)]
+    [InlineData(-1, null)]
+    [InlineData(137, "SIGKILL")]
+    [InlineData(139, "SIGSEGV")]
+    public void FromExitCode_Status_MapsOnlyTheSignalRange(long exit, string? expected)
+    {
+        Assert.Equal(expected, SignalNames.FromExitCode(exit));
+    }
+}
