@@ -1,0 +1,422 @@
+using System.Net;
+using System.Text;
+using DataExchangeTasker.Configuration;
+using DataExchangeTasker.Health;
+using DataExchangeTasker.Messaging;
+using DataExchangeTasker.Pipeline;
+using DataExchangeTasker.Protocol;
+using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Tests.Support;
+using Serilog.Core;
+
+namespace DataExchangeTasker.Tests.Pipeline;
+
+public sealed class TaskProcessorTests : IDisposable
+{
+    private const string TaskerId = "unit-host";
+    private const string Start = """{"taskId":"t-1","codePath":"demo1_code","dataPath":"demo1_data"}""";
+
+    private readonly TempDirectory _temp = new();
+    private readonly TaskMetrics _metrics = new();
+    private readonly FakeDockerEngine _docker = new();
+    private readonly ActiveSites _active = new();
+    private SandboxOptions _options;
+
+    public TaskProcessorTests()
+    {
+        _options = TestOptions.Sandbox(_temp.CreateFolder("code"), _temp.CreateFolder("data"), _temp.Combine("work"));
+        _temp.WriteFile("code/demo1_code/run.py", "print('hi')\n");
+        _temp.WriteFile("data/demo1_data/people.csv", "a,b\n");
+    }
+
+    public void Dispose()
+    {
+        _metrics.Dispose();
+        _temp.Dispose();
+    }
+
+    private string Key => ContainerLabels.TaskKey(TaskerId, "t-1");
+
+    private string WorkFolder => Path.Combine(_options.WorkRoot, Key);
+
+    private TaskProcessor Processor(int maxRetries = 3)
+    {
+        var runner = new SandboxRunner(_docker, _options, new ContainerSpecFactory(_options, TaskerId), TaskerId, Logger.None, _metrics);
+        return new TaskProcessor(new TaskPreparer(_options), runner, _active, maxRetries, Logger.None) { RetryDelay = TimeSpan.Zero };
+    }
+
+    private static InboundDelivery Delivery(string body) =>
+        new(Encoding.UTF8.GetBytes(body), 7, false, null, null, null, "application/json", null!);
+
+    private async Task<TaskOutcome> Process(string body = Start, int maxRetries = 3, CancellationToken cancellationToken = default) =>
+        await Processor(maxRetries).ProcessAsync(Delivery(body), cancellationToken).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+
+    private async Task<DoneMessage> ProcessToDone(string body = Start, int maxRetries = 3)
+    {
+        var answer = Assert.IsType<AnswerOutcome>(await Process(body, maxRetries));
+        return answer.Done;
+    }
+
+    private int CallCount(string operation) => _docker.Calls.Count(c => c == operation || c.StartsWith(operation + " ", StringComparison.Ordinal));
+
+    private void WriteOutputsOnStart(string stdout = "Average fortune: 1.0\n", string stderr = "", string strace = "execve(\"/usr/bin/python\") = 0\n") =>
+        _docker.OnStart = work =>
+        {
+            File.WriteAllText(Path.Combine(work, "stdout.txt"), stdout);
+            File.WriteAllText(Path.Combine(work, "stderr.txt"), stderr);
+            File.WriteAllText(Path.Combine(work, "strace.txt"), strace);
+        };
+
+    [Fact]
+    public async Task ProcessAsync_CodeExitsZero_AnswersSuccessWithOutputs()
+    {
+        WriteOutputsOnStart();
+
+        var outcome = Assert.IsType<AnswerOutcome>(await Process());
+
+        Assert.Equal("t-1", outcome.Done.TaskId);
+        Assert.Equal(TaskStates.Success, outcome.Done.State);
+        Assert.Null(outcome.Done.Reason);
+        Assert.Equal(0, outcome.Done.ExitCode);
+        Assert.Equal(new ContainerOutput("Average fortune: 1.0\n", "", "execve(\"/usr/bin/python\") = 0\n"), outcome.Done.ContainerOutput);
+        Assert.Equal(24_379_392, outcome.Done.PeakMemoryBytes);
+        Assert.NotNull(outcome.Done.StartedAt);
+        Assert.Equal(TruncatedStreams.None, outcome.Done.Truncated);
+        Assert.Equal(Key, outcome.Site?.Key);
+        Assert.Equal(WorkFolder, outcome.Site?.Work.Path);
+        Assert.True(_active.Contains(Key), "the site stays claimed until the publisher stage releases it");
+    }
+
+    [Fact]
+    public async Task ProcessAsync_Run_RegistersTheWaitBeforeStartingTheContainer()
+    {
+        await Process();
+
+        var calls = _docker.Calls.ToList();
+        var create = calls.FindIndex(c => c == "create " + Key);
+        var wait = calls.FindIndex(c => c.StartsWith("wait ", StringComparison.Ordinal));
+        var start = calls.FindIndex(c => c.StartsWith("start ", StringComparison.Ordinal));
+        Assert.True(create >= 0 && create < wait && wait < start, string.Join(", ", calls));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_Run_CreatesTheLockedDownContainerWithTheMessageLimits()
+    {
+        await Process("""{"taskId":"t-1","codePath":"demo1_code","dataPath":"demo1_data","limits":{"memoryBytes":67108864,"pids":16}}""");
+
+        var request = Assert.Single(_docker.CreateRequests);
+        Assert.Equal(67108864, request.HostConfig.Memory);
+        Assert.Equal(16, request.HostConfig.PidsLimit);
+        Assert.Equal("none", request.HostConfig.NetworkMode);
+        Assert.Equal("t-1", request.Labels![ContainerLabels.TaskId]);
+        Assert.Equal(TaskerId, request.Labels[ContainerLabels.Owner]);
+        Assert.Equal(WorkFolder, Assert.Single(request.HostConfig.Mounts!, m => m.Target == "/tmp/out").Source);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_CodeExitsThree_AnswersExitCodeError()
+    {
+        _docker.ExitCode = 3;
+        WriteOutputsOnStart(stderr: "Traceback: boom\n");
+
+        var done = await ProcessToDone();
+
+        Assert.Equal(TaskStates.Error, done.State);
+        Assert.Equal(Reasons.ExitCode, done.Reason);
+        Assert.Equal("Container exited with an error. Status code: 3", done.Output);
+        Assert.Equal("Traceback: boom\n", done.ContainerOutput?.Stderr);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_ContainerOomKilled_AnswersOom()
+    {
+        _docker.ExitCode = 137;
+        _docker.OomKilled = true;
+
+        var done = await ProcessToDone();
+
+        Assert.Equal(Reasons.Oom, done.Reason);
+        Assert.Equal("SIGKILL", done.Signal);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_OutputOverTheLimit_IsTruncated()
+    {
+        _options = _options with { OutputLimitBytes = 1024 };
+        WriteOutputsOnStart(stdout: new string('x', 5000));
+
+        var done = await ProcessToDone();
+
+        Assert.Equal(1024, done.ContainerOutput?.Stdout.Length);
+        Assert.Equal(new TruncatedStreams(true, false, false), done.Truncated);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_TaskReplacesStdoutWithSymlink_HostFileIsNotRead()
+    {
+        _docker.OnStart = work => File.CreateSymbolicLink(Path.Combine(work, "stdout.txt"), "/etc/passwd");
+
+        var done = await ProcessToDone();
+
+        Assert.DoesNotContain("root:", done.ContainerOutput?.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_CodeRunsPastTheTimeout_IsKilledAndAnsweredTimeout()
+    {
+        _options = _options with { TaskTimeout = TimeSpan.FromMilliseconds(100) };
+        _docker.ExitOnStart = false;
+        WriteOutputsOnStart(stdout: "partial\n");
+
+        var done = await ProcessToDone();
+
+        Assert.Equal(Reasons.Timeout, done.Reason);
+        Assert.Equal("SIGKILL", done.Signal);
+        Assert.Equal(137, done.ExitCode);
+        Assert.Equal("partial\n", done.ContainerOutput?.Stdout);
+        Assert.Contains("kill " + _docker.Find(Key)!.Id, _docker.Calls);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_EngineUnreachableEveryTime_RetriesMaxRetriesThenAnswersInfrastructure()
+    {
+        _docker.FailNext("create", 100, () => FakeDockerEngine.Unreachable());
+
+        var outcome = Assert.IsType<AnswerOutcome>(await Process(maxRetries: 2));
+
+        Assert.Equal(3, CallCount("create"));
+        Assert.Equal(TaskStates.Error, outcome.Done.State);
+        Assert.Equal(Reasons.Infrastructure, outcome.Done.Reason);
+        Assert.Equal("The Docker engine failed after 3 attempt(s): Docker engine unreachable during POST /containers/create: connection refused", outcome.Done.Output);
+        Assert.Null(outcome.Done.ContainerOutput);
+        Assert.Null(outcome.Done.ExitCode);
+        Assert.Null(outcome.Site);
+        Assert.False(_active.Contains(Key), "a failed task's site is released at once");
+        Assert.False(Directory.Exists(WorkFolder), "the work folder of a failed task is removed");
+    }
+
+    [Fact]
+    public async Task ProcessAsync_ZeroRetries_TriesOnce()
+    {
+        _docker.FailNext("create", 100, () => FakeDockerEngine.Unreachable());
+
+        var done = await ProcessToDone(maxRetries: 0);
+
+        Assert.Equal(1, CallCount("create"));
+        Assert.Equal(Reasons.Infrastructure, done.Reason);
+        Assert.StartsWith("The Docker engine failed after 1 attempt(s)", done.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_EngineFailsTwiceThenWorks_Succeeds()
+    {
+        _docker.FailNext("create", 2, () => FakeDockerEngine.Unreachable());
+
+        var done = await ProcessToDone(maxRetries: 3);
+
+        Assert.Equal(TaskStates.Success, done.State);
+        Assert.Equal(3, CallCount("create"));
+        Assert.Equal(1, CallCount("start"));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_Engine500_IsRetried()
+    {
+        _docker.FailNext("create", 1, () => FakeDockerEngine.Answered(HttpStatusCode.InternalServerError, "driver failed"));
+
+        var done = await ProcessToDone();
+
+        Assert.Equal(TaskStates.Success, done.State);
+        Assert.Equal(2, CallCount("create"));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_InspectFailsTransiently_IsRetried()
+    {
+        _docker.FailNext("inspect", 1, () => FakeDockerEngine.Unreachable("GET /containers/{id}/json"));
+
+        var done = await ProcessToDone();
+
+        Assert.Equal(TaskStates.Success, done.State);
+        Assert.Equal(1, CallCount("create"));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_StartFailsTransiently_RemovesTheCreatedContainerAndRunsAgain()
+    {
+        _docker.FailNext("start", 1, () => FakeDockerEngine.Unreachable("POST /containers/{id}/start"));
+
+        var done = await ProcessToDone();
+
+        Assert.Equal(TaskStates.Success, done.State);
+        Assert.Equal(2, CallCount("create"));
+        Assert.Equal(1, CallCount("remove"));
+        var calls = _docker.Calls.ToList();
+        Assert.True(calls.IndexOf("remove " + Key) < calls.LastIndexOf("create " + Key), string.Join(", ", calls));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_NoSuchImage404_IsNotRetried()
+    {
+        _docker.FailNext("create", 100, () => FakeDockerEngine.Answered(HttpStatusCode.NotFound, "No such image: dataexchange-tasker-runner:test"));
+
+        var done = await ProcessToDone(maxRetries: 5);
+
+        Assert.Equal(1, CallCount("create"));
+        Assert.Equal(TaskStates.Error, done.State);
+        Assert.Equal(Reasons.Infrastructure, done.Reason);
+        Assert.Contains("No such image", done.Output, StringComparison.Ordinal);
+        Assert.StartsWith("The Docker engine failed after 1 attempt(s)", done.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_EngineDownAlsoForCleanup_StillAnswersInfrastructure()
+    {
+        _docker.FailNext("create", 100, () => FakeDockerEngine.Unreachable());
+        _docker.FailNext("kill", 100, () => FakeDockerEngine.Unreachable("POST /containers/{id}/kill"));
+
+        var done = await ProcessToDone(maxRetries: 1);
+
+        Assert.Equal(Reasons.Infrastructure, done.Reason);
+        Assert.False(Directory.Exists(WorkFolder));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_RejectedTask_MakesNoEngineCalls()
+    {
+        var outcome = Assert.IsType<AnswerOutcome>(await Process("""{"taskId":"t-1","codePath":"missing","dataPath":"demo1_data"}"""));
+
+        Assert.Empty(_docker.Calls);
+        Assert.Equal(TaskStates.Rejected, outcome.Done.State);
+        Assert.Equal(Reasons.PathNotFound, outcome.Done.Reason);
+        Assert.Null(outcome.Done.ContainerOutput);
+        Assert.Null(outcome.Site);
+        Assert.False(_active.Contains(Key));
+    }
+
+    [Theory]
+    [InlineData("""{"taskId":"t-1","codePath":"/etc","dataPath":"demo1_data"}""", "path_not_allowed")]
+    [InlineData("""{"taskId":"t-1","codePath":"demo1_code","dataPath":"../code"}""", "path_not_allowed")]
+    [InlineData("""{"taskId":"t-1","codePath":"demo1_code","dataPath":"demo1_data","codeHash":{"eTag":"5db6a51baa9e0"}}""", "hash_mismatch")]
+    [InlineData("""{"taskId":"t-1","codePath":"demo1_code","dataPath":"demo1_data","limits":{"pids":100000}}""", "invalid_message")]
+    public async Task ProcessAsync_RejectedForAnyReason_MakesNoEngineCalls(string body, string reason)
+    {
+        var done = await ProcessToDone(body);
+
+        Assert.Equal(TaskStates.Rejected, done.State);
+        Assert.Equal(reason, done.Reason);
+        Assert.Empty(_docker.Calls);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_InvalidStart_AnswersInvalidMessageWithoutEngineCalls()
+    {
+        var outcome = Assert.IsType<AnswerOutcome>(await Process("""{"taskId":"t-1","codePath":7}"""));
+
+        Assert.Equal(TaskStates.Rejected, outcome.Done.State);
+        Assert.Equal(Reasons.InvalidMessage, outcome.Done.Reason);
+        Assert.Contains("codePath must be a string", outcome.Done.Output, StringComparison.Ordinal);
+        Assert.Equal("t-1", outcome.Done.TaskId);
+        Assert.Empty(_docker.Calls);
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("""{"codePath":"demo1_code","dataPath":"demo1_data"}""")]
+    [InlineData("""{"taskId":42,"codePath":"demo1_code","dataPath":"demo1_data"}""")]
+    public async Task ProcessAsync_UnusableBody_IsDeadLetteredWithTheReason(string body)
+    {
+        var delivery = Delivery(body);
+
+        var outcome = await Processor().ProcessAsync(delivery, CancellationToken.None);
+
+        var dead = Assert.IsType<DeadLetterOutcome>(outcome);
+        Assert.Same(delivery, dead.Delivery);
+        Assert.NotEmpty(dead.Reason);
+        Assert.Empty(_docker.Calls);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_ExistingExitedContainer_IsAdoptedWithoutCreatingAnother()
+    {
+        _docker.AddContainer(Key, "exited", exitCode: 5);
+        _temp.WriteFile($"work/{Key}/stdout.txt", "from the first delivery\n");
+
+        var outcome = Assert.IsType<AnswerOutcome>(await Process());
+
+        Assert.Equal(0, CallCount("create"));
+        Assert.Equal(0, CallCount("start"));
+        Assert.Equal(Reasons.ExitCode, outcome.Done.Reason);
+        Assert.Equal(5, outcome.Done.ExitCode);
+        Assert.Equal("from the first delivery\n", outcome.Done.ContainerOutput?.Stdout);
+        Assert.Equal(Key, outcome.Site?.Key);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_ExistingCreatedButNeverStartedContainer_IsReplaced()
+    {
+        _docker.AddContainer(Key, "created");
+        _temp.WriteFile($"work/{Key}/stdout.txt", "stale");
+
+        var done = await ProcessToDone();
+
+        Assert.Equal(TaskStates.Success, done.State);
+        Assert.Equal(1, CallCount("remove"));
+        Assert.Equal(1, CallCount("create"));
+        Assert.Equal("", done.ContainerOutput?.Stdout);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_ConcurrentDeliveryCreatesTheContainerFirst_AdoptsItInsteadOfRunningTwice()
+    {
+        var raced = false;
+        _docker.BeforeCreate = (name, _) =>
+        {
+            if (!raced)
+            {
+                raced = true;
+                _docker.AddContainer(name!, "exited", exitCode: 0);
+            }
+        };
+
+        var done = await ProcessToDone();
+
+        Assert.Equal(TaskStates.Success, done.State);
+        Assert.Equal(1, CallCount("create"));
+        Assert.Equal(0, CallCount("start"));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_PublishedMarkerBesideWorkFolder_IsAlreadyAnswered()
+    {
+        _temp.WriteFile($"work/{Key}.published", "");
+
+        var outcome = Assert.IsType<AlreadyAnsweredOutcome>(await Process());
+
+        Assert.Equal(Key, outcome.Site.Key);
+        Assert.Empty(_docker.Calls);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_MarkerForgedInsideWorkFolder_IsIgnored()
+    {
+        _temp.WriteFile($"work/{Key}/{Key}.published", "");
+        _temp.WriteFile($"work/{Key}/.published", "");
+
+        Assert.IsType<AnswerOutcome>(await Process());
+    }
+
+    [Fact]
+    public async Task ProcessAsync_ShutdownWhileRunning_KillsAndRemovesTheContainerAndRethrows()
+    {
+        using var shutdown = new CancellationTokenSource();
+        _docker.ExitOnStart = false;
+        _docker.OnStart = _ => shutdown.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Process(cancellationToken: shutdown.Token));
+
+        Assert.Equal(1, CallCount("kill"));
+        Assert.Null(_docker.Find(Key));
+        Assert.False(Directory.Exists(WorkFolder));
+    }
+}
