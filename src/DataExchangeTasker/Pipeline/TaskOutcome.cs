@@ -9,6 +9,9 @@ public abstract record TaskOutcome(InboundDelivery Delivery)
 {
     /// <summary>W3C traceparent for the done message (the task's span, or the one the start message carried).</summary>
     public string? TraceParent { get; init; }
+
+    /// <summary>The site key this delivery claimed in <see cref="Sandbox.ActiveSites"/>; released once the outcome is carried out.</summary>
+    public string? ClaimedKey { get; init; }
 }
 
 /// <summary>Publish <see cref="Done"/>, then ack, then clean up <see cref="Site"/> (null when nothing ran).</summary>

@@ -77,7 +77,10 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         }
     }
 
-    /// <summary>Removes the container (unless kept alive for debugging) and its work folder.</summary>
+    /// <summary>
+    /// Removes the container (unless kept alive for debugging) and its work folder. The published marker stays
+    /// (the sweeper expires it), so a redelivery whose ack was lost is recognised and not run again.
+    /// </summary>
     public async Task CleanupAsync(TaskSite site, CancellationToken cancellationToken)
     {
         if (options.KeepAlive)
@@ -86,7 +89,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         }
 
         await docker.RemoveContainerAsync(site.Key, cancellationToken).ConfigureAwait(false);
-        site.DeleteFiles();
+        site.Work.Delete();
     }
 
     /// <summary>Kills and removes a task's container after an abandoned run (shutdown past the drain timeout).</summary>

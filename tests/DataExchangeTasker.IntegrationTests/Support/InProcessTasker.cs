@@ -108,9 +108,28 @@ public sealed class InProcessTasker : IAsyncDisposable
     public Task<IReadOnlyList<ContainerSummary>> ContainersAsync(TaskerFixture fixture) =>
         fixture.Docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Owner] = Options.TaskerId }, CancellationToken.None);
 
-    /// <summary>Entries left in this tasker's work root.</summary>
+    /// <summary>Work folders left in this tasker's work root (published markers are kept on purpose and not counted).</summary>
     public IReadOnlyList<string> WorkLeftovers() =>
-        Directory.Exists(Options.Sandbox.WorkRoot) ? Directory.GetFileSystemEntries(Options.Sandbox.WorkRoot) : [];
+        Directory.Exists(Options.Sandbox.WorkRoot) ? Directory.GetDirectories(Options.Sandbox.WorkRoot) : [];
+
+    /// <summary>Collects done messages until every one of <paramref name="taskIds"/> was answered; returns all received (duplicates included).</summary>
+    public async Task<IReadOnlyList<DoneMessage>> CollectUntilAnsweredAsync(IReadOnlyCollection<string> taskIds, TimeSpan timeout)
+    {
+        var received = new List<DoneMessage>();
+        var deadline = DateTime.UtcNow + timeout;
+        while (!taskIds.All(id => received.Any(d => d.TaskId == id)))
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"Only {string.Join(", ", received.Select(d => d.TaskId).Distinct())} of {string.Join(", ", taskIds)} answered.");
+            }
+
+            received.AddRange(await CollectResultsAsync(1, left));
+        }
+
+        return received;
+    }
 
     /// <summary>Parses a done message body.</summary>
     public static DoneMessage Parse(ReceivedMessage message) =>
@@ -152,7 +171,17 @@ public sealed class InProcessTasker : IAsyncDisposable
             return _channel;
         }
 
-        _client ??= await new ConnectionFactory { Uri = Options.Messaging.AmqpUri }.CreateConnectionAsync();
+        if (_client is not { IsOpen: true })
+        {
+            // After a broker restart the old connection is gone; a test client simply opens a new one.
+            if (_client is not null)
+            {
+                await _client.DisposeAsync();
+            }
+
+            _client = await new ConnectionFactory { Uri = Options.Messaging.AmqpUri, AutomaticRecoveryEnabled = false }.CreateConnectionAsync();
+        }
+
         _channel = await _client.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
         // The tasker declares its queues at start-up; declaring here too lets a test publish before it is ready.
         foreach (var queue in new[] { Options.Messaging.TodoQueue, Options.Messaging.DoneQueue })
