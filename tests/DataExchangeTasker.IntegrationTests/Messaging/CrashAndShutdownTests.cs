@@ -15,7 +15,7 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
         var code = fixture.WriteCode("crash-sleeper", "import time, sys\nprint('begin', flush=True)\ntime.sleep(6)\nprint('end')\n");
         var data = fixture.WriteData("crash.txt", "x");
         var env = Environment("crash", concurrency: 3);
-        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+        await using var starts = DockerEvents.FollowStarts(env["TASKER_ID"]!);
         var ids = new[] { "crash-1", "crash-2", "crash-3" };
 
         await using (var first = TaskerProcess.Start(env, "run"))
@@ -42,8 +42,7 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
         Assert.Contains("adopting it instead of running the code again", second.Output, StringComparison.Ordinal);
 
         // Each task's code ran exactly once: one container start per taskId across both processes.
-        var starts = await DockerEvents.StartedTaskIdsAsync(env["TASKER_ID"]!, since, DateTimeOffset.UtcNow);
-        Assert.Equal(ids, starts.Order(StringComparer.Ordinal));
+        Assert.Equal(ids, (await starts.WaitForAsync(3, TimeSpan.FromSeconds(5))).Order(StringComparer.Ordinal));
 
         // Nothing left behind: no container, no work folder, no extra done message, nothing unacked.
         await WaitForAsync(async () => (await ContainersAsync(env)).Count == 0 && WorkEntries(env).Length == 0, "containers and work folders to be removed");

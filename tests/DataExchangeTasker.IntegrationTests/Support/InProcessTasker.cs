@@ -34,7 +34,7 @@ public sealed class InProcessTasker : IAsyncDisposable
     public TaskerOptions Options { get; }
 
     /// <summary>The running host's health.</summary>
-    public Health.HealthState Health => _host.Health;
+    public global::DataExchangeTasker.Health.HealthState Health => _host.Health;
 
     /// <summary>Starts a tasker with fixture defaults overridden by <paramref name="settings"/>, and waits until it consumes.</summary>
     public static async Task<InProcessTasker> StartAsync(TaskerFixture fixture, IReadOnlyDictionary<string, string?>? settings = null)
