@@ -354,7 +354,7 @@ public sealed class HostileTaskTests(TaskerFixture fixture)
             # which the tasker (reading on the host) would follow if it were careless.
             attempt('stdout link', lambda: (os.remove('/tmp/out/stdout.txt'), os.symlink(SECRET, '/tmp/out/stdout.txt')))
             attempt('stderr link', lambda: (os.remove('/tmp/out/stderr.txt'), os.symlink('/etc/hostname', '/tmp/out/stderr.txt')))
-            attempt('strace fifo', lambda: (os.remove('/tmp/out/strace.txt'), os.mkfifo('/tmp/out/strace.txt')))
+            attempt('strace link', lambda: (os.remove('/tmp/out/strace.txt'), os.symlink(SECRET, '/tmp/out/strace.txt')))
             attempt('exit_code link', lambda: os.symlink(SECRET, '/tmp/out/exit_code'))
             attempt('dir link', lambda: os.symlink(SECRET_DIR, '/tmp/out/evil-dir'))
             attempt('read secret', lambda: open(SECRET).read())
@@ -367,7 +367,7 @@ public sealed class HostileTaskTests(TaskerFixture fixture)
         var done = InProcessTasker.Parse(raw);
 
         Assert.DoesNotContain(secret.Marker, raw.BodyText, StringComparison.Ordinal);
-        Assert.Equal(TaskStates.Success, done.State);
+        Assert.True(done.State == TaskStates.Success, raw.BodyText);
         Assert.Equal("[tasker: stdout.txt was replaced by a symbolic link; not read]", done.ContainerOutput!.Stdout);
         Assert.Equal("[tasker: stderr.txt was replaced by a symbolic link; not read]", done.ContainerOutput.Stderr);
         if (hostName.Length >= 4)
@@ -375,11 +375,37 @@ public sealed class HostileTaskTests(TaskerFixture fixture)
             Assert.DoesNotContain(hostName, raw.BodyText, StringComparison.Ordinal);
         }
 
-        Assert.DoesNotContain("SECRET-", done.ContainerOutput.Strace, StringComparison.Ordinal);
+        Assert.Equal("[tasker: strace.txt was replaced by a symbolic link; not read]", done.ContainerOutput.Strace);
 
         // Removing the work folder removed the planted link, not the host folder it points to.
         await tasker.WaitUntilAsync(() => tasker.WorkLeftovers().Count == 0, TimeSpan.FromSeconds(60), "the work folder to be removed");
         Assert.Equal(secret.Marker + "\n", File.ReadAllText(secret.File));
+    }
+
+    [Fact]
+    public async Task Run_CodeReplacingItsOutputFilesWithSpecialFiles_IsStillAnsweredWithItsExitCode()
+    {
+        // A socket (open fails with ENXIO), a FIFO (not seekable, would block) and a folder where the tasker
+        // expects regular files: the task must still get its done message, not an infrastructure error.
+        var code = fixture.WriteCode(Unique("special"), Python + """
+            import socket
+            sock = socket.socket(socket.AF_UNIX)
+            attempt('stdout socket', lambda: (os.remove('/tmp/out/stdout.txt'), sock.bind('/tmp/out/stdout.txt')))
+            attempt('stderr fifo', lambda: (os.remove('/tmp/out/stderr.txt'), os.mkfifo('/tmp/out/stderr.txt')))
+            attempt('strace dir', lambda: (os.remove('/tmp/out/strace.txt'), os.mkdir('/tmp/out/strace.txt')))
+            sys.exit(7)
+            """);
+        var data = fixture.WriteData(Unique("special") + ".txt", "x");
+        await using var tasker = await InProcessTasker.StartAsync(fixture);
+
+        var done = await tasker.RunAsync(new StartMessage(Unique("special"), code, data));
+
+        Assert.True(done.Reason == Reasons.ExitCode, $"{done.State}/{done.Reason}: {done.Output}");
+        Assert.Equal(7, done.ExitCode);
+        Assert.Equal("[tasker: stdout.txt is not a regular file; not read]", done.ContainerOutput!.Stdout);
+        Assert.Equal("[tasker: stderr.txt is not a regular file; not read]", done.ContainerOutput.Stderr);
+        Assert.Equal("[tasker: strace.txt is not a regular file; not read]", done.ContainerOutput.Strace);
+        await tasker.WaitUntilAsync(() => tasker.WorkLeftovers().Count == 0, TimeSpan.FromSeconds(60), "the work folder to be removed");
     }
 
     [Fact]

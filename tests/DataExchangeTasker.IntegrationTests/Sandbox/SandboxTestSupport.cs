@@ -50,8 +50,8 @@ internal static class SandboxTestSupport
     {
         var (code, stdout, stderr) = await DockerCliAsync(
             "events",
-            "--since", since.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
-            "--until", (until.ToUnixTimeSeconds() + 1).ToString(CultureInfo.InvariantCulture),
+            "--since", EngineTime(since),
+            "--until", EngineTime(until),
             "--filter", "type=container",
             "--filter", "event=create",
             "--filter", "label=" + DataExchangeTasker.Sandbox.ContainerLabels.Owner + "=" + taskerId,
@@ -59,6 +59,10 @@ internal static class SandboxTestSupport
         Assert.True(code == 0, "docker events failed: " + stderr);
         return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
+
+    // The engine takes fractional Unix timestamps (seconds.nanoseconds).
+    private static string EngineTime(DateTimeOffset time) =>
+        string.Create(CultureInfo.InvariantCulture, $"{time.ToUnixTimeSeconds()}.{time.ToUnixTimeMilliseconds() % 1000:000}000000");
 
     /// <summary>A host file outside every root of the fixture, holding a unique marker; deleted on dispose.</summary>
     public sealed class HostSecret : IDisposable
