@@ -17,7 +17,7 @@ public sealed class OutcomePublisher(DonePublisher done, DeadLetterPublisher dea
         switch (outcome)
         {
             case AnswerOutcome answer:
-                await done.PublishAsync(answer.Done, answer.Delivery, answer.Delivery.TraceParent, cancellationToken).ConfigureAwait(false);
+                await done.PublishAsync(answer.Done, answer.Delivery, answer.TraceParent, cancellationToken).ConfigureAwait(false);
                 if (answer.Site is { } site)
                 {
                     await File.WriteAllTextAsync(site.PublishedMarker, answer.Done.TaskId, cancellationToken).ConfigureAwait(false);

@@ -23,11 +23,11 @@ public sealed class InProcessTasker : IAsyncDisposable
     private IConnection? _client;
     private IChannel? _channel;
 
-    private InProcessTasker(TaskerOptions options, TaskerHost host)
+    private InProcessTasker(TaskerOptions options, TaskerHost host, bool run)
     {
         Options = options;
         _host = host;
-        _running = Task.Run(() => _host.RunAsync(_stopping.Token, _abort.Token));
+        _running = run ? Task.Run(() => _host.RunAsync(_stopping.Token, _abort.Token)) : Task.CompletedTask;
     }
 
     /// <summary>The tasker's options.</summary>
@@ -37,7 +37,20 @@ public sealed class InProcessTasker : IAsyncDisposable
     public Health.HealthState Health => _host.Health;
 
     /// <summary>Starts a tasker with fixture defaults overridden by <paramref name="settings"/>, and waits until it consumes.</summary>
-    public static async Task<InProcessTasker> StartAsync(TaskerFixture fixture, IReadOnlyDictionary<string, string?>? settings = null, bool waitReady = true)
+    public static async Task<InProcessTasker> StartAsync(TaskerFixture fixture, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var tasker = Create(fixture, settings, run: true);
+        await tasker.WaitUntilAsync(() => tasker.Health.IsReady, TimeSpan.FromSeconds(30), "the tasker to become ready");
+        return tasker;
+    }
+
+    /// <summary>
+    /// Only the publishing and collecting side, on the queues <paramref name="settings"/> name, for tests where
+    /// the tasker under test is a separate process.
+    /// </summary>
+    public static InProcessTasker Client(TaskerFixture fixture, IReadOnlyDictionary<string, string?> settings) => Create(fixture, settings, run: false);
+
+    private static InProcessTasker Create(TaskerFixture fixture, IReadOnlyDictionary<string, string?>? settings, bool run)
     {
         var id = "it-" + Guid.NewGuid().ToString("N")[..10];
         var values = new Dictionary<string, string?>
@@ -60,13 +73,7 @@ public sealed class InProcessTasker : IAsyncDisposable
 
         var options = TaskerOptionsLoader.Load(values);
         var log = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose, formatProvider: System.Globalization.CultureInfo.InvariantCulture).CreateLogger();
-        var tasker = new InProcessTasker(options, new TaskerHost(options, log));
-        if (waitReady)
-        {
-            await tasker.WaitUntilAsync(() => tasker.Health.IsReady, TimeSpan.FromSeconds(30), "the tasker to become ready");
-        }
-
-        return tasker;
+        return new InProcessTasker(options, new TaskerHost(options, log), run);
     }
 
     /// <summary>Publishes a start message the way existing publishers do: default exchange, routing key = todo queue.</summary>
