@@ -124,7 +124,15 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         }
 
         await statsStop.CancelAsync().ConfigureAwait(false);
-        return await CollectAsync(id, work, timedOut, await peak.ConfigureAwait(false), clock, cancellationToken).ConfigureAwait(false);
+        var run = await CollectAsync(id, work, timedOut, await peak.ConfigureAwait(false), clock, cancellationToken).ConfigureAwait(false);
+        if (options.KeepAlive && !timedOut)
+        {
+            // Warning, not Information: a kept-alive container still holds the task's private data.
+            log.Warning("Container {ContainerId} is kept alive for debugging (up to {KeepAliveSeconds} s after the code ended); open a shell in it with: docker exec -it {ContainerShortId} sh",
+                ShortId(id), (long)options.KeepAliveTimeout.TotalSeconds, ShortId(id));
+        }
+
+        return run;
     }
 
     private async Task<ContainerRun> CollectAsync(string id, WorkFolder work, bool timedOut, long? peak, Stopwatch clock, CancellationToken cancellationToken)
