@@ -16,3 +16,6 @@ log "dotnet test DataExchangeTasker.sln -c Release"
 # setup.sh has just built the solution in Release; --no-build keeps that single build.
 dotnet test DataExchangeTasker.sln -c Release --no-build --nologo \
     --logger "console;verbosity=normal" "$@"
+
+# The operations image: the single-file binary packaged onto debian:bookworm-slim must start.
+scripts/build-tasker-image.sh

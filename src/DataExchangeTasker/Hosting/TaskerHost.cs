@@ -5,6 +5,9 @@ using DataExchangeTasker.Health;
 using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Pipeline;
 using DataExchangeTasker.Sandbox;
+using OpenTelemetry;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Serilog;
 
 namespace DataExchangeTasker.Hosting;
@@ -25,6 +28,13 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
     public async Task RunAsync(CancellationToken stopping, CancellationToken abort)
     {
         Directory.CreateDirectory(options.Sandbox.WorkRoot);
+        using var tracing = options.OtlpEndpoint is { } otlp
+            ? Sdk.CreateTracerProviderBuilder()
+                .ConfigureResource(r => r.AddService("dataexchange-tasker", serviceVersion: ThisAssembly.Version, serviceInstanceId: options.TaskerId))
+                .AddSource(TaskTracing.SourceName)
+                .AddOtlpExporter(o => o.Endpoint = otlp)
+                .Build()
+            : null;
         await using var docker = new DockerClient(options.DockerHost);
         await using var http = options.HttpBind is null ? null : await HttpEndpoint.StartAsync(options.HttpBind, Health, Metrics, log, stopping).ConfigureAwait(false);
         await using var connector = new AmqpConnector(options.Messaging, $"dataexchange-tasker@{options.TaskerId}", log);

@@ -14,10 +14,26 @@ public sealed class OutcomePublisher(DonePublisher done, DeadLetterPublisher dea
     /// <summary>Carries out one outcome. Cancellation stops a publish that is waiting for the broker.</summary>
     public async Task HandleAsync(TaskOutcome outcome, CancellationToken cancellationToken)
     {
+        var answered = false;
+        try
+        {
+            answered = await CarryOutAsync(outcome, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (outcome.ClaimedKey is { } key)
+            {
+                active.Release(key, answered);
+            }
+        }
+    }
+
+    private async Task<bool> CarryOutAsync(TaskOutcome outcome, CancellationToken cancellationToken)
+    {
         switch (outcome)
         {
             case AnswerOutcome answer:
-                await done.PublishAsync(answer.Done, answer.Delivery, answer.Delivery.TraceParent, cancellationToken).ConfigureAwait(false);
+                await done.PublishAsync(answer.Done, answer.Delivery, answer.TraceParent, cancellationToken).ConfigureAwait(false);
                 if (answer.Site is { } site)
                 {
                     await File.WriteAllTextAsync(site.PublishedMarker, answer.Done.TaskId, cancellationToken).ConfigureAwait(false);
@@ -29,19 +45,21 @@ public sealed class OutcomePublisher(DonePublisher done, DeadLetterPublisher dea
                         answer.Done.Reason is null ? "" : " (" + answer.Done.Reason + ")", answer.Done.DurationMs);
                 await acks.AckAsync(answer.Delivery, cancellationToken).ConfigureAwait(false);
                 await CleanupAsync(answer.Site, cancellationToken).ConfigureAwait(false);
-                break;
+                return true;
             case AlreadyAnsweredOutcome already:
                 await acks.AckAsync(already.Delivery, cancellationToken).ConfigureAwait(false);
                 await CleanupAsync(already.Site, cancellationToken).ConfigureAwait(false);
-                break;
+                return true;
             case DeadLetterOutcome dead:
                 await deadLetters.PublishAsync(dead.Delivery, dead.Reason, cancellationToken).ConfigureAwait(false);
                 metrics.DeadLettered();
                 await acks.AckAsync(dead.Delivery, cancellationToken).ConfigureAwait(false);
-                break;
+                return true;
             case RequeueOutcome requeue:
                 await acks.RequeueAsync(requeue.Delivery, cancellationToken).ConfigureAwait(false);
-                break;
+                return false;
+            default:
+                return false;
         }
     }
 
@@ -55,7 +73,6 @@ public sealed class OutcomePublisher(DonePublisher done, DeadLetterPublisher dea
         try
         {
             await runner.CleanupAsync(site, cancellationToken).ConfigureAwait(false);
-            active.Release(site.Key);
         }
         catch (Docker.DockerApiException e)
         {

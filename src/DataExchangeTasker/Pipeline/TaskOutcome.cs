@@ -5,7 +5,14 @@ using DataExchangeTasker.Sandbox;
 namespace DataExchangeTasker.Pipeline;
 
 /// <summary>What the publisher stage must do for one delivery.</summary>
-public abstract record TaskOutcome(InboundDelivery Delivery);
+public abstract record TaskOutcome(InboundDelivery Delivery)
+{
+    /// <summary>W3C traceparent for the done message (the task's span, or the one the start message carried).</summary>
+    public string? TraceParent { get; init; }
+
+    /// <summary>The site key this delivery claimed in <see cref="Sandbox.ActiveSites"/>; released once the outcome is carried out.</summary>
+    public string? ClaimedKey { get; init; }
+}
 
 /// <summary>Publish <see cref="Done"/>, then ack, then clean up <see cref="Site"/> (null when nothing ran).</summary>
 public sealed record AnswerOutcome(InboundDelivery Delivery, DoneMessage Done, TaskSite? Site) : TaskOutcome(Delivery);

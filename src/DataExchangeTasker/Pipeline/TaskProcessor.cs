@@ -37,10 +37,40 @@ public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, A
     private async Task<TaskOutcome> ProcessAsync(InboundDelivery delivery, StartMessage message, CancellationToken cancellationToken)
     {
         var site = runner.SiteOf(message.TaskId);
+        while (!active.TryClaim(site.Key))
+        {
+            // The same task is in flight here (a redelivery racing its original): let the original finish.
+            if (await active.WaitAsync(site.Key, cancellationToken).ConfigureAwait(false))
+            {
+                log.Information("Task {TaskId} was answered by an earlier delivery; acknowledging this one", message.TaskId);
+                return new AlreadyAnsweredOutcome(delivery, site);
+            }
+        }
+
+        try
+        {
+            var outcome = await ProcessClaimedAsync(delivery, message, site, cancellationToken).ConfigureAwait(false);
+            return outcome with { ClaimedKey = site.Key };
+        }
+        catch
+        {
+            active.Release(site.Key, answered: false);
+            throw;
+        }
+    }
+
+    private async Task<TaskOutcome> ProcessClaimedAsync(InboundDelivery delivery, StartMessage message, TaskSite site, CancellationToken cancellationToken)
+    {
         if (File.Exists(site.PublishedMarker))
         {
-            log.Information("Task {TaskId} was answered before a restart; acknowledging the redelivery", message.TaskId);
-            return new AlreadyAnsweredOutcome(delivery, site);
+            if (delivery.Redelivered)
+            {
+                log.Information("Task {TaskId} was answered before a restart; acknowledging the redelivery", message.TaskId);
+                return new AlreadyAnsweredOutcome(delivery, site);
+            }
+
+            // A fresh start message reusing an old taskId: a new request, run it again.
+            File.Delete(site.PublishedMarker);
         }
 
         var (task, rejection) = await preparer.PrepareAsync(message, cancellationToken).ConfigureAwait(false);
@@ -51,8 +81,6 @@ public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, A
             return new AnswerOutcome(delivery, DoneMessage.Rejected(message.TaskId, rejection.Reason, rejection.Message), null);
         }
 
-        // Released by the publisher stage once the answer is out and the site cleaned up.
-        active.Claim(site.Key);
         var delay = RetryDelay;
         for (var attempt = 0; ; attempt++)
         {
@@ -91,7 +119,6 @@ public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, A
                 {
                     log.Error("Task {TaskId} failed because of the Docker engine after {Attempts} attempt(s): {Error}", message.TaskId, attempt + 1, e.Message);
                     await TryAbandonAsync(site, cancellationToken).ConfigureAwait(false);
-                    active.Release(site.Key);
                     var output = $"The Docker engine failed after {attempt + 1} attempt(s): {e.Message}";
                     return new AnswerOutcome(delivery, new DoneMessage(message.TaskId, TaskStates.Error, output, null, null, Reasons.Infrastructure, 0), null);
                 }

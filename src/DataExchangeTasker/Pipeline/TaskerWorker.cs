@@ -82,6 +82,7 @@ public sealed class TaskerWorker(
             }
 
             metrics.InFlight(1);
+            using var activity = TaskTracing.Start(delivery);
             TaskOutcome outcome;
             try
             {
@@ -102,6 +103,8 @@ public sealed class TaskerWorker(
                 metrics.InFlight(-1);
             }
 
+            TaskTracing.Complete(activity, outcome);
+            outcome = outcome with { TraceParent = TaskTracing.TraceParentOf(activity, delivery) };
             await _outcomes.Writer.WriteAsync(outcome, CancellationToken.None).ConfigureAwait(false);
         }
     }

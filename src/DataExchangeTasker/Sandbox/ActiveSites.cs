@@ -2,17 +2,32 @@ using System.Collections.Concurrent;
 
 namespace DataExchangeTasker.Sandbox;
 
-/// <summary>Keys of the tasks this process is working on, so cleanup never removes a container a task still needs.</summary>
+/// <summary>
+/// The tasks this process is working on, by site key. A second delivery of a task in flight (a redelivery after
+/// a broker restart, or a duplicate publish) waits for the first instead of adopting its container in parallel,
+/// and cleanup never removes a container a task still needs.
+/// </summary>
 public sealed class ActiveSites
 {
-    private readonly ConcurrentDictionary<string, byte> _keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<bool>> _sites = new(StringComparer.Ordinal);
 
-    /// <summary>Marks a task's site as in use until <see cref="Release"/>.</summary>
-    public void Claim(string key) => _keys[key] = 0;
+    /// <summary>Claims <paramref name="key"/>; false when another delivery holds it.</summary>
+    public bool TryClaim(string key) =>
+        _sites.TryAdd(key, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
 
-    /// <summary>The task is answered and cleaned up.</summary>
-    public void Release(string key) => _keys.TryRemove(key, out _);
+    /// <summary>Waits until the holder releases <paramref name="key"/>; true when it answered the task.</summary>
+    public Task<bool> WaitAsync(string key, CancellationToken cancellationToken) =>
+        _sites.TryGetValue(key, out var holder) ? holder.Task.WaitAsync(cancellationToken) : Task.FromResult(false);
+
+    /// <summary>Releases a claim; <paramref name="answered"/> tells waiters whether the task's done message is out.</summary>
+    public void Release(string key, bool answered)
+    {
+        if (_sites.TryRemove(key, out var holder))
+        {
+            holder.TrySetResult(answered);
+        }
+    }
 
     /// <summary>Is a task of this process using the site?</summary>
-    public bool Contains(string key) => _keys.ContainsKey(key);
+    public bool Contains(string key) => _sites.ContainsKey(key);
 }

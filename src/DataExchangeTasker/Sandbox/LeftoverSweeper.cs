@@ -11,8 +11,14 @@ namespace DataExchangeTasker.Sandbox;
 /// </summary>
 public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, string taskerId, TimeSpan grace, ActiveSites active, ILogger log)
 {
-    /// <summary>How often kept-alive containers are checked.</summary>
+    /// <summary>How often kept-alive containers and published markers are checked.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a published marker is kept: a redelivery whose ack was lost (broker restart, consumer timeout)
+    /// arriving within this time is acknowledged instead of run again.
+    /// </summary>
+    public TimeSpan MarkerRetention { get; init; } = TimeSpan.FromHours(24);
 
     /// <summary>Sweeps start-up leftovers after the grace period, then expired kept containers until stopped.</summary>
     public async Task RunAsync(CancellationToken stopping)
@@ -30,6 +36,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
             while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
             {
                 await SweepAsync(onlyExpired: true, stopping).ConfigureAwait(false);
+                ExpireMarkers();
             }
         }
         catch (OperationCanceledException)
@@ -71,18 +78,36 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
         {
             var live = (await docker.ListContainersAsync(labels, cancellationToken).ConfigureAwait(false))
                 .Select(KeyOf).ToHashSet(StringComparer.Ordinal);
-            foreach (var entry in Directory.EnumerateFileSystemEntries(workRoot, "tasker-*"))
+            foreach (var folder in Directory.EnumerateDirectories(workRoot, "tasker-*"))
             {
-                var key = Path.GetFileName(entry).Split('.')[0];
+                var key = Path.GetFileName(folder);
                 if (!live.Contains(key) && !active.Contains(key))
                 {
-                    new TaskSite(key, new WorkFolder(Path.Combine(workRoot, key))).DeleteFiles();
+                    new WorkFolder(folder).Delete();
                     removed++;
                 }
             }
         }
 
         return removed;
+    }
+
+    /// <summary>Deletes published markers older than <see cref="MarkerRetention"/>.</summary>
+    public void ExpireMarkers()
+    {
+        if (!Directory.Exists(workRoot))
+        {
+            return;
+        }
+
+        var cutoff = DateTime.UtcNow - MarkerRetention;
+        foreach (var marker in Directory.EnumerateFiles(workRoot, "tasker-*.published"))
+        {
+            if (File.GetLastWriteTimeUtc(marker) < cutoff)
+            {
+                File.Delete(marker);
+            }
+        }
     }
 
     private static string KeyOf(Docker.Models.ContainerSummary container) =>

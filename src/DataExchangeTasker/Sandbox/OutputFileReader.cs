@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace DataExchangeTasker.Sandbox;
 
@@ -11,7 +12,19 @@ public static class OutputFileReader
     /// <summary>The first <paramref name="maxBytes"/> of the regular file at <paramref name="path"/>, as UTF-8.</summary>
     public static async Task<BoundedText> ReadAsync(string path, long maxBytes, CancellationToken cancellationToken)
     {
-        using var handle = NativeFiles.OpenNoFollow(path);
+        var notRegular = new BoundedText($"[tasker: {Path.GetFileName(path)} is not a regular file; not read]", false);
+        SafeFileHandle? opened;
+        try
+        {
+            opened = NativeFiles.OpenNoFollow(path);
+        }
+        catch (IOException)
+        {
+            // E.g. ENXIO: the task bound a Unix socket at this name.
+            return notRegular;
+        }
+
+        using var handle = opened;
         if (handle is null)
         {
             // Missing, or a symbolic link the task planted: either way there is nothing of ours to read.
@@ -24,11 +37,22 @@ public static class OutputFileReader
         var info = new FileInfo(path);
         if (!info.Exists || (info.Attributes & (FileAttributes.Directory | FileAttributes.Device | FileAttributes.ReparsePoint)) != 0)
         {
-            return new BoundedText($"[tasker: {Path.GetFileName(path)} is not a regular file; not read]", false);
+            return notRegular;
+        }
+
+        // A FIFO or socket passes the check above but is not seekable: RandomAccess throws NotSupportedException.
+        long length;
+        try
+        {
+            length = RandomAccess.GetLength(handle);
+        }
+        catch (NotSupportedException)
+        {
+            return notRegular;
         }
 
         var cap = (int)Math.Min(maxBytes, Array.MaxLength - 1);
-        var buffer = new byte[Math.Min(cap + 1, Math.Max(RandomAccess.GetLength(handle) + 1, 1))];
+        var buffer = new byte[Math.Min(cap + 1, Math.Max(length + 1, 1))];
         var total = 0;
         try
         {
@@ -39,9 +63,9 @@ public static class OutputFileReader
                 total += read;
             }
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or NotSupportedException)
         {
-            return new BoundedText($"[tasker: {Path.GetFileName(path)} is not a regular file; not read]", false);
+            return notRegular;
         }
 
         var truncated = total > cap || RandomAccess.GetLength(handle) > cap;

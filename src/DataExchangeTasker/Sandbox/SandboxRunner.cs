@@ -77,7 +77,10 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         }
     }
 
-    /// <summary>Removes the container (unless kept alive for debugging) and its work folder.</summary>
+    /// <summary>
+    /// Removes the container (unless kept alive for debugging) and its work folder. The published marker stays
+    /// (the sweeper expires it), so a redelivery whose ack was lost is recognised and not run again.
+    /// </summary>
     public async Task CleanupAsync(TaskSite site, CancellationToken cancellationToken)
     {
         if (options.KeepAlive)
@@ -86,7 +89,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         }
 
         await docker.RemoveContainerAsync(site.Key, cancellationToken).ConfigureAwait(false);
-        site.DeleteFiles();
+        site.Work.Delete();
     }
 
     /// <summary>Kills and removes a task's container after an abandoned run (shutdown past the drain timeout).</summary>
@@ -121,7 +124,15 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         }
 
         await statsStop.CancelAsync().ConfigureAwait(false);
-        return await CollectAsync(id, work, timedOut, await peak.ConfigureAwait(false), clock, cancellationToken).ConfigureAwait(false);
+        var run = await CollectAsync(id, work, timedOut, await peak.ConfigureAwait(false), clock, cancellationToken).ConfigureAwait(false);
+        if (options.KeepAlive && !timedOut)
+        {
+            // Warning, not Information: a kept-alive container still holds the task's private data.
+            log.Warning("Container {ContainerId} is kept alive for debugging (up to {KeepAliveSeconds} s after the code ended); open a shell in it with: docker exec -it {ContainerShortId} sh",
+                ShortId(id), (long)options.KeepAliveTimeout.TotalSeconds, ShortId(id));
+        }
+
+        return run;
     }
 
     private async Task<ContainerRun> CollectAsync(string id, WorkFolder work, bool timedOut, long? peak, Stopwatch clock, CancellationToken cancellationToken)

@@ -23,21 +23,34 @@ public sealed class InProcessTasker : IAsyncDisposable
     private IConnection? _client;
     private IChannel? _channel;
 
-    private InProcessTasker(TaskerOptions options, TaskerHost host)
+    private InProcessTasker(TaskerOptions options, TaskerHost host, bool run)
     {
         Options = options;
         _host = host;
-        _running = Task.Run(() => _host.RunAsync(_stopping.Token, _abort.Token));
+        _running = run ? Task.Run(() => _host.RunAsync(_stopping.Token, _abort.Token)) : Task.CompletedTask;
     }
 
     /// <summary>The tasker's options.</summary>
     public TaskerOptions Options { get; }
 
     /// <summary>The running host's health.</summary>
-    public Health.HealthState Health => _host.Health;
+    public global::DataExchangeTasker.Health.HealthState Health => _host.Health;
 
     /// <summary>Starts a tasker with fixture defaults overridden by <paramref name="settings"/>, and waits until it consumes.</summary>
-    public static async Task<InProcessTasker> StartAsync(TaskerFixture fixture, IReadOnlyDictionary<string, string?>? settings = null, bool waitReady = true)
+    public static async Task<InProcessTasker> StartAsync(TaskerFixture fixture, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var tasker = Create(fixture, settings, run: true);
+        await tasker.WaitUntilAsync(() => tasker.Health.IsReady, TimeSpan.FromSeconds(30), "the tasker to become ready");
+        return tasker;
+    }
+
+    /// <summary>
+    /// Only the publishing and collecting side, on the queues <paramref name="settings"/> name, for tests where
+    /// the tasker under test is a separate process.
+    /// </summary>
+    public static InProcessTasker Client(TaskerFixture fixture, IReadOnlyDictionary<string, string?> settings) => Create(fixture, settings, run: false);
+
+    private static InProcessTasker Create(TaskerFixture fixture, IReadOnlyDictionary<string, string?>? settings, bool run)
     {
         var id = "it-" + Guid.NewGuid().ToString("N")[..10];
         var values = new Dictionary<string, string?>
@@ -60,13 +73,7 @@ public sealed class InProcessTasker : IAsyncDisposable
 
         var options = TaskerOptionsLoader.Load(values);
         var log = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose, formatProvider: System.Globalization.CultureInfo.InvariantCulture).CreateLogger();
-        var tasker = new InProcessTasker(options, new TaskerHost(options, log));
-        if (waitReady)
-        {
-            await tasker.WaitUntilAsync(() => tasker.Health.IsReady, TimeSpan.FromSeconds(30), "the tasker to become ready");
-        }
-
-        return tasker;
+        return new InProcessTasker(options, new TaskerHost(options, log), run);
     }
 
     /// <summary>Publishes a start message the way existing publishers do: default exchange, routing key = todo queue.</summary>
@@ -101,9 +108,28 @@ public sealed class InProcessTasker : IAsyncDisposable
     public Task<IReadOnlyList<ContainerSummary>> ContainersAsync(TaskerFixture fixture) =>
         fixture.Docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Owner] = Options.TaskerId }, CancellationToken.None);
 
-    /// <summary>Entries left in this tasker's work root.</summary>
+    /// <summary>Work folders left in this tasker's work root (published markers are kept on purpose and not counted).</summary>
     public IReadOnlyList<string> WorkLeftovers() =>
-        Directory.Exists(Options.Sandbox.WorkRoot) ? Directory.GetFileSystemEntries(Options.Sandbox.WorkRoot) : [];
+        Directory.Exists(Options.Sandbox.WorkRoot) ? Directory.GetDirectories(Options.Sandbox.WorkRoot) : [];
+
+    /// <summary>Collects done messages until every one of <paramref name="taskIds"/> was answered; returns all received (duplicates included).</summary>
+    public async Task<IReadOnlyList<DoneMessage>> CollectUntilAnsweredAsync(IReadOnlyCollection<string> taskIds, TimeSpan timeout)
+    {
+        var received = new List<DoneMessage>();
+        var deadline = DateTime.UtcNow + timeout;
+        while (!taskIds.All(id => received.Any(d => d.TaskId == id)))
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"Only {string.Join(", ", received.Select(d => d.TaskId).Distinct())} of {string.Join(", ", taskIds)} answered.");
+            }
+
+            received.AddRange(await CollectResultsAsync(1, left));
+        }
+
+        return received;
+    }
 
     /// <summary>Parses a done message body.</summary>
     public static DoneMessage Parse(ReceivedMessage message) =>
@@ -145,7 +171,17 @@ public sealed class InProcessTasker : IAsyncDisposable
             return _channel;
         }
 
-        _client ??= await new ConnectionFactory { Uri = Options.Messaging.AmqpUri }.CreateConnectionAsync();
+        if (_client is not { IsOpen: true })
+        {
+            // After a broker restart the old connection is gone; a test client simply opens a new one.
+            if (_client is not null)
+            {
+                await _client.DisposeAsync();
+            }
+
+            _client = await new ConnectionFactory { Uri = Options.Messaging.AmqpUri, AutomaticRecoveryEnabled = false }.CreateConnectionAsync();
+        }
+
         _channel = await _client.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
         // The tasker declares its queues at start-up; declaring here too lets a test publish before it is ready.
         foreach (var queue in new[] { Options.Messaging.TodoQueue, Options.Messaging.DoneQueue })

@@ -1,0 +1,46 @@
+# Image of the tasker itself. It drives the HOST's Docker engine through the mounted socket, so the code,
+# data and work roots must be mounted at the same paths as on the host (the engine resolves bind-mount
+# sources on the host, not in this container):
+#
+#   docker run -d --name tasker \
+#     -v /var/run/docker.sock:/var/run/docker.sock \
+#     -v /srv/code:/srv/code:ro -v /srv/data:/srv/data:ro -v /var/lib/tasker/work:/var/lib/tasker/work \
+#     -e TASKER_CODE_ROOT=/srv/code -e TASKER_DATA_ROOT=/srv/data -e TASKER_WORK_ROOT=/var/lib/tasker/work \
+#     -e TASKER_AMQP_URI=amqp://user:pass@broker:5672/ -e TASKER_HTTP_BIND=0.0.0.0:9432 \
+#     dataexchange-tasker
+#
+# Two ways to build:
+#   * No registry reachable (as on the build machines here: no .NET SDK image can be pulled, and Debian has
+#     no .NET SDK): publish on the host, then package that binary onto debian:bookworm-slim:
+#       dotnet publish src/DataExchangeTasker -c Release -r linux-x64 --self-contained \
+#         -p:PublishSingleFile=true -o out/tasker
+#       docker build --target prebuilt -t dataexchange-tasker .
+#     (scripts/build-tasker-image.sh does both.)
+#   * A registry is reachable: build from source in a multi-stage build with the .NET SDK image:
+#       docker build --target source -t dataexchange-tasker .
+# The stages are ordered so that the legacy builder (docker.io 20.10), which builds every stage before the
+# target, never needs the SDK image for --target prebuilt.
+
+FROM debian:bookworm-slim AS runtime-base
+# A self-contained .NET binary needs only libc, libstdc++, libgcc and, for amqps://, OpenSSL and CA roots.
+RUN set -eux; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends ca-certificates libssl3 libstdc++6; \
+    rm -rf /var/lib/apt/lists/*
+ENV TASKER_WORK_ROOT=/var/lib/dataexchange-tasker/work \
+    DOTNET_gcServer=0
+EXPOSE 9432
+ENTRYPOINT ["/usr/local/bin/tasker"]
+CMD ["run"]
+
+FROM runtime-base AS prebuilt
+COPY out/tasker/tasker /usr/local/bin/tasker
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY . .
+RUN dotnet publish src/DataExchangeTasker -c Release -r linux-x64 --self-contained \
+      -p:PublishSingleFile=true -o /out/tasker
+
+FROM runtime-base AS source
+COPY --from=build /out/tasker/tasker /usr/local/bin/tasker

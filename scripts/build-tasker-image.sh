@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Publish the single-file tasker and package it as the image `dataexchange-tasker` (Dockerfile target
+# `prebuilt`), then check it runs: `tasker --version` inside the image.
+# Usage: scripts/build-tasker-image.sh [TAG]   (default dataexchange-tasker:latest)
+set -euo pipefail
+
+LOG_TAG=tasker-image
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$REPO_ROOT"
+tag=${1:-dataexchange-tasker:latest}
+
+log "dotnet publish (self-contained single file, linux-x64) -> out/tasker/tasker"
+dotnet publish src/DataExchangeTasker -c Release -r linux-x64 --self-contained \
+    -p:PublishSingleFile=true -o out/tasker --nologo -v quiet -tl:off -clp:NoSummary
+log "binary: $(du -h out/tasker/tasker | cut -f1)"
+log "docker build --target prebuilt -t $tag"
+docker_cli build -q --target prebuilt -t "$tag" . >/dev/null
+version=$(docker_cli run --rm "$tag" --version)
+log "image $tag runs: tasker --version = $version"

@@ -1,0 +1,92 @@
+using System.Net;
+using System.Text.Json;
+using DataExchangeTasker.Configuration;
+using DataExchangeTasker.IntegrationTests.Support;
+using DataExchangeTasker.Protocol;
+
+namespace DataExchangeTasker.IntegrationTests.Health;
+
+/// <summary>Every HTTP endpoint against a running tasker with a real broker and engine.</summary>
+[Collection(TaskerCollection.Name)]
+public sealed class HttpEndpointTests(TaskerFixture fixture)
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    [Fact]
+    public async Task Endpoints_RunningTasker_AnswerAndMetricsMoveAfterTasks()
+    {
+        var port = FreePort();
+        var code = fixture.WriteCode("http-metrics", "print('m')\n");
+        var data = fixture.WriteData("http-metrics.txt", "x");
+        await using var tasker = await InProcessTasker.StartAsync(fixture, new Dictionary<string, string?> { [Settings.HttpBind.Name] = $"127.0.0.1:{port}" });
+        var url = $"http://127.0.0.1:{port}";
+
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync(url + "/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync(url + "/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync(url + "/health/ready")).StatusCode);
+        using (var detailed = JsonDocument.Parse(await Http.GetStringAsync(url + "/health/detailed")))
+        {
+            Assert.Equal("ready", detailed.RootElement.GetProperty("status").GetString());
+            foreach (var component in new[] { "broker", "engine", "image", "consumer" })
+            {
+                Assert.Equal("up", detailed.RootElement.GetProperty("components").GetProperty(component).GetProperty("status").GetString());
+            }
+        }
+
+        using (var version = JsonDocument.Parse(await Http.GetStringAsync(url + "/version")))
+        {
+            Assert.Equal(ThisAssembly.Version, version.RootElement.GetProperty("version").GetString());
+        }
+
+        await tasker.RunAsync(new StartMessage("metrics-ok", code, data));
+        await tasker.RunAsync(new StartMessage("metrics-missing", "no_such_folder", data));
+        var metrics = await Http.GetStringAsync(url + "/metrics");
+
+        Assert.Contains("tasker_tasks_total{reason=\"none\",state=\"success\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("tasker_tasks_total{reason=\"path_not_found\",state=\"rejected\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("tasker_task_duration_seconds_count 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("tasker_container_start_seconds_count 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("tasker_tasks_in_flight 0", metrics, StringComparison.Ordinal);
+        Assert.Contains("tasker_broker_up 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("tasker_engine_up 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("tasker_queue_consumer_up 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("tasker_build_info{version=", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ready_BrokerGoesAway_Turns503AndBackTo200()
+    {
+        await using var node = await RabbitMqNode.StartAsync();
+        var port = FreePort();
+        await using var tasker = await InProcessTasker.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            [Settings.HttpBind.Name] = $"127.0.0.1:{port}",
+            [Settings.AmqpUri.Name] = node.AmqpUri.ToString(),
+        });
+        var ready = $"http://127.0.0.1:{port}/health/ready";
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync(ready)).StatusCode);
+
+        await node.StopAsync();
+        await tasker.WaitUntilAsync(() => !tasker.Health.IsReady, TimeSpan.FromSeconds(30), "not ready after the broker stopped");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await Http.GetAsync(ready)).StatusCode);
+        using (var response = await Http.GetAsync($"http://127.0.0.1:{port}/health/detailed"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            using var detailed = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            var broker = detailed.RootElement.GetProperty("components").GetProperty("broker");
+            Assert.Equal("down", broker.GetProperty("status").GetString());
+            Assert.False(string.IsNullOrEmpty(broker.GetProperty("lastError").GetString()));
+        }
+
+        await node.StartAgainAsync();
+        await tasker.WaitUntilAsync(() => tasker.Health.IsReady, TimeSpan.FromSeconds(60), "ready again after the broker came back");
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync(ready)).StatusCode);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

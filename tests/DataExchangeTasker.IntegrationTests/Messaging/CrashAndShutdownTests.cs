@@ -1,0 +1,140 @@
+using DataExchangeTasker.Configuration;
+using DataExchangeTasker.IntegrationTests.Support;
+using DataExchangeTasker.Protocol;
+using DataExchangeTasker.Sandbox;
+
+namespace DataExchangeTasker.IntegrationTests.Messaging;
+
+/// <summary>The real binary killed or stopped with tasks in flight: nothing lost, nothing run twice, nothing left.</summary>
+[Collection(TaskerCollection.Name)]
+public sealed class CrashAndShutdownTests(TaskerFixture fixture)
+{
+    [Fact]
+    public async Task KillDashNine_WithTasksRunning_RestartAnswersEachTaskOnceWithoutRerunningOrLeaks()
+    {
+        var code = fixture.WriteCode("crash-sleeper", "import time, sys\nprint('begin', flush=True)\ntime.sleep(6)\nprint('end')\n");
+        var data = fixture.WriteData("crash.txt", "x");
+        var env = Environment("crash", concurrency: 3);
+        await using var starts = DockerEvents.FollowStarts(env["TASKER_ID"]!);
+        var ids = new[] { "crash-1", "crash-2", "crash-3" };
+
+        await using (var first = TaskerProcess.Start(env, "run"))
+        {
+            await first.WaitForOutputAsync("Ready", TimeSpan.FromSeconds(60));
+            await using var publisher = InProcessTasker.Client(fixture, Queues(env));
+            foreach (var id in ids)
+            {
+                await publisher.PublishAsync(new StartMessage(id, code, data));
+            }
+
+            await WaitForRunningContainersAsync(env, 3);
+            await first.SignalAsync("KILL");
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        await using var second = TaskerProcess.Start(env, "run");
+        await using var reader = InProcessTasker.Client(fixture, Queues(env));
+        var done = await reader.CollectResultsAsync(3, TimeSpan.FromSeconds(120));
+
+        Assert.Equal(ids, done.Select(d => d.TaskId).Order(StringComparer.Ordinal));
+        Assert.All(done, d => Assert.Equal(TaskStates.Success, d.State));
+        Assert.All(done, d => Assert.Equal("begin\nend\n", d.ContainerOutput!.Stdout));
+        Assert.Contains("adopting it instead of running the code again", second.Output, StringComparison.Ordinal);
+
+        // Each task's code ran exactly once: one container start per taskId across both processes.
+        Assert.Equal(ids, (await starts.WaitForAsync(3, TimeSpan.FromSeconds(5))).Order(StringComparer.Ordinal));
+
+        // Nothing left behind: no container, no work folder, no extra done message, nothing unacked.
+        await WaitForAsync(async () => (await ContainersAsync(env)).Count == 0 && WorkEntries(env).Length == 0, "containers and work folders to be removed");
+        Assert.Equal(0u, await fixture.Node.MessageCountAsync(env["TASKER_DONE_QUEUE"]!));
+        await second.SignalAsync("TERM");
+        Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(0u, await fixture.Node.MessageCountAsync(env["TASKER_TODO_QUEUE"]!));
+    }
+
+    [Fact]
+    public async Task Sigterm_WithTasksInFlight_DrainsThemAndExitsZero()
+    {
+        var code = fixture.WriteCode("drain-sleeper", "import time\ntime.sleep(3)\nprint('drained')\n");
+        var data = fixture.WriteData("drain.txt", "x");
+        var env = Environment("drain", concurrency: 2);
+        await using var tasker = TaskerProcess.Start(env, "run");
+        await tasker.WaitForOutputAsync("Ready", TimeSpan.FromSeconds(60));
+        await using var client = InProcessTasker.Client(fixture, Queues(env));
+
+        await client.PublishAsync(new StartMessage("drain-1", code, data));
+        await client.PublishAsync(new StartMessage("drain-2", code, data));
+        await WaitForRunningContainersAsync(env, 2);
+        await tasker.SignalAsync("TERM");
+
+        Assert.Equal(0, await tasker.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var done = await client.CollectResultsAsync(2, TimeSpan.FromSeconds(10));
+        Assert.All(done, d => Assert.Equal("drained\n", d.ContainerOutput!.Stdout));
+        Assert.Empty(await ContainersAsync(env));
+    }
+
+    [Fact]
+    public async Task Sigterm_PastDrainTimeout_StopsContainerRequeuesMessageAndExitsZero()
+    {
+        var code = fixture.WriteCode("slow-sleeper", "import time\nprint('started', flush=True)\ntime.sleep(300)\n");
+        var data = fixture.WriteData("slow.txt", "x");
+        var env = Environment("drain-timeout", concurrency: 1);
+        env["TASKER_DRAIN_TIMEOUT"] = "2";
+        await using var tasker = TaskerProcess.Start(env, "run");
+        await tasker.WaitForOutputAsync("Ready", TimeSpan.FromSeconds(60));
+        await using var client = InProcessTasker.Client(fixture, Queues(env));
+
+        await client.PublishAsync(new StartMessage("slow-1", code, data));
+        await WaitForRunningContainersAsync(env, 1);
+        await tasker.SignalAsync("TERM");
+
+        Assert.Equal(0, await tasker.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(1u, await fixture.Node.MessageCountAsync(env["TASKER_TODO_QUEUE"]!));
+        Assert.Equal(0u, await fixture.Node.MessageCountAsync(env["TASKER_DONE_QUEUE"]!));
+        Assert.Empty(await ContainersAsync(env));
+    }
+
+    private Dictionary<string, string?> Environment(string name, int concurrency)
+    {
+        var id = $"{name}-{Guid.NewGuid():N}"[..20];
+        return new Dictionary<string, string?>
+        {
+            ["TASKER_AMQP_URI"] = fixture.Node.AmqpUri.ToString(),
+            ["TASKER_CODE_ROOT"] = fixture.CodeRoot,
+            ["TASKER_DATA_ROOT"] = fixture.DataRoot,
+            ["TASKER_WORK_ROOT"] = Path.Combine(fixture.Root, "work-" + id),
+            ["TASKER_TODO_QUEUE"] = id + ".todo",
+            ["TASKER_DONE_QUEUE"] = id + ".done",
+            ["TASKER_ID"] = id,
+            ["TASKER_CONCURRENCY"] = concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["TASKER_HTTP_BIND"] = "off",
+            ["TASKER_CLEANUP_GRACE"] = "2",
+        };
+    }
+
+    /// <summary>Settings for an in-process client on the same queues that never consumes (it is stopped at once).</summary>
+    private static Dictionary<string, string?> Queues(Dictionary<string, string?> env) => new()
+    {
+        [Settings.TodoQueue.Name] = env["TASKER_TODO_QUEUE"],
+        [Settings.DoneQueue.Name] = env["TASKER_DONE_QUEUE"],
+    };
+
+    private Task<IReadOnlyList<Docker.Models.ContainerSummary>> ContainersAsync(Dictionary<string, string?> env) =>
+        fixture.Docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Owner] = env["TASKER_ID"] }, CancellationToken.None);
+
+    private static string[] WorkEntries(Dictionary<string, string?> env) =>
+        Directory.Exists(env["TASKER_WORK_ROOT"]) ? Directory.GetDirectories(env["TASKER_WORK_ROOT"]!) : [];
+
+    private async Task WaitForRunningContainersAsync(Dictionary<string, string?> env, int count) =>
+        await WaitForAsync(async () => (await ContainersAsync(env)).Count(c => c.State == "running") >= count, $"{count} running container(s)");
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "Timed out waiting for " + what);
+            await Task.Delay(100);
+        }
+    }
+}

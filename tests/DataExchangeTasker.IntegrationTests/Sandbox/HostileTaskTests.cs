@@ -1,0 +1,469 @@
+using System.Diagnostics;
+using DataExchangeTasker.IntegrationTests.Support;
+using DataExchangeTasker.Protocol;
+using DataExchangeTasker.Sandbox;
+using static DataExchangeTasker.IntegrationTests.Sandbox.SandboxTestSupport;
+
+namespace DataExchangeTasker.IntegrationTests.Sandbox;
+
+/// <summary>
+/// Hostile Python tasks, one per containment the sandbox promises. The code prints what it tried and what
+/// happened; each test fails if the attack got through (or if the tasker lost the task's answer).
+/// </summary>
+[Collection(TaskerCollection.Name)]
+public sealed class HostileTaskTests(TaskerFixture fixture)
+{
+    private const string Python = """
+        import errno, os, sys
+
+        def name(e):
+            return errno.errorcode.get(e.errno, str(e.errno)) if getattr(e, 'errno', None) else type(e).__name__
+
+        def attempt(label, action):
+            try:
+                action()
+                print(label, 'succeeded', flush=True)
+            except OSError as e:
+                print(label, 'failed', name(e), flush=True)
+
+        """;
+
+    [Fact]
+    public async Task Run_CodeOpeningTcpAndUdpConnections_CannotReachAnyNetwork()
+    {
+        var code = fixture.WriteCode(Unique("net"), Python + """
+            import socket
+
+            def connect(kind, host, port):
+                s = socket.socket(socket.AF_INET, kind)
+                s.settimeout(5)
+                try:
+                    s.connect((host, port))
+                    if kind == socket.SOCK_DGRAM:
+                        s.send(b'x')
+                        s.recv(1)
+                finally:
+                    s.close()
+
+            attempt('tcp 1.1.1.1:53', lambda: connect(socket.SOCK_STREAM, '1.1.1.1', 53))
+            attempt('tcp 172.17.0.1:2375', lambda: connect(socket.SOCK_STREAM, '172.17.0.1', 2375))
+            attempt('udp 1.1.1.1:53', lambda: connect(socket.SOCK_DGRAM, '1.1.1.1', 53))
+            attempt('dns example.com', lambda: socket.getaddrinfo('example.com', 80))
+            attempt('unix docker.sock', lambda: socket.socket(socket.AF_UNIX).connect('/var/run/docker.sock'))
+            print('interfaces', ','.join(sorted(os.listdir('/sys/class/net'))))
+            """);
+        var data = fixture.WriteData(Unique("net") + ".txt", "x");
+        await using var tasker = await InProcessTasker.StartAsync(fixture);
+
+        var done = await tasker.RunAsync(new StartMessage(Unique("net"), code, data));
+
+        Assert.Equal(TaskStates.Success, done.State);
+        var stdout = done.ContainerOutput!.Stdout;
+        foreach (var target in new[] { "tcp 1.1.1.1:53", "tcp 172.17.0.1:2375", "udp 1.1.1.1:53", "dns example.com", "unix docker.sock" })
+        {
+            Assert.Contains(target + " failed ", stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain(target + " succeeded", stdout, StringComparison.Ordinal);
+        }
+
+        // NetworkMode none: the only interface is loopback, so there is no route anywhere.
+        Assert.Contains("interfaces lo\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("connect(", done.ContainerOutput.Strace, StringComparison.Ordinal);
+        AssertTraced(done);
+    }
+
+    [Fact]
+    public async Task Run_CodeWritingIntoCodeAndDataMounts_FailsReadOnlyAndHostFilesAreUnchanged()
+    {
+        // World-writable on the host, so only the read-only bind mounts stand in the way (not file permissions).
+        var codeName = Unique("ro-code");
+        const string RunPy = Python + """
+            code_dir = os.path.dirname(os.path.abspath(__file__))
+            data_dir = sys.argv[1]
+            victim = os.path.join(data_dir, 'victim.txt')
+
+            def write(path, mode):
+                with open(path, mode) as f:
+                    f.write('pwned')
+
+            attempt('data overwrite', lambda: write(victim, 'w'))
+            attempt('data append', lambda: write(victim, 'a'))
+            attempt('data create', lambda: write(os.path.join(data_dir, 'new.txt'), 'w'))
+            attempt('data unlink', lambda: os.remove(victim))
+            attempt('data rename', lambda: os.rename(victim, victim + '.moved'))
+            attempt('data chmod', lambda: os.chmod(victim, 0o777))
+            attempt('code overwrite', lambda: write(os.path.abspath(__file__), 'w'))
+            attempt('code create', lambda: write(os.path.join(code_dir, 'new.py'), 'w'))
+            attempt('code mkdir', lambda: os.mkdir(os.path.join(code_dir, 'sub')))
+            """;
+        fixture.WriteCode(codeName, RunPy);
+        var codeDir = Path.Combine(fixture.CodeRoot, codeName);
+        var dataName = Unique("ro-data");
+        var dataDir = Path.Combine(fixture.DataRoot, dataName);
+        Directory.CreateDirectory(dataDir);
+        File.WriteAllText(Path.Combine(dataDir, "victim.txt"), "original");
+        foreach (var dir in new[] { codeDir, dataDir })
+        {
+            File.SetUnixFileMode(dir, (UnixFileMode)0x1FF); // 0777
+            foreach (var file in Directory.GetFiles(dir))
+            {
+                File.SetUnixFileMode(file, (UnixFileMode)0x1B6); // 0666
+            }
+        }
+
+        await using var tasker = await InProcessTasker.StartAsync(fixture);
+
+        var done = await tasker.RunAsync(new StartMessage(Unique("ro"), codeName, dataName));
+
+        Assert.Equal(TaskStates.Success, done.State);
+        var stdout = done.ContainerOutput!.Stdout;
+        foreach (var action in new[] { "data overwrite", "data append", "data create", "data unlink", "data rename", "data chmod", "code overwrite", "code create", "code mkdir" })
+        {
+            Assert.Contains(action + " failed EROFS\n", stdout, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("original", File.ReadAllText(Path.Combine(dataDir, "victim.txt")));
+        Assert.Equal(new[] { "victim.txt" }, Directory.GetFileSystemEntries(dataDir).Select(f => Path.GetFileName(f)).ToArray());
+        Assert.Equal(RunPy, File.ReadAllText(Path.Combine(codeDir, "run.py")));
+        Assert.Equal(new[] { "run.py" }, Directory.GetFileSystemEntries(codeDir).Select(f => Path.GetFileName(f)).ToArray());
+        AssertTraced(done);
+    }
+
+    [Fact]
+    public async Task Run_ForkBomb_StopsAtPidsLimitAndTheTaskerKeepsWorking()
+    {
+        var code = fixture.WriteCode(Unique("forkbomb"), Python + """
+            import time
+
+            def read(path):
+                try:
+                    with open(path) as f:
+                        return f.read().strip()
+                except OSError as e:
+                    return 'unreadable ' + name(e)
+
+            pids_max = '/sys/fs/cgroup/pids/pids.max' if os.path.exists('/sys/fs/cgroup/pids/pids.max') else '/sys/fs/cgroup/pids.max'
+            print('pids.max', read(pids_max), flush=True)
+            main = os.getpid()
+            deadline = time.monotonic() + 4
+            forks = eagain = 0
+            while time.monotonic() < deadline:
+                try:
+                    pid = os.fork()
+                except OSError as e:
+                    if os.getpid() == main and eagain == 0:
+                        print('main fork failed', name(e), 'after', forks, 'forks', flush=True)
+                    eagain += 1
+                    time.sleep(0.02)
+                    continue
+                if pid == 0:
+                    forks = eagain = 0  # every child keeps bombing until the deadline
+                else:
+                    forks += 1
+            if os.getpid() != main:
+                os._exit(0)
+            while True:
+                try:
+                    os.wait()
+                except ChildProcessError:
+                    break
+            print('bomb over: forks', forks, 'failures', eagain, flush=True)
+            """);
+        var data = fixture.WriteData(Unique("forkbomb") + ".txt", "x");
+        await using var tasker = await InProcessTasker.StartAsync(fixture, Settings(("TASKER_PIDS_LIMIT", "64")));
+
+        var done = await tasker.RunAsync(new StartMessage(Unique("forkbomb"), code, data, Limits: new TaskLimits(TimeoutSeconds: 20)), TimeSpan.FromSeconds(150));
+
+        // It ended (by itself, or killed at its time limit); either way it never got past the cgroup's pids limit.
+        Assert.True(done.State == TaskStates.Success || done.Reason == Reasons.Timeout, $"{done.State}/{done.Reason}: {done.Output}");
+        var stdout = done.ContainerOutput!.Stdout;
+        Assert.Contains("pids.max 64\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("main fork failed EAGAIN", stdout, StringComparison.Ordinal);
+        Assert.Contains("= -1 EAGAIN", done.ContainerOutput.Strace, StringComparison.Ordinal);
+        AssertTraced(done);
+
+        // The host and the tasker are fine: the next task runs normally.
+        var normal = await tasker.RunAsync(new StartMessage(Unique("after-bomb"), fixture.WriteCode(Unique("after-bomb"), "print('still fine')\n"), data));
+        Assert.Equal(TaskStates.Success, normal.State);
+        Assert.Equal("still fine\n", normal.ContainerOutput!.Stdout);
+    }
+
+    [Fact]
+    public async Task Run_AllocatingBeyondMemoryLimit_EndsErrorOom()
+    {
+        var code = fixture.WriteCode(Unique("oom"), """
+            chunks = []
+            for i in range(512):
+                chunks.append(bytearray(b'\x01') * (1 << 20))  # 1 MiB, every page touched
+                if i % 8 == 0:
+                    print('allocated MiB', i + 1, flush=True)
+            print('allocated all 512 MiB', flush=True)
+            """);
+        var data = fixture.WriteData(Unique("oom") + ".txt", "x");
+        await using var tasker = await InProcessTasker.StartAsync(fixture, Settings(("TASKER_MEMORY_LIMIT", "64m")));
+
+        var done = await tasker.RunAsync(new StartMessage(Unique("oom"), code, data, Limits: new TaskLimits(TimeoutSeconds: 60)), TimeSpan.FromSeconds(150));
+
+        Assert.Equal(TaskStates.Error, done.State);
+        Assert.Equal(Reasons.Oom, done.Reason);
+        Assert.Equal("SIGKILL", done.Signal);
+        Assert.Contains("allocated MiB 1\n", done.ContainerOutput!.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("allocated all", done.ContainerOutput.Stdout, StringComparison.Ordinal);
+        AssertTraced(done);
+    }
+
+    [Fact]
+    public async Task Run_WritingHugeFilesIntoOut_StopsAtFileSizeLimit()
+    {
+        const long Limit = 8 * 1024 * 1024;
+        var code = fixture.WriteCode(Unique("fsize"), Python + """
+            import time
+
+            def fill():
+                with open('/tmp/out/big.bin', 'wb', buffering=0) as f:
+                    chunk = b'\0' * (1 << 20)
+                    for _ in range(1024):  # up to 1 GiB
+                        f.write(chunk)
+
+            def sparse():
+                with open('/tmp/out/sparse.bin', 'wb') as f:
+                    f.seek(100 << 20)
+                    f.write(b'x')
+
+            def grow():
+                with open('/tmp/out/trunc.bin', 'wb') as f:
+                    f.truncate(1 << 30)
+
+            attempt('fill', fill)
+            attempt('sparse', sparse)
+            attempt('truncate', grow)
+            for n in ('big.bin', 'sparse.bin', 'trunc.bin'):
+                print('size', n, os.path.getsize('/tmp/out/' + n), flush=True)
+            time.sleep(2)  # give the host a look at the files before the tasker removes them
+            """);
+        var data = fixture.WriteData(Unique("fsize") + ".txt", "x");
+        await using var tasker = await InProcessTasker.StartAsync(fixture, Settings(("TASKER_FILE_SIZE_LIMIT", "8m")));
+        var taskId = Unique("fsize");
+        var work = Path.Combine(tasker.Options.Sandbox.WorkRoot, ContainerLabels.TaskKey(tasker.Options.TaskerId, taskId));
+
+        // Watch the work folder on the host while the task runs: no file there may ever pass the limit.
+        using var stopWatching = new CancellationTokenSource();
+        var largestSeen = Task.Run(async () =>
+        {
+            long largest = 0;
+            while (!stopWatching.IsCancellationRequested)
+            {
+                try
+                {
+                    if (Directory.Exists(work))
+                    {
+                        largest = new DirectoryInfo(work).EnumerateFiles().Select(f => f.Length).DefaultIfEmpty(0).Append(largest).Max();
+                    }
+                }
+                catch (IOException)
+                {
+                    // The folder went away between listing and stat.
+                }
+
+                await Task.Delay(50);
+            }
+
+            return largest;
+        });
+        var done = await tasker.RunAsync(new StartMessage(taskId, code, data, Limits: new TaskLimits(TimeoutSeconds: 60)), TimeSpan.FromSeconds(150));
+        await stopWatching.CancelAsync();
+        var largest = await largestSeen;
+
+        Assert.Equal(TaskStates.Success, done.State);
+        var stdout = done.ContainerOutput!.Stdout;
+        Assert.Contains("fill failed EFBIG\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("sparse failed EFBIG\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("truncate failed EFBIG\n", stdout, StringComparison.Ordinal);
+        Assert.Contains($"size big.bin {Limit}\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("size sparse.bin 0\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("size trunc.bin 0\n", stdout, StringComparison.Ordinal);
+        Assert.True(largest <= Limit, $"a file in the work folder reached {largest} bytes, above the {Limit}-byte limit");
+        AssertTraced(done);
+    }
+
+    [Fact]
+    public async Task Run_Printing200MegabytesToStdout_TruncatesAtOutputLimitWithBoundedTaskerMemory()
+    {
+        const int Limit = 64 * 1024;
+        var code = fixture.WriteCode(Unique("flood"), """
+            import sys
+            block = ('y' * 1023 + '\n') * 1024  # 1 MiB
+            for _ in range(200):
+                sys.stdout.write(block)
+            sys.stdout.flush()
+            print('flood over', file=sys.stderr)
+            """);
+        var data = fixture.WriteData(Unique("flood") + ".txt", "x");
+        await using var tasker = await InProcessTasker.StartAsync(fixture, Settings(("TASKER_OUTPUT_LIMIT", "64k")));
+        var managedBefore = GC.GetTotalMemory(forceFullCollection: true);
+        var peakBefore = PeakWorkingSet();
+
+        var done = await tasker.RunAsync(new StartMessage(Unique("flood"), code, data, Limits: new TaskLimits(TimeoutSeconds: 120)), TimeSpan.FromSeconds(180));
+
+        var peakGrowth = PeakWorkingSet() - peakBefore;
+        var managedGrowth = GC.GetTotalMemory(forceFullCollection: true) - managedBefore;
+        Assert.Equal(TaskStates.Success, done.State);
+        Assert.True(done.Truncated!.Stdout);
+        Assert.False(done.Truncated.Stderr);
+        Assert.InRange(done.ContainerOutput!.Stdout.Length, Limit - 1024, Limit);
+        Assert.StartsWith(new string('y', 1023) + "\n", done.ContainerOutput.Stdout, StringComparison.Ordinal);
+        Assert.Equal("flood over\n", done.ContainerOutput.Stderr);
+        Assert.True(managedGrowth <= 64L << 20, $"managed memory grew by {managedGrowth} bytes");
+        Assert.True(peakGrowth <= 64L << 20, $"peak working set grew by {peakGrowth} bytes");
+        AssertTraced(done);
+    }
+
+    [Fact]
+    public async Task Run_SleepingPastTimeout_EndsErrorTimeoutWithPartialStdoutAndSigkill()
+    {
+        var code = fixture.WriteCode(Unique("sleep"), """
+            import subprocess
+            print('going to sleep', flush=True)
+            subprocess.run(['sleep', '3600'])
+            print('woke up', flush=True)
+            """);
+        var data = fixture.WriteData(Unique("sleep") + ".txt", "x");
+        await using var tasker = await InProcessTasker.StartAsync(fixture);
+
+        var done = await tasker.RunAsync(new StartMessage(Unique("sleep"), code, data, Limits: new TaskLimits(TimeoutSeconds: 3)));
+
+        Assert.Equal(TaskStates.Error, done.State);
+        Assert.Equal(Reasons.Timeout, done.Reason);
+        Assert.Equal("SIGKILL", done.Signal);
+        Assert.Equal(137, done.ExitCode);
+        Assert.Equal("going to sleep\n", done.ContainerOutput!.Stdout);
+        Assert.Contains("execve(\"/usr/bin/sleep\"", done.ContainerOutput.Strace, StringComparison.Ordinal);
+        AssertTraced(done);
+        // The container (and the sleep in it) is gone once the answer is out.
+        await tasker.WaitUntilAsync(() => tasker.ContainersAsync(fixture).Result.Count == 0, TimeSpan.FromSeconds(60), "the timed-out container to be removed");
+    }
+
+    [Fact]
+    public async Task Run_CodeReplacingItsOutputFilesWithLinksToHostFiles_LeaksNothing()
+    {
+        using var secret = new HostSecret();
+        var hostName = File.Exists("/etc/hostname") ? File.ReadAllText("/etc/hostname").Trim() : "";
+        var code = fixture.WriteCode(Unique("links"), Python + $$"""
+            SECRET = {{PythonString(secret.File)}}
+            SECRET_DIR = {{PythonString(secret.Folder)}}
+            # Our stdout and stderr are already open on these files; swap the names for links to host paths,
+            # which the tasker (reading on the host) would follow if it were careless.
+            attempt('stdout link', lambda: (os.remove('/tmp/out/stdout.txt'), os.symlink(SECRET, '/tmp/out/stdout.txt')))
+            attempt('stderr link', lambda: (os.remove('/tmp/out/stderr.txt'), os.symlink('/etc/hostname', '/tmp/out/stderr.txt')))
+            attempt('strace link', lambda: (os.remove('/tmp/out/strace.txt'), os.symlink(SECRET, '/tmp/out/strace.txt')))
+            attempt('exit_code link', lambda: os.symlink(SECRET, '/tmp/out/exit_code'))
+            attempt('dir link', lambda: os.symlink(SECRET_DIR, '/tmp/out/evil-dir'))
+            attempt('read secret', lambda: open(SECRET).read())
+            """);
+        var data = fixture.WriteData(Unique("links") + ".txt", "x");
+        await using var tasker = await InProcessTasker.StartAsync(fixture);
+
+        await tasker.PublishAsync(new StartMessage(Unique("links"), code, data));
+        var raw = (await tasker.CollectDoneAsync(1, TimeSpan.FromSeconds(90)))[0];
+        var done = InProcessTasker.Parse(raw);
+
+        Assert.DoesNotContain(secret.Marker, raw.BodyText, StringComparison.Ordinal);
+        Assert.True(done.State == TaskStates.Success, raw.BodyText);
+        Assert.Equal("[tasker: stdout.txt was replaced by a symbolic link; not read]", done.ContainerOutput!.Stdout);
+        Assert.Equal("[tasker: stderr.txt was replaced by a symbolic link; not read]", done.ContainerOutput.Stderr);
+        if (hostName.Length >= 4)
+        {
+            Assert.DoesNotContain(hostName, raw.BodyText, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("[tasker: strace.txt was replaced by a symbolic link; not read]", done.ContainerOutput.Strace);
+
+        // Removing the work folder removed the planted link, not the host folder it points to.
+        await tasker.WaitUntilAsync(() => tasker.WorkLeftovers().Count == 0, TimeSpan.FromSeconds(60), "the work folder to be removed");
+        Assert.Equal(secret.Marker + "\n", File.ReadAllText(secret.File));
+    }
+
+    [Fact]
+    public async Task Run_CodeReplacingItsOutputFilesWithSpecialFiles_IsStillAnsweredWithItsExitCode()
+    {
+        // A socket (open fails with ENXIO), a FIFO (not seekable, would block) and a folder where the tasker
+        // expects regular files: the task must still get its done message, not an infrastructure error.
+        var code = fixture.WriteCode(Unique("special"), Python + """
+            import socket
+            sock = socket.socket(socket.AF_UNIX)
+            attempt('stdout socket', lambda: (os.remove('/tmp/out/stdout.txt'), sock.bind('/tmp/out/stdout.txt')))
+            attempt('stderr fifo', lambda: (os.remove('/tmp/out/stderr.txt'), os.mkfifo('/tmp/out/stderr.txt')))
+            attempt('strace dir', lambda: (os.remove('/tmp/out/strace.txt'), os.mkdir('/tmp/out/strace.txt')))
+            sys.exit(7)
+            """);
+        var data = fixture.WriteData(Unique("special") + ".txt", "x");
+        await using var tasker = await InProcessTasker.StartAsync(fixture);
+
+        var done = await tasker.RunAsync(new StartMessage(Unique("special"), code, data));
+
+        Assert.True(done.Reason == Reasons.ExitCode, $"{done.State}/{done.Reason}: {done.Output}");
+        Assert.Equal(7, done.ExitCode);
+        Assert.Equal("[tasker: stdout.txt is not a regular file; not read]", done.ContainerOutput!.Stdout);
+        Assert.Equal("[tasker: stderr.txt is not a regular file; not read]", done.ContainerOutput.Stderr);
+        Assert.Equal("[tasker: strace.txt is not a regular file; not read]", done.ContainerOutput.Strace);
+        await tasker.WaitUntilAsync(() => tasker.WorkLeftovers().Count == 0, TimeSpan.FromSeconds(60), "the work folder to be removed");
+    }
+
+    [Fact]
+    public async Task Run_CodeInspectingItsOwnConfinement_SeesNoCapabilitiesNoNewPrivsNobodyAndNoDockerSocket()
+    {
+        var code = fixture.WriteCode(Unique("confine"), Python + """
+            import pwd, shutil, subprocess
+            status = dict(line.split(':', 1) for line in open('/proc/self/status').read().splitlines() if ':' in line)
+            for key in ('CapEff', 'CapPrm', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp'):
+                print(key, status[key].strip())
+            print('uid', os.getuid(), os.geteuid(), 'gid', os.getgid(), os.getegid())
+            print('whoami', pwd.getpwuid(os.geteuid()).pw_name)
+            for sock in ('/var/run/docker.sock', '/run/docker.sock', '/run/containerd/containerd.sock'):
+                print('exists', sock, os.path.exists(sock))
+            attempt('rootfs write', lambda: open('/etc/pwned', 'w'))
+            attempt('setuid', lambda: os.setuid(0))
+            shutil.copy('/bin/true', '/tmp/planted')
+            os.chmod('/tmp/planted', 0o755)
+            attempt('tmp exec', lambda: subprocess.run(['/tmp/planted']))
+            """);
+        var data = fixture.WriteData(Unique("confine") + ".txt", "x");
+        await using var tasker = await InProcessTasker.StartAsync(fixture);
+
+        var done = await tasker.RunAsync(new StartMessage(Unique("confine"), code, data));
+
+        Assert.Equal(TaskStates.Success, done.State);
+        var stdout = done.ContainerOutput!.Stdout;
+        Assert.Contains("CapEff 0000000000000000\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("CapPrm 0000000000000000\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("CapBnd 0000000000000000\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("CapAmb 0000000000000000\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("NoNewPrivs 1\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("Seccomp 2\n", stdout, StringComparison.Ordinal); // the engine's default seccomp filter
+        Assert.Contains("uid 65534 65534 gid 65534 65534\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("whoami nobody\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("exists /var/run/docker.sock False\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("exists /run/docker.sock False\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("exists /run/containerd/containerd.sock False\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("rootfs write failed EROFS\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("setuid failed EPERM\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("tmp exec failed EACCES\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("execve(\"/tmp/planted\"", done.ContainerOutput.Strace, StringComparison.Ordinal);
+        AssertTraced(done);
+    }
+
+    /// <summary>strace kept working under the sandbox's settings: the trace shows the code's own start.</summary>
+    internal static void AssertTraced(DoneMessage done)
+    {
+        Assert.NotNull(done.ContainerOutput);
+        Assert.Contains("execve(\"/usr/bin/python\"", done.ContainerOutput.Strace, StringComparison.Ordinal);
+    }
+
+    internal static string PythonString(string value) =>
+        "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
+
+    private static long PeakWorkingSet()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.PeakWorkingSet64;
+    }
+}
