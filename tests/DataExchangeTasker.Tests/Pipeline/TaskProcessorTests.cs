@@ -45,11 +45,11 @@ public sealed class TaskProcessorTests : IDisposable
         return new TaskProcessor(new TaskPreparer(_options), runner, _active, maxRetries, Logger.None) { RetryDelay = TimeSpan.Zero };
     }
 
-    private static InboundDelivery Delivery(string body) =>
-        new(Encoding.UTF8.GetBytes(body), 7, false, null, null, null, "application/json", null!);
+    private static InboundDelivery Delivery(string body, bool redelivered = false) =>
+        new(Encoding.UTF8.GetBytes(body), 7, redelivered, null, null, null, "application/json", null!);
 
-    private async Task<TaskOutcome> Process(string body = Start, int maxRetries = 3, CancellationToken cancellationToken = default) =>
-        await Processor(maxRetries).ProcessAsync(Delivery(body), cancellationToken).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+    private async Task<TaskOutcome> Process(string body = Start, int maxRetries = 3, bool redelivered = false, CancellationToken cancellationToken = default) =>
+        await Processor(maxRetries).ProcessAsync(Delivery(body, redelivered), cancellationToken).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
 
     private async Task<DoneMessage> ProcessToDone(string body = Start, int maxRetries = 3)
     {
@@ -84,6 +84,7 @@ public sealed class TaskProcessorTests : IDisposable
         Assert.Equal(TruncatedStreams.None, outcome.Done.Truncated);
         Assert.Equal(Key, outcome.Site?.Key);
         Assert.Equal(WorkFolder, outcome.Site?.Work.Path);
+        Assert.Equal(Key, outcome.ClaimedKey);
         Assert.True(_active.Contains(Key), "the site stays claimed until the publisher stage releases it");
     }
 
@@ -191,7 +192,7 @@ public sealed class TaskProcessorTests : IDisposable
         Assert.Null(outcome.Done.ContainerOutput);
         Assert.Null(outcome.Done.ExitCode);
         Assert.Null(outcome.Site);
-        Assert.False(_active.Contains(Key), "a failed task's site is released at once");
+        Assert.Equal(Key, outcome.ClaimedKey);
         Assert.False(Directory.Exists(WorkFolder), "the work folder of a failed task is removed");
     }
 
@@ -291,7 +292,7 @@ public sealed class TaskProcessorTests : IDisposable
         Assert.Equal(Reasons.PathNotFound, outcome.Done.Reason);
         Assert.Null(outcome.Done.ContainerOutput);
         Assert.Null(outcome.Site);
-        Assert.False(_active.Contains(Key));
+        Assert.Equal(Key, outcome.ClaimedKey);
     }
 
     [Theory]
@@ -317,6 +318,7 @@ public sealed class TaskProcessorTests : IDisposable
         Assert.Equal(Reasons.InvalidMessage, outcome.Done.Reason);
         Assert.Contains("codePath must be a string", outcome.Done.Output, StringComparison.Ordinal);
         Assert.Equal("t-1", outcome.Done.TaskId);
+        Assert.Null(outcome.ClaimedKey);
         Assert.Empty(_docker.Calls);
     }
 
@@ -333,6 +335,7 @@ public sealed class TaskProcessorTests : IDisposable
         var dead = Assert.IsType<DeadLetterOutcome>(outcome);
         Assert.Same(delivery, dead.Delivery);
         Assert.NotEmpty(dead.Reason);
+        Assert.Null(dead.ClaimedKey);
         Assert.Empty(_docker.Calls);
     }
 
@@ -387,14 +390,54 @@ public sealed class TaskProcessorTests : IDisposable
     }
 
     [Fact]
-    public async Task ProcessAsync_PublishedMarkerBesideWorkFolder_IsAlreadyAnswered()
+    public async Task ProcessAsync_RedeliveryWithPublishedMarkerBesideWorkFolder_IsAlreadyAnswered()
     {
         _temp.WriteFile($"work/{Key}.published", "");
 
-        var outcome = Assert.IsType<AlreadyAnsweredOutcome>(await Process());
+        var outcome = Assert.IsType<AlreadyAnsweredOutcome>(await Process(redelivered: true));
 
         Assert.Equal(Key, outcome.Site.Key);
         Assert.Empty(_docker.Calls);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_FreshMessageReusingAnsweredTaskId_RunsAgainAndDropsTheMarker()
+    {
+        var marker = _temp.WriteFile($"work/{Key}.published", "");
+
+        var outcome = Assert.IsType<AnswerOutcome>(await Process(redelivered: false));
+
+        Assert.Equal(TaskStates.Success, outcome.Done.State);
+        Assert.Equal(1, CallCount("create"));
+        Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_SameTaskInFlight_WaitsAndAcksWhenTheOriginalIsAnswered()
+    {
+        Assert.True(_active.TryClaim(Key));
+
+        var second = Processor().ProcessAsync(Delivery(Start, redelivered: true), CancellationToken.None);
+        Assert.False(second.IsCompleted, "the second delivery must wait for the first");
+        _active.Release(Key, answered: true);
+
+        var outcome = Assert.IsType<AlreadyAnsweredOutcome>(await second.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(Key, outcome.Site.Key);
+        Assert.Empty(_docker.Calls);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_SameTaskInFlightThatFails_RunsItItself()
+    {
+        Assert.True(_active.TryClaim(Key));
+
+        var second = Processor().ProcessAsync(Delivery(Start, redelivered: true), CancellationToken.None);
+        Assert.False(second.IsCompleted);
+        _active.Release(Key, answered: false);
+
+        var outcome = Assert.IsType<AnswerOutcome>(await second.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(TaskStates.Success, outcome.Done.State);
+        Assert.Equal(1, CallCount("create"));
     }
 
     [Fact]
@@ -418,5 +461,6 @@ public sealed class TaskProcessorTests : IDisposable
         Assert.Equal(1, CallCount("kill"));
         Assert.Null(_docker.Find(Key));
         Assert.False(Directory.Exists(WorkFolder));
+        Assert.False(_active.Contains(Key), "an interrupted task gives up its claim so the requeued message can run");
     }
 }

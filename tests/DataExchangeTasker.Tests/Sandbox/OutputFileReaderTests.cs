@@ -131,8 +131,6 @@ public sealed class OutputFileReaderTests : IDisposable
     [Fact]
     public async Task ReadAsync_Fifo_DoesNotBlock()
     {
-        // Known src bug (see report): a FIFO makes RandomAccess.GetLength throw NotSupportedException. This test
-        // only pins the part that works: the reader must never block waiting for a writer.
         var path = _temp.Combine("stdout.txt");
         await ProcessRunner.RunAsync("mkfifo", path);
 
@@ -141,7 +139,19 @@ public sealed class OutputFileReaderTests : IDisposable
         // WhenAny completes whether the read succeeded or threw; WaitAsync throws TimeoutException if it blocks.
         var finished = await Task.WhenAny(reading).WaitAsync(Limit);
 
-        Assert.True(finished.IsCompleted);
+        Assert.True(finished.IsCompletedSuccessfully, finished.Exception?.ToString());
+    }
+
+    [Fact]
+    public async Task ReadAsync_Fifo_ReturnsTheNotRegularMarker()
+    {
+        var path = _temp.Combine("stdout.txt");
+        await ProcessRunner.RunAsync("mkfifo", path);
+
+        var text = await Read(path, 1024);
+
+        Assert.Equal("[tasker: stdout.txt is not a regular file; not read]", text.Text);
+        Assert.False(text.Truncated);
     }
 
     [Fact]
