@@ -65,5 +65,21 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         var worker = new TaskerWorker(intake, consumer, watch, processor, publisher, Health, Metrics, options.Concurrency, options.DrainTimeout, log);
         await worker.RunAsync(stopping, abort).ConfigureAwait(false);
         await sweeping.ConfigureAwait(false);
+        if (options.Sandbox.KeepAlive)
+        {
+            await RemoveKeptAsync(sweeper, abort).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RemoveKeptAsync(LeftoverSweeper sweeper, CancellationToken abort)
+    {
+        try
+        {
+            await sweeper.RemoveKeptAsync(abort).ConfigureAwait(false);
+        }
+        catch (DockerApiException e)
+        {
+            log.Warning("Kept-alive containers not removed at shutdown ({Error}); run tasker cleanup", e.Message);
+        }
     }
 }

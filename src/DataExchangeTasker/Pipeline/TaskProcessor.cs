@@ -52,6 +52,14 @@ public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, A
             var outcome = await ProcessClaimedAsync(delivery, message, site, cancellationToken).ConfigureAwait(false);
             return outcome with { ClaimedKey = site.Key };
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug, not an input: the worker answers with an error, so nothing of the task may linger.
+            using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await TryAbandonAsync(site, cleanup.Token).ConfigureAwait(false);
+            active.Release(site.Key, answered: false);
+            throw;
+        }
         catch
         {
             active.Release(site.Key, answered: false);

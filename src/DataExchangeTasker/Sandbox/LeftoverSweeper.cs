@@ -20,8 +20,25 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
     /// </summary>
     public TimeSpan MarkerRetention { get; init; } = TimeSpan.FromHours(24);
 
-    /// <summary>Sweeps start-up leftovers after the grace period, then expired kept containers until stopped.</summary>
-    public async Task RunAsync(CancellationToken stopping)
+    /// <summary>
+    /// Until stopped: sweeps start-up leftovers once the grace period is over and, from the start, every
+    /// <see cref="Interval"/>, kept-alive containers whose time is up and expired published markers.
+    /// </summary>
+    public Task RunAsync(CancellationToken stopping) => Task.WhenAll(StartupSweepAsync(stopping), PeriodicSweepAsync(stopping));
+
+    /// <summary>Removes every kept-alive container of this tasker (at shutdown), whatever its time left.</summary>
+    public async Task RemoveKeptAsync(CancellationToken cancellationToken)
+    {
+        var labels = new Dictionary<string, string?> { [ContainerLabels.Owner] = taskerId, [ContainerLabels.KeepUntil] = null };
+        foreach (var container in await docker.ListContainersAsync(labels, cancellationToken).ConfigureAwait(false))
+        {
+            await docker.RemoveContainerAsync(container.Id, cancellationToken).ConfigureAwait(false);
+            new WorkFolder(Path.Combine(workRoot, KeyOf(container))).Delete();
+            log.Information("Removed kept-alive container {ContainerId} at shutdown", SandboxRunner.ShortId(container.Id));
+        }
+    }
+
+    private async Task StartupSweepAsync(CancellationToken stopping)
     {
         try
         {
@@ -31,13 +48,6 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
             {
                 log.Information("Removed {Count} leftover container(s) and work folder(s) of an earlier run", removed);
             }
-
-            using var timer = new PeriodicTimer(Interval);
-            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
-            {
-                await SweepAsync(onlyExpired: true, stopping).ConfigureAwait(false);
-                ExpireMarkers();
-            }
         }
         catch (OperationCanceledException)
         {
@@ -46,6 +56,30 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
         catch (DockerApiException e)
         {
             log.Warning("Leftover cleanup skipped: {Error}", e.Message);
+        }
+    }
+
+    private async Task PeriodicSweepAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(Interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+            {
+                try
+                {
+                    await SweepAsync(onlyExpired: true, stopping).ConfigureAwait(false);
+                    ExpireMarkers();
+                }
+                catch (Exception e) when (e is DockerApiException or IOException)
+                {
+                    log.Warning("Periodic cleanup failed, retrying later: {Error}", e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
         }
     }
 
