@@ -17,6 +17,12 @@ public static class StartMessageParser
     /// <summary>Classifies a raw message body.</summary>
     public static StartParseResult Parse(ReadOnlyMemory<byte> body)
     {
+        // JsonDocument does not validate UTF-8 inside strings; reading such a string would throw later.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            return new UnusableStart("the message body is not valid UTF-8");
+        }
+
         if (body.Length > MaxBodyBytes)
         {
             var error = $"the message body is {body.Length} bytes; expected at most {MaxBodyBytes}";

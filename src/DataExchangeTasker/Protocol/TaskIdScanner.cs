@@ -30,7 +30,7 @@ internal static class TaskIdScanner
                 reader.Skip();
             }
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             // Not JSON after all: the caller dead-letters it.
         }

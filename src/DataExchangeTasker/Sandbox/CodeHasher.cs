@@ -16,23 +16,20 @@ public static class CodeHasher
     public static async Task<string> HashAsync(string path, CancellationToken cancellationToken)
     {
         var entries = new List<(string Relative, string Full)>();
-        var info = new FileInfo(path);
-        if (info.LinkTarget is not null)
+        switch (NativeFiles.KindOf(path))
         {
-            throw new InvalidDataException($"\"{path}\" is a symbolic link; the code hash covers regular files only.");
-        }
-
-        if (Directory.Exists(path))
-        {
-            Collect(path, "", entries);
-        }
-        else if (info.Exists)
-        {
-            entries.Add((info.Name, info.FullName));
-        }
-        else
-        {
-            throw new FileNotFoundException($"\"{path}\" does not exist.", path);
+            case FileKind.Directory:
+                Collect(path, "", entries);
+                break;
+            case FileKind.Regular:
+                entries.Add((Path.GetFileName(path.TrimEnd('/')), Path.GetFullPath(path)));
+                break;
+            case FileKind.SymbolicLink:
+                throw new InvalidDataException($"\"{path}\" is a symbolic link; the code hash covers regular files only.");
+            case FileKind.Missing:
+                throw new FileNotFoundException($"\"{path}\" does not exist.", path);
+            default:
+                throw new InvalidDataException($"\"{path}\" is not a regular file.");
         }
 
         // Ordinal over UTF-8 bytes (code-point order), which differs from UTF-16 order for astral characters.
@@ -42,7 +39,9 @@ public static class CodeHasher
         var buffer = new byte[81920];
         foreach (var (relative, full) in entries)
         {
-            await using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            // No-follow and non-blocking: an entry swapped for a link or FIFO since listing cannot hang or redirect us.
+            using var handle = NativeFiles.OpenNoFollow(full) ?? throw new InvalidDataException($"\"{relative}\" changed while hashing.");
+            await using var stream = new FileStream(handle, FileAccess.Read, 1);
             sha.AppendData(Encoding.UTF8.GetBytes(relative));
             sha.AppendData([0]);
             BinaryPrimitives.WriteInt64BigEndian(header, stream.Length);
@@ -62,19 +61,16 @@ public static class CodeHasher
         foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
         {
             var relative = prefix + entry.Name;
-            if (entry.LinkTarget is not null)
+            switch (NativeFiles.KindOf(entry.FullName))
             {
-                throw new InvalidDataException($"\"{relative}\" is a symbolic link; the code hash covers regular files only.");
-            }
-
-            switch (entry)
-            {
-                case DirectoryInfo dir:
-                    Collect(dir.FullName, relative + "/", entries);
+                case FileKind.Directory:
+                    Collect(entry.FullName, relative + "/", entries);
                     break;
-                case FileInfo file when (file.Attributes & (FileAttributes.Device | FileAttributes.ReparsePoint)) == 0:
-                    entries.Add((relative, file.FullName));
+                case FileKind.Regular:
+                    entries.Add((relative, entry.FullName));
                     break;
+                case FileKind.SymbolicLink:
+                    throw new InvalidDataException($"\"{relative}\" is a symbolic link; the code hash covers regular files only.");
                 default:
                     throw new InvalidDataException($"\"{relative}\" is not a regular file.");
             }

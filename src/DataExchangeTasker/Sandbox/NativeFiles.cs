@@ -56,6 +56,37 @@ internal static partial class NativeFiles
             : throw new IOException($"open(\"{path}\") failed with errno {errno}");
     }
 
+    /// <summary>
+    /// The entry's own type (<c>lstat</c>: a symlink is reported as one, not followed). .NET cannot tell a FIFO,
+    /// socket or device from a regular file, and opening a FIFO blocks; callers check this first.
+    /// </summary>
+    public static unsafe FileKind KindOf(string path)
+    {
+        // struct stat is 144 bytes on x86_64 and 128 on arm64; st_mode sits at offset 24 and 16 respectively.
+        var modeOffset = RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 => 24,
+            Architecture.Arm64 => 16,
+            var other => throw new PlatformNotSupportedException($"lstat layout unknown on {other}"),
+        };
+        var buffer = stackalloc byte[256];
+        if (lstat(path, buffer) != 0)
+        {
+            return FileKind.Missing;
+        }
+
+        return (*(uint*)(buffer + modeOffset) & 0xF000) switch
+        {
+            0x8000 => FileKind.Regular,
+            0x4000 => FileKind.Directory,
+            0xA000 => FileKind.SymbolicLink,
+            _ => FileKind.Other,
+        };
+    }
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int lstat(string path, byte* buffer);
+
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial IntPtr realpath(string path, IntPtr resolved);
 
@@ -64,4 +95,14 @@ internal static partial class NativeFiles
 
     [LibraryImport("libc")]
     private static partial void free(IntPtr pointer);
+}
+
+/// <summary>What a directory entry is, as the kernel reports it.</summary>
+internal enum FileKind
+{
+    Missing,
+    Regular,
+    Directory,
+    SymbolicLink,
+    Other,
 }

@@ -44,8 +44,9 @@ public static class PathResolver
             return Refuse(Reasons.PathNotAllowed, $"{field} \"{relative}\" resolves outside the {RootName(field)} (through a symbolic link).");
         }
 
-        var isDirectory = Directory.Exists(canonical);
-        if (!isDirectory && !File.Exists(canonical))
+        var kind = NativeFiles.KindOf(canonical);
+        var isDirectory = kind == FileKind.Directory;
+        if (kind != FileKind.Directory && kind != FileKind.Regular)
         {
             return Refuse(Reasons.PathNotAllowed, $"{field} \"{relative}\" is neither a regular file nor a folder.");
         }

@@ -13,6 +13,13 @@ public sealed record TaskSite(string Key, WorkFolder Work)
     public void DeleteFiles()
     {
         Work.Delete();
-        File.Delete(PublishedMarker);
+        try
+        {
+            File.Delete(PublishedMarker);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // The whole work root is gone: nothing left to delete.
+        }
     }
 }
