@@ -6,14 +6,24 @@ namespace DataExchangeTasker.Pipeline;
 /// <summary>The answer for a delivery whose processing hit a bug: an error done if it has a taskId, else dead-lettering.</summary>
 internal static class UnexpectedFailure
 {
-    public static TaskOutcome Outcome(InboundDelivery delivery, Exception error) =>
-        StartMessageParser.Parse(delivery.Body) switch
+    public static TaskOutcome Outcome(InboundDelivery delivery, Exception error)
+    {
+        try
         {
-            ParsedStart p => Answer(delivery, p.Message.TaskId, error),
-            InvalidStart i => Answer(delivery, i.TaskId, error),
-            UnusableStart u => new DeadLetterOutcome(delivery, u.Reason),
-            _ => new DeadLetterOutcome(delivery, error.Message),
-        };
+            return StartMessageParser.Parse(delivery.Body) switch
+            {
+                ParsedStart p => Answer(delivery, p.Message.TaskId, error),
+                InvalidStart i => Answer(delivery, i.TaskId, error),
+                UnusableStart u => new DeadLetterOutcome(delivery, u.Reason),
+                _ => new DeadLetterOutcome(delivery, error.Message),
+            };
+        }
+        catch (Exception second)
+        {
+            // Never let the runner loop die: a message nobody can read is dead-lettered with both reasons.
+            return new DeadLetterOutcome(delivery, $"processing failed ({error.Message}) and the message could not be read ({second.Message})");
+        }
+    }
 
     private static AnswerOutcome Answer(InboundDelivery delivery, string taskId, Exception error) =>
         new(delivery, new DoneMessage(taskId, TaskStates.Error, "The tasker failed unexpectedly: " + error.Message, null, null, Reasons.Infrastructure, 0), null);
