@@ -14,8 +14,20 @@ scripts/setup.sh
 
 log "dotnet test DataExchangeTasker.sln -c Release"
 # setup.sh has just built the solution in Release; --no-build keeps that single build.
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+status=0
 dotnet test DataExchangeTasker.sln -c Release --no-build --nologo \
-    --logger "console;verbosity=normal" "$@"
+    --logger "console;verbosity=normal" "$@" 2>&1 | tee "$results" || status=$?
+# One closing line over both test projects, in the plain "N passed, N failed" form CI reads.
+passed=$(awk '/^ +Passed: +[0-9]+$/ {s += $2} END {print s + 0}' "$results")
+failed=$(awk '/^ +Failed: +[0-9]+$/ {s += $2} END {print s + 0}' "$results")
+skipped=$(awk '/^ +Skipped: +[0-9]+$/ {s += $2} END {print s + 0}' "$results")
 
 # The operations image: the single-file binary packaged onto debian:bookworm-slim must start.
-scripts/build-tasker-image.sh
+if ((status == 0)); then
+    scripts/build-tasker-image.sh
+fi
+
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+((status == 0)) || die "dotnet test failed (exit $status)"

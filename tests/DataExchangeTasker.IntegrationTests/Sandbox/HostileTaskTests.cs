@@ -339,7 +339,7 @@ public sealed class HostileTaskTests(TaskerFixture fixture)
         Assert.Contains("execve(\"/usr/bin/sleep\"", done.ContainerOutput.Strace, StringComparison.Ordinal);
         AssertTraced(done);
         // The container (and the sleep in it) is gone once the answer is out.
-        await tasker.WaitUntilAsync(() => tasker.ContainersAsync(fixture).Result.Count == 0, TimeSpan.FromSeconds(60), "the timed-out container to be removed");
+        await tasker.WaitUntilAsync(async () => (await tasker.ContainersAsync(fixture)).Count == 0, TimeSpan.FromSeconds(60), "the timed-out container to be removed");
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public sealed class KeepAliveTests(TaskerFixture fixture)
             Assert.Contains($"docker exec -it {shortId} sh", log.Text, StringComparison.Ordinal);
 
             // The sweeper (every 30 s) removes it, and its work folder, once its keep-alive time is up.
-            await tasker.WaitUntilAsync(() => tasker.ContainersAsync(fixture).Result.Count == 0, TimeSpan.FromSeconds(120), "the kept-alive container to be removed");
+            await tasker.WaitUntilAsync(async () => (await tasker.ContainersAsync(fixture)).Count == 0, TimeSpan.FromSeconds(120), "the kept-alive container to be removed");
             await tasker.WaitUntilAsync(() => tasker.WorkLeftovers().Count == 0, TimeSpan.FromSeconds(30), "its work folder to be removed");
         }
         finally

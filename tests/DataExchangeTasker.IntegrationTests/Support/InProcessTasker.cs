@@ -137,10 +137,14 @@ public sealed class InProcessTasker : IAsyncDisposable
         ?? throw new InvalidOperationException("empty done message: " + Encoding.UTF8.GetString(message.Body));
 
     /// <summary>Polls <paramref name="condition"/> until true or the deadline, then fails naming <paramref name="what"/>.</summary>
-    public async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    public Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what) =>
+        WaitUntilAsync(() => Task.FromResult(condition()), timeout, what);
+
+    /// <summary>Polls an asynchronous <paramref name="condition"/> (e.g. an engine query) until true or the deadline.</summary>
+    public async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
+        while (!await condition())
         {
             if (_running.IsCompleted)
             {

@@ -1,0 +1,117 @@
+using System.Text;
+using DataExchangeTasker.Configuration;
+using DataExchangeTasker.Hosting;
+using DataExchangeTasker.IntegrationTests.Support;
+using DataExchangeTasker.Messaging;
+using DataExchangeTasker.Protocol;
+using RabbitMQ.Client;
+
+namespace DataExchangeTasker.IntegrationTests.Messaging;
+
+/// <summary>Queue declaration: durable queues of the configured type, and a clear failure when what exists differs.</summary>
+[Collection(TaskerCollection.Name)]
+public sealed class TopologyTests(TaskerFixture fixture)
+{
+    [Fact]
+    public async Task Start_ExistingQueueOfOtherType_FailsNamingTheArgumentAndTheFix()
+    {
+        var todo = "mismatch-" + Guid.NewGuid().ToString("N")[..8];
+        await using (var connection = await fixture.Node.ConnectAsync())
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            await channel.QueueDeclareAsync(todo, durable: true, exclusive: false, autoDelete: false,
+                arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
+        }
+
+        var options = Options(todo, "classic", declare: true);
+        var error = await Assert.ThrowsAsync<TopologyMismatchException>(() => new TaskerHost(options, Serilog.Core.Logger.None).RunAsync(CancellationToken.None, CancellationToken.None));
+
+        Assert.Contains("x-queue-type", error.Message, StringComparison.Ordinal);
+        Assert.Contains(todo, error.Message, StringComparison.Ordinal);
+        Assert.Contains("TASKER_QUEUE_TYPE", error.Message, StringComparison.Ordinal);
+        Assert.Contains("TASKER_DECLARE_TOPOLOGY=false", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_DeclarationOffAndQueueMissing_FailsSayingSo()
+    {
+        var options = Options("absent-" + Guid.NewGuid().ToString("N")[..8], "classic", declare: false);
+
+        var error = await Assert.ThrowsAsync<TopologyMismatchException>(() => new TaskerHost(options, Serilog.Core.Logger.None).RunAsync(CancellationToken.None, CancellationToken.None));
+
+        Assert.Contains("does not exist and TASKER_DECLARE_TOPOLOGY=false", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_QuorumQueues_TaskCompletesAndQueuesAreQuorumAndDurable()
+    {
+        var code = fixture.WriteCode("quorum", "print('q')\n");
+        var data = fixture.WriteData("quorum.txt", "x");
+        var todo = "quorum-" + Guid.NewGuid().ToString("N")[..8];
+        // Declared as quorum first, exactly as the tasker does, so the test client's plain declare is not the one that wins.
+        await using var tasker = await InProcessTasker.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            [Settings.QueueType.Name] = "quorum",
+            [Settings.TodoQueue.Name] = todo,
+            [Settings.DoneQueue.Name] = todo + ".done",
+        });
+        await using var connection = await fixture.Node.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await TestQueues.PublishAsync(channel, todo, Encoding.UTF8.GetBytes($"{{\"taskId\":\"q-1\",\"codePath\":\"{code}\",\"dataPath\":\"{data}\"}}"));
+
+        var done = await TestQueues.CollectAsync(channel, todo + ".done", 1, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(TaskStates.Success, InProcessTasker.Parse(done[0]).State);
+        // Re-declaring as classic must now be refused by the broker: the queue really is a quorum queue.
+        await using var probe = await connection.CreateChannelAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => probe.QueueDeclareAsync(todo, durable: true, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "classic" }));
+    }
+
+    [Fact]
+    public async Task Run_ExchangeRoute_StartMessagePublishedToTodoExchangeIsConsumed()
+    {
+        var code = fixture.WriteCode("via-exchange", "print('routed')\n");
+        var data = fixture.WriteData("via-exchange.txt", "x");
+        await using var tasker = await InProcessTasker.StartAsync(fixture);
+        await using var connection = await fixture.Node.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var todo = tasker.Options.Messaging.TodoQueue;
+
+        await channel.BasicPublishAsync(todo, todo, mandatory: true, new BasicProperties { Persistent = true },
+            Encoding.UTF8.GetBytes($"{{\"taskId\":\"ex-1\",\"codePath\":\"{code}\",\"dataPath\":\"{data}\"}}"));
+        var done = (await tasker.CollectResultsAsync(1, TimeSpan.FromSeconds(60)))[0];
+
+        Assert.Equal("routed\n", done.ContainerOutput!.Stdout);
+    }
+
+    [Fact]
+    public async Task Run_StartMessageWithTraceparent_DoneMessageContinuesTheTrace()
+    {
+        var code = fixture.WriteCode("traced", "print('t')\n");
+        var data = fixture.WriteData("traced.txt", "x");
+        await using var tasker = await InProcessTasker.StartAsync(fixture);
+        const string traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+        await tasker.PublishAsync(new StartMessage("trace-1", code, data), new BasicProperties
+        {
+            Headers = new Dictionary<string, object?> { ["traceparent"] = $"00-{traceId}-00f067aa0ba902b7-01" },
+        });
+        var done = (await tasker.CollectDoneAsync(1, TimeSpan.FromSeconds(60)))[0];
+
+        Assert.Contains(traceId, done.HeaderString("traceparent"), StringComparison.Ordinal);
+    }
+
+    private TaskerOptions Options(string todo, string queueType, bool declare) => TaskerOptionsLoader.Load(new Dictionary<string, string?>
+    {
+        [Settings.AmqpUri.Name] = fixture.Node.AmqpUri.ToString(),
+        [Settings.CodeRoot.Name] = fixture.CodeRoot,
+        [Settings.DataRoot.Name] = fixture.DataRoot,
+        [Settings.WorkRoot.Name] = Path.Combine(fixture.Root, "work-" + todo),
+        [Settings.TodoQueue.Name] = todo,
+        [Settings.DoneQueue.Name] = todo + ".done",
+        [Settings.QueueType.Name] = queueType,
+        [Settings.DeclareTopology.Name] = declare ? "true" : "false",
+        [Settings.HttpBind.Name] = "off",
+    });
+}
