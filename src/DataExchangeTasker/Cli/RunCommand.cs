@@ -37,7 +37,7 @@ public static class RunCommand
         {
             foreach (var unknown in TaskerOptionsLoader.UnknownVariables(values.Keys))
             {
-                log.Warning("Unknown setting {Name} is ignored (a typo?). Known settings: see tasker run --help", unknown);
+                log.Warning("Unknown setting {Name:l} is ignored (a typo?). Known settings: see tasker run --help", unknown);
             }
 
             if (check)
@@ -46,7 +46,7 @@ public static class RunCommand
             }
 
             using var signals = new ShutdownSignals();
-            log.Information("DataExchange Tasker {Version} as {TaskerId}: code {CodeRoot}, data {DataRoot}, image {Image}, broker {Broker}",
+            log.Information("DataExchange Tasker {Version:l} as {TaskerId:l}: code {CodeRoot:l}, data {DataRoot:l}, image {Image:l}, broker {Broker:l}",
                 ThisAssembly.Version, options.TaskerId, options.Sandbox.CodeRoot, options.Sandbox.DataRoot, options.Sandbox.Image, AmqpConnector.Redact(options.Messaging.AmqpUri));
             await new TaskerHost(options, log).RunAsync(signals.Stopping, signals.Abort).ConfigureAwait(false);
             return ExitCodes.Ok;

@@ -52,12 +52,12 @@ public sealed class AmqpConnector(MessagingOptions options, string clientName, I
                     log.Information("Broker connection recovered");
                     return Task.CompletedTask;
                 };
-                log.Information("Connected to broker {Broker}", Redact(options.AmqpUri));
+                log.Information("Connected to broker {Broker:l}", Redact(options.AmqpUri));
                 return _connection;
             }
             catch (BrokerUnreachableException e) when (attempt < attempts)
             {
-                log.Warning("Broker {Broker} unreachable (attempt {Attempt}): {Error}; retrying in {Delay}", Redact(options.AmqpUri), attempt, e.InnerException?.Message ?? e.Message, delay);
+                log.Warning("Broker {Broker:l} unreachable (attempt {Attempt}): {Error}; retrying in {Delay}", Redact(options.AmqpUri), attempt, e.InnerException?.Message ?? e.Message, delay);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
             }

@@ -30,7 +30,7 @@ public sealed class ConfirmedPublisher(AmqpConnector connector, ILogger log) : I
             {
                 if (attempt == 1 || attempt % 10 == 0)
                 {
-                    log.Warning("Publishing to {Exchange}/{RoutingKey} failed (attempt {Attempt}): {Error}; the message is kept and retried",
+                    log.Warning("Publishing to {Exchange:l}/{RoutingKey:l} failed (attempt {Attempt}): {Error}; the message is kept and retried",
                         exchange.Length == 0 ? "(default)" : exchange, routingKey, attempt, e.Message);
                 }
 

@@ -45,7 +45,7 @@ public sealed class TodoConsumer(AmqpConnector connector, MessagingOptions optio
             var consumer = new AsyncEventingBasicConsumer(_channel);
             consumer.ReceivedAsync += OnReceivedAsync;
             _consumerTag = await _channel.BasicConsumeAsync(options.TodoQueue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
-            log.Information("Consuming {Queue} with prefetch {Prefetch}", options.TodoQueue, prefetch);
+            log.Information("Consuming {Queue:l} with prefetch {Prefetch}", options.TodoQueue, prefetch);
         }
         finally
         {
@@ -66,7 +66,7 @@ public sealed class TodoConsumer(AmqpConnector connector, MessagingOptions optio
             if (_consumerTag is { } tag && _channel is { IsOpen: true } channel)
             {
                 await channel.BasicCancelAsync(tag, noWait: false, cancellationToken).ConfigureAwait(false);
-                log.Information("Stopped consuming {Queue}", options.TodoQueue);
+                log.Information("Stopped consuming {Queue:l}", options.TodoQueue);
             }
 
             _consumerTag = null;
@@ -143,7 +143,7 @@ public sealed class TodoConsumer(AmqpConnector connector, MessagingOptions optio
             }
             catch (Exception e) when (e is AlreadyClosedException or OperationInterruptedException or IOException)
             {
-                log.Warning("Re-subscribing to {Queue} failed: {Error}", options.TodoQueue, e.Message);
+                log.Warning("Re-subscribing to {Queue:l} failed: {Error}", options.TodoQueue, e.Message);
             }
 
             await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);

@@ -40,9 +40,7 @@ public sealed class OutcomePublisher(DonePublisher done, DeadLetterPublisher dea
                 }
 
                 metrics.Completed(answer.Done);
-                log.ForContext("TaskId", answer.Done.TaskId)
-                    .Information("Task {TaskId} ended {State}{ReasonSuffix} in {DurationMs} ms", answer.Done.TaskId, answer.Done.State,
-                        answer.Done.Reason is null ? "" : " (" + answer.Done.Reason + ")", answer.Done.DurationMs);
+                LogEnd(answer);
                 await acks.AckAsync(answer.Delivery, cancellationToken).ConfigureAwait(false);
                 await CleanupAsync(answer.Site, cancellationToken).ConfigureAwait(false);
                 return true;
@@ -63,6 +61,20 @@ public sealed class OutcomePublisher(DonePublisher done, DeadLetterPublisher dea
         }
     }
 
+    private void LogEnd(AnswerOutcome answer)
+    {
+        var done = answer.Done;
+        var taskLog = log.ForContext("TaskId", done.TaskId).ForContext("ContainerId", answer.ContainerId);
+        if (done.Reason is null)
+        {
+            taskLog.Information("Task {TaskId:l} ended {State:l} in {DurationMs} ms", done.TaskId, done.State, done.DurationMs);
+        }
+        else
+        {
+            taskLog.Information("Task {TaskId:l} ended {State:l} ({Reason:l}) in {DurationMs} ms: {Output:l}", done.TaskId, done.State, done.Reason, done.DurationMs, done.Output);
+        }
+    }
+
     private async Task CleanupAsync(TaskSite? site, CancellationToken cancellationToken)
     {
         if (site is null)
@@ -77,7 +89,7 @@ public sealed class OutcomePublisher(DonePublisher done, DeadLetterPublisher dea
         catch (Docker.DockerApiException e)
         {
             // The answer is out and acked; a leftover is removed by start-up cleanup or `tasker cleanup`.
-            log.Warning("Could not remove container {Key} after publishing: {Error}", site.Key, e.Message);
+            log.Warning("Could not remove container {Key:l} after publishing: {Error}", site.Key, e.Message);
         }
     }
 }

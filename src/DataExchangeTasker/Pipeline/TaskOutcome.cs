@@ -15,7 +15,11 @@ public abstract record TaskOutcome(InboundDelivery Delivery)
 }
 
 /// <summary>Publish <see cref="Done"/>, then ack, then clean up <see cref="Site"/> (null when nothing ran).</summary>
-public sealed record AnswerOutcome(InboundDelivery Delivery, DoneMessage Done, TaskSite? Site) : TaskOutcome(Delivery);
+public sealed record AnswerOutcome(InboundDelivery Delivery, DoneMessage Done, TaskSite? Site) : TaskOutcome(Delivery)
+{
+    /// <summary>Short id of the container that ran the task, for logs; null when none ran.</summary>
+    public string? ContainerId { get; init; }
+}
 
 /// <summary>The done message was already confirmed before a crash: only ack and clean up.</summary>
 public sealed record AlreadyAnsweredOutcome(InboundDelivery Delivery, TaskSite Site) : TaskOutcome(Delivery);

@@ -23,7 +23,7 @@ public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, A
         switch (StartMessageParser.Parse(delivery.Body))
         {
             case UnusableStart unusable:
-                log.Warning("Dead-lettering a start message: {Reason}", unusable.Reason);
+                log.Warning("Dead-lettering a start message: {Reason:l}", unusable.Reason);
                 return new DeadLetterOutcome(delivery, unusable.Reason);
             case InvalidStart invalid:
                 return new AnswerOutcome(delivery, DoneMessage.Rejected(invalid.TaskId, Reasons.InvalidMessage, invalid.Error), null);
@@ -42,7 +42,7 @@ public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, A
             // The same task is in flight here (a redelivery racing its original): let the original finish.
             if (await active.WaitAsync(site.Key, cancellationToken).ConfigureAwait(false))
             {
-                log.Information("Task {TaskId} was answered by an earlier delivery; acknowledging this one", message.TaskId);
+                log.Information("Task {TaskId:l} was answered by an earlier delivery; acknowledging this one", message.TaskId);
                 return new AlreadyAnsweredOutcome(delivery, site);
             }
         }
@@ -73,7 +73,7 @@ public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, A
         {
             if (delivery.Redelivered)
             {
-                log.Information("Task {TaskId} was answered before a restart; acknowledging the redelivery", message.TaskId);
+                log.Information("Task {TaskId:l} was answered before a restart; acknowledging the redelivery", message.TaskId);
                 return new AlreadyAnsweredOutcome(delivery, site);
             }
 
@@ -85,7 +85,7 @@ public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, A
         if (task is null)
         {
             // Nothing of a rejected task ever ran, so the engine need not be asked.
-            log.Information("Task {TaskId} rejected: {Reason} {Output}", message.TaskId, rejection!.Reason, rejection.Message);
+            log.Information("Task {TaskId:l} rejected: {Reason:l} {Output}", message.TaskId, rejection!.Reason, rejection.Message);
             return new AnswerOutcome(delivery, DoneMessage.Rejected(message.TaskId, rejection.Reason, rejection.Message), null);
         }
 
@@ -107,7 +107,7 @@ public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, A
                 }
 
                 var run = await runner.RunAsync(task, site, cancellationToken).ConfigureAwait(false);
-                return new AnswerOutcome(delivery, ResultClassifier.Classify(message.TaskId, task.Limits, run), site);
+                return new AnswerOutcome(delivery, ResultClassifier.Classify(message.TaskId, task.Limits, run), site) { ContainerId = SandboxRunner.ShortId(run.ContainerId) };
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -125,13 +125,13 @@ public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, A
             {
                 if (attempt >= maxRetries || !e.IsTransient)
                 {
-                    log.Error("Task {TaskId} failed because of the Docker engine after {Attempts} attempt(s): {Error}", message.TaskId, attempt + 1, e.Message);
+                    log.Error("Task {TaskId:l} failed because of the Docker engine after {Attempts} attempt(s): {Error}", message.TaskId, attempt + 1, e.Message);
                     await TryAbandonAsync(site, cancellationToken).ConfigureAwait(false);
                     var output = $"The Docker engine failed after {attempt + 1} attempt(s): {e.Message}";
                     return new AnswerOutcome(delivery, new DoneMessage(message.TaskId, TaskStates.Error, output, null, null, Reasons.Infrastructure, 0), null);
                 }
 
-                log.Warning("Task {TaskId}: Docker engine error (attempt {Attempt} of {Max}), retrying in {Delay}: {Error}",
+                log.Warning("Task {TaskId:l}: Docker engine error (attempt {Attempt} of {Max}), retrying in {Delay}: {Error}",
                     message.TaskId, attempt + 1, maxRetries + 1, delay, e.Message);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 delay *= 2;
@@ -141,11 +141,11 @@ public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, A
 
     private async Task<TaskOutcome> AdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, TaskSite site, ContainerInspectResponse existing, CancellationToken cancellationToken)
     {
-        log.Information("Task {TaskId} already has container {ContainerId} ({Status}) on this host; adopting it instead of running the code again",
+        log.Information("Task {TaskId:l} already has container {ContainerId:l} ({Status:l}) on this host; adopting it instead of running the code again",
             message.TaskId, SandboxRunner.ShortId(existing.Id), existing.State.Status);
         var limits = task.Limits;
         var run = await runner.AdoptAsync(existing, site, limits.Timeout, cancellationToken).ConfigureAwait(false);
-        return new AnswerOutcome(delivery, ResultClassifier.Classify(message.TaskId, limits, run), site);
+        return new AnswerOutcome(delivery, ResultClassifier.Classify(message.TaskId, limits, run), site) { ContainerId = SandboxRunner.ShortId(run.ContainerId) };
     }
 
     private async Task TryAbandonAsync(TaskSite site, CancellationToken cancellationToken)
@@ -157,7 +157,7 @@ public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, A
         catch (DockerApiException e)
         {
             // The engine is down; start-up cleanup removes what is left once it is back.
-            log.Warning("Could not remove container {Key}: {Error}", site.Key, e.Message);
+            log.Warning("Could not remove container {Key:l}: {Error}", site.Key, e.Message);
             site.DeleteFiles();
         }
     }

@@ -34,7 +34,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
         {
             await docker.RemoveContainerAsync(container.Id, cancellationToken).ConfigureAwait(false);
             new WorkFolder(Path.Combine(workRoot, KeyOf(container))).Delete();
-            log.Information("Removed kept-alive container {ContainerId} at shutdown", SandboxRunner.ShortId(container.Id));
+            log.Information("Removed kept-alive container {ContainerId:l} at shutdown", SandboxRunner.ShortId(container.Id));
         }
     }
 
@@ -104,7 +104,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
 
             await docker.RemoveContainerAsync(container.Id, cancellationToken).ConfigureAwait(false);
             new TaskSite(key, new WorkFolder(Path.Combine(workRoot, key))).DeleteFiles();
-            log.Information("Removed container {ContainerId} ({Key}){Why}", SandboxRunner.ShortId(container.Id), key, expired ? ": keep-alive time is up" : "");
+            log.Information("Removed container {ContainerId:l} ({Key:l}){Why}", SandboxRunner.ShortId(container.Id), key, expired ? ": keep-alive time is up" : "");
             removed++;
         }
 

@@ -50,7 +50,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         using var wait = await docker.WaitForNextExitAsync(id, cancellationToken).ConfigureAwait(false);
         await docker.StartContainerAsync(id, cancellationToken).ConfigureAwait(false);
         metrics.ContainerStarted(createdAt.Elapsed);
-        log.Information("Task {TaskId} started in container {ContainerId}", task.Message.TaskId, ShortId(id));
+        log.Information("Task {TaskId:l} started in container {ContainerId:l}", task.Message.TaskId, ShortId(id));
         return await WatchAsync(id, wait.Exited, work, task.Limits.Timeout, Stopwatch.StartNew(), cancellationToken).ConfigureAwait(false);
     }
 
@@ -113,7 +113,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         catch (TimeoutException)
         {
             timedOut = true;
-            log.Information("Container {ContainerId} passed its time limit; killing it", ShortId(id));
+            log.Information("Container {ContainerId:l} passed its time limit; killing it", ShortId(id));
             await docker.KillContainerAsync(id, "SIGKILL", cancellationToken).ConfigureAwait(false);
             await exited.WaitAsync(KillGrace, cancellationToken).ConfigureAwait(false);
         }
@@ -128,7 +128,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         if (options.KeepAlive && !timedOut)
         {
             // Warning, not Information: a kept-alive container still holds the task's private data.
-            log.Warning("Container {ContainerId} is kept alive for debugging (up to {KeepAliveSeconds} s after the code ended); open a shell in it with: docker exec -it {ContainerShortId} sh",
+            log.Warning("Container {ContainerId:l} is kept alive for debugging (up to {KeepAliveSeconds} s after the code ended); open a shell in it with: docker exec -it {ContainerShortId} sh",
                 ShortId(id), (long)options.KeepAliveTimeout.TotalSeconds, ShortId(id));
         }
 

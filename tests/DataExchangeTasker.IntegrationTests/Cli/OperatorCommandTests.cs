@@ -1,0 +1,92 @@
+using System.Text.Json;
+using DataExchangeTasker.Docker.Models;
+using DataExchangeTasker.IntegrationTests.Support;
+using DataExchangeTasker.Sandbox;
+
+namespace DataExchangeTasker.IntegrationTests.Cli;
+
+/// <summary>What an operator runs: cleanup of leftovers, JSON logs.</summary>
+[Collection(TaskerCollection.Name)]
+public sealed class OperatorCommandTests(TaskerFixture fixture)
+{
+    [Fact]
+    public async Task Cleanup_LeftoverContainerAndWorkFolder_AreRemovedButRunningTasksKept()
+    {
+        var work = Path.Combine(fixture.Root, "cleanup-work");
+        var leftover = Path.Combine(work, "tasker-cleanuptest" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(leftover);
+        var stopped = await CreateAsync("cleanup-stopped", ["true"], leftover);
+        var running = await CreateAsync("cleanup-running", ["sleep", "300"], null);
+        await fixture.Docker.StartContainerAsync(running, CancellationToken.None);
+        var orphanFolder = Path.Combine(work, "tasker-orphan" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(orphanFolder);
+        try
+        {
+            await using var cleanup = TaskerProcess.Start(new Dictionary<string, string?> { ["TASKER_WORK_ROOT"] = work }, "cleanup");
+
+            Assert.Equal(0, await cleanup.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Null(await fixture.Docker.InspectContainerAsync(stopped, CancellationToken.None));
+            Assert.NotNull(await fixture.Docker.InspectContainerAsync(running, CancellationToken.None));
+            Assert.False(Directory.Exists(leftover));
+            Assert.False(Directory.Exists(orphanFolder));
+            Assert.Contains("removed container", cleanup.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await fixture.Docker.RemoveContainerAsync(running, CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Run_JsonLogFormat_EveryLineIsJsonAndTaskLinesCarryTaskId()
+    {
+        var code = fixture.WriteCode("json-logs", "print('j')\n");
+        var data = fixture.WriteData("json-logs.txt", "x");
+        var id = "json-" + Guid.NewGuid().ToString("N")[..8];
+        var env = new Dictionary<string, string?>
+        {
+            ["TASKER_AMQP_URI"] = fixture.Node.AmqpUri.ToString(),
+            ["TASKER_CODE_ROOT"] = fixture.CodeRoot,
+            ["TASKER_DATA_ROOT"] = fixture.DataRoot,
+            ["TASKER_WORK_ROOT"] = Path.Combine(fixture.Root, "work-" + id),
+            ["TASKER_TODO_QUEUE"] = id + ".todo",
+            ["TASKER_DONE_QUEUE"] = id + ".done",
+            ["TASKER_ID"] = id,
+            ["TASKER_HTTP_BIND"] = "off",
+            ["TASKER_LOG_FORMAT"] = "json",
+        };
+        await using var tasker = TaskerProcess.Start(env, "run");
+        await tasker.WaitForOutputAsync("Ready", TimeSpan.FromSeconds(60));
+        await using var client = InProcessTasker.Client(fixture, new Dictionary<string, string?> { ["TASKER_TODO_QUEUE"] = id + ".todo", ["TASKER_DONE_QUEUE"] = id + ".done" });
+
+        await client.PublishAsync(new Protocol.StartMessage("json-task-1", code, data));
+        await client.CollectResultsAsync(1, TimeSpan.FromSeconds(60));
+        await tasker.WaitForOutputAsync("ended success", TimeSpan.FromSeconds(30));
+        await tasker.SignalAsync("TERM");
+        Assert.Equal(0, await tasker.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+
+        var lines = tasker.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var events = lines.Select(l => JsonDocument.Parse(l)).ToList();
+        var taskLines = events.Where(e => e.RootElement.GetProperty("RenderedMessage").GetString()!.Contains("json-task-1", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, taskLines.Count);
+        Assert.All(taskLines, e => Assert.Equal("json-task-1", e.RootElement.GetProperty("Properties").GetProperty("TaskId").GetString()));
+        Assert.Contains(taskLines, e => e.RootElement.GetProperty("Properties").TryGetProperty("ContainerId", out _));
+    }
+
+    private async Task<string> CreateAsync(string name, IReadOnlyList<string> cmd, string? workFolder)
+    {
+        var labels = new Dictionary<string, string> { [ContainerLabels.Managed] = "1", [ContainerLabels.TaskId] = name, [ContainerLabels.Owner] = "cleanup-test" };
+        if (workFolder is not null)
+        {
+            labels[ContainerLabels.WorkFolder] = workFolder;
+        }
+
+        return await fixture.Docker.CreateContainerAsync(null, new ContainerCreateRequest
+        {
+            Image = EngineRequirement.RunnerImage,
+            Entrypoint = cmd,
+            Labels = labels,
+            HostConfig = new HostConfig { NetworkMode = "none" },
+        }, CancellationToken.None);
+    }
+}
