@@ -22,6 +22,7 @@ public static class Settings
     public static readonly SettingDefinition User = new("TASKER_USER", "65534:65534", "uid:gid the code runs as inside the container.");
     public static readonly SettingDefinition TmpfsSize = new("TASKER_TMPFS_SIZE", "64m", "Size of the writable tmpfs at /tmp inside the container.");
     public static readonly SettingDefinition FileSizeLimit = new("TASKER_FILE_SIZE_LIMIT", "256m", "Largest file a task may write (fsize ulimit).");
+    public static readonly SettingDefinition WorkSizeLimit = new("TASKER_WORK_SIZE_LIMIT", "512m", "Total size of a task's /tmp/out (its own tmpfs; needs root); 0 to use a plain folder.");
     public static readonly SettingDefinition OpenFilesLimit = new("TASKER_OPEN_FILES_LIMIT", "256", "Open files per process (nofile ulimit).");
     public static readonly SettingDefinition KeepAlive = new("TASKER_KEEP_ALIVE", "false", "Debugging: keep each container up after the code ends, for docker exec.", IsFlag: true);
     public static readonly SettingDefinition KeepAliveTimeout = new("TASKER_KEEP_ALIVE_TIMEOUT", "1800", "Seconds a kept-alive container stays up.");
@@ -42,7 +43,7 @@ public static class Settings
     [
         AmqpUri, CodeRoot, DataRoot, WorkRoot, Image, Concurrency, TodoQueue, DoneQueue, DockerHost,
         TaskTimeout, MemoryLimit, CpuLimit, PidsLimit, OutputLimit, StraceFilter, Runtime, User, TmpfsSize,
-        FileSizeLimit, OpenFilesLimit, KeepAlive, KeepAliveTimeout, RequireCodeHash, QueueType, DeclareTopology,
+        FileSizeLimit, WorkSizeLimit, OpenFilesLimit, KeepAlive, KeepAliveTimeout, RequireCodeHash, QueueType, DeclareTopology,
         MaxRetries, DrainTimeout, HttpBind, LogFormat, LogLevel, OtlpEndpoint, TaskerId, CleanupGrace,
     ];
 }

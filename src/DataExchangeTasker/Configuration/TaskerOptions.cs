@@ -45,6 +45,7 @@ public sealed record SandboxOptions(
     string User,
     long TmpfsSizeBytes,
     long FileSizeLimitBytes,
+    long WorkSizeLimitBytes,
     int OpenFilesLimit,
     bool KeepAlive,
     TimeSpan KeepAliveTimeout,

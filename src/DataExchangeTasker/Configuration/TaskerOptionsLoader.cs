@@ -26,6 +26,7 @@ public static class TaskerOptionsLoader
             User: r.Required(Settings.User),
             TmpfsSizeBytes: r.Bytes(Settings.TmpfsSize, 1024 * 1024),
             FileSizeLimitBytes: r.Bytes(Settings.FileSizeLimit, 1024 * 1024),
+            WorkSizeLimitBytes: r.Bytes(Settings.WorkSizeLimit, 0),
             OpenFilesLimit: r.Int(Settings.OpenFilesLimit, 16, 1_048_576),
             KeepAlive: r.Bool(Settings.KeepAlive),
             KeepAliveTimeout: r.Seconds(Settings.KeepAliveTimeout, 1, 7 * 24 * 3600),

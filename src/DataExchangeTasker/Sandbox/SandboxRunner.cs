@@ -17,6 +17,7 @@ namespace DataExchangeTasker.Sandbox;
 public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, ContainerSpecFactory specs, string taskerId, ILogger log, TaskMetrics metrics)
 {
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(30);
+    private int _unboundedWarned;
 
     /// <summary>The container and work folder a task uses (deterministic, so a redelivery finds them).</summary>
     public TaskSite SiteOf(string taskId)
@@ -32,7 +33,12 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
     /// <summary>Creates, starts and waits for the task's container; kills it at the deadline.</summary>
     public async Task<ContainerRun> RunAsync(PreparedTask task, TaskSite site, CancellationToken cancellationToken)
     {
-        var work = WorkFolder.Create(options.WorkRoot, site.Key);
+        var work = WorkFolder.Create(options.WorkRoot, site.Key, options.WorkSizeLimitBytes, out var bounded);
+        if (!bounded && options.WorkSizeLimitBytes > 0 && Interlocked.Exchange(ref _unboundedWarned, 1) == 0)
+        {
+            log.Warning("Work folders cannot be size-limited (mounting a tmpfs needs root); TASKER_WORK_SIZE_LIMIT is not enforced, only the per-file TASKER_FILE_SIZE_LIMIT");
+        }
+
         DateTimeOffset? keepUntil = options.KeepAlive ? DateTimeOffset.UtcNow + options.KeepAliveTimeout : null;
         var request = specs.Create(task, work, keepUntil);
         var createdAt = Stopwatch.StartNew();

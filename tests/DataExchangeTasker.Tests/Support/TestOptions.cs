@@ -20,6 +20,7 @@ public static class TestOptions
         User: "65534:65534",
         TmpfsSizeBytes: 64L * 1024 * 1024,
         FileSizeLimitBytes: 256L * 1024 * 1024,
+        WorkSizeLimitBytes: 0,
         OpenFilesLimit: 256,
         KeepAlive: false,
         KeepAliveTimeout: TimeSpan.FromSeconds(1800),
