@@ -27,7 +27,11 @@ RUN set -eux; \
     apt-get update; \
     apt-get install -y --no-install-recommends ca-certificates libssl3 libstdc++6; \
     rm -rf /var/lib/apt/lists/*
+# A tmpfs the tasker mounted inside its own container would be invisible to the host's engine, which bind-mounts
+# the host path: inside a container the work folders are plain folders (mount the work root on a size-limited
+# filesystem on the host instead), unless the work root is shared with `:rshared` and the container may mount.
 ENV TASKER_WORK_ROOT=/var/lib/dataexchange-tasker/work \
+    TASKER_WORK_SIZE_LIMIT=0 \
     DOTNET_gcServer=0
 EXPOSE 9432
 ENTRYPOINT ["/usr/local/bin/tasker"]
