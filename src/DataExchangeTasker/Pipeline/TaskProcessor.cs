@@ -85,7 +85,8 @@ public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, A
         if (task is null)
         {
             // Nothing of a rejected task ever ran, so the engine need not be asked.
-            log.Information("Task {TaskId:l} rejected: {Reason:l} {Output}", message.TaskId, rejection!.Reason, rejection.Message);
+            // The publisher logs the answer with its reason; this line only helps when debugging.
+            log.Debug("Task {TaskId:l} rejected: {Reason:l} {Output}", message.TaskId, rejection!.Reason, rejection.Message);
             return new AnswerOutcome(delivery, DoneMessage.Rejected(message.TaskId, rejection.Reason, rejection.Message), null);
         }
 
@@ -94,7 +95,11 @@ public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, A
         {
             try
             {
-                var existing = await runner.FindAsync(site, cancellationToken).ConfigureAwait(false);
+                // Only a redelivery (or a retry, or a name conflict) can find an earlier container: a first delivery
+                // skips the engine round trip, and a conflicting create sends it back here to adopt.
+                var existing = delivery.Redelivered || attempt > 0
+                    ? await runner.FindAsync(site, cancellationToken).ConfigureAwait(false)
+                    : null;
                 if (existing is not null && existing.State.Status != "created")
                 {
                     return await AdoptAsync(delivery, message, task, site, existing, cancellationToken).ConfigureAwait(false);

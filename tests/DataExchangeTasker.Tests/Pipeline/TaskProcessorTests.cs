@@ -340,12 +340,12 @@ public sealed class TaskProcessorTests : IDisposable
     }
 
     [Fact]
-    public async Task ProcessAsync_ExistingExitedContainer_IsAdoptedWithoutCreatingAnother()
+    public async Task ProcessAsync_RedeliveryWithExitedContainer_IsAdoptedWithoutCreatingAnother()
     {
         _docker.AddContainer(Key, "exited", exitCode: 5);
         _temp.WriteFile($"work/{Key}/stdout.txt", "from the first delivery\n");
 
-        var outcome = Assert.IsType<AnswerOutcome>(await Process());
+        var outcome = Assert.IsType<AnswerOutcome>(await Process(redelivered: true));
 
         Assert.Equal(0, CallCount("create"));
         Assert.Equal(0, CallCount("start"));
@@ -356,12 +356,27 @@ public sealed class TaskProcessorTests : IDisposable
     }
 
     [Fact]
+    public async Task ProcessAsync_FirstDeliveryMeetingAnExistingContainer_AdoptsItAfterTheNameConflict()
+    {
+        _docker.AddContainer(Key, "exited", exitCode: 5);
+        _temp.WriteFile($"work/{Key}/stdout.txt", "from an earlier run\n");
+
+        var outcome = Assert.IsType<AnswerOutcome>(await Process());
+
+        // No look-up before a first delivery's create; the engine's 409 on the name sends it to adoption.
+        Assert.Equal(1, CallCount("create"));
+        Assert.Equal(0, CallCount("start"));
+        Assert.Equal(5, outcome.Done.ExitCode);
+    }
+
+    [Fact]
     public async Task ProcessAsync_ExistingCreatedButNeverStartedContainer_IsReplaced()
     {
         _docker.AddContainer(Key, "created");
         _temp.WriteFile($"work/{Key}/stdout.txt", "stale");
 
-        var done = await ProcessToDone();
+        var answer = Assert.IsType<AnswerOutcome>(await Process(redelivered: true));
+        var done = answer.Done;
 
         Assert.Equal(TaskStates.Success, done.State);
         Assert.Equal(1, CallCount("remove"));
