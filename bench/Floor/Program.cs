@@ -44,6 +44,7 @@ var runId = Guid.NewGuid().ToString("N")[..8];
 
 var phases = new double[4]; // create, wait-register, start, remove (ms, summed)
 var overheads = new List<double>();
+var exitLags = new List<double>(); // finishedAt (engine) → wait answered (us): the engine's teardown
 var lock_ = new object();
 
 async Task OneAsync(int n, bool record)
@@ -63,6 +64,7 @@ async Task OneAsync(int n, bool record)
     var t3 = sw.Elapsed.TotalMilliseconds;
     var exit = await wait.Exited;
     var tExit = sw.Elapsed.TotalMilliseconds;
+    var exitWall = DateTimeOffset.UtcNow;
     if (exit.StatusCode != 0) throw new InvalidOperationException($"container exited {exit.StatusCode}");
     double? lifetime = null;
     if (timestamps)
@@ -71,6 +73,7 @@ async Task OneAsync(int n, bool record)
         var s = DateTimeOffset.Parse(inspect!.State.StartedAt!, CultureInfo.InvariantCulture);
         var f = DateTimeOffset.Parse(inspect.State.FinishedAt!, CultureInfo.InvariantCulture);
         lifetime = (f - s).TotalMilliseconds;
+        lock (lock_) exitLags.Add((exitWall - f).TotalMilliseconds);
     }
     var t4 = sw.Elapsed.TotalMilliseconds;
     await docker.RemoveContainerAsync(id, CancellationToken.None);
@@ -118,5 +121,7 @@ if (timestamps)
 {
     result["overheadP50Ms"] = Math.Round(Pct(overheads, 0.50), 1);
     result["overheadP95Ms"] = Math.Round(Pct(overheads, 0.95), 1);
+    exitLags.Sort();
+    result["finishedToWaitP50Ms"] = Math.Round(Pct(exitLags, 0.50), 1);
 }
 Console.WriteLine(JsonSerializer.Serialize(result));

@@ -211,8 +211,8 @@ sealed class Bench(Args a)
         var total = Stopwatch.StartNew();
         if (_only.Contains("throughput"))
         {
-            scenarios["throughput_c1"] = await ThroughputAsync(1, a.Int("tasks-c1", 100));
-            scenarios["throughput_c4"] = await ThroughputAsync(4, a.Int("tasks-c4", 200));
+            foreach (var c in a.Get("concurrencies", "1,4").Split(',').Select(int.Parse))
+                scenarios[$"throughput_c{c}"] = await ThroughputAsync(c, a.Int(c == 1 ? "tasks-c1" : "tasks-c4", c == 1 ? 100 : 200));
         }
         if (_only.Contains("overhead")) scenarios["overhead"] = await OverheadAsync(a.Int("overhead-tasks", 30));
         if (_only.Contains("memory")) scenarios["memory"] = await MemoryAsync();
@@ -354,19 +354,22 @@ sealed class Bench(Args a)
     private async Task<JsonObject> ThroughputAsync(int concurrency, int count)
     {
         Log($"throughput c={concurrency}: {count} trivial tasks each for floor, tasker, naive");
-        var floor = await FloorAsync(count, concurrency, false);
+        var systems = a.Get("systems", "floor,tasker,naive");
+        var none = new JsonObject();
+        var floor = systems.Contains("floor") ? await FloorAsync(count, concurrency, false) : none;
         Log($"  floor  {floor["tasksPerSecond"]} tasks/s");
-        var tasker = await QueueSystemAsync("tasker", $"tp{concurrency}", concurrency, count);
+        var tasker = systems.Contains("tasker") ? await QueueSystemAsync("tasker", $"tp{concurrency}", concurrency, count) : none.DeepClone().AsObject();
         Log($"  tasker {tasker["tasksPerSecond"]} tasks/s");
-        var naive = await QueueSystemAsync("naive", $"tp{concurrency}", concurrency, count);
+        var naive = systems.Contains("naive") ? await QueueSystemAsync("naive", $"tp{concurrency}", concurrency, count) : none.DeepClone().AsObject();
         Log($"  naive  {naive["tasksPerSecond"]} tasks/s");
-        double F(JsonObject o) => o["tasksPerSecond"]!.GetValue<double>();
+        double F(JsonObject o) => o["tasksPerSecond"]?.GetValue<double>() ?? double.NaN;
+        JsonNode? Ratio(double x, double y) => double.IsFinite(x / y) ? Math.Round(x / y, 3) : null;
         var r = new JsonObject
         {
             ["floor"] = floor, ["tasker"] = tasker, ["naive"] = naive,
-            ["taskerOverFloor"] = Math.Round(F(tasker) / F(floor), 3),
-            ["naiveOverFloor"] = Math.Round(F(naive) / F(floor), 3),
-            ["taskerOverNaive"] = Math.Round(F(tasker) / F(naive), 3),
+            ["taskerOverFloor"] = Ratio(F(tasker), F(floor)),
+            ["naiveOverFloor"] = Ratio(F(naive), F(floor)),
+            ["taskerOverNaive"] = Ratio(F(tasker), F(naive)),
         };
         var goal = concurrency == 4 ? "≥ 1.0 × floor" : "(report)";
         var met = concurrency == 4 ? (F(tasker) / F(floor) >= 1.0 ? "yes" : "NO") : "";
@@ -522,7 +525,7 @@ sealed class Bench(Args a)
         var pubClock = Stopwatch.StartNew();
         await publisher.PublishManyAsync(todo, Enumerable.Range(0, count).Select(i => StartPublisher.Body($"rej-{i}", "missing/code", "missing.txt")));
         Log($"  published {count} in {pubClock.ElapsedMilliseconds} ms");
-        await using var child = StartTasker(todo, done, 4, "rejected");
+        await using var child = StartTasker(todo, done, a.Int("rejected-concurrency", 4), "rejected");
         await collector.WaitCountAsync(count, TimeSpan.FromMinutes(5), "rejected");
         var all = collector.All.ToList();
         var first = all.Min(d => d.ReceivedTicks);
