@@ -181,6 +181,40 @@ sealed class Child : IAsyncDisposable
     }
 }
 
+static class Cpu
+{
+    /// <summary>utime+stime of a process in seconds (clock ticks of 10 ms).</summary>
+    public static double Of(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(f[11]) + long.Parse(f[12])) / 100.0;
+        }
+        catch (IOException) { return 0; }
+    }
+
+    /// <summary>CPU seconds used so far by dockerd and containerd (the long-lived engine processes).</summary>
+    public static double Engine()
+    {
+        double sum = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            var name = Path.GetFileName(dir);
+            if (!int.TryParse(name, out var pid)) continue;
+            try
+            {
+                var comm = File.ReadAllText(Path.Combine(dir, "comm")).Trim();
+                if (comm is "dockerd" or "containerd") sum += Of(pid);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return sum;
+    }
+}
+
 sealed class Bench(Args a)
 {
     private readonly string _uri = a.Get("uri").TrimEnd('/');
@@ -316,13 +350,16 @@ sealed class Bench(Args a)
             "--count", count.ToString(CultureInfo.InvariantCulture), "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture),
             "--warmup", concurrency.ToString(CultureInfo.InvariantCulture) };
         if (timestamps) args.Add("--timestamps");
+        var engine0 = Cpu.Engine();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var x in args) psi.ArgumentList.Add(x);
         using var p = Process.Start(psi)!;
         var output = await p.StandardOutput.ReadToEndAsync();
         await p.WaitForExitAsync();
         if (p.ExitCode != 0) throw new InvalidOperationException("floor failed: " + output);
-        return JsonNode.Parse(output.Trim().Split('\n')[^1])!.AsObject();
+        var r = JsonNode.Parse(output.Trim().Split('\n')[^1])!.AsObject();
+        r["engineCpuMsPerTask"] = Math.Round((Cpu.Engine() - engine0) * 1000 / (count + concurrency), 1); // warm-up included
+        return r;
     }
 
     /// <summary>Warm-up of `warmup` tasks, then `count` tasks published at once; seconds from first publish to last done.</summary>
@@ -338,14 +375,19 @@ sealed class Bench(Args a)
         await publisher.PublishManyAsync(todo, Enumerable.Range(0, warm).Select(i => StartPublisher.Body($"{system}-warm-{i}", "trivial", "d.txt")));
         await collector.WaitCountAsync(warm, TimeSpan.FromMinutes(2), system + " warm-up");
         var t0 = Stopwatch.GetTimestamp();
+        var (engine0, self0) = (Cpu.Engine(), system == "tasker" ? Cpu.Of(child.Process.Id) : 0);
         await publisher.PublishManyAsync(todo, Enumerable.Range(0, count).Select(i => StartPublisher.Body($"{system}-{i}", "trivial", "d.txt")));
         await collector.WaitCountAsync(warm + count, TimeSpan.FromMinutes(15), system + " throughput");
         var seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        var engineCpu = (Cpu.Engine() - engine0) * 1000 / count;
+        var selfCpu = system == "tasker" ? (Cpu.Of(child.Process.Id) - self0) * 1000 / count : double.NaN;
         var failed = collector.All.Count(d => d.State != "success");
         return new JsonObject
         {
             ["system"] = system, ["count"] = count, ["concurrency"] = concurrency, ["seconds"] = Math.Round(seconds, 3),
             ["tasksPerSecond"] = Math.Round(count / seconds, 3), ["notSuccess"] = failed,
+            ["engineCpuMsPerTask"] = Math.Round(engineCpu, 1),
+            ["ownCpuMsPerTask"] = double.IsFinite(selfCpu) ? Math.Round(selfCpu, 1) : null,
         };
     }
 
@@ -360,7 +402,8 @@ sealed class Bench(Args a)
         Log($"  floor  {floor["tasksPerSecond"]} tasks/s");
         var tasker = systems.Contains("tasker") ? await QueueSystemAsync("tasker", $"tp{concurrency}", concurrency, count) : none.DeepClone().AsObject();
         Log($"  tasker {tasker["tasksPerSecond"]} tasks/s");
-        var naive = systems.Contains("naive") ? await QueueSystemAsync("naive", $"tp{concurrency}", concurrency, count) : none.DeepClone().AsObject();
+        var naiveCount = Math.Min(count, a.Int(concurrency == 1 ? "naive-c1" : "naive-c4", count));
+        var naive = systems.Contains("naive") ? await QueueSystemAsync("naive", $"tp{concurrency}", concurrency, naiveCount) : none.DeepClone().AsObject();
         Log($"  naive  {naive["tasksPerSecond"]} tasks/s");
         double F(JsonObject o) => o["tasksPerSecond"]?.GetValue<double>() ?? double.NaN;
         JsonNode? Ratio(double x, double y) => double.IsFinite(x / y) ? Math.Round(x / y, 3) : null;
@@ -373,8 +416,10 @@ sealed class Bench(Args a)
         };
         var goal = concurrency == 4 ? "≥ 1.0 × floor" : "(report)";
         var met = concurrency == 4 ? (F(tasker) / F(floor) >= 1.0 ? "yes" : "NO") : "";
-        _rows.Add([$"1. throughput c={concurrency} ({count} tasks)", "tasks/s", $"{F(tasker):0.00}", $"{F(floor):0.00}", $"{F(naive):0.00}",
+        _rows.Add([$"1. throughput c={concurrency} ({count} tasks; naive {naiveCount})", "tasks/s", $"{F(tasker):0.00}", $"{F(floor):0.00}", $"{F(naive):0.00}",
             $"{F(tasker) / F(floor):0.00}× floor, {F(tasker) / F(naive):0.00}× naive", goal, met]);
+        string Cpu_(JsonObject o) => o["engineCpuMsPerTask"] is { } e ? $"{e}" : "";
+        _rows.Add([$"1. dockerd+containerd CPU per task, c={concurrency}", "ms", Cpu_(tasker) + (tasker["ownCpuMsPerTask"] is { } own ? $" (+ tasker {own})" : ""), Cpu_(floor), Cpu_(naive), "", "(report)", ""]);
         return r;
     }
 
