@@ -1,0 +1,127 @@
+// The floor: the least any client of the Engine API can do per task. N × (create → wait(next-exit) → start →
+// wait → remove) at concurrency C, with the tasker's own DockerClient and ContainerSpecFactory, so image, Cmd,
+// mounts and HostConfig limits are byte-for-byte what the tasker sends. No broker, no stats, no inspect, no
+// output reading. Prints one JSON object on stdout.
+//
+// Usage: Floor --code-root DIR --data-root DIR --work-root DIR --code trivial --data d.txt
+//              [--count 200] [--concurrency 4] [--warmup 2] [--timestamps]
+//   --timestamps: after each wait, inspect (untimed) to get the engine's startedAt/finishedAt, and report
+//                 per-task overhead = (exit seen − create begun) − (finishedAt − startedAt).
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using DataExchangeTasker.Configuration;
+using DataExchangeTasker.Docker;
+using DataExchangeTasker.Protocol;
+using DataExchangeTasker.Sandbox;
+
+var opts = new Dictionary<string, string>();
+var flags = new HashSet<string>();
+for (var i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--timestamps") { flags.Add("timestamps"); continue; }
+    opts[args[i].TrimStart('-')] = args[++i];
+}
+string Opt(string k, string? d = null) => opts.TryGetValue(k, out var v) ? v : d ?? throw new ArgumentException("--" + k + " is required");
+var count = int.Parse(Opt("count", "200"));
+var concurrency = int.Parse(Opt("concurrency", "4"));
+var warmup = int.Parse(Opt("warmup", "2"));
+var codeRoot = Path.GetFullPath(Opt("code-root"));
+var dataRoot = Path.GetFullPath(Opt("data-root"));
+var workRoot = Path.GetFullPath(Opt("work-root"));
+var timestamps = flags.Contains("timestamps");
+
+// The tasker's defaults (Settings.cs), as `tasker run` would resolve them with no overrides.
+var sandbox = new SandboxOptions(codeRoot, dataRoot, workRoot, Opt("image", "dataexchange-tasker-runner:latest"),
+    TimeSpan.FromSeconds(1800), 512L << 20, 1.0, 128, 1L << 20, "%file,%network,%process", null, "65534:65534",
+    64L << 20, 256L << 20, 256, false, TimeSpan.FromSeconds(1800), false);
+const string taskerId = "bench-floor";
+var specs = new ContainerSpecFactory(sandbox, taskerId);
+var preparer = new TaskPreparer(sandbox);
+
+await using var docker = new DockerClient(DockerEndpoint.Parse(Environment.GetEnvironmentVariable("DOCKER_HOST") ?? DockerEndpoint.DefaultHost));
+var runId = Guid.NewGuid().ToString("N")[..8];
+
+var phases = new double[4]; // create, wait-register, start, remove (ms, summed)
+var overheads = new List<double>();
+var exitLags = new List<double>(); // finishedAt (engine) → wait answered (us): the engine's teardown
+var lock_ = new object();
+
+async Task OneAsync(int n, bool record)
+{
+    var taskId = $"floor-{runId}-{n}";
+    var (task, rejection) = await preparer.PrepareAsync(new StartMessage(taskId, Opt("code"), Opt("data")), CancellationToken.None);
+    if (task is null) throw new InvalidOperationException(rejection!.Message);
+    var key = ContainerLabels.TaskKey(taskerId, taskId);
+    var work = WorkFolder.Create(workRoot, key);
+    var request = specs.Create(task, work, null);
+    var sw = Stopwatch.StartNew();
+    var id = await docker.CreateContainerAsync(key, request, CancellationToken.None);
+    var t1 = sw.Elapsed.TotalMilliseconds;
+    using var wait = await docker.WaitForNextExitAsync(id, CancellationToken.None);
+    var t2 = sw.Elapsed.TotalMilliseconds;
+    await docker.StartContainerAsync(id, CancellationToken.None);
+    var t3 = sw.Elapsed.TotalMilliseconds;
+    var exit = await wait.Exited;
+    var tExit = sw.Elapsed.TotalMilliseconds;
+    var exitWall = DateTimeOffset.UtcNow;
+    if (exit.StatusCode != 0) throw new InvalidOperationException($"container exited {exit.StatusCode}");
+    double? lifetime = null;
+    if (timestamps)
+    {
+        var inspect = await docker.InspectContainerAsync(id, CancellationToken.None);
+        var s = DateTimeOffset.Parse(inspect!.State.StartedAt!, CultureInfo.InvariantCulture);
+        var f = DateTimeOffset.Parse(inspect.State.FinishedAt!, CultureInfo.InvariantCulture);
+        lifetime = (f - s).TotalMilliseconds;
+        lock (lock_) exitLags.Add((exitWall - f).TotalMilliseconds);
+    }
+    var t4 = sw.Elapsed.TotalMilliseconds;
+    await docker.RemoveContainerAsync(id, CancellationToken.None);
+    var t5 = sw.Elapsed.TotalMilliseconds;
+    work.Delete();
+    if (!record) return;
+    lock (lock_)
+    {
+        phases[0] += t1; phases[1] += t2 - t1; phases[2] += t3 - t2; phases[3] += t5 - t4;
+        if (lifetime is { } l) overheads.Add(tExit - l);
+    }
+}
+
+async Task RunAsync(int total, bool record)
+{
+    var next = -1;
+    var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+    {
+        int n;
+        while ((n = Interlocked.Increment(ref next)) < total) await OneAsync(record ? n : -1 - n, record);
+    }));
+    await Task.WhenAll(workers);
+}
+
+await RunAsync(warmup, false);
+var clock = Stopwatch.StartNew();
+await RunAsync(count, true);
+var elapsed = clock.Elapsed.TotalSeconds;
+
+overheads.Sort();
+double Pct(List<double> xs, double p) => xs.Count == 0 ? double.NaN : xs[Math.Min(xs.Count - 1, (int)Math.Ceiling(p * xs.Count) - 1)];
+var result = new Dictionary<string, object?>
+{
+    ["system"] = "floor",
+    ["count"] = count,
+    ["concurrency"] = concurrency,
+    ["seconds"] = Math.Round(elapsed, 3),
+    ["tasksPerSecond"] = Math.Round(count / elapsed, 3),
+    ["meanCreateMs"] = Math.Round(phases[0] / count, 1),
+    ["meanWaitRegisterMs"] = Math.Round(phases[1] / count, 1),
+    ["meanStartMs"] = Math.Round(phases[2] / count, 1),
+    ["meanRemoveMs"] = Math.Round(phases[3] / count, 1),
+};
+if (timestamps)
+{
+    result["overheadP50Ms"] = Math.Round(Pct(overheads, 0.50), 1);
+    result["overheadP95Ms"] = Math.Round(Pct(overheads, 0.95), 1);
+    exitLags.Sort();
+    result["finishedToWaitP50Ms"] = Math.Round(Pct(exitLags, 0.50), 1);
+}
+Console.WriteLine(JsonSerializer.Serialize(result));

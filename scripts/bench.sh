@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Benchmark (issue 6): the tasker against its baselines on this machine, same image, command, limits and
+# concurrency, in one run. Prints a markdown table and writes bench/results/latest.json (+ latest.md).
+#   scripts/bench.sh            default run (≈ 10 min on 2 cores): 100 tasks at c=1, 200 at c=4 (the naive consumer,
+#                               ~4× slower, 50 and 100: its rate is per task), 30 for overhead, 10,000 rejected
+#                               messages, 5 start-ups
+#   scripts/bench.sh --quick    smoke run (≈ 2 min): 20 tasks, 10 for overhead, 2,000 rejected, 2 start-ups
+#   scripts/bench.sh --full     the issue's full counts: 200 tasks for every system at c=1 and c=4 (≈ 20 min)
+#   BENCH_ONLY=throughput,overhead,memory,rejected,ready   run a subset
+# Baselines: bench/Floor (Engine API create → start → wait → remove, the tasker's own client and spec
+# factory) and bench/naive/naive-consumer.sh (amqp-tools + docker run --rm). See bench/README.md.
+set -euo pipefail
+
+LOG_TAG=bench
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$REPO_ROOT"
+
+c1=100 c4=200 overhead=30 rejected=10000 ready=5 naive1=50 naive4=100
+case ${1:-} in
+    --quick) c1=20 c4=20 overhead=10 rejected=2000 ready=2 naive1=10 naive4=20 ;;
+    --full) c1=200 naive1=200 naive4=200 ;;
+    '') ;;
+    *) die "usage: scripts/bench.sh [--quick|--full]" ;;
+esac
+
+scripts/setup.sh
+tasker=$REPO_ROOT/src/DataExchangeTasker/bin/Release/net10.0/tasker
+[[ -x $tasker ]] || die "$tasker missing: scripts/setup.sh should have built it"
+log "building bench/Floor and bench/Load (Release)"
+for p in bench/Floor/Floor.csproj bench/Load/Load.csproj; do
+    dotnet build "$p" -c Release --nologo -v quiet -tl:off -clp:NoSummary >/dev/null
+done
+
+scratch=$(mktemp -d /tmp/tasker-bench.XXXXXX)
+chmod 0755 "$scratch"
+broker_dir=""
+finish() {
+    local status=$?
+    [[ -n $broker_dir ]] && scripts/stop-broker.sh "$broker_dir" >/dev/null 2>&1 || true
+    # Anything a killed run left behind, by label (only the bench's own tasker ids and names).
+    ids=$(docker_cli ps -a --filter "label=dataexchange.tasker.owner" --format '{{.ID}} {{.Label "dataexchange.tasker.owner"}}' 2>/dev/null |
+        awk '$2 ~ /^bench-/ {print $1}' || true)
+    [[ -n $ids ]] && docker_cli rm -f $ids >/dev/null 2>&1 || true
+    rm -rf "$scratch"
+    exit "$status"
+}
+trap finish EXIT
+
+port=$(free_port)
+eval "$(scripts/start-broker.sh --port "$port")"
+broker_dir=$BROKER_DIR
+
+mkdir -p bench/results
+dotnet bench/Load/bin/Release/net10.0/Load.dll \
+    --uri "$BROKER_URL" --tasker "$tasker" --floor bench/Floor/bin/Release/net10.0/Floor.dll \
+    --naive bench/naive/naive-consumer.sh --root "$scratch" \
+    --json bench/results/latest.json --md bench/results/latest.md \
+    --tasks-c1 "$c1" --tasks-c4 "$c4" --overhead-tasks "$overhead" --rejected "$rejected" --ready-runs "$ready" --naive-c1 "$naive1" --naive-c4 "$naive4" \
+    --only "${BENCH_ONLY:-throughput,overhead,memory,rejected,ready}"
+cp "$scratch"/logs/*.log bench/results/ 2>/dev/null || true
+log "results: bench/results/latest.json, bench/results/latest.md (tasker logs: bench/results/*.log)"
