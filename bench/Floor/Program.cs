@@ -34,7 +34,7 @@ var timestamps = flags.Contains("timestamps");
 // The tasker's defaults (Settings.cs), as `tasker run` would resolve them with no overrides.
 var sandbox = new SandboxOptions(codeRoot, dataRoot, workRoot, Opt("image", "dataexchange-tasker-runner:latest"),
     TimeSpan.FromSeconds(1800), 512L << 20, 1.0, 128, 1L << 20, "%file,%network,%process", null, "65534:65534",
-    64L << 20, 256L << 20, 256, false, TimeSpan.FromSeconds(1800), false);
+    64L << 20, 256L << 20, 512L << 20, 256, false, TimeSpan.FromSeconds(1800), false);
 const string taskerId = "bench-floor";
 var specs = new ContainerSpecFactory(sandbox, taskerId);
 var preparer = new TaskPreparer(sandbox);
@@ -53,7 +53,7 @@ async Task OneAsync(int n, bool record)
     var (task, rejection) = await preparer.PrepareAsync(new StartMessage(taskId, Opt("code"), Opt("data")), CancellationToken.None);
     if (task is null) throw new InvalidOperationException(rejection!.Message);
     var key = ContainerLabels.TaskKey(taskerId, taskId);
-    var work = WorkFolder.Create(workRoot, key);
+    var work = WorkFolder.Create(workRoot, key, sandbox.WorkSizeLimitBytes, out _);
     var request = specs.Create(task, work, null);
     var sw = Stopwatch.StartNew();
     var id = await docker.CreateContainerAsync(key, request, CancellationToken.None);
