@@ -120,6 +120,7 @@ sealed class Child : IAsyncDisposable
     public Process Process { get; }
     public long StartTicks { get; }
     public int? HttpPort { get; init; }
+    public string LogPath { get; init; } = "";
     private Child(Process p, long t) { Process = p; StartTicks = t; }
 
     public static Child Start(string file, IEnumerable<string> args, IDictionary<string, string> env, string logPath, int? httpPort = null)
@@ -135,7 +136,7 @@ sealed class Child : IAsyncDisposable
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
-        return new Child(p, t) { HttpPort = httpPort };
+        return new Child(p, t) { HttpPort = httpPort, LogPath = logPath };
     }
 
     /// <summary>Polls /health/ready every 2 ms; returns ms from process start.</summary>
@@ -145,7 +146,12 @@ sealed class Child : IAsyncDisposable
         var url = $"http://127.0.0.1:{HttpPort}/health/ready";
         while (Stopwatch.GetElapsedTime(StartTicks) < timeout)
         {
-            if (Process.HasExited) throw new InvalidOperationException($"process exited with {Process.ExitCode} before it was ready");
+            if (Process.HasExited)
+            {
+                await Process.WaitForExitAsync();
+                var tail = File.Exists(LogPath) ? string.Join('\n', File.ReadLines(LogPath).TakeLast(20)) : "(no log)";
+                throw new InvalidOperationException($"process exited with {Process.ExitCode} before it was ready; log {LogPath}:\n{tail}");
+            }
             try
             {
                 using var r = await http.GetAsync(url);

@@ -51,6 +51,11 @@ public static class RunCommand
             await new TaskerHost(options, log).RunAsync(signals.Stopping, signals.Abort).ConfigureAwait(false);
             return ExitCodes.Ok;
         }
+        catch (ConfigurationException e)
+        {
+            log.Fatal("{Error:l}", e.Message);
+            return ExitCodes.InvalidConfiguration;
+        }
         catch (TopologyMismatchException e)
         {
             log.Fatal("{Error}", e.Message);

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using ILogger = Serilog.ILogger;
@@ -7,84 +9,156 @@ namespace DataExchangeTasker.Health;
 
 /// <summary>
 /// The operator's HTTP surface: <c>/health</c>, <c>/health/live</c>, <c>/health/ready</c>, <c>/health/detailed</c>,
-/// <c>/version</c> and <c>/metrics</c> (Prometheus text). Six GET endpoints do not need a web framework:
-/// <see cref="HttpListener"/> keeps the process about 15 MB smaller and faster to start than Kestrel.
+/// <c>/version</c> and <c>/metrics</c> (Prometheus text). Six GET endpoints for probes and scrapers need no web
+/// framework: a small HTTP/1.1 responder on a <see cref="TcpListener"/> (one request per connection) keeps the
+/// process about 15 MB smaller than Kestrel. (The managed <c>HttpListener</c> was tried and crashes at start when
+/// a probe connects while it binds.)
 /// </summary>
 public sealed class HttpEndpoint : IAsyncDisposable
 {
-    private readonly HttpListener _listener;
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(5);
+    private readonly TcpListener _listener;
     private readonly PrometheusExporter _exporter;
     private readonly HealthState _health;
     private readonly ILogger _log;
+    private readonly CancellationTokenSource _stop = new();
     private readonly Task _serving;
 
-    private HttpEndpoint(HttpListener listener, PrometheusExporter exporter, HealthState health, ILogger log)
+    private HttpEndpoint(TcpListener listener, PrometheusExporter exporter, HealthState health, ILogger log)
     {
         _listener = listener;
         _exporter = exporter;
         _health = health;
         _log = log;
-        _serving = Task.Run(ServeAsync);
+        _serving = Task.Run(() => ServeAsync(_stop.Token));
     }
+
+    /// <summary>The port it listens on (useful with port 0).</summary>
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     /// <summary>Starts listening on <paramref name="bind"/> (<c>host:port</c>; <c>0.0.0.0</c> for every interface).</summary>
     public static Task<HttpEndpoint> StartAsync(string bind, HealthState health, TaskMetrics metrics, ILogger log, CancellationToken cancellationToken)
     {
         var colon = bind.LastIndexOf(':');
         var host = bind[..colon].Trim('[', ']');
-        var port = bind[(colon + 1)..];
-        var listener = new HttpListener();
-        listener.Prefixes.Add($"http://{(host is "0.0.0.0" or "*" or "" ? "+" : host)}:{port}/");
-        listener.Start();
+        var port = int.Parse(bind[(colon + 1)..], CultureInfo.InvariantCulture);
+        var address = host switch
+        {
+            "" or "*" or "0.0.0.0" => IPAddress.Any,
+            "localhost" => IPAddress.Loopback,
+            _ => IPAddress.Parse(host),
+        };
+        var listener = new TcpListener(address, port);
+        try
+        {
+            listener.Start();
+        }
+        catch (SocketException e)
+        {
+            throw new Configuration.ConfigurationException($"TASKER_HTTP_BIND=\"{bind}\" is invalid: cannot listen there ({e.Message}); expected a free host:port, or off");
+        }
+
         log.Information("Health and metrics on http://{Bind:l}/ (/health, /health/ready, /metrics)", bind);
         return Task.FromResult(new HttpEndpoint(listener, new PrometheusExporter(metrics.Meter), health, log));
     }
 
-    private async Task ServeAsync()
+    private async Task ServeAsync(CancellationToken stop)
     {
-        while (_listener.IsListening)
+        while (!stop.IsCancellationRequested)
         {
-            HttpListenerContext context;
+            TcpClient client;
             try
             {
-                context = await _listener.GetContextAsync().ConfigureAwait(false);
+                client = await _listener.AcceptTcpClientAsync(stop).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
             {
-                return; // stopped
+                return;
             }
 
+            _ = HandleAsync(client, stop);
+        }
+    }
+
+    private async Task HandleAsync(TcpClient client, CancellationToken stop)
+    {
+        using (client)
+        {
             try
             {
-                await RespondAsync(context).ConfigureAwait(false);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                timeout.CancelAfter(RequestTimeout);
+                var stream = client.GetStream();
+                var (method, path) = await ReadRequestLineAsync(stream, timeout.Token).ConfigureAwait(false);
+                var (status, type, body) = Route(method, path);
+                var payload = Encoding.UTF8.GetBytes(body);
+                var head = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture,
+                    $"HTTP/1.1 {status} {Reason(status)}\r\nContent-Type: {type}; charset=utf-8\r\nContent-Length: {payload.Length}\r\nConnection: close\r\n\r\n"));
+                await stream.WriteAsync(head, timeout.Token).ConfigureAwait(false);
+                if (method != "HEAD")
+                {
+                    await stream.WriteAsync(payload, timeout.Token).ConfigureAwait(false);
+                }
             }
-            catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
             {
                 _log.Debug("HTTP request failed: {Error}", e.Message);
             }
         }
     }
 
-    private async Task RespondAsync(HttpListenerContext context)
+    /// <summary>Reads the request head (at most 8 KiB) and returns its method and path; headers are not needed.</summary>
+    private static async Task<(string Method, string Path)> ReadRequestLineAsync(NetworkStream stream, CancellationToken cancellationToken)
     {
-        var ready = _health.IsReady;
-        var (status, type, body) = (context.Request.HttpMethod, context.Request.Url?.AbsolutePath.TrimEnd('/')) switch
+        var buffer = new byte[8192];
+        var length = 0;
+        while (length < buffer.Length)
         {
-            ("GET", "/health" or "/health/ready") => (ready ? 200 : 503, "text/plain", ready ? "ready\n" : "not ready\n"),
-            ("GET", "/health/live") => (200, "text/plain", "live\n"),
-            ("GET", "/health/detailed") => (ready ? 200 : 503, "application/json", Detailed(_health)),
-            ("GET", "/version") => (200, "application/json", $"{{\"version\":\"{ThisAssembly.Version}\"}}"),
-            ("GET", "/metrics") => (200, "text/plain; version=0.0.4", _exporter.Render(t => HealthGauges(t, _health))),
-            ("GET", _) => (404, "text/plain", "not found: try /health, /health/ready, /health/detailed, /metrics, /version\n"),
-            _ => (405, "text/plain", "only GET\n"),
-        };
-        var bytes = Encoding.UTF8.GetBytes(body);
-        context.Response.StatusCode = status;
-        context.Response.ContentType = type + "; charset=utf-8";
-        context.Response.ContentLength64 = bytes.Length;
-        await context.Response.OutputStream.WriteAsync(bytes).ConfigureAwait(false);
-        context.Response.Close();
+            var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            length += read;
+            if (buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8) >= 0)
+            {
+                break;
+            }
+        }
+
+        var line = Encoding.ASCII.GetString(buffer, 0, length).Split("\r\n")[0].Split(' ');
+        var path = line.Length > 1 ? line[1].Split('?')[0] : "";
+        return (line[0], path.Length > 1 ? path.TrimEnd('/') : path);
     }
+
+    private (int Status, string Type, string Body) Route(string method, string path)
+    {
+        if (method is not ("GET" or "HEAD"))
+        {
+            return (405, "text/plain", "only GET\n");
+        }
+
+        var ready = _health.IsReady;
+        return path switch
+        {
+            "/health" or "/health/ready" => (ready ? 200 : 503, "text/plain", ready ? "ready\n" : "not ready\n"),
+            "/health/live" => (200, "text/plain", "live\n"),
+            "/health/detailed" => (ready ? 200 : 503, "application/json", Detailed(_health)),
+            "/version" => (200, "application/json", $"{{\"version\":\"{ThisAssembly.Version}\"}}"),
+            "/metrics" => (200, "text/plain; version=0.0.4", _exporter.Render(t => HealthGauges(t, _health))),
+            _ => (404, "text/plain", "not found: try /health, /health/ready, /health/detailed, /metrics, /version\n"),
+        };
+    }
+
+    private static string Reason(int status) => status switch
+    {
+        200 => "OK",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        _ => "Service Unavailable",
+    };
+
     private static string Detailed(HealthState health)
     {
         using var stream = new MemoryStream();
@@ -139,9 +213,10 @@ public sealed class HttpEndpoint : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await _stop.CancelAsync().ConfigureAwait(false);
         _listener.Stop();
-        _listener.Close();
         await _serving.ConfigureAwait(false);
         _exporter.Dispose();
+        _stop.Dispose();
     }
 }

@@ -83,6 +83,42 @@ public sealed class HttpEndpointTests(TaskerFixture fixture)
         Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync(ready)).StatusCode);
     }
 
+    [Fact]
+    public async Task Start_ProbesHittingThePortWhileItBinds_StartsAndAnswers()
+    {
+        var port = FreePort();
+        using var stop = new CancellationTokenSource();
+        // A liveness probe that is already polling when the process starts (as Kubernetes or the benchmark do).
+        var probing = Task.Run(async () =>
+        {
+            var answered = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    using var response = await Http.GetAsync($"http://127.0.0.1:{port}/health/live", stop.Token);
+                    answered += response.IsSuccessStatusCode ? 1 : 0;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    // Not listening yet.
+                }
+
+                await Task.Delay(1, CancellationToken.None);
+            }
+
+            return answered;
+        });
+
+        await using var tasker = await InProcessTasker.StartAsync(fixture, new Dictionary<string, string?> { [Settings.HttpBind.Name] = $"127.0.0.1:{port}" });
+        await tasker.WaitUntilAsync(() => probing.IsCompleted || tasker.Health.IsReady, TimeSpan.FromSeconds(30), "ready");
+        await stop.CancelAsync();
+
+        Assert.True(await probing > 0);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"http://127.0.0.1:{port}/health/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"http://127.0.0.1:{port}/nope")).StatusCode);
+    }
+
     private static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
