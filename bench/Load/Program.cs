@@ -81,7 +81,14 @@ sealed class DoneCollector : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try { await _channel.CloseAsync(); } catch { }
+        try
+        {
+            await _channel.CloseAsync();
+        }
+        catch (Exception e) when (e is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException)
+        {
+            // The broker already went away at the end of a run: nothing left to close.
+        }
         _channel.Dispose();
     }
 }
@@ -157,7 +164,10 @@ sealed class Child : IAsyncDisposable
                 using var r = await http.GetAsync(url);
                 if (r.IsSuccessStatusCode) return Stopwatch.GetElapsedTime(StartTicks).TotalMilliseconds;
             }
-            catch (HttpRequestException) { }
+            catch (HttpRequestException)
+            {
+                // Not listening yet: poll again.
+            }
             await Task.Delay(2);
         }
         throw new TimeoutException("not ready in " + timeout);
@@ -214,8 +224,10 @@ static class Cpu
                 var comm = File.ReadAllText(Path.Combine(dir, "comm")).Trim();
                 if (comm is "dockerd" or "containerd") sum += Of(pid);
             }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The process exited while being read: it no longer counts.
+            }
         }
         return sum;
     }
