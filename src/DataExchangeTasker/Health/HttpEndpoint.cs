@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using System.Text.Json;
 using ILogger = Serilog.ILogger;
 
 namespace DataExchangeTasker.Health;
@@ -144,9 +143,9 @@ public sealed class HttpEndpoint : IAsyncDisposable
         {
             "/health" or "/health/ready" => (ready ? 200 : 503, "text/plain", ready ? "ready\n" : "not ready\n"),
             "/health/live" => (200, "text/plain", "live\n"),
-            "/health/detailed" => (ready ? 200 : 503, "application/json", Detailed(_health)),
+            "/health/detailed" => (ready ? 200 : 503, "application/json", HealthReport.Detailed(_health)),
             "/version" => (200, "application/json", $"{{\"version\":\"{ThisAssembly.Version}\"}}"),
-            "/metrics" => (200, "text/plain; version=0.0.4", _exporter.Render(t => HealthGauges(t, _health))),
+            "/metrics" => (200, "text/plain; version=0.0.4", _exporter.Render(t => HealthReport.Gauges(t, _health))),
             _ => (404, "text/plain", "not found: try /health, /health/ready, /health/detailed, /metrics, /version\n"),
         };
     }
@@ -158,57 +157,6 @@ public sealed class HttpEndpoint : IAsyncDisposable
         405 => "Method Not Allowed",
         _ => "Service Unavailable",
     };
-
-    private static string Detailed(HealthState health)
-    {
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-        {
-            json.WriteStartObject();
-            json.WriteString("status", health.IsReady ? "ready" : "not ready");
-            json.WriteBoolean("draining", health.Draining);
-            json.WriteString("version", ThisAssembly.Version);
-            json.WriteNumber("uptimeSeconds", (long)(DateTimeOffset.UtcNow - health.StartedAt).TotalSeconds);
-            json.WriteStartObject("components");
-            foreach (var (name, c) in health.Snapshot())
-            {
-                json.WriteStartObject(name);
-                json.WriteString("status", c.Up ? "up" : "down");
-                json.WriteString("detail", c.Detail);
-                json.WriteString("checkedAt", c.CheckedAt);
-                json.WriteString("lastError", c.LastError);
-                if (c.LastErrorAt is { } at)
-                {
-                    json.WriteString("lastErrorAt", at);
-                }
-                else
-                {
-                    json.WriteNull("lastErrorAt");
-                }
-
-                json.WriteEndObject();
-            }
-
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    private static void HealthGauges(StringBuilder text, HealthState health)
-    {
-        foreach (var (component, metric) in new[] { (HealthState.Broker, "tasker_broker_up"), (HealthState.Engine, "tasker_engine_up"), (HealthState.Consumer, "tasker_queue_consumer_up"), (HealthState.Image, "tasker_runner_image_present") })
-        {
-            text.Append("# TYPE ").Append(metric).Append(" gauge\n");
-            PrometheusExporter.Sample(text, metric, "", health.IsUp(component) ? 1 : 0);
-        }
-
-        text.Append("# TYPE tasker_ready gauge\n");
-        PrometheusExporter.Sample(text, "tasker_ready", "", health.IsReady ? 1 : 0);
-        text.Append("# TYPE tasker_build_info gauge\n");
-        PrometheusExporter.Sample(text, "tasker_build_info", $"version=\"{ThisAssembly.Version}\"", 1);
-    }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
