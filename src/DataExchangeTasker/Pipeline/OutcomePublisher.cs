@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DataExchangeTasker.Health;
 using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Sandbox;
@@ -14,26 +15,29 @@ public sealed class OutcomePublisher(DonePublisher done, DeadLetterPublisher dea
     /// <summary>Carries out one outcome. Cancellation stops a publish that is waiting for the broker.</summary>
     public async Task HandleAsync(TaskOutcome outcome, CancellationToken cancellationToken)
     {
-        var answered = false;
+        // Set as soon as the answer is confirmed, so a redelivery waiting on this task never runs it again,
+        // even if the ack or the cleanup after it fails.
+        var answered = new StrongBox<bool>();
         try
         {
-            answered = await CarryOutAsync(outcome, cancellationToken).ConfigureAwait(false);
+            await CarryOutAsync(outcome, answered, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             if (outcome.ClaimedKey is { } key)
             {
-                active.Release(key, answered);
+                active.Release(key, answered.Value);
             }
         }
     }
 
-    private async Task<bool> CarryOutAsync(TaskOutcome outcome, CancellationToken cancellationToken)
+    private async Task CarryOutAsync(TaskOutcome outcome, StrongBox<bool> answered, CancellationToken cancellationToken)
     {
         switch (outcome)
         {
             case AnswerOutcome answer:
                 await done.PublishAsync(answer.Done, answer.Delivery, answer.TraceParent, cancellationToken).ConfigureAwait(false);
+                answered.Value = true;
                 if (answer.Site is { } site)
                 {
                     await File.WriteAllTextAsync(site.PublishedMarker, answer.Done.TaskId, cancellationToken).ConfigureAwait(false);
@@ -43,21 +47,21 @@ public sealed class OutcomePublisher(DonePublisher done, DeadLetterPublisher dea
                 LogEnd(answer);
                 await acks.AckAsync(answer.Delivery, cancellationToken).ConfigureAwait(false);
                 await CleanupAsync(answer.Site, cancellationToken).ConfigureAwait(false);
-                return true;
+                break;
             case AlreadyAnsweredOutcome already:
+                answered.Value = true;
                 await acks.AckAsync(already.Delivery, cancellationToken).ConfigureAwait(false);
                 await CleanupAsync(already.Site, cancellationToken).ConfigureAwait(false);
-                return true;
+                break;
             case DeadLetterOutcome dead:
                 await deadLetters.PublishAsync(dead.Delivery, dead.Reason, cancellationToken).ConfigureAwait(false);
+                answered.Value = true;
                 metrics.DeadLettered();
                 await acks.AckAsync(dead.Delivery, cancellationToken).ConfigureAwait(false);
-                return true;
+                break;
             case RequeueOutcome requeue:
                 await acks.RequeueAsync(requeue.Delivery, cancellationToken).ConfigureAwait(false);
-                return false;
-            default:
-                return false;
+                break;
         }
     }
 
@@ -86,10 +90,10 @@ public sealed class OutcomePublisher(DonePublisher done, DeadLetterPublisher dea
         {
             await runner.CleanupAsync(site, cancellationToken).ConfigureAwait(false);
         }
-        catch (Docker.DockerApiException e)
+        catch (Exception e) when (e is Docker.DockerApiException or IOException or UnauthorizedAccessException)
         {
             // The answer is out and acked; a leftover is removed by start-up cleanup or `tasker cleanup`.
-            log.Warning("Could not remove container {Key:l} after publishing: {Error}", site.Key, e.Message);
+            log.Warning("Could not remove container or work folder {Key:l} after publishing: {Error}", site.Key, e.Message);
         }
     }
 }
