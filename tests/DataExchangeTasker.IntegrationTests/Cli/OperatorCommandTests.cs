@@ -42,22 +42,11 @@ public sealed class OperatorCommandTests(TaskerFixture fixture)
     {
         var code = fixture.WriteCode("json-logs", "print('j')\n");
         var data = fixture.WriteData("json-logs.txt", "x");
-        var id = "json-" + Guid.NewGuid().ToString("N")[..8];
-        var env = new Dictionary<string, string?>
-        {
-            ["TASKER_AMQP_URI"] = fixture.Node.AmqpUri.ToString(),
-            ["TASKER_CODE_ROOT"] = fixture.CodeRoot,
-            ["TASKER_DATA_ROOT"] = fixture.DataRoot,
-            ["TASKER_WORK_ROOT"] = Path.Combine(fixture.Root, "work-" + id),
-            ["TASKER_TODO_QUEUE"] = id + ".todo",
-            ["TASKER_DONE_QUEUE"] = id + ".done",
-            ["TASKER_ID"] = id,
-            ["TASKER_HTTP_BIND"] = "off",
-            ["TASKER_LOG_FORMAT"] = "json",
-        };
+        var env = fixture.ProcessEnvironment("json");
+        env["TASKER_LOG_FORMAT"] = "json";
         await using var tasker = TaskerProcess.Start(env, "run");
         await tasker.WaitForOutputAsync("Ready", TimeSpan.FromSeconds(60));
-        await using var client = InProcessTasker.Client(fixture, new Dictionary<string, string?> { ["TASKER_TODO_QUEUE"] = id + ".todo", ["TASKER_DONE_QUEUE"] = id + ".done" });
+        await using var client = InProcessTasker.Client(fixture, TaskerFixture.QueuesOf(env));
 
         await client.PublishAsync(new Protocol.StartMessage("json-task-1", code, data));
         await client.CollectResultsAsync(1, TimeSpan.FromSeconds(60));

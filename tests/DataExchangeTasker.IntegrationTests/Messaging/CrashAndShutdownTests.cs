@@ -1,4 +1,3 @@
-using DataExchangeTasker.Configuration;
 using DataExchangeTasker.IntegrationTests.Support;
 using DataExchangeTasker.Protocol;
 using DataExchangeTasker.Sandbox;
@@ -21,7 +20,7 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
         await using (var first = TaskerProcess.Start(env, "run"))
         {
             await first.WaitForOutputAsync("Ready", TimeSpan.FromSeconds(60));
-            await using var publisher = InProcessTasker.Client(fixture, Queues(env));
+            await using var publisher = InProcessTasker.Client(fixture, TaskerFixture.QueuesOf(env));
             foreach (var id in ids)
             {
                 await publisher.PublishAsync(new StartMessage(id, code, data));
@@ -33,7 +32,7 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
         }
 
         await using var second = TaskerProcess.Start(env, "run");
-        await using var reader = InProcessTasker.Client(fixture, Queues(env));
+        await using var reader = InProcessTasker.Client(fixture, TaskerFixture.QueuesOf(env));
         var done = await reader.CollectResultsAsync(3, TimeSpan.FromSeconds(120));
 
         Assert.Equal(ids, done.Select(d => d.TaskId).Order(StringComparer.Ordinal));
@@ -60,7 +59,7 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
         var env = Environment("drain", concurrency: 2);
         await using var tasker = TaskerProcess.Start(env, "run");
         await tasker.WaitForOutputAsync("Ready", TimeSpan.FromSeconds(60));
-        await using var client = InProcessTasker.Client(fixture, Queues(env));
+        await using var client = InProcessTasker.Client(fixture, TaskerFixture.QueuesOf(env));
 
         await client.PublishAsync(new StartMessage("drain-1", code, data));
         await client.PublishAsync(new StartMessage("drain-2", code, data));
@@ -82,7 +81,7 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
         env["TASKER_DRAIN_TIMEOUT"] = "2";
         await using var tasker = TaskerProcess.Start(env, "run");
         await tasker.WaitForOutputAsync("Ready", TimeSpan.FromSeconds(60));
-        await using var client = InProcessTasker.Client(fixture, Queues(env));
+        await using var client = InProcessTasker.Client(fixture, TaskerFixture.QueuesOf(env));
 
         await client.PublishAsync(new StartMessage("slow-1", code, data));
         await WaitForRunningContainersAsync(env, 1);
@@ -96,28 +95,11 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
 
     private Dictionary<string, string?> Environment(string name, int concurrency)
     {
-        var id = $"{name}-{Guid.NewGuid():N}"[..20];
-        return new Dictionary<string, string?>
-        {
-            ["TASKER_AMQP_URI"] = fixture.Node.AmqpUri.ToString(),
-            ["TASKER_CODE_ROOT"] = fixture.CodeRoot,
-            ["TASKER_DATA_ROOT"] = fixture.DataRoot,
-            ["TASKER_WORK_ROOT"] = Path.Combine(fixture.Root, "work-" + id),
-            ["TASKER_TODO_QUEUE"] = id + ".todo",
-            ["TASKER_DONE_QUEUE"] = id + ".done",
-            ["TASKER_ID"] = id,
-            ["TASKER_CONCURRENCY"] = concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["TASKER_HTTP_BIND"] = "off",
-            ["TASKER_CLEANUP_GRACE"] = "2",
-        };
+        var env = fixture.ProcessEnvironment(name);
+        env["TASKER_CONCURRENCY"] = concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        env["TASKER_CLEANUP_GRACE"] = "2";
+        return env;
     }
-
-    /// <summary>Settings for an in-process client on the same queues that never consumes (it is stopped at once).</summary>
-    private static Dictionary<string, string?> Queues(Dictionary<string, string?> env) => new()
-    {
-        [Settings.TodoQueue.Name] = env["TASKER_TODO_QUEUE"],
-        [Settings.DoneQueue.Name] = env["TASKER_DONE_QUEUE"],
-    };
 
     private Task<IReadOnlyList<Docker.Models.ContainerSummary>> ContainersAsync(Dictionary<string, string?> env) =>
         fixture.Docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Owner] = env["TASKER_ID"] }, CancellationToken.None);

@@ -36,6 +36,33 @@ public sealed class TaskerFixture : IAsyncLifetime
         _node = await RabbitMqNode.StartAsync();
     }
 
+    /// <summary>
+    /// Environment for a <c>tasker</c> process of its own: this fixture's broker and roots, and queues, work root and
+    /// tasker id no other test uses.
+    /// </summary>
+    public Dictionary<string, string?> ProcessEnvironment(string name)
+    {
+        var id = $"{name}-{Guid.NewGuid():N}"[..20];
+        return new Dictionary<string, string?>
+        {
+            ["TASKER_AMQP_URI"] = Node.AmqpUri.ToString(),
+            ["TASKER_CODE_ROOT"] = CodeRoot,
+            ["TASKER_DATA_ROOT"] = DataRoot,
+            ["TASKER_WORK_ROOT"] = Path.Combine(Root, "work-" + id),
+            ["TASKER_TODO_QUEUE"] = id + ".todo",
+            ["TASKER_DONE_QUEUE"] = id + ".done",
+            ["TASKER_ID"] = id,
+            ["TASKER_HTTP_BIND"] = "off",
+        };
+    }
+
+    /// <summary>Only the queue names of <paramref name="environment"/>, for an in-process client of that tasker.</summary>
+    public static Dictionary<string, string?> QueuesOf(Dictionary<string, string?> environment) => new()
+    {
+        ["TASKER_TODO_QUEUE"] = environment["TASKER_TODO_QUEUE"],
+        ["TASKER_DONE_QUEUE"] = environment["TASKER_DONE_QUEUE"],
+    };
+
     /// <summary>Writes a code folder with <c>run.py</c> and returns its codePath.</summary>
     public string WriteCode(string name, string runPy)
     {
