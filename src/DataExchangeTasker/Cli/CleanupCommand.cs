@@ -25,11 +25,14 @@ public static class CleanupCommand
                 await using var docker = new DockerClient(endpoint);
                 var containers = await docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Managed] = null }, ct).ConfigureAwait(false);
                 var removed = 0;
+                var live = new HashSet<string?>(StringComparer.Ordinal);
                 foreach (var c in containers)
                 {
                     var keptAlive = c.Labels?.ContainsKey(ContainerLabels.KeepUntil) == true;
                     if (c.State == "running" && !keptAlive && !result.GetValue(all))
                     {
+                        // Left running, so its work folder is still in use.
+                        live.Add(c.Labels?.GetValueOrDefault(ContainerLabels.WorkFolder));
                         continue;
                     }
 
@@ -43,8 +46,6 @@ public static class CleanupCommand
                     removed++;
                 }
 
-                var live = (await docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Managed] = null }, ct).ConfigureAwait(false))
-                    .Select(c => c.Labels?.GetValueOrDefault(ContainerLabels.WorkFolder)).ToHashSet(StringComparer.Ordinal);
                 if (Directory.Exists(workRoot))
                 {
                     foreach (var dir in Directory.EnumerateDirectories(workRoot, "tasker-*").Where(d => !live.Contains(d)))
