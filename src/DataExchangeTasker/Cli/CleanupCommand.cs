@@ -23,39 +23,21 @@ public static class CleanupCommand
             {
                 var (endpoint, workRoot) = TaskerOptionsLoader.LoadCleanup(source.Read(result));
                 await using var docker = new DockerClient(endpoint);
-                var containers = await docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Managed] = null }, ct).ConfigureAwait(false);
-                var removed = 0;
-                var live = new HashSet<string?>(StringComparer.Ordinal);
-                foreach (var c in containers)
+                var everything = result.GetValue(all);
+                // Every tasker's containers; a running task is left alone (and its work folder with it) unless --all.
+                var swept = await new LeftoverSweep(docker, workRoot).SweepAsync(
+                    owner: null, c => !c.Running || c.KeptAlive || everything, folders: true, _ => false, ct).ConfigureAwait(false);
+                foreach (var c in swept.Containers)
                 {
-                    var keptAlive = c.Labels?.ContainsKey(ContainerLabels.KeepUntil) == true;
-                    if (c.State == "running" && !keptAlive && !result.GetValue(all))
-                    {
-                        // Left running, so its work folder is still in use.
-                        live.Add(c.Labels?.GetValueOrDefault(ContainerLabels.WorkFolder));
-                        continue;
-                    }
-
-                    await docker.RemoveContainerAsync(c.Id, ct).ConfigureAwait(false);
-                    if (c.Labels?.GetValueOrDefault(ContainerLabels.WorkFolder) is { } folder && Path.GetDirectoryName(folder) == workRoot)
-                    {
-                        new TaskSite(Path.GetFileName(folder), new WorkFolder(folder)).DeleteFiles();
-                    }
-
-                    Console.WriteLine($"removed container {SandboxRunner.ShortId(c.Id)} (task {c.Labels?.GetValueOrDefault(ContainerLabels.TaskId)})");
-                    removed++;
+                    Console.WriteLine($"removed container {SandboxRunner.ShortId(c.Id)} (task {c.TaskId})");
                 }
 
-                if (Directory.Exists(workRoot))
+                foreach (var folder in swept.Folders)
                 {
-                    foreach (var dir in Directory.EnumerateDirectories(workRoot, "tasker-*").Where(d => !live.Contains(d)))
-                    {
-                        new TaskSite(Path.GetFileName(dir), new WorkFolder(dir)).DeleteFiles();
-                        Console.WriteLine($"removed work folder {dir}");
-                        removed++;
-                    }
+                    Console.WriteLine($"removed work folder {folder}");
                 }
 
+                var removed = swept.Count;
                 Console.WriteLine($"{removed} item(s) removed");
                 return ExitCodes.Ok;
             }

@@ -1,10 +1,10 @@
 using Serilog;
 using Serilog.Events;
-using Serilog.Formatting.Json;
+using Serilog.Formatting.Compact;
 
 namespace DataExchangeTasker.Hosting;
 
-/// <summary>Serilog to stderr: readable text by default, JSON lines with <c>TASKER_LOG_FORMAT=json</c>.</summary>
+/// <summary>Serilog to stderr: readable text by default, compact JSON (CLEF) lines with <c>TASKER_LOG_FORMAT=json</c>.</summary>
 public static class LoggerFactory
 {
     /// <summary>Creates the process logger. stderr keeps stdout free for command results (submit, hash).</summary>
@@ -21,7 +21,8 @@ public static class LoggerFactory
             .MinimumLevel.Override("RabbitMQ", LogEventLevel.Warning)
             .Enrich.FromLogContext();
         config = format == "json"
-            ? config.WriteTo.Console(new JsonFormatter(renderMessage: true), standardErrorFromLevel: LogEventLevel.Verbose)
+            // CLEF: @t, @mt, @l (omitted for Information), @x, @r, then each property at the top level (README, Health and metrics).
+            ? config.WriteTo.Console(new CompactJsonFormatter(), standardErrorFromLevel: LogEventLevel.Verbose)
             : config.WriteTo.Console(
                 outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}",
                 standardErrorFromLevel: LogEventLevel.Verbose,

@@ -4,6 +4,7 @@ using DataExchangeTasker.Docker;
 using DataExchangeTasker.Health;
 using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Pipeline;
+using DataExchangeTasker.Resilience;
 using DataExchangeTasker.Sandbox;
 using OpenTelemetry;
 using OpenTelemetry.Resources;
@@ -51,18 +52,19 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         await new Topology(options.Messaging).DeclareAsync(connector.Connection, stopping).ConfigureAwait(false);
 
         var intake = Channel.CreateBounded<InboundDelivery>(new BoundedChannelOptions(options.Concurrency) { FullMode = BoundedChannelFullMode.Wait });
-        await using var consumer = new TodoConsumer(connector, options.Messaging, (ushort)options.Concurrency, intake.Writer, log);
+        await using var intakeController = new IntakeController(connector, options.Messaging, (ushort)options.Concurrency, intake.Writer, Health, log);
         await using var confirmed = new ConfirmedPublisher(connector, log);
         var runner = new SandboxRunner(docker, options.Sandbox, new ContainerSpecFactory(options.Sandbox, options.TaskerId), options.TaskerId, log, Metrics);
         var active = new ActiveSites();
-        var processor = new TaskProcessor(new TaskPreparer(options.Sandbox), runner, active, options.MaxRetries, log);
-        var publisher = new OutcomePublisher(
-            new DonePublisher(confirmed, options.Messaging), new DeadLetterPublisher(confirmed, options.Messaging),
-            new Acknowledger(log), runner, active, Metrics, log);
-        var watch = new EngineWatch(docker, options.Sandbox.Image, consumer, connector, Health, log);
+        var processor = new TaskProcessor(new TaskPreparer(options.Sandbox), runner, active, RetryPipelines.EngineCalls(options.MaxRetries), log);
+        var settler = new OutcomeSettler(
+            new DonePublisher(confirmed, options.Messaging, log), new DeadLetterPublisher(confirmed, options.Messaging),
+            new TaskSiteRemover(runner, log), Metrics, log);
+        var watch = new EngineWatch(docker, options.Sandbox.Image, Health, log);
+        watch.AvailabilityChanged += intakeController.Wake;
         var sweeper = new LeftoverSweeper(docker, options.Sandbox.WorkRoot, options.TaskerId, options.CleanupGrace, active, log);
         var sweeping = sweeper.RunAsync(stopping);
-        var worker = new TaskerWorker(intake, consumer, watch, processor, publisher, Health, Metrics, options.Concurrency, options.DrainTimeout, log);
+        var worker = new TaskerWorker(intake, intakeController, watch, processor, settler, Health, Metrics, options.Concurrency, options.DrainTimeout, log);
         await worker.RunAsync(stopping, abort).ConfigureAwait(false);
         await sweeping.ConfigureAwait(false);
         if (options.Sandbox.KeepAlive)

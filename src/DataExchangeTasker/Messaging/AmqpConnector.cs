@@ -1,4 +1,5 @@
 using DataExchangeTasker.Configuration;
+using DataExchangeTasker.Resilience;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Serilog;
@@ -6,19 +7,29 @@ using Serilog;
 namespace DataExchangeTasker.Messaging;
 
 /// <summary>
-/// Owns the broker connection. The first connection is retried with backoff (the client only recovers
-/// connections that once succeeded); later losses are recovered by the client's automatic recovery.
+/// Owns the broker connection. The first connection is retried (<see cref="RetryPipelines.FirstBrokerConnect"/>;
+/// the client only recovers connections that once succeeded); later losses are recovered by the client's
+/// automatic recovery, which also reopens channels and re-registers their consumers.
 /// </summary>
-public sealed class AmqpConnector(MessagingOptions options, string clientName, ILogger log) : IAsyncDisposable
+public sealed class AmqpConnector(MessagingOptions options, string clientName, ILogger log, TimeProvider? time = null) : IAsyncDisposable
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
     private IConnection? _connection;
+    private volatile bool _recovering;
 
     /// <summary>The open connection; throws if <see cref="ConnectAsync"/> has not succeeded.</summary>
     public IConnection Connection => _connection ?? throw new InvalidOperationException("Not connected to the broker yet.");
 
-    /// <summary>True while the connection is open (false during recovery).</summary>
-    public bool IsConnected => _connection?.IsOpen == true;
+    /// <summary>True while the connection is open and not in the middle of recovery.</summary>
+    public bool IsConnected => _connection?.IsOpen == true && !_recovering;
+
+    /// <summary>
+    /// True from a lost connection until the client's recovery finished (channels and consumers included); while
+    /// it is, nobody else may reopen channels or consumers the recovery is about to bring back.
+    /// </summary>
+    public bool IsRecovering => _recovering;
+
+    /// <summary>Raised after the client recovered the connection with its channels and consumers.</summary>
+    public event Action? Recovered;
 
     /// <summary>Connects, retrying until it succeeds or <paramref name="cancellationToken"/> fires (or <paramref name="attempts"/> run out).</summary>
     public async Task<IConnection> ConnectAsync(CancellationToken cancellationToken, int attempts = int.MaxValue)
@@ -32,36 +43,40 @@ public sealed class AmqpConnector(MessagingOptions options, string clientName, I
             NetworkRecoveryInterval = TimeSpan.FromSeconds(2),
             RequestedHeartbeat = TimeSpan.FromSeconds(30),
         };
-        var delay = TimeSpan.FromMilliseconds(250);
-        for (var attempt = 1; ; attempt++)
+        var shape = RetryPipelines.FirstBrokerConnect;
+        if (attempts != int.MaxValue)
         {
-            try
-            {
-                _connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
-                _connection.ConnectionShutdownAsync += (_, e) =>
-                {
-                    if (e.Initiator != ShutdownInitiator.Application)
-                    {
-                        log.Warning("Lost the broker connection ({ReplyCode} {ReplyText}); recovering", e.ReplyCode, e.ReplyText);
-                    }
-
-                    return Task.CompletedTask;
-                };
-                _connection.RecoverySucceededAsync += (_, _) =>
-                {
-                    log.Information("Broker connection recovered");
-                    return Task.CompletedTask;
-                };
-                log.Information("Connected to broker {Broker:l}", Redact(options.AmqpUri));
-                return _connection;
-            }
-            catch (BrokerUnreachableException e) when (attempt < attempts)
-            {
-                log.Warning("Broker {Broker:l} unreachable (attempt {Attempt}): {Error}; retrying in {Delay}", Redact(options.AmqpUri), attempt, e.InnerException?.Message ?? e.Message, delay);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
-            }
+            shape = shape with { MaxRetries = attempts - 1 };
         }
+
+        var retry = RetryPipelines.Build(shape, e => e is BrokerUnreachableException, args =>
+        {
+            var e = args.Outcome.Exception!;
+            log.Warning("Broker {Broker:l} unreachable (attempt {Attempt}): {Error}; retrying in {Delay}",
+                Redact(options.AmqpUri), args.AttemptNumber + 1, e.InnerException?.Message ?? e.Message, args.RetryDelay);
+            return ValueTask.CompletedTask;
+        }, time);
+        var connection = await retry.ExecuteAsync(async ct => await factory.CreateConnectionAsync(ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        connection.ConnectionShutdownAsync += (_, e) =>
+        {
+            if (e.Initiator != ShutdownInitiator.Application)
+            {
+                _recovering = true;
+                log.Warning("Lost the broker connection ({ReplyCode} {ReplyText}); recovering", e.ReplyCode, e.ReplyText);
+            }
+
+            return Task.CompletedTask;
+        };
+        connection.RecoverySucceededAsync += (_, _) =>
+        {
+            _recovering = false;
+            log.Information("Broker connection recovered");
+            Recovered?.Invoke();
+            return Task.CompletedTask;
+        };
+        _connection = connection;
+        log.Information("Connected to broker {Broker:l}", Redact(options.AmqpUri));
+        return connection;
     }
 
     /// <summary>The URI without its password, for logs.</summary>

@@ -1,3 +1,6 @@
+using DataExchangeTasker.Resilience;
+using Polly;
+using Polly.Retry;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Serilog;
@@ -5,40 +8,85 @@ using Serilog;
 namespace DataExchangeTasker.Messaging;
 
 /// <summary>
-/// Publishes with publisher confirms on its own channel and keeps retrying until the broker confirmed
-/// (the client does not buffer while it recovers). The caller acknowledges the start message only after.
+/// Publishes with publisher confirms on its own channel, retrying across outages (the client does not buffer while
+/// it recovers): until confirmed (<see cref="RetryPipelines.ConfirmedPublish"/>), or a bounded number of times
+/// (<see cref="RetryPipelines.ReplyPublish"/>). The caller acknowledges the start message only after.
 /// </summary>
-public sealed class ConfirmedPublisher(AmqpConnector connector, ILogger log) : IAsyncDisposable
+public sealed class ConfirmedPublisher : IAsyncDisposable
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+    private static readonly ResiliencePropertyKey<string> TargetKey = new("tasker.publish-target");
     private readonly SemaphoreSlim _channelLock = new(1, 1);
+    private readonly AmqpConnector _connector;
+    private readonly ILogger _log;
+    private readonly ResiliencePipeline _untilConfirmed;
+    private readonly ResiliencePipeline _bounded;
     private IChannel? _channel;
 
-    /// <summary>Publishes one message and returns once the broker confirmed it; retries across outages until cancelled.</summary>
-    public async Task PublishAsync(string exchange, string routingKey, bool mandatory, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    /// <summary>Creates the publisher; <paramref name="unbounded"/> and <paramref name="bounded"/> default to the shapes in <see cref="RetryPipelines"/>.</summary>
+    public ConfirmedPublisher(AmqpConnector connector, ILogger log, RetryShape? unbounded = null, RetryShape? bounded = null, TimeProvider? time = null)
     {
-        var delay = TimeSpan.FromMilliseconds(100);
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                var channel = await GetChannelAsync(cancellationToken).ConfigureAwait(false);
-                await channel.BasicPublishAsync(exchange, routingKey, mandatory, properties, body, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception e) when (e is AlreadyClosedException or OperationInterruptedException or PublishException or IOException or InvalidOperationException or BrokerUnreachableException)
-            {
-                if (attempt == 1 || attempt % 10 == 0)
-                {
-                    log.Warning("Publishing to {Exchange:l}/{RoutingKey:l} failed (attempt {Attempt}): {Error}; the message is kept and retried",
-                        exchange.Length == 0 ? "(default)" : exchange, routingKey, attempt, e.Message);
-                }
+        _connector = connector;
+        _log = log;
+        _untilConfirmed = RetryPipelines.Build(unbounded ?? RetryPipelines.ConfirmedPublish, IsRetryable, OnRetryAsync, time);
+        _bounded = RetryPipelines.Build(bounded ?? RetryPipelines.ReplyPublish, IsRetryable, OnRetryAsync, time);
+    }
 
-                await ResetChannelAsync(e is PublishException).ConfigureAwait(false);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
-            }
+    /// <summary>Publishes one message and returns once the broker confirmed it; retries across outages until cancelled.</summary>
+    public async Task PublishAsync(string exchange, string routingKey, bool mandatory, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        await PublishWithAsync(_untilConfirmed, exchange, routingKey, mandatory, properties, body, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Publishes one message with a bounded number of retries; returns false (after logging) when the broker
+    /// never confirmed it, true once it did.
+    /// </summary>
+    public async Task<bool> TryPublishAsync(string exchange, string routingKey, bool mandatory, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PublishWithAsync(_bounded, exchange, routingKey, mandatory, properties, body, cancellationToken).ConfigureAwait(false);
+            return true;
         }
+        catch (Exception e) when (IsRetryable(e))
+        {
+            _log.Warning("Gave up publishing to {Exchange:l}/{RoutingKey:l}: {Error}", ExchangeName(exchange), routingKey, e.Message);
+            return false;
+        }
+    }
+
+    private async Task PublishWithAsync(ResiliencePipeline retry, string exchange, string routingKey, bool mandatory, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(TargetKey, ExchangeName(exchange) + "/" + routingKey);
+        try
+        {
+            await retry.ExecuteAsync(async ctx =>
+            {
+                var channel = await GetChannelAsync(ctx.CancellationToken).ConfigureAwait(false);
+                await channel.BasicPublishAsync(exchange, routingKey, mandatory, properties, body, ctx.CancellationToken).ConfigureAwait(false);
+            }, context).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private static bool IsRetryable(Exception e) =>
+        e is AlreadyClosedException or OperationInterruptedException or PublishException or IOException or InvalidOperationException or BrokerUnreachableException;
+
+    private static string ExchangeName(string exchange) => exchange.Length == 0 ? "(default)" : exchange;
+
+    private async ValueTask OnRetryAsync(OnRetryArguments<object> args)
+    {
+        var e = args.Outcome.Exception!;
+        var attempt = args.AttemptNumber + 1;
+        if (attempt == 1 || attempt % 10 == 0)
+        {
+            _log.Warning("Publishing to {Target:l} failed (attempt {Attempt}): {Error}; the message is kept and retried",
+                args.Context.Properties.GetValue(TargetKey, "?"), attempt, e.Message);
+        }
+
+        await ResetChannelAsync(e is PublishException).ConfigureAwait(false);
     }
 
     private async Task<IChannel> GetChannelAsync(CancellationToken cancellationToken)
@@ -61,7 +109,7 @@ public sealed class ConfirmedPublisher(AmqpConnector connector, ILogger log) : I
                 await _channel.DisposeAsync().ConfigureAwait(false);
             }
 
-            _channel = await connector.Connection.CreateChannelAsync(
+            _channel = await _connector.Connection.CreateChannelAsync(
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
                 cancellationToken).ConfigureAwait(false);
             return _channel;

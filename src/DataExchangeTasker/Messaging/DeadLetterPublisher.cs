@@ -7,12 +7,12 @@ namespace DataExchangeTasker.Messaging;
 /// Moves a start message nobody can be answered about (not JSON, no usable taskId) to <c>tasker_todo.dead</c>,
 /// unchanged, with the reason in header <c>x-tasker-reason</c>; the original is acked only after the confirm.
 /// </summary>
-public sealed class DeadLetterPublisher(ConfirmedPublisher publisher, MessagingOptions options)
+public sealed class DeadLetterPublisher(ConfirmedPublisher publisher, MessagingOptions options) : IDeadLetterPublisher
 {
     /// <summary>The header carrying the reason.</summary>
     public const string ReasonHeader = "x-tasker-reason";
 
-    /// <summary>Publishes the copy and returns once the broker confirmed it.</summary>
+    /// <inheritdoc />
     public Task PublishAsync(InboundDelivery delivery, string reason, CancellationToken cancellationToken)
     {
         var headers = delivery.Headers is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(delivery.Headers);

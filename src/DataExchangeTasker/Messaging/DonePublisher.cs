@@ -2,17 +2,19 @@ using System.Text.Json;
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Protocol;
 using RabbitMQ.Client;
+using Serilog;
 
 namespace DataExchangeTasker.Messaging;
 
 /// <summary>
-/// Sends a done message to <c>tasker_done</c> (persistent, JSON, correlation id = taskId) and, when the start
-/// message asked with <c>reply_to</c>, to that queue too with the start message's correlation id.
+/// Sends a done message to <c>tasker_done</c> (persistent, JSON, correlation id = taskId) until confirmed and, when
+/// the start message asked with <c>reply_to</c>, to that queue too with the start message's correlation id
+/// (a bounded number of attempts: the answer is already safe on <c>tasker_done</c>).
 /// </summary>
-public sealed class DonePublisher(ConfirmedPublisher publisher, MessagingOptions options)
+public sealed class DonePublisher(ConfirmedPublisher publisher, MessagingOptions options, ILogger log) : IDonePublisher
 {
-    /// <summary>Publishes and returns once the broker confirmed the done message.</summary>
-    public async Task PublishAsync(DoneMessage done, InboundDelivery? request, string? traceParent, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public async Task PublishAsync(DoneMessage done, InboundDelivery request, string? traceParent, CancellationToken cancellationToken)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(done, ProtocolJson.Done);
         var properties = Properties(done.TaskId, traceParent);
@@ -21,11 +23,15 @@ public sealed class DonePublisher(ConfirmedPublisher publisher, MessagingOptions
         var exchange = options.DeclareTopology ? options.DoneQueue : "";
         await publisher.PublishAsync(exchange, options.DoneQueue, mandatory: true, properties, body, cancellationToken).ConfigureAwait(false);
 
-        if (request?.ReplyTo is { Length: > 0 } replyTo)
+        if (request.ReplyTo is { Length: > 0 } replyTo)
         {
             var reply = Properties(request.CorrelationId ?? done.TaskId, traceParent);
             // Not mandatory: the requester may have given up and deleted its reply queue.
-            await publisher.PublishAsync("", replyTo, mandatory: false, reply, body, cancellationToken).ConfigureAwait(false);
+            if (!await publisher.TryPublishAsync("", replyTo, mandatory: false, reply, body, cancellationToken).ConfigureAwait(false))
+            {
+                log.ForContext("TaskId", done.TaskId).Warning(
+                    "Task {TaskId:l}: gave up sending its done message to reply_to {ReplyTo:l}; it is on {DoneQueue:l}", done.TaskId, replyTo, options.DoneQueue);
+            }
         }
     }
 

@@ -1,21 +1,18 @@
-using RabbitMQ.Client;
-
 namespace DataExchangeTasker.Messaging;
 
 /// <summary>
 /// A start message copied out of the consumer callback (the client reuses the body's memory afterwards),
-/// with what is needed to answer and acknowledge it.
+/// with what is needed to answer it and to settle it with the broker.
 /// </summary>
 public sealed record InboundDelivery(
     byte[] Body,
-    ulong DeliveryTag,
     bool Redelivered,
     string? ReplyTo,
     string? CorrelationId,
     string? TraceParent,
     string? ContentType,
-    IChannel Channel)
+    IDeliverySettlement Settlement)
 {
     /// <summary>The original headers, kept for dead-lettering.</summary>
-    public IDictionary<string, object?>? Headers { get; init; }
+    public IReadOnlyDictionary<string, object?>? Headers { get; init; }
 }

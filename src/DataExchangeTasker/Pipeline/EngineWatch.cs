@@ -1,20 +1,24 @@
 using DataExchangeTasker.Docker;
 using DataExchangeTasker.Health;
-using DataExchangeTasker.Messaging;
 using Serilog;
 
 namespace DataExchangeTasker.Pipeline;
 
 /// <summary>
-/// Pings the engine and checks the runner image; while either is missing the tasker stops taking tasks
-/// (they stay queued for it or for other taskers) and resumes by itself when both are back.
+/// Pings the engine and checks the runner image, and reports both to <see cref="HealthState"/>. It decides nothing:
+/// the intake owner (<see cref="Messaging.IntakeController"/>) reads the report and pauses or resumes intake.
 /// </summary>
-public sealed class EngineWatch(IDockerEngine docker, string image, TodoConsumer consumer, AmqpConnector connector, HealthState health, ILogger log)
+public sealed class EngineWatch(IDockerEngine docker, string image, HealthState health, ILogger log)
 {
+    private bool? _lastAvailable;
+
     /// <summary>Time between checks.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Checks once: reports health and pauses or resumes intake. Returns true when tasks can run.</summary>
+    /// <summary>Raised when the engine (with the runner image) became available or unavailable.</summary>
+    public event Action? AvailabilityChanged;
+
+    /// <summary>Checks once and reports. Returns true when tasks can run.</summary>
     public async Task<bool> CheckAsync(CancellationToken cancellationToken)
     {
         bool ok;
@@ -32,23 +36,12 @@ public sealed class EngineWatch(IDockerEngine docker, string image, TodoConsumer
             ok = false;
         }
 
-        health.Report(HealthState.Broker, connector.IsConnected, connector.IsConnected ? "connected" : "disconnected");
-        if (health.Draining)
+        if (_lastAvailable != ok)
         {
-            return ok;
+            _lastAvailable = ok;
+            AvailabilityChanged?.Invoke();
         }
 
-        if (!ok && consumer.IsConsuming)
-        {
-            log.Warning("Docker engine or runner image unavailable; pausing intake until it is back");
-            await consumer.PauseAsync(cancellationToken).ConfigureAwait(false);
-        }
-        else if (ok && !consumer.IsConsuming && connector.IsConnected)
-        {
-            await consumer.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        health.Report(HealthState.Consumer, consumer.IsConsuming, consumer.IsConsuming ? "consuming" : "paused");
         return ok;
     }
 

@@ -4,24 +4,27 @@ using DataExchangeTasker.Sandbox;
 
 namespace DataExchangeTasker.Pipeline;
 
-/// <summary>What the publisher stage must do for one delivery.</summary>
+/// <summary>What the settling stage must do for one delivery.</summary>
 public abstract record TaskOutcome(InboundDelivery Delivery)
 {
     /// <summary>W3C traceparent for the done message (the task's span, or the one the start message carried).</summary>
     public string? TraceParent { get; init; }
 
-    /// <summary>The site key this delivery claimed in <see cref="Sandbox.ActiveSites"/>; released once the outcome is carried out.</summary>
-    public string? ClaimedKey { get; init; }
+    /// <summary>
+    /// The delivery's hold on its task's site, when it took one; <see cref="OutcomeSettler"/> releases it once the
+    /// outcome is carried out (and only there).
+    /// </summary>
+    public TaskClaim? Claim { get; init; }
 }
 
-/// <summary>Publish <see cref="Done"/>, then ack, then clean up <see cref="Site"/> (null when nothing ran).</summary>
+/// <summary>Publish <see cref="Done"/>, record it, ack, then remove <see cref="Site"/> (null when nothing ran).</summary>
 public sealed record AnswerOutcome(InboundDelivery Delivery, DoneMessage Done, TaskSite? Site) : TaskOutcome(Delivery)
 {
     /// <summary>Short id of the container that ran the task, for logs; null when none ran.</summary>
     public string? ContainerId { get; init; }
 }
 
-/// <summary>The done message was already confirmed before a crash: only ack and clean up.</summary>
+/// <summary>The done message was already confirmed (before a crash, or by a delivery this one waited for): only ack and clean up.</summary>
 public sealed record AlreadyAnsweredOutcome(InboundDelivery Delivery, TaskSite Site) : TaskOutcome(Delivery);
 
 /// <summary>No usable taskId: move the message to the dead-letter queue with <see cref="Reason"/>, then ack.</summary>

@@ -2,28 +2,52 @@ using DataExchangeTasker.Docker;
 using DataExchangeTasker.Docker.Models;
 using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Protocol;
+using DataExchangeTasker.Resilience;
 using DataExchangeTasker.Sandbox;
+using Polly;
 using Serilog;
 
 namespace DataExchangeTasker.Pipeline;
 
 /// <summary>
 /// Decides and does what one start message needs: dead-letter it, reject it, adopt the container an earlier
-/// delivery left, or run it, retrying engine failures with backoff. A failed task is a done message, never an
-/// exception; only cancellation (shutdown) escapes.
+/// delivery left, or run it, retrying engine failures (<see cref="RetryPipelines.EngineCalls"/>). A failed task is a
+/// done message, never an exception. The claim on the task's site is taken here and travels with the outcome.
 /// </summary>
-public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, ActiveSites active, int maxRetries, ILogger log)
+public sealed class TaskProcessor
 {
-    /// <summary>First retry delay after an engine failure; doubles each time.</summary>
-    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+    private static readonly ResiliencePropertyKey<string> TaskIdKey = new("tasker.task-id");
+    private readonly TaskPreparer _preparer;
+    private readonly SandboxRunner _runner;
+    private readonly ActiveSites _active;
+    private readonly ILogger _log;
+    private readonly ResiliencePipeline _engineRetry;
 
-    /// <summary>Processes one delivery into the outcome the publisher stage carries out.</summary>
+    /// <summary>Creates the processor; <paramref name="engineRetry"/> is usually <see cref="RetryPipelines.EngineCalls"/>(TASKER_MAX_RETRIES).</summary>
+    public TaskProcessor(TaskPreparer preparer, SandboxRunner runner, ActiveSites active, RetryShape engineRetry, ILogger log, TimeProvider? time = null)
+    {
+        _preparer = preparer;
+        _runner = runner;
+        _active = active;
+        _log = log;
+        _engineRetry = RetryPipelines.Build(engineRetry, e => e is DockerApiException { IsTransient: true }, args =>
+        {
+            _log.Warning("Task {TaskId:l}: Docker engine error (attempt {Attempt} of {Max}), retrying in {Delay}: {Error}",
+                args.Context.Properties.GetValue(TaskIdKey, "?"), args.AttemptNumber + 1, engineRetry.MaxRetries + 1, args.RetryDelay, args.Outcome.Exception!.Message);
+            return ValueTask.CompletedTask;
+        }, time);
+    }
+
+    /// <summary>
+    /// Processes one delivery into the outcome the settling stage carries out. Only cancellation before the task's
+    /// site is claimed escapes; after, shutdown becomes a <see cref="RequeueOutcome"/> and a bug an error answer.
+    /// </summary>
     public async Task<TaskOutcome> ProcessAsync(InboundDelivery delivery, CancellationToken cancellationToken)
     {
         switch (StartMessageParser.Parse(delivery.Body))
         {
             case UnusableStart unusable:
-                log.Warning("Dead-lettering a start message: {Reason:l}", unusable.Reason);
+                _log.Warning("Dead-lettering a start message: {Reason:l}", unusable.Reason);
                 return new DeadLetterOutcome(delivery, unusable.Reason);
             case InvalidStart invalid:
                 return new AnswerOutcome(delivery, DoneMessage.Rejected(invalid.TaskId, Reasons.InvalidMessage, invalid.Error), null);
@@ -36,34 +60,32 @@ public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, A
 
     private async Task<TaskOutcome> ProcessAsync(InboundDelivery delivery, StartMessage message, CancellationToken cancellationToken)
     {
-        var site = runner.SiteOf(message.TaskId);
-        while (!active.TryClaim(site.Key))
+        var site = _runner.SiteOf(message.TaskId);
+        // The same task may be in flight here (a redelivery racing its original): this waits for the original.
+        var claim = await _active.ClaimAsync(site.Key, cancellationToken).ConfigureAwait(false);
+        if (claim is null)
         {
-            // The same task is in flight here (a redelivery racing its original): let the original finish.
-            if (await active.WaitAsync(site.Key, cancellationToken).ConfigureAwait(false))
-            {
-                log.Information("Task {TaskId:l} was answered by an earlier delivery; acknowledging this one", message.TaskId);
-                return new AlreadyAnsweredOutcome(delivery, site);
-            }
+            _log.Information("Task {TaskId:l} was answered by an earlier delivery; acknowledging this one", message.TaskId);
+            return new AlreadyAnsweredOutcome(delivery, site);
         }
 
         try
         {
             var outcome = await ProcessClaimedAsync(delivery, message, site, cancellationToken).ConfigureAwait(false);
-            return outcome with { ClaimedKey = site.Key };
+            return outcome with { Claim = claim };
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // A bug, not an input: the worker answers with an error, so nothing of the task may linger.
-            using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            await TryAbandonAsync(site, cleanup.Token).ConfigureAwait(false);
-            active.Release(site.Key, answered: false);
-            throw;
+            // Shutdown past the drain timeout: stop the code; the message is requeued and runs afresh later.
+            await TryAbandonAsync(site).ConfigureAwait(false);
+            return new RequeueOutcome(delivery) { Claim = claim };
         }
-        catch
+        catch (Exception e)
         {
-            active.Release(site.Key, answered: false);
-            throw;
+            // A bug, not an input: requeueing could loop forever, so the task ends with an error answer and nothing of it may linger.
+            _log.Error(e, "Unexpected failure while processing task {TaskId:l}", message.TaskId);
+            await TryAbandonAsync(site).ConfigureAwait(false);
+            return UnexpectedFailure.Outcome(delivery, e) with { Claim = claim };
         }
     }
 
@@ -73,7 +95,7 @@ public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, A
         {
             if (delivery.Redelivered)
             {
-                log.Information("Task {TaskId:l} was answered before a restart; acknowledging the redelivery", message.TaskId);
+                _log.Information("Task {TaskId:l} was answered before a restart; acknowledging the redelivery", message.TaskId);
                 return new AlreadyAnsweredOutcome(delivery, site);
             }
 
@@ -81,25 +103,51 @@ public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, A
             File.Delete(site.PublishedMarker);
         }
 
-        var (task, rejection) = await preparer.PrepareAsync(message, cancellationToken).ConfigureAwait(false);
+        var (task, rejection) = await _preparer.PrepareAsync(message, cancellationToken).ConfigureAwait(false);
         if (task is null)
         {
             // Nothing of a rejected task ever ran, so the engine need not be asked.
-            // The publisher logs the answer with its reason; this line only helps when debugging.
-            log.Debug("Task {TaskId:l} rejected: {Reason:l} {Output}", message.TaskId, rejection!.Reason, rejection.Message);
+            // The settler logs the answer with its reason; this line only helps when debugging.
+            _log.Debug("Task {TaskId:l} rejected: {Reason:l} {Output}", message.TaskId, rejection!.Reason, rejection.Message);
             return new AnswerOutcome(delivery, DoneMessage.Rejected(message.TaskId, rejection.Reason, rejection.Message), null);
         }
 
-        var delay = RetryDelay;
-        for (var attempt = 0; ; attempt++)
+        var attempts = 0;
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(TaskIdKey, message.TaskId);
+        try
+        {
+            return await _engineRetry.ExecuteAsync(
+                async ctx =>
+                {
+                    attempts++;
+                    return await RunOrAdoptAsync(delivery, message, task, site, lookFirst: delivery.Redelivered || attempts > 1, ctx.CancellationToken).ConfigureAwait(false);
+                },
+                context).ConfigureAwait(false);
+        }
+        catch (DockerApiException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            _log.Error("Task {TaskId:l} failed because of the Docker engine after {Attempts} attempt(s): {Error}", message.TaskId, attempts, e.Message);
+            await TryAbandonAsync(site, cancellationToken).ConfigureAwait(false);
+            var output = $"The Docker engine failed after {attempts} attempt(s): {e.Message}";
+            return new AnswerOutcome(delivery, new DoneMessage(message.TaskId, TaskStates.Error, output, null, null, Reasons.Infrastructure, 0), null);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>One attempt: adopt what an earlier delivery left, or run the code; a name conflict sends it to adoption.</summary>
+    private async Task<TaskOutcome> RunOrAdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, TaskSite site, bool lookFirst, CancellationToken cancellationToken)
+    {
+        while (true)
         {
             try
             {
                 // Only a redelivery (or a retry, or a name conflict) can find an earlier container: a first delivery
                 // skips the engine round trip, and a conflicting create sends it back here to adopt.
-                var existing = delivery.Redelivered || attempt > 0
-                    ? await runner.FindAsync(site, cancellationToken).ConfigureAwait(false)
-                    : null;
+                var existing = lookFirst ? await _runner.FindAsync(site, cancellationToken).ConfigureAwait(false) : null;
                 if (existing is not null && existing.State.Status != "created")
                 {
                     return await AdoptAsync(delivery, message, task, site, existing, cancellationToken).ConfigureAwait(false);
@@ -108,61 +156,41 @@ public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, A
                 if (existing is not null)
                 {
                     // Created but never started by an earlier attempt: the code has not run, start afresh.
-                    await runner.AbandonAsync(site, cancellationToken).ConfigureAwait(false);
+                    await _runner.AbandonAsync(site, cancellationToken).ConfigureAwait(false);
                 }
 
-                var run = await runner.RunAsync(task, site, cancellationToken).ConfigureAwait(false);
+                var run = await _runner.RunAsync(task, site, cancellationToken).ConfigureAwait(false);
                 return new AnswerOutcome(delivery, ResultClassifier.Classify(message.TaskId, task.Limits, run), site) { ContainerId = SandboxRunner.ShortId(run.ContainerId) };
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                // Shutdown past the drain timeout: stop the code; the message is requeued and runs afresh later.
-                using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-                await TryAbandonAsync(site, cleanup.Token).ConfigureAwait(false);
-                throw;
             }
             catch (TaskAlreadyRunningException)
             {
-                // Another delivery of this task created the container meanwhile; the next pass adopts it.
-                continue;
-            }
-            catch (DockerApiException e) when (!cancellationToken.IsCancellationRequested)
-            {
-                if (attempt >= maxRetries || !e.IsTransient)
-                {
-                    log.Error("Task {TaskId:l} failed because of the Docker engine after {Attempts} attempt(s): {Error}", message.TaskId, attempt + 1, e.Message);
-                    await TryAbandonAsync(site, cancellationToken).ConfigureAwait(false);
-                    var output = $"The Docker engine failed after {attempt + 1} attempt(s): {e.Message}";
-                    return new AnswerOutcome(delivery, new DoneMessage(message.TaskId, TaskStates.Error, output, null, null, Reasons.Infrastructure, 0), null);
-                }
-
-                log.Warning("Task {TaskId:l}: Docker engine error (attempt {Attempt} of {Max}), retrying in {Delay}: {Error}",
-                    message.TaskId, attempt + 1, maxRetries + 1, delay, e.Message);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                delay *= 2;
+                // Another delivery of this task created the container meanwhile; look it up and adopt it.
+                lookFirst = true;
             }
         }
     }
 
     private async Task<TaskOutcome> AdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, TaskSite site, ContainerInspectResponse existing, CancellationToken cancellationToken)
     {
-        log.Information("Task {TaskId:l} already has container {ContainerId:l} ({Status:l}) on this host; adopting it instead of running the code again",
+        _log.Information("Task {TaskId:l} already has container {ContainerId:l} ({Status:l}) on this host; adopting it instead of running the code again",
             message.TaskId, SandboxRunner.ShortId(existing.Id), existing.State.Status);
         var limits = task.Limits;
-        var run = await runner.AdoptAsync(existing, site, limits.Timeout, cancellationToken).ConfigureAwait(false);
+        var run = await _runner.AdoptAsync(existing, site, limits.Timeout, cancellationToken).ConfigureAwait(false);
         return new AnswerOutcome(delivery, ResultClassifier.Classify(message.TaskId, limits, run), site) { ContainerId = SandboxRunner.ShortId(run.ContainerId) };
     }
 
-    private async Task TryAbandonAsync(TaskSite site, CancellationToken cancellationToken)
+    private async Task TryAbandonAsync(TaskSite site, CancellationToken? cancellationToken = null)
     {
+        // Without a token the caller is already being cancelled (or failed): give the removal its own deadline.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         try
         {
-            await runner.AbandonAsync(site, cancellationToken).ConfigureAwait(false);
+            await _runner.AbandonAsync(site, cancellationToken ?? deadline.Token).ConfigureAwait(false);
         }
-        catch (DockerApiException e)
+        catch (Exception e) when (e is DockerApiException || (e is OperationCanceledException && deadline.IsCancellationRequested))
         {
-            // The engine is down; start-up cleanup removes what is left once it is back.
-            log.Warning("Could not remove container {Key:l}: {Error}", site.Key, e.Message);
+            // The engine is down; the leftover sweep removes what is left once it is back.
+            _log.Warning("Could not remove container {Key:l}: {Error}", site.Key, e.Message);
             site.DeleteFiles();
         }
     }

@@ -6,16 +6,17 @@ using Serilog;
 namespace DataExchangeTasker.Pipeline;
 
 /// <summary>
-/// The pipeline: intake (the consumer writes to a bounded channel) → N runner loops → a bounded channel of
-/// outcomes → one publisher loop that publishes, acks and cleans up. Shutdown is ordered: stop intake, let
-/// running tasks finish within the drain timeout (then abandon and requeue them), publish what finished, stop.
+/// The pipeline: intake (the <see cref="IntakeController"/> writes to a bounded channel) → N runner loops → a bounded
+/// channel of outcomes → one settling loop (<see cref="OutcomeSettler"/>: publish, record, ack, remove). Shutdown is
+/// ordered: stop intake, let running tasks finish within the drain timeout (then abandon and requeue them), settle
+/// what finished, stop.
 /// </summary>
 public sealed class TaskerWorker(
     Channel<InboundDelivery> intake,
-    TodoConsumer consumer,
+    IntakeController intakeController,
     EngineWatch engineWatch,
     TaskProcessor processor,
-    OutcomePublisher publisher,
+    OutcomeSettler settler,
     HealthState health,
     TaskMetrics metrics,
     int concurrency,
@@ -33,12 +34,25 @@ public sealed class TaskerWorker(
     {
         using var runCancel = CancellationTokenSource.CreateLinkedTokenSource(abort);
         var runners = Enumerable.Range(0, concurrency).Select(_ => Task.Run(() => RunnerLoopAsync(stopping, runCancel.Token), CancellationToken.None)).ToArray();
-        var publishing = Task.Run(() => PublishLoopAsync(abort), CancellationToken.None);
-        var watching = Task.Run(() => engineWatch.RunAsync(stopping), CancellationToken.None);
-
-        if (await engineWatch.CheckAsync(stopping).ConfigureAwait(false))
+        var settling = Task.Run(() => SettleLoopAsync(abort), CancellationToken.None);
+        var watching = Task.Run(() => Task.WhenAll(engineWatch.RunAsync(stopping), intakeController.RunAsync(stopping)), CancellationToken.None);
+        try
         {
-            log.Information("Ready: {Concurrency} task(s) at a time", concurrency);
+            await engineWatch.CheckAsync(stopping).ConfigureAwait(false);
+            await intakeController.ReconcileAsync(stopping).ConfigureAwait(false);
+            if (intakeController.IsConsuming)
+            {
+                log.Information("Ready: {Concurrency} task(s) at a time", concurrency);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopped while starting.
+        }
+        catch (Exception e)
+        {
+            // The intake owner keeps trying on its own.
+            log.Warning("Not ready yet: {Error}", e.Message);
         }
 
         try
@@ -52,7 +66,7 @@ public sealed class TaskerWorker(
 
         health.Draining = true;
         log.Information("Stopping: no new tasks; waiting up to {DrainTimeout} for running ones", drainTimeout);
-        await consumer.PauseAsync(CancellationToken.None).ConfigureAwait(false);
+        await intakeController.StopAsync(CancellationToken.None).ConfigureAwait(false);
         intake.Writer.TryComplete();
         await watching.ConfigureAwait(false);
 
@@ -66,7 +80,7 @@ public sealed class TaskerWorker(
 
         await allRunners.ConfigureAwait(false);
         _outcomes.Writer.TryComplete();
-        await publishing.ConfigureAwait(false);
+        await settling.ConfigureAwait(false);
         log.Information("Stopped");
     }
 
@@ -90,6 +104,7 @@ public sealed class TaskerWorker(
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
+                // Cancelled before the task's site was claimed (waiting for another delivery of it).
                 outcome = new RequeueOutcome(delivery);
             }
             catch (Exception e)
@@ -109,13 +124,13 @@ public sealed class TaskerWorker(
         }
     }
 
-    private async Task PublishLoopAsync(CancellationToken abort)
+    private async Task SettleLoopAsync(CancellationToken abort)
     {
         await foreach (var outcome in _outcomes.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
             try
             {
-                await publisher.HandleAsync(outcome, abort).ConfigureAwait(false);
+                await settler.SettleAsync(outcome, abort).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (abort.IsCancellationRequested)
             {

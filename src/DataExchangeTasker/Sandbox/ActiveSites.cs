@@ -11,23 +11,33 @@ public sealed class ActiveSites
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource<bool>> _sites = new(StringComparer.Ordinal);
 
-    /// <summary>Claims <paramref name="key"/>; false when another delivery holds it.</summary>
-    public bool TryClaim(string key) =>
-        _sites.TryAdd(key, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
-
-    /// <summary>Waits until the holder releases <paramref name="key"/>; true when it answered the task.</summary>
-    public Task<bool> WaitAsync(string key, CancellationToken cancellationToken) =>
-        _sites.TryGetValue(key, out var holder) ? holder.Task.WaitAsync(cancellationToken) : Task.FromResult(false);
-
-    /// <summary>Releases a claim; <paramref name="answered"/> tells waiters whether the task's done message is out.</summary>
-    public void Release(string key, bool answered)
+    /// <summary>
+    /// Claims <paramref name="key"/>, waiting while another delivery holds it. Returns the claim, or null when the
+    /// holder answered the task meanwhile (then there is nothing left to do but acknowledge).
+    /// </summary>
+    public async Task<TaskClaim?> ClaimAsync(string key, CancellationToken cancellationToken)
     {
-        if (_sites.TryRemove(key, out var holder))
+        while (true)
         {
-            holder.TrySetResult(answered);
+            var holder = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_sites.TryAdd(key, holder))
+            {
+                return new TaskClaim(key, answered => Release(key, holder, answered));
+            }
+
+            if (_sites.TryGetValue(key, out var other) && await other.Task.WaitAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
         }
     }
 
     /// <summary>Is a task of this process using the site?</summary>
     public bool Contains(string key) => _sites.ContainsKey(key);
+
+    private void Release(string key, TaskCompletionSource<bool> holder, bool answered)
+    {
+        _sites.TryRemove(new KeyValuePair<string, TaskCompletionSource<bool>>(key, holder));
+        holder.TrySetResult(answered);
+    }
 }

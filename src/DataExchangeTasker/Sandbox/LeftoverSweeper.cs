@@ -1,4 +1,3 @@
-using System.Globalization;
 using DataExchangeTasker.Docker;
 using Serilog;
 
@@ -11,6 +10,8 @@ namespace DataExchangeTasker.Sandbox;
 /// </summary>
 public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, string taskerId, TimeSpan grace, ActiveSites active, ILogger log)
 {
+    private readonly LeftoverSweep _sweep = new(docker, workRoot);
+
     /// <summary>How often kept-alive containers and published markers are checked.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -29,12 +30,10 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
     /// <summary>Removes every kept-alive container of this tasker (at shutdown), whatever its time left.</summary>
     public async Task RemoveKeptAsync(CancellationToken cancellationToken)
     {
-        var labels = new Dictionary<string, string?> { [ContainerLabels.Owner] = taskerId, [ContainerLabels.KeepUntil] = null };
-        foreach (var container in await docker.ListContainersAsync(labels, cancellationToken).ConfigureAwait(false))
+        var result = await _sweep.SweepAsync(taskerId, c => c.KeptAlive, folders: false, _ => false, cancellationToken).ConfigureAwait(false);
+        foreach (var c in result.Containers)
         {
-            await docker.RemoveContainerAsync(container.Id, cancellationToken).ConfigureAwait(false);
-            new WorkFolder(Path.Combine(workRoot, KeyOf(container))).Delete();
-            log.Information("Removed kept-alive container {ContainerId:l} at shutdown", SandboxRunner.ShortId(container.Id));
+            log.Information("Removed kept-alive container {ContainerId:l} at shutdown", SandboxRunner.ShortId(c.Id));
         }
     }
 
@@ -89,41 +88,18 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
     /// </summary>
     public async Task<int> SweepAsync(bool onlyExpired, CancellationToken cancellationToken)
     {
-        var removed = 0;
-        var labels = new Dictionary<string, string?> { [ContainerLabels.Managed] = null, [ContainerLabels.Owner] = taskerId };
-        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        foreach (var container in await docker.ListContainersAsync(labels, cancellationToken).ConfigureAwait(false))
+        var result = await _sweep.SweepAsync(
+            taskerId,
+            c => onlyExpired ? c.KeepAliveExpired : !c.KeptAlive || c.KeepAliveExpired,
+            folders: !onlyExpired,
+            active.Contains,
+            cancellationToken).ConfigureAwait(false);
+        foreach (var c in result.Containers)
         {
-            var key = KeyOf(container);
-            var keepUntil = container.Labels?.GetValueOrDefault(ContainerLabels.KeepUntil);
-            var expired = keepUntil is not null && long.TryParse(keepUntil, CultureInfo.InvariantCulture, out var until) && until <= now;
-            if (active.Contains(key) || (onlyExpired ? !expired : keepUntil is not null && !expired))
-            {
-                continue;
-            }
-
-            await docker.RemoveContainerAsync(container.Id, cancellationToken).ConfigureAwait(false);
-            new TaskSite(key, new WorkFolder(Path.Combine(workRoot, key))).DeleteFiles();
-            log.Information("Removed container {ContainerId:l} ({Key:l}){Why}", SandboxRunner.ShortId(container.Id), key, expired ? ": keep-alive time is up" : "");
-            removed++;
+            log.Information("Removed container {ContainerId:l} ({Key:l}){Why}", SandboxRunner.ShortId(c.Id), c.Key, c.KeepAliveExpired ? ": keep-alive time is up" : "");
         }
 
-        if (!onlyExpired && Directory.Exists(workRoot))
-        {
-            var live = (await docker.ListContainersAsync(labels, cancellationToken).ConfigureAwait(false))
-                .Select(KeyOf).ToHashSet(StringComparer.Ordinal);
-            foreach (var folder in Directory.EnumerateDirectories(workRoot, "tasker-*"))
-            {
-                var key = Path.GetFileName(folder);
-                if (!live.Contains(key) && !active.Contains(key))
-                {
-                    new WorkFolder(folder).Delete();
-                    removed++;
-                }
-            }
-        }
-
-        return removed;
+        return result.Count;
     }
 
     /// <summary>Deletes published markers older than <see cref="MarkerRetention"/>.</summary>
@@ -143,7 +119,4 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
             }
         }
     }
-
-    private static string KeyOf(Docker.Models.ContainerSummary container) =>
-        container.Names is { Count: > 0 } names ? names[0].TrimStart('/') : "";
 }

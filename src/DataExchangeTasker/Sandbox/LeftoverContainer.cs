@@ -1,0 +1,21 @@
+using System.Globalization;
+using DataExchangeTasker.Docker.Models;
+
+namespace DataExchangeTasker.Sandbox;
+
+/// <summary>A task container found by a sweep, with what its callers decide on.</summary>
+public sealed record LeftoverContainer(string Id, string Key, string? TaskId, bool Running, bool KeptAlive, bool KeepAliveExpired, string? WorkFolderPath)
+{
+    /// <summary>Reads a container listing entry; <paramref name="nowUnixSeconds"/> decides whether a kept-alive one's time is up.</summary>
+    public static LeftoverContainer From(ContainerSummary container, long nowUnixSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        var labels = container.Labels;
+        var keepUntil = labels?.GetValueOrDefault(ContainerLabels.KeepUntil);
+        var expired = keepUntil is not null && long.TryParse(keepUntil, CultureInfo.InvariantCulture, out var until) && until <= nowUnixSeconds;
+        var key = container.Names is { Count: > 0 } names ? names[0].TrimStart('/') : "";
+        return new LeftoverContainer(
+            container.Id, key, labels?.GetValueOrDefault(ContainerLabels.TaskId), container.State == "running",
+            keepUntil is not null, expired, labels?.GetValueOrDefault(ContainerLabels.WorkFolder));
+    }
+}
