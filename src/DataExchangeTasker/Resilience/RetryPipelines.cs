@@ -53,6 +53,12 @@ public static class RetryPipelines
     {
         ArgumentNullException.ThrowIfNull(shape);
         ArgumentNullException.ThrowIfNull(shouldRetry);
+        if (shape.MaxRetries == 0)
+        {
+            // Polly's retry needs at least one retry; no retries is simply no retry strategy.
+            return ResiliencePipeline.Empty;
+        }
+
         var builder = new ResiliencePipelineBuilder();
         if (time is not null)
         {

@@ -5,6 +5,7 @@ using DataExchangeTasker.Health;
 using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Pipeline;
 using DataExchangeTasker.Protocol;
+using DataExchangeTasker.Resilience;
 using DataExchangeTasker.Sandbox;
 using DataExchangeTasker.Tests.Support;
 using Serilog.Core;
@@ -42,11 +43,11 @@ public sealed class TaskProcessorTests : IDisposable
     private TaskProcessor Processor(int maxRetries = 3)
     {
         var runner = new SandboxRunner(_docker, _options, new ContainerSpecFactory(_options, TaskerId), TaskerId, Logger.None, _metrics);
-        return new TaskProcessor(new TaskPreparer(_options), runner, _active, maxRetries, Logger.None) { RetryDelay = TimeSpan.Zero };
+        return new TaskProcessor(new TaskPreparer(_options), runner, _active, RetryPipelines.EngineCalls(maxRetries).WithoutDelays(), Logger.None);
     }
 
     private static InboundDelivery Delivery(string body, bool redelivered = false) =>
-        new(Encoding.UTF8.GetBytes(body), 7, redelivered, null, null, null, "application/json", null!);
+        new(Encoding.UTF8.GetBytes(body), redelivered, null, null, null, "application/json", new RecordingSettlement());
 
     private async Task<TaskOutcome> Process(string body = Start, int maxRetries = 3, bool redelivered = false, CancellationToken cancellationToken = default) =>
         await Processor(maxRetries).ProcessAsync(Delivery(body, redelivered), cancellationToken).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
@@ -84,7 +85,7 @@ public sealed class TaskProcessorTests : IDisposable
         Assert.Equal(TruncatedStreams.None, outcome.Done.Truncated);
         Assert.Equal(Key, outcome.Site?.Key);
         Assert.Equal(WorkFolder, outcome.Site?.Work.Path);
-        Assert.Equal(Key, outcome.ClaimedKey);
+        Assert.Equal(Key, outcome.Claim?.Key);
         Assert.True(_active.Contains(Key), "the site stays claimed until the publisher stage releases it");
     }
 
@@ -192,7 +193,7 @@ public sealed class TaskProcessorTests : IDisposable
         Assert.Null(outcome.Done.ContainerOutput);
         Assert.Null(outcome.Done.ExitCode);
         Assert.Null(outcome.Site);
-        Assert.Equal(Key, outcome.ClaimedKey);
+        Assert.Equal(Key, outcome.Claim?.Key);
         Assert.False(Directory.Exists(WorkFolder), "the work folder of a failed task is removed");
     }
 
@@ -292,7 +293,7 @@ public sealed class TaskProcessorTests : IDisposable
         Assert.Equal(Reasons.PathNotFound, outcome.Done.Reason);
         Assert.Null(outcome.Done.ContainerOutput);
         Assert.Null(outcome.Site);
-        Assert.Equal(Key, outcome.ClaimedKey);
+        Assert.Equal(Key, outcome.Claim?.Key);
     }
 
     [Theory]
@@ -318,7 +319,7 @@ public sealed class TaskProcessorTests : IDisposable
         Assert.Equal(Reasons.InvalidMessage, outcome.Done.Reason);
         Assert.Contains("codePath must be a string", outcome.Done.Output, StringComparison.Ordinal);
         Assert.Equal("t-1", outcome.Done.TaskId);
-        Assert.Null(outcome.ClaimedKey);
+        Assert.Null(outcome.Claim);
         Assert.Empty(_docker.Calls);
     }
 
@@ -335,7 +336,7 @@ public sealed class TaskProcessorTests : IDisposable
         var dead = Assert.IsType<DeadLetterOutcome>(outcome);
         Assert.Same(delivery, dead.Delivery);
         Assert.NotEmpty(dead.Reason);
-        Assert.Null(dead.ClaimedKey);
+        Assert.Null(dead.Claim);
         Assert.Empty(_docker.Calls);
     }
 
@@ -430,11 +431,12 @@ public sealed class TaskProcessorTests : IDisposable
     [Fact]
     public async Task ProcessAsync_SameTaskInFlight_WaitsAndAcksWhenTheOriginalIsAnswered()
     {
-        Assert.True(_active.TryClaim(Key));
+        var first = await _active.ClaimAsync(Key, CancellationToken.None);
 
         var second = Processor().ProcessAsync(Delivery(Start, redelivered: true), CancellationToken.None);
         Assert.False(second.IsCompleted, "the second delivery must wait for the first");
-        _active.Release(Key, answered: true);
+        first!.MarkAnswered();
+        first.Dispose();
 
         var outcome = Assert.IsType<AlreadyAnsweredOutcome>(await second.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(Key, outcome.Site.Key);
@@ -444,11 +446,11 @@ public sealed class TaskProcessorTests : IDisposable
     [Fact]
     public async Task ProcessAsync_SameTaskInFlightThatFails_RunsItItself()
     {
-        Assert.True(_active.TryClaim(Key));
+        var first = await _active.ClaimAsync(Key, CancellationToken.None);
 
         var second = Processor().ProcessAsync(Delivery(Start, redelivered: true), CancellationToken.None);
         Assert.False(second.IsCompleted);
-        _active.Release(Key, answered: false);
+        first!.Dispose();
 
         var outcome = Assert.IsType<AnswerOutcome>(await second.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(TaskStates.Success, outcome.Done.State);
@@ -465,17 +467,32 @@ public sealed class TaskProcessorTests : IDisposable
     }
 
     [Fact]
-    public async Task ProcessAsync_ShutdownWhileRunning_KillsAndRemovesTheContainerAndRethrows()
+    public async Task ProcessAsync_ShutdownWhileRunning_KillsAndRemovesTheContainerAndRequeuesWithTheClaim()
     {
         using var shutdown = new CancellationTokenSource();
         _docker.ExitOnStart = false;
         _docker.OnStart = _ => shutdown.Cancel();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Process(cancellationToken: shutdown.Token));
+        var requeue = Assert.IsType<RequeueOutcome>(await Process(cancellationToken: shutdown.Token));
 
         Assert.Equal(1, CallCount("kill"));
         Assert.Null(_docker.Find(Key));
         Assert.False(Directory.Exists(WorkFolder));
-        Assert.False(_active.Contains(Key), "an interrupted task gives up its claim so the requeued message can run");
+        Assert.False(requeue.Claim!.Answered);
+        requeue.Claim.Dispose();
+        Assert.False(_active.Contains(Key), "an interrupted task gives up its claim when settled, so the requeued message can run");
+    }
+
+    [Fact]
+    public async Task ProcessAsync_ShutdownWhileWaitingForTheSameTask_ThrowsWithoutAClaim()
+    {
+        using var first = await _active.ClaimAsync(Key, CancellationToken.None);
+        using var shutdown = new CancellationTokenSource();
+
+        var second = Processor().ProcessAsync(Delivery(Start, redelivered: true), shutdown.Token);
+        await shutdown.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Empty(_docker.Calls);
     }
 }

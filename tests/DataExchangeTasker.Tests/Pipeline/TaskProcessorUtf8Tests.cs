@@ -3,6 +3,7 @@ using DataExchangeTasker.Health;
 using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Pipeline;
 using DataExchangeTasker.Protocol;
+using DataExchangeTasker.Resilience;
 using DataExchangeTasker.Sandbox;
 using DataExchangeTasker.Tests.Support;
 using Serilog.Core;
@@ -28,10 +29,10 @@ public sealed class TaskProcessorUtf8Tests : IDisposable
         _temp.WriteFile("code/demo1_code/run.py", "print('hi')\n");
         _temp.CreateFolder("data/demo1_data");
         var runner = new SandboxRunner(_docker, options, new ContainerSpecFactory(options, "h"), "h", Logger.None, _metrics);
-        return new TaskProcessor(new TaskPreparer(options), runner, new ActiveSites(), 3, Logger.None) { RetryDelay = TimeSpan.Zero };
+        return new TaskProcessor(new TaskPreparer(options), runner, new ActiveSites(), RetryPipelines.EngineCalls(3).WithoutDelays(), Logger.None);
     }
 
-    private static InboundDelivery Delivery(byte[] body) => new(body, 1, false, null, null, null, null, null!);
+    private static InboundDelivery Delivery(byte[] body) => new(body, false, null, null, null, null, new RecordingSettlement());
 
     [Fact]
     public async Task ProcessAsync_InvalidUtf8TaskId_IsDeadLetteredInsteadOfThrowing()
