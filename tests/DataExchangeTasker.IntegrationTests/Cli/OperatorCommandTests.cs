@@ -38,7 +38,7 @@ public sealed class OperatorCommandTests(TaskerFixture fixture)
     }
 
     [Fact]
-    public async Task Run_JsonLogFormat_EveryLineIsJsonAndTaskLinesCarryTaskId()
+    public async Task Run_JsonLogFormat_EveryLineIsCompactJsonAndTaskLinesCarryTaskId()
     {
         var code = fixture.WriteCode("json-logs", "print('j')\n");
         var data = fixture.WriteData("json-logs.txt", "x");
@@ -50,16 +50,17 @@ public sealed class OperatorCommandTests(TaskerFixture fixture)
 
         await client.PublishAsync(new Protocol.StartMessage("json-task-1", code, data));
         await client.CollectResultsAsync(1, TimeSpan.FromSeconds(60));
-        await tasker.WaitForOutputAsync("ended success", TimeSpan.FromSeconds(30));
+        await tasker.WaitForOutputAsync("\"State\":\"success\"", TimeSpan.FromSeconds(30));
         await tasker.SignalAsync("TERM");
         Assert.Equal(0, await tasker.WaitForExitAsync(TimeSpan.FromSeconds(60)));
 
         var lines = tasker.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var events = lines.Select(l => JsonDocument.Parse(l)).ToList();
-        var taskLines = events.Where(e => e.RootElement.GetProperty("RenderedMessage").GetString()!.Contains("json-task-1", StringComparison.Ordinal)).ToList();
+        // CLEF: every event has a timestamp and a message template; properties sit at the top level.
+        Assert.All(events, e => Assert.True(e.RootElement.TryGetProperty("@t", out _) && e.RootElement.TryGetProperty("@mt", out _), e.RootElement.GetRawText()));
+        var taskLines = events.Where(e => e.RootElement.TryGetProperty("TaskId", out var id) && id.GetString() == "json-task-1").ToList();
         Assert.Equal(2, taskLines.Count);
-        Assert.All(taskLines, e => Assert.Equal("json-task-1", e.RootElement.GetProperty("Properties").GetProperty("TaskId").GetString()));
-        Assert.Contains(taskLines, e => e.RootElement.GetProperty("Properties").TryGetProperty("ContainerId", out _));
+        Assert.Contains(taskLines, e => e.RootElement.TryGetProperty("ContainerId", out _));
     }
 
     private async Task<string> CreateAsync(string name, IReadOnlyList<string> cmd, string? workFolder)
