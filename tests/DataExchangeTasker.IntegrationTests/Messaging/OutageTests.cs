@@ -61,4 +61,30 @@ public sealed class OutageTests(TaskerFixture fixture)
         Assert.Equal(ids, byTask.Keys.Order(StringComparer.Ordinal));
         Assert.All(byTask.Values, d => Assert.Equal("survived\n", d.ContainerOutput!.Stdout));
     }
+
+    [Fact]
+    public async Task BrokerRestart_WhileIdle_LeavesExactlyOneConsumer()
+    {
+        await using var node = await RabbitMqNode.StartAsync();
+        var settings = new Dictionary<string, string?> { [Settings.AmqpUri.Name] = node.AmqpUri.ToString() };
+        await using var tasker = await InProcessTasker.StartAsync(fixture, settings);
+        var todo = tasker.Options.Messaging.TodoQueue;
+        Assert.Equal(1u, await ConsumerCountAsync(node, todo));
+
+        await node.StopAsync();
+        await node.StartAgainAsync();
+        await tasker.WaitUntilAsync(() => tasker.Health.IsReady, TimeSpan.FromSeconds(60), "the tasker to recover and consume again");
+        // Several intake decisions (every second) after the recovery: none may add a consumer of its own.
+        await Task.Delay(TimeSpan.FromSeconds(4));
+
+        Assert.Equal(1u, await ConsumerCountAsync(node, todo));
+        Assert.True(tasker.Health.IsReady);
+    }
+
+    private static async Task<uint> ConsumerCountAsync(RabbitMqNode node, string queue)
+    {
+        await using var connection = await new RabbitMQ.Client.ConnectionFactory { Uri = node.AmqpUri }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        return (await channel.QueueDeclarePassiveAsync(queue)).ConsumerCount;
+    }
 }
