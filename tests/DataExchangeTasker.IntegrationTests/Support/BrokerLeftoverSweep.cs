@@ -24,30 +24,37 @@ internal static class BrokerLeftoverSweep
                 return;
             }
 
-            var containers = await docker.Containers.ListContainersAsync(
-                new ContainersListParameters
-                {
-                    All = true,
-                    Filters = new Dictionary<string, IDictionary<string, bool>>
-                    {
-                        ["label"] = new Dictionary<string, bool> { [RabbitMqBroker.Labels.Broker] = true },
-                    },
-                },
-                cancellationToken);
-            foreach (var container in containers)
-            {
-                if (OwnerOf(container) is { IsAlive: false })
-                {
-                    await docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true }, cancellationToken);
-                }
-            }
-
+            await SweepAsync(docker, cancellationToken);
             _done = true;
         }
         finally
         {
             Gate.Release();
         }
+    }
+
+    /// <summary>Removes every broker container whose owning test host is gone.</summary>
+    /// <returns>The ids of the containers removed.</returns>
+    public static async Task<IReadOnlyList<string>> SweepAsync(IDockerClient docker, CancellationToken cancellationToken)
+    {
+        var containers = await docker.Containers.ListContainersAsync(
+            new ContainersListParameters
+            {
+                All = true,
+                Filters = new Dictionary<string, IDictionary<string, bool>>
+                {
+                    ["label"] = new Dictionary<string, bool> { [RabbitMqBroker.Labels.Broker] = true },
+                },
+            },
+            cancellationToken);
+        var removed = new List<string>();
+        foreach (var container in containers.Where(c => OwnerOf(c) is { IsAlive: false }))
+        {
+            await docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true }, cancellationToken);
+            removed.Add(container.ID);
+        }
+
+        return removed;
     }
 
     private static TestProcessIdentity? OwnerOf(ContainerListResponse container) =>
