@@ -33,10 +33,10 @@ done
 
 scratch=$(mktemp -d /tmp/tasker-bench.XXXXXX)
 chmod 0755 "$scratch"
-broker_dir=""
+broker_container=""
 finish() {
     local status=$?
-    [[ -n $broker_dir ]] && scripts/stop-broker.sh "$broker_dir" >/dev/null 2>&1 || true
+    [[ -n $broker_container ]] && scripts/stop-broker.sh "$broker_container" >/dev/null 2>&1 || true
     # Anything a killed run left behind, by label (only the bench's own tasker ids and names).
     ids=$(docker_cli ps -a --filter "label=dataexchange.tasker.owner" --format '{{.ID}} {{.Label "dataexchange.tasker.owner"}}' 2>/dev/null |
         awk '$2 ~ /^bench-/ {print $1}' || true)
@@ -48,7 +48,7 @@ trap finish EXIT
 
 port=$(free_port)
 eval "$(scripts/start-broker.sh --port "$port")"
-broker_dir=$BROKER_DIR
+broker_container=$BROKER_CONTAINER
 
 mkdir -p bench/results
 dotnet bench/Load/bin/Release/net10.0/Load.dll \

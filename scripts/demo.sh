@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set everything up, then run one real task end to end: a private RabbitMQ node (unless one already
+# Set everything up, then run one real task end to end: a broker container (scripts/start-broker.sh, unless one already
 # answers on TASKER_AMQP_URI), the tasker, and `tasker submit --wait` for examples/demo1_code on
 # examples/demo1_data. Prints the done message and stops what it started.
 # Exit code: that of `tasker submit --wait` (0 success, 1 error, 2 rejected, 4 timeout).
@@ -19,7 +19,7 @@ port=$(sed -E 's#^amqps?://([^@]*@)?[^:/]+:?([0-9]*).*#\2#' <<<"$uri")
 port=${port:-5672}
 
 demo_dir=$(mktemp -d /tmp/tasker-demo.XXXXXX)
-broker_dir=""
+broker_container=""
 tasker_pid=""
 finish() {
     local status=$?
@@ -27,9 +27,9 @@ finish() {
         log "stopping the tasker (SIGTERM)"
         kill -TERM "$tasker_pid" && wait "$tasker_pid" || true
     fi
-    if [[ -n $broker_dir ]]; then
+    if [[ -n $broker_container ]]; then
         log "stopping the demo broker"
-        scripts/stop-broker.sh "$broker_dir" >/dev/null 2>&1 || true
+        scripts/stop-broker.sh "$broker_container" >/dev/null 2>&1 || true
     fi
     rm -rf "$demo_dir"
     exit "$status"
@@ -39,9 +39,9 @@ trap finish EXIT
 if port_in_use "$port"; then
     log "broker: using the one answering on port $port"
 else
-    log "broker: none on port $port, starting a private node"
+    log "broker: none on port $port, starting a broker container"
     eval "$(scripts/start-broker.sh --port "$port")"
-    broker_dir=$BROKER_DIR
+    broker_container=$BROKER_CONTAINER
     uri="amqp://guest:guest@127.0.0.1:$port/"
 fi
 

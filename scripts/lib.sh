@@ -97,3 +97,45 @@ free_port() {
     done
     return 1
 }
+
+# The main Debian archive this machine's apt uses: the URI of the first enabled `deb` entry (one-line *.list or
+# deb822 *.sources, sources.list first, then sources.list.d in name order) with a Debian release as its suite
+# (bookworm, stable, ... not bookworm-security/-updates, not a third-party suite). Empty output when none is found.
+# $1: a root to read etc/apt under instead of / (for tests).
+apt_debian_mirror() {
+    local root=${1:-} files=() f
+    [[ -f $root/etc/apt/sources.list ]] && files+=("$root/etc/apt/sources.list")
+    # Both kinds of sources.list.d file in one name order, as apt reads them.
+    while IFS= read -r f; do
+        [[ -f $f ]] && files+=("$f")
+    done < <(printf '%s\n' "$root"/etc/apt/sources.list.d/*.list "$root"/etc/apt/sources.list.d/*.sources | LC_ALL=C sort)
+    ((${#files[@]})) || return 0
+    awk '
+        function release(s) { return s ~ /^(buster|bullseye|bookworm|trixie|forky|duke|sid|oldoldstable|oldstable|stable|testing|unstable)$/ }
+        function emit(uri) { sub(/\/+$/, "", uri); print uri; found = 1; exit }
+        function stanza_end() {
+            if (types ~ /(^|[ \t])deb([ \t]|$)/ && enabled !~ /^(no|false)$/ && uris != "") {
+                n = split(suites, s, /[ \t]+/); m = split(uris, u, /[ \t]+/)
+                for (i = 1; i <= n; i++) if (release(s[i])) for (j = 1; j <= m; j++) if (u[j] ~ /^https?:\/\//) emit(u[j])
+            }
+            types = uris = suites = enabled = ""
+        }
+        FNR == 1 { if (deb822) stanza_end(); deb822 = FILENAME ~ /\.sources$/ }
+        deb822 {
+            if ($0 ~ /^[ \t]*$/) { stanza_end(); next }
+            if ($0 ~ /^#/) next
+            key = tolower($1); sub(/:$/, "", key); val = $0; sub(/^[^:]*:[ \t]*/, "", val)
+            if (key == "types") types = val; else if (key == "uris") uris = val
+            else if (key == "suites") suites = val; else if (key == "enabled") enabled = tolower(val)
+            next
+        }
+        {
+            sub(/#.*/, "")
+            if ($1 != "deb") next
+            i = 2
+            if ($2 ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
+            if ($i ~ /^https?:\/\// && release($(i + 1))) emit($i)
+        }
+        END { if (!found && deb822) stanza_end() }
+    ' "${files[@]}"
+}

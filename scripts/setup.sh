@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Prepare this machine for DataExchange Tasker: packages, dockerd, base + runner images, build.
+# Prepare this machine for DataExchange Tasker: packages, dockerd, base + runner + broker images, build.
 # Idempotent and fast when everything is already in place. Must run as root (Debian 12).
 #
 # Env:
 #   SKIP_DOTNET_BUILD=1   skip `dotnet build` (same as --no-build)
-#   DEBIAN_MIRROR         mirror for debootstrap (default http://deb.debian.org/debian)
+#   DEBIAN_MIRROR         mirror for debootstrap (default: this machine's apt sources, else http://deb.debian.org/debian)
 #   RUNNER_IMAGE          runner image tag (default dataexchange-tasker-runner:latest)
+#   BROKER_IMAGE          broker image tag (default dataexchange-tasker-rabbitmq:local; tests and start-broker.sh use it)
 #   BASE_IMAGE            base image tag   (default debian:bookworm-slim; must match the Dockerfile)
 #   DOCKER_BUILD_NETWORK  network for `docker build` (default: bridge; "host" if the bridge has no egress)
 set -euo pipefail
@@ -21,7 +22,7 @@ for arg in "$@"; do
     case $arg in
         --no-build) skip_dotnet=1 ;;
         -h | --help)
-            sed -n '2,10p' "$0"
+            sed -n '2,11p' "$0"
             exit 0
             ;;
         *) die "unknown argument: $arg" ;;
@@ -30,8 +31,7 @@ done
 
 RUNNER_IMAGE=${RUNNER_IMAGE:-dataexchange-tasker-runner:latest}
 BASE_IMAGE=${BASE_IMAGE:-debian:bookworm-slim}
-DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-HASH_LABEL=dataexchange.tasker.runner-hash
+BROKER_IMAGE=${BROKER_IMAGE:-dataexchange-tasker-rabbitmq:local}
 start=$SECONDS
 cleanup_dirs=()
 cleanup() { ((${#cleanup_dirs[@]})) && rm -rf "${cleanup_dirs[@]}"; return 0; }
@@ -41,22 +41,24 @@ trap cleanup EXIT
 
 # --- (a) Debian packages ---------------------------------------------------------------------
 missing=()
-for cmd in dockerd rabbitmq-server debootstrap amqp-publish curl; do
+# No rabbitmq-server: every broker (tests, demo, bench) runs from the broker image. amqp-tools stays for the
+# bench's naive consumer.
+for cmd in dockerd debootstrap amqp-publish curl; do
     command -v "$cmd" >/dev/null 2>&1 || [[ -x /usr/sbin/$cmd ]] || missing+=("$cmd")
 done
 [[ -x /usr/bin/docker ]] || command -v docker >/dev/null 2>&1 || missing+=(docker)
 if ((${#missing[@]})); then
-    log "packages: missing ${missing[*]}; installing docker.io rabbitmq-server debootstrap amqp-tools curl"
+    log "packages: missing ${missing[*]}; installing docker.io debootstrap amqp-tools curl"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq || warn "apt-get update reported errors; trying the install anyway"
     # Recommends are skipped; the two that matter are named: debian-archive-keyring (debootstrap
     # checks the Release signature with it) and cgroupfs-mount (in case no cgroups are mounted).
     apt-get install -y -qq --no-install-recommends \
         -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-        docker.io rabbitmq-server debootstrap debian-archive-keyring amqp-tools curl cgroupfs-mount >/dev/null
+        docker.io debootstrap debian-archive-keyring amqp-tools curl cgroupfs-mount >/dev/null
     # docker.io pulls in containerd/runc/iptables; the CLI is /usr/bin/docker.
     [[ -x /usr/bin/docker ]] && DOCKER=/usr/bin/docker
-    for cmd in dockerd rabbitmq-server debootstrap amqp-publish curl; do
+    for cmd in dockerd debootstrap amqp-publish curl; do
         command -v "$cmd" >/dev/null 2>&1 || [[ -x /usr/sbin/$cmd ]] || die "still missing after install: $cmd"
     done
     log "packages: installed"
@@ -79,6 +81,11 @@ fi
 
 # --- (c) base image --------------------------------------------------------------------------
 make_base_image() {
+    # The mirror this machine's apt already uses (it is known to answer here), unless DEBIAN_MIRROR says otherwise.
+    if [[ -z "${DEBIAN_MIRROR:-}" ]]; then
+        DEBIAN_MIRROR=$(apt_debian_mirror)
+        [[ -n "$DEBIAN_MIRROR" ]] || { DEBIAN_MIRROR=http://deb.debian.org/debian; warn "no Debian archive in the apt sources; using $DEBIAN_MIRROR"; }
+    fi
     local tmp
     tmp=$(mktemp -d /tmp/tasker-debootstrap.XXXXXX)
     cleanup_dirs+=("$tmp")
@@ -136,33 +143,36 @@ else
     make_base_image
 fi
 
-# --- (d) runner image ------------------------------------------------------------------------
-runner_hash=$(
-    cd runner-image
-    find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
-)
-current_hash=$(docker_cli image inspect -f "{{ index .Config.Labels \"$HASH_LABEL\" }}" "$RUNNER_IMAGE" 2>/dev/null || true)
-if [[ "$current_hash" == "$runner_hash" ]]; then
-    log "runner image: ok ($RUNNER_IMAGE, ${runner_hash:0:12})"
-else
-    if [[ -z "$current_hash" ]]; then
-        log "runner image: building $RUNNER_IMAGE"
+# --- (d) runner and broker images -----------------------------------------------------------
+# build_image_if_changed WHAT TAG DIR: build DIR as TAG unless TAG already carries DIR's content hash as a label.
+build_image_if_changed() {
+    local what=$1 tag=$2 dir=$3 label="dataexchange.tasker.$1-hash" hash current t0 build_log net_args=()
+    hash=$(cd "$dir" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+    current=$(docker_cli image inspect -f "{{ index .Config.Labels \"$label\" }}" "$tag" 2>/dev/null || true)
+    if [[ "$current" == "$hash" ]]; then
+        log "$what image: ok ($tag, ${hash:0:12})"
+        return 0
+    fi
+    if [[ -z "$current" ]]; then
+        log "$what image: building $tag"
     else
-        log "runner image: runner-image/ changed; rebuilding $RUNNER_IMAGE"
+        log "$what image: $dir/ changed; rebuilding $tag"
     fi
     t0=$SECONDS
-    build_log=$(mktemp /tmp/tasker-runner-build.XXXXXX.log)
-    net_args=()
+    build_log=$(mktemp "/tmp/tasker-$what-build.XXXXXX.log")
     [[ -n "${DOCKER_BUILD_NETWORK:-}" ]] && net_args=(--network "$DOCKER_BUILD_NETWORK")
-    if ! docker_cli build "${net_args[@]}" --label "$HASH_LABEL=$runner_hash" -t "$RUNNER_IMAGE" runner-image >"$build_log" 2>&1; then
+    if ! docker_cli build "${net_args[@]}" --label "$label=$hash" -t "$tag" "$dir" >"$build_log" 2>&1; then
         tail -n 40 "$build_log" >&2
-        die "docker build of $RUNNER_IMAGE failed (full log: $build_log)"
+        die "docker build of $tag failed (full log: $build_log)"
     fi
     rm -f "$build_log"
     # Drop the dangling previous build, if any (ignore failures: it may still be in use).
-    docker_cli image prune -f --filter "label=$HASH_LABEL" >/dev/null 2>&1 || true
-    log "runner image: built ($(docker_cli run --rm "$RUNNER_IMAGE" python --version 2>&1), ${runner_hash:0:12}, $((SECONDS - t0))s)"
-fi
+    docker_cli image prune -f --filter "label=$label" >/dev/null 2>&1 || true
+    log "$what image: built ($tag, ${hash:0:12}, $((SECONDS - t0))s)"
+}
+
+build_image_if_changed runner "$RUNNER_IMAGE" runner-image
+build_image_if_changed broker "$BROKER_IMAGE" broker-image
 
 # --- (e) .NET build --------------------------------------------------------------------------
 if [[ "$skip_dotnet" == 1 ]]; then

@@ -11,6 +11,7 @@ LOG_TAG="test"
 cd "$REPO_ROOT"
 
 scripts/setup.sh
+scripts/test-lib.sh
 
 log "dotnet test DataExchangeTasker.sln -c Release"
 # setup.sh has just built the solution in Release; --no-build keeps that single build.

@@ -27,7 +27,7 @@ public sealed class CommandLineTests(TaskerFixture fixture)
         Assert.Equal("cli-1", done.TaskId);
         Assert.Equal("from the cli\n", done.ContainerOutput!.Stdout);
         // submit --wait listens on its own reply queue: tasker_done still holds the task's done message.
-        Assert.Equal(1u, await fixture.Node.MessageCountAsync(tasker.Options.Messaging.DoneQueue));
+        Assert.Equal(1u, await fixture.Broker.MessageCountAsync(tasker.Options.Messaging.DoneQueue));
     }
 
     [Fact]

@@ -56,29 +56,29 @@ public sealed class HttpEndpointTests(TaskerFixture fixture)
     [Fact]
     public async Task Ready_BrokerGoesAway_Turns503AndBackTo200()
     {
-        await using var node = await RabbitMqNode.StartAsync();
+        await using var broker = await RabbitMqBroker.StartAsync();
         var port = FreePort();
         await using var tasker = await InProcessTasker.StartAsync(fixture, new Dictionary<string, string?>
         {
             [Settings.HttpBind.Name] = $"127.0.0.1:{port}",
-            [Settings.AmqpUri.Name] = node.AmqpUri.ToString(),
+            [Settings.AmqpUri.Name] = broker.AmqpUri.ToString(),
         });
         var ready = $"http://127.0.0.1:{port}/health/ready";
         Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync(ready)).StatusCode);
 
-        await node.StopAsync();
+        await broker.StopAsync();
         await tasker.WaitUntilAsync(() => !tasker.Health.IsReady, TimeSpan.FromSeconds(30), "not ready after the broker stopped");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await Http.GetAsync(ready)).StatusCode);
         using (var response = await Http.GetAsync($"http://127.0.0.1:{port}/health/detailed"))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
             using var detailed = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-            var broker = detailed.RootElement.GetProperty("components").GetProperty("broker");
-            Assert.Equal("down", broker.GetProperty("status").GetString());
-            Assert.False(string.IsNullOrEmpty(broker.GetProperty("lastError").GetString()));
+            var brokerHealth = detailed.RootElement.GetProperty("components").GetProperty("broker");
+            Assert.Equal("down", brokerHealth.GetProperty("status").GetString());
+            Assert.False(string.IsNullOrEmpty(brokerHealth.GetProperty("lastError").GetString()));
         }
 
-        await node.StartAgainAsync();
+        await broker.StartAgainAsync();
         await tasker.WaitUntilAsync(() => tasker.Health.IsReady, TimeSpan.FromSeconds(60), "ready again after the broker came back");
         Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync(ready)).StatusCode);
     }

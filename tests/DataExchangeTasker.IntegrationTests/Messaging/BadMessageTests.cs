@@ -28,14 +28,14 @@ public sealed class BadMessageTests(TaskerFixture fixture)
         await using var tasker = await InProcessTasker.StartAsync(fixture);
 
         await tasker.PublishRawAsync(Encoding.UTF8.GetBytes(body));
-        await using var connection = await fixture.Node.ConnectAsync();
+        await using var connection = await fixture.Broker.ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
         var dead = await TestQueues.CollectAsync(channel, tasker.Options.Messaging.DeadLetterQueue, 1, TimeSpan.FromSeconds(30));
 
         Assert.Equal(body, Encoding.UTF8.GetString(dead[0].Body));
         Assert.Contains(reason, dead[0].HeaderString(DeadLetterPublisher.ReasonHeader), StringComparison.Ordinal);
         await AssertStillServesAsync(tasker);
-        Assert.Equal(0u, await fixture.Node.MessageCountAsync(tasker.Options.Messaging.DoneQueue));
+        Assert.Equal(0u, await fixture.Broker.MessageCountAsync(tasker.Options.Messaging.DoneQueue));
     }
 
     public static TheoryData<string, string> Invalid => new()
@@ -97,7 +97,7 @@ public sealed class BadMessageTests(TaskerFixture fixture)
         var code = fixture.WriteCode("reply-to", "print('rpc')\n");
         var data = fixture.WriteData("reply-to.txt", "x");
         await using var tasker = await InProcessTasker.StartAsync(fixture);
-        await using var connection = await fixture.Node.ConnectAsync();
+        await using var connection = await fixture.Broker.ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
         var replyQueue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
 

@@ -40,6 +40,6 @@ public sealed class CompetingConsumersTests(TaskerFixture fixture)
         Assert.NotEmpty(byB);
         Assert.Equal(100, byA.Count + byB.Count);
         Assert.Empty(byA.Intersect(byB));
-        Assert.Equal(0u, await fixture.Node.MessageCountAsync(a.Options.Messaging.DoneQueue));
+        Assert.Equal(0u, await fixture.Broker.MessageCountAsync(a.Options.Messaging.DoneQueue));
     }
 }

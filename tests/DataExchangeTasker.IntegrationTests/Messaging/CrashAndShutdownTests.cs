@@ -45,10 +45,10 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
 
         // Nothing left behind: no container, no work folder, no extra done message, nothing unacked.
         await WaitForAsync(async () => (await ContainersAsync(env)).Count == 0 && WorkEntries(env).Length == 0, "containers and work folders to be removed");
-        Assert.Equal(0u, await fixture.Node.MessageCountAsync(env["TASKER_DONE_QUEUE"]!));
+        Assert.Equal(0u, await fixture.Broker.MessageCountAsync(env["TASKER_DONE_QUEUE"]!));
         await second.SignalAsync("TERM");
         Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        Assert.Equal(0u, await fixture.Node.MessageCountAsync(env["TASKER_TODO_QUEUE"]!));
+        Assert.Equal(0u, await fixture.Broker.MessageCountAsync(env["TASKER_TODO_QUEUE"]!));
     }
 
     [Fact]
@@ -88,8 +88,8 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
         await tasker.SignalAsync("TERM");
 
         Assert.Equal(0, await tasker.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        Assert.Equal(1u, await fixture.Node.MessageCountAsync(env["TASKER_TODO_QUEUE"]!));
-        Assert.Equal(0u, await fixture.Node.MessageCountAsync(env["TASKER_DONE_QUEUE"]!));
+        Assert.Equal(1u, await fixture.Broker.MessageCountAsync(env["TASKER_TODO_QUEUE"]!));
+        Assert.Equal(0u, await fixture.Broker.MessageCountAsync(env["TASKER_DONE_QUEUE"]!));
         Assert.Empty(await ContainersAsync(env));
     }
 

@@ -24,7 +24,7 @@ public sealed class OutageTests(TaskerFixture fixture)
         await tasker.PublishAsync(new StartMessage("outage-1", code, data));
         // Polled twice across several engine checks: the message is not taken while the engine is away.
         await Task.Delay(TimeSpan.FromSeconds(5));
-        Assert.Equal(1u, await fixture.Node.MessageCountAsync(tasker.Options.Messaging.TodoQueue));
+        Assert.Equal(1u, await fixture.Broker.MessageCountAsync(tasker.Options.Messaging.TodoQueue));
 
         proxy.Start();
         var done = (await tasker.CollectResultsAsync(1, TimeSpan.FromSeconds(60)))[0];
@@ -37,10 +37,10 @@ public sealed class OutageTests(TaskerFixture fixture)
     [Fact]
     public async Task BrokerRestart_WhileTasksRun_AllTasksCompleteNoneLost()
     {
-        await using var node = await RabbitMqNode.StartAsync();
+        await using var broker = await RabbitMqBroker.StartAsync();
         var code = fixture.WriteCode("broker-outage", "import time\ntime.sleep(4)\nprint('survived')\n");
         var data = fixture.WriteData("broker-outage.txt", "x");
-        var settings = new Dictionary<string, string?> { [Settings.AmqpUri.Name] = node.AmqpUri.ToString(), [Settings.Concurrency.Name] = "3" };
+        var settings = new Dictionary<string, string?> { [Settings.AmqpUri.Name] = broker.AmqpUri.ToString(), [Settings.Concurrency.Name] = "3" };
         await using var tasker = await InProcessTasker.StartAsync(fixture, settings);
         var ids = Enumerable.Range(1, 5).Select(i => $"broker-{i}").ToArray();
         foreach (var id in ids)
@@ -50,8 +50,8 @@ public sealed class OutageTests(TaskerFixture fixture)
 
         await tasker.WaitUntilAsync(() => tasker.Health.IsReady, TimeSpan.FromSeconds(10), "ready");
         await Task.Delay(TimeSpan.FromSeconds(1)); // let the first tasks start their containers
-        await node.StopAsync();
-        await node.StartAgainAsync();
+        await broker.StopAsync();
+        await broker.StartAgainAsync();
         await tasker.WaitUntilAsync(() => tasker.Health.IsUp(HealthState.Broker), TimeSpan.FromSeconds(60), "the broker connection to recover");
 
         var done = await tasker.CollectUntilAnsweredAsync(ids, TimeSpan.FromSeconds(180));

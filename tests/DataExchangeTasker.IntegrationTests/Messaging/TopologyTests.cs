@@ -16,7 +16,7 @@ public sealed class TopologyTests(TaskerFixture fixture)
     public async Task Start_ExistingQueueOfOtherType_FailsNamingTheArgumentAndTheFix()
     {
         var todo = "mismatch-" + Guid.NewGuid().ToString("N")[..8];
-        await using (var connection = await fixture.Node.ConnectAsync())
+        await using (var connection = await fixture.Broker.ConnectAsync())
         await using (var channel = await connection.CreateChannelAsync())
         {
             await channel.QueueDeclareAsync(todo, durable: true, exclusive: false, autoDelete: false,
@@ -55,7 +55,7 @@ public sealed class TopologyTests(TaskerFixture fixture)
             [Settings.TodoQueue.Name] = todo,
             [Settings.DoneQueue.Name] = todo + ".done",
         });
-        await using var connection = await fixture.Node.ConnectAsync();
+        await using var connection = await fixture.Broker.ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
         await TestQueues.PublishAsync(channel, todo, Encoding.UTF8.GetBytes($"{{\"taskId\":\"q-1\",\"codePath\":\"{code}\",\"dataPath\":\"{data}\"}}"));
 
@@ -74,7 +74,7 @@ public sealed class TopologyTests(TaskerFixture fixture)
         var code = fixture.WriteCode("via-exchange", "print('routed')\n");
         var data = fixture.WriteData("via-exchange.txt", "x");
         await using var tasker = await InProcessTasker.StartAsync(fixture);
-        await using var connection = await fixture.Node.ConnectAsync();
+        await using var connection = await fixture.Broker.ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
         var todo = tasker.Options.Messaging.TodoQueue;
 
@@ -104,7 +104,7 @@ public sealed class TopologyTests(TaskerFixture fixture)
 
     private TaskerOptions Options(string todo, string queueType, bool declare) => TaskerOptionsLoader.Load(new Dictionary<string, string?>
     {
-        [Settings.AmqpUri.Name] = fixture.Node.AmqpUri.ToString(),
+        [Settings.AmqpUri.Name] = fixture.Broker.AmqpUri.ToString(),
         [Settings.CodeRoot.Name] = fixture.CodeRoot,
         [Settings.DataRoot.Name] = fixture.DataRoot,
         [Settings.WorkRoot.Name] = Path.Combine(fixture.Root, "work-" + todo),

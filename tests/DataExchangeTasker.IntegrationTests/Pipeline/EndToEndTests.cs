@@ -102,7 +102,7 @@ public sealed class EndToEndTests(TaskerFixture fixture)
         Assert.All(results, r => Assert.Equal(TaskStates.Success, r.State));
         // Nothing extra arrives: exactly one done per start message.
         await tasker.WaitUntilAsync(() => tasker.WorkLeftovers().Count == 0, TimeSpan.FromSeconds(30), "work folders to be removed");
-        Assert.Equal(0u, await fixture.Node.MessageCountAsync(tasker.Options.Messaging.DoneQueue));
+        Assert.Equal(0u, await fixture.Broker.MessageCountAsync(tasker.Options.Messaging.DoneQueue));
         Assert.Empty(await tasker.ContainersAsync(fixture));
     }
 

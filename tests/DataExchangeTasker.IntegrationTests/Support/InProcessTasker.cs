@@ -55,7 +55,7 @@ public sealed class InProcessTasker : IAsyncDisposable
         var id = "it-" + Guid.NewGuid().ToString("N")[..10];
         var values = new Dictionary<string, string?>
         {
-            [Settings.AmqpUri.Name] = fixture.Node.AmqpUri.ToString(),
+            [Settings.AmqpUri.Name] = fixture.Broker.AmqpUri.ToString(),
             [Settings.CodeRoot.Name] = fixture.CodeRoot,
             [Settings.DataRoot.Name] = fixture.DataRoot,
             [Settings.WorkRoot.Name] = Path.Combine(fixture.Root, "work-" + id),

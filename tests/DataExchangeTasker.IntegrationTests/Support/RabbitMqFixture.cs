@@ -1,30 +1,30 @@
 namespace DataExchangeTasker.IntegrationTests.Support;
 
 /// <summary>
-/// One private RabbitMQ node shared by the tests of a collection. Tests that stop the broker
-/// should restart it before they finish (or use a node of their own via
-/// <see cref="RabbitMqNode.StartAsync"/>), since the next test in the collection expects it up.
+/// One private broker shared by the tests of a collection. Tests that stop the broker should start it again before
+/// they finish (or use a broker of their own via <see cref="RabbitMqBroker.StartAsync"/>), since the next test in the
+/// collection expects it up.
 /// </summary>
 public sealed class RabbitMqFixture : IAsyncLifetime
 {
-    private RabbitMqNode? _node;
+    private RabbitMqBroker? _broker;
 
-    /// <summary>The running node. Only valid after xunit has initialised the fixture.</summary>
+    /// <summary>The running broker. Only valid after xunit has initialised the fixture.</summary>
     /// <exception cref="InvalidOperationException">Read before initialisation.</exception>
-    public RabbitMqNode Node => _node
+    public RabbitMqBroker Broker => _broker
         ?? throw new InvalidOperationException("The RabbitMQ fixture has not been initialised.");
 
-    /// <summary>Starts the node; a missing installation or failed start fails the collection.</summary>
-    /// <returns>A task that completes when the node accepts connections.</returns>
-    public async Task InitializeAsync() => _node = await RabbitMqNode.StartAsync();
+    /// <summary>Starts the broker container; a missing image or a failed start fails the collection.</summary>
+    /// <returns>A task that completes when the broker accepts connections.</returns>
+    public async Task InitializeAsync() => _broker = await RabbitMqBroker.StartAsync();
 
-    /// <summary>Stops the node and deletes its data.</summary>
-    /// <returns>A task that completes when the node is gone.</returns>
+    /// <summary>Removes the broker container and its data.</summary>
+    /// <returns>A task that completes when the container is gone.</returns>
     public async Task DisposeAsync()
     {
-        if (_node is not null)
+        if (_broker is not null)
         {
-            await _node.DisposeAsync();
+            await _broker.DisposeAsync();
         }
     }
 }

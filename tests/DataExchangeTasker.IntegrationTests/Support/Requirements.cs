@@ -1,48 +1,29 @@
+using Docker.DotNet;
+
 namespace DataExchangeTasker.IntegrationTests.Support;
 
 /// <summary>
-/// Checks for the external infrastructure that integration tests need. Missing infrastructure is
-/// always a loud failure, never a silent skip: a suite that quietly skips its broker tests looks
-/// green while testing nothing.
+/// Checks for the external infrastructure that integration tests need. Missing infrastructure is always a loud failure,
+/// never a silent skip: a suite that quietly skips its broker tests looks green while testing nothing.
 /// </summary>
 public static class Requirements
 {
-    /// <summary>
-    /// The RabbitMQ start script that runs the broker as the calling user. <c>/usr/sbin/rabbitmq-server</c>
-    /// is not used because that wrapper switches to the <c>rabbitmq</c> user, which cannot write to
-    /// the per-node temp directory.
-    /// </summary>
-    public const string DefaultRabbitMqServerPath = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+    /// <summary>The broker image scripts/setup.sh builds from <c>broker-image/</c>; tests never pull.</summary>
+    public const string BrokerImage = "dataexchange-tasker-rabbitmq:local";
 
-    /// <summary>The RabbitMQ CLI, from the same installation as <see cref="DefaultRabbitMqServerPath"/>.</summary>
-    public const string DefaultRabbitMqCtlPath = "/usr/lib/rabbitmq/bin/rabbitmqctl";
-
-    /// <summary>
-    /// True when running under CI, which sets <c>CI</c> to a non-empty value other than <c>false</c>.
-    /// </summary>
-    public static bool IsCi => Environment.GetEnvironmentVariable("CI") is { Length: > 0 } v && v != "false";
-
-    /// <summary>
-    /// Throws when the RabbitMQ server or CLI is not installed at the given paths.
-    /// </summary>
-    /// <param name="serverPath">Path of the <c>rabbitmq-server</c> start script.</param>
-    /// <param name="ctlPath">Path of <c>rabbitmqctl</c>.</param>
-    /// <exception cref="InvalidOperationException">Either file is missing.</exception>
-    public static void EnsureRabbitMqInstalled(
-        string serverPath = DefaultRabbitMqServerPath,
-        string ctlPath = DefaultRabbitMqCtlPath)
+    /// <summary>Throws a clear failure when the engine does not answer or the broker image is missing.</summary>
+    /// <exception cref="InvalidOperationException">The image is not there.</exception>
+    public static async Task EnsureBrokerImageAsync(IDockerClient docker, CancellationToken cancellationToken)
     {
-        var missing = new[] { serverPath, ctlPath }.Where(path => !File.Exists(path)).ToArray();
-        if (missing.Length == 0)
+        try
         {
-            return;
+            await docker.Images.InspectImageAsync(BrokerImage, cancellationToken);
         }
-
-        var where = IsCi
-            ? "CI must install it in its setup step before running the tests"
-            : "install it (Debian/Ubuntu: apt-get install rabbitmq-server) and run the tests again";
-        throw new InvalidOperationException(
-            $"RabbitMQ integration tests need a local RabbitMQ installation, but {string.Join(" and ", missing)} "
-            + $"does not exist; {where}. These tests are never skipped, so a missing broker fails the run.");
+        catch (DockerImageNotFoundException e)
+        {
+            throw new InvalidOperationException(
+                $"The broker image {BrokerImage} is missing: run scripts/setup.sh, which builds it from broker-image/. "
+                + "No registry is reachable, so tests never pull it, and they are never skipped.", e);
+        }
     }
 }

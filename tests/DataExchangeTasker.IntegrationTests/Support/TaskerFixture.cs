@@ -8,10 +8,10 @@ namespace DataExchangeTasker.IntegrationTests.Support;
 /// </summary>
 public sealed class TaskerFixture : IAsyncLifetime
 {
-    private RabbitMqNode? _node;
+    private RabbitMqBroker? _broker;
 
     /// <summary>The broker.</summary>
-    public RabbitMqNode Node => _node ?? throw new InvalidOperationException("Fixture not initialised.");
+    public RabbitMqBroker Broker => _broker ?? throw new InvalidOperationException("Fixture not initialised.");
 
     /// <summary>The engine, for assertions about containers.</summary>
     public DockerClient Docker { get; } = new(DockerEndpoint.Parse(Environment.GetEnvironmentVariable("DOCKER_HOST") ?? DockerEndpoint.DefaultHost));
@@ -30,10 +30,9 @@ public sealed class TaskerFixture : IAsyncLifetime
     {
         Directory.CreateDirectory(CodeRoot);
         Directory.CreateDirectory(DataRoot);
-        Requirements.EnsureRabbitMqInstalled();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await EngineRequirement.EnsureAsync(Docker, timeout.Token);
-        _node = await RabbitMqNode.StartAsync();
+        _broker = await RabbitMqBroker.StartAsync();
     }
 
     /// <summary>
@@ -45,7 +44,7 @@ public sealed class TaskerFixture : IAsyncLifetime
         var id = $"{name}-{Guid.NewGuid():N}"[..20];
         return new Dictionary<string, string?>
         {
-            ["TASKER_AMQP_URI"] = Node.AmqpUri.ToString(),
+            ["TASKER_AMQP_URI"] = Broker.AmqpUri.ToString(),
             ["TASKER_CODE_ROOT"] = CodeRoot,
             ["TASKER_DATA_ROOT"] = DataRoot,
             ["TASKER_WORK_ROOT"] = Path.Combine(Root, "work-" + id),
@@ -110,9 +109,9 @@ public sealed class TaskerFixture : IAsyncLifetime
     /// <inheritdoc />
     public async Task DisposeAsync()
     {
-        if (_node is not null)
+        if (_broker is not null)
         {
-            await _node.DisposeAsync();
+            await _broker.DisposeAsync();
         }
 
         Docker.Dispose();
