@@ -22,7 +22,7 @@ public static class CleanupCommand
             try
             {
                 var (endpoint, workRoot) = TaskerOptionsLoader.LoadCleanup(source.Read(result));
-                await using var docker = new DockerClient(endpoint);
+                await using var docker = new DockerEngine(endpoint);
                 var containers = await docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Managed] = null }, ct).ConfigureAwait(false);
                 var removed = 0;
                 var live = new HashSet<string?>(StringComparer.Ordinal);
@@ -32,17 +32,17 @@ public static class CleanupCommand
                     if (c.State == "running" && !keptAlive && !result.GetValue(all))
                     {
                         // Left running, so its work folder is still in use.
-                        live.Add(c.Labels?.GetValueOrDefault(ContainerLabels.WorkFolder));
+                        live.Add(c.Label(ContainerLabels.WorkFolder));
                         continue;
                     }
 
-                    await docker.RemoveContainerAsync(c.Id, ct).ConfigureAwait(false);
-                    if (c.Labels?.GetValueOrDefault(ContainerLabels.WorkFolder) is { } folder && Path.GetDirectoryName(folder) == workRoot)
+                    await docker.RemoveContainerAsync(c.ID, ct).ConfigureAwait(false);
+                    if (c.Label(ContainerLabels.WorkFolder) is { } folder && Path.GetDirectoryName(folder) == workRoot)
                     {
                         new TaskSite(Path.GetFileName(folder), new WorkFolder(folder)).DeleteFiles();
                     }
 
-                    Console.WriteLine($"removed container {SandboxRunner.ShortId(c.Id)} (task {c.Labels?.GetValueOrDefault(ContainerLabels.TaskId)})");
+                    Console.WriteLine($"removed container {SandboxRunner.ShortId(c.ID)} (task {c.Label(ContainerLabels.TaskId)})");
                     removed++;
                 }
 

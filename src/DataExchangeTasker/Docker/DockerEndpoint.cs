@@ -6,6 +6,9 @@ public sealed record DockerEndpoint(string? SocketPath, Uri BaseAddress)
     /// <summary>The engine's usual socket.</summary>
     public const string DefaultHost = "unix:///var/run/docker.sock";
 
+    /// <summary>The endpoint as Docker.DotNet takes it: <c>unix:///path</c> (its unix transport) or <c>http://host:port</c>.</summary>
+    public Uri ClientUri => SocketPath is null ? BaseAddress : new Uri("unix://" + SocketPath);
+
     /// <summary>Parses a <c>DOCKER_HOST</c> value; throws <see cref="FormatException"/> naming what was expected.</summary>
     public static DockerEndpoint Parse(string value)
     {

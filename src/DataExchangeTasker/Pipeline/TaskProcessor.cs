@@ -1,8 +1,8 @@
 using DataExchangeTasker.Docker;
-using DataExchangeTasker.Docker.Models;
 using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Protocol;
 using DataExchangeTasker.Sandbox;
+using Docker.DotNet.Models;
 using Serilog;
 
 namespace DataExchangeTasker.Pipeline;
@@ -100,7 +100,7 @@ public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, A
                 var existing = delivery.Redelivered || attempt > 0
                     ? await runner.FindAsync(site, cancellationToken).ConfigureAwait(false)
                     : null;
-                if (existing is not null && existing.State.Status != "created")
+                if (existing is not null && existing.State?.Status != "created")
                 {
                     return await AdoptAsync(delivery, message, task, site, existing, cancellationToken).ConfigureAwait(false);
                 }
@@ -147,7 +147,7 @@ public sealed class TaskProcessor(TaskPreparer preparer, SandboxRunner runner, A
     private async Task<TaskOutcome> AdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, TaskSite site, ContainerInspectResponse existing, CancellationToken cancellationToken)
     {
         log.Information("Task {TaskId:l} already has container {ContainerId:l} ({Status:l}) on this host; adopting it instead of running the code again",
-            message.TaskId, SandboxRunner.ShortId(existing.Id), existing.State.Status);
+            message.TaskId, SandboxRunner.ShortId(existing.ID), existing.State?.Status);
         var limits = task.Limits;
         var run = await runner.AdoptAsync(existing, site, limits.Timeout, cancellationToken).ConfigureAwait(false);
         return new AnswerOutcome(delivery, ResultClassifier.Classify(message.TaskId, limits, run), site) { ContainerId = SandboxRunner.ShortId(run.ContainerId) };

@@ -1,5 +1,6 @@
 using System.Globalization;
 using DataExchangeTasker.Docker;
+using Docker.DotNet.Models;
 using Serilog;
 
 namespace DataExchangeTasker.Sandbox;
@@ -32,9 +33,9 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
         var labels = new Dictionary<string, string?> { [ContainerLabels.Owner] = taskerId, [ContainerLabels.KeepUntil] = null };
         foreach (var container in await docker.ListContainersAsync(labels, cancellationToken).ConfigureAwait(false))
         {
-            await docker.RemoveContainerAsync(container.Id, cancellationToken).ConfigureAwait(false);
+            await docker.RemoveContainerAsync(container.ID, cancellationToken).ConfigureAwait(false);
             new WorkFolder(Path.Combine(workRoot, KeyOf(container))).Delete();
-            log.Information("Removed kept-alive container {ContainerId:l} at shutdown", SandboxRunner.ShortId(container.Id));
+            log.Information("Removed kept-alive container {ContainerId:l} at shutdown", SandboxRunner.ShortId(container.ID));
         }
     }
 
@@ -95,16 +96,16 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
         foreach (var container in await docker.ListContainersAsync(labels, cancellationToken).ConfigureAwait(false))
         {
             var key = KeyOf(container);
-            var keepUntil = container.Labels?.GetValueOrDefault(ContainerLabels.KeepUntil);
+            var keepUntil = container.Label(ContainerLabels.KeepUntil);
             var expired = keepUntil is not null && long.TryParse(keepUntil, CultureInfo.InvariantCulture, out var until) && until <= now;
             if (active.Contains(key) || (onlyExpired ? !expired : keepUntil is not null && !expired))
             {
                 continue;
             }
 
-            await docker.RemoveContainerAsync(container.Id, cancellationToken).ConfigureAwait(false);
+            await docker.RemoveContainerAsync(container.ID, cancellationToken).ConfigureAwait(false);
             new TaskSite(key, new WorkFolder(Path.Combine(workRoot, key))).DeleteFiles();
-            log.Information("Removed container {ContainerId:l} ({Key:l}){Why}", SandboxRunner.ShortId(container.Id), key, expired ? ": keep-alive time is up" : "");
+            log.Information("Removed container {ContainerId:l} ({Key:l}){Why}", SandboxRunner.ShortId(container.ID), key, expired ? ": keep-alive time is up" : "");
             removed++;
         }
 
@@ -144,6 +145,6 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
         }
     }
 
-    private static string KeyOf(Docker.Models.ContainerSummary container) =>
+    private static string KeyOf(ContainerListResponse container) =>
         container.Names is { Count: > 0 } names ? names[0].TrimStart('/') : "";
 }
