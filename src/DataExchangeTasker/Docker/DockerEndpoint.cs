@@ -14,8 +14,15 @@ public sealed record DockerEndpoint(string? SocketPath, Uri BaseAddress)
     {
         if (value.StartsWith("unix://", StringComparison.Ordinal) && value.Length > "unix://".Length)
         {
+            var path = value["unix://".Length..];
+            if (Uri.CheckHostName(Path.GetFileName(path)) == UriHostNameType.Unknown)
+            {
+                // Docker.DotNet's unix transport sends the socket's file name as the HTTP host.
+                throw new FormatException($"the socket's file name must be a valid host name (e.g. docker.sock), got \"{value}\"");
+            }
+
             // The host part is ignored by the socket handler but must be a valid URI authority.
-            return new DockerEndpoint(value["unix://".Length..], new Uri("http://docker.sock/"));
+            return new DockerEndpoint(path, new Uri("http://docker.sock/"));
         }
 
         if (value.StartsWith("tcp://", StringComparison.Ordinal)
