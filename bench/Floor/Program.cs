@@ -1,5 +1,5 @@
-// The floor: the least any client of the Engine API can do per task. N × (create → wait(next-exit) → start →
-// wait → remove) at concurrency C, with the tasker's own DockerClient and ContainerSpecFactory, so image, Cmd,
+// The floor: the least any client of the Engine API can do per task. N × (create → start → wait → remove) at
+// concurrency C, with the tasker's own DockerEngine and ContainerSpecFactory, so image, Cmd,
 // mounts and HostConfig limits are byte-for-byte what the tasker sends. No broker, no stats, no inspect, no
 // output reading. Prints one JSON object on stdout.
 //
@@ -39,10 +39,10 @@ const string taskerId = "bench-floor";
 var specs = new ContainerSpecFactory(sandbox, taskerId);
 var preparer = new TaskPreparer(sandbox);
 
-await using var docker = new DockerClient(DockerEndpoint.Parse(Environment.GetEnvironmentVariable("DOCKER_HOST") ?? DockerEndpoint.DefaultHost));
+await using var docker = new DockerEngine(DockerEndpoint.Parse(Environment.GetEnvironmentVariable("DOCKER_HOST") ?? DockerEndpoint.DefaultHost));
 var runId = Guid.NewGuid().ToString("N")[..8];
 
-var phases = new double[4]; // create, wait-register, start, remove (ms, summed)
+var phases = new double[3]; // create, start, remove (ms, summed)
 var overheads = new List<double>();
 var exitLags = new List<double>(); // finishedAt (engine) → wait answered (us): the engine's teardown
 var lock_ = new object();
@@ -58,11 +58,9 @@ async Task OneAsync(int n, bool record)
     var sw = Stopwatch.StartNew();
     var id = await docker.CreateContainerAsync(key, request, CancellationToken.None);
     var t1 = sw.Elapsed.TotalMilliseconds;
-    using var wait = await docker.WaitForNextExitAsync(id, CancellationToken.None);
-    var t2 = sw.Elapsed.TotalMilliseconds;
     await docker.StartContainerAsync(id, CancellationToken.None);
     var t3 = sw.Elapsed.TotalMilliseconds;
-    var exit = await wait.Exited;
+    var exit = await docker.WaitForExitAsync(id, CancellationToken.None);
     var tExit = sw.Elapsed.TotalMilliseconds;
     var exitWall = DateTimeOffset.UtcNow;
     if (exit.StatusCode != 0) throw new InvalidOperationException($"container exited {exit.StatusCode}");
@@ -70,8 +68,8 @@ async Task OneAsync(int n, bool record)
     if (timestamps)
     {
         var inspect = await docker.InspectContainerAsync(id, CancellationToken.None);
-        var s = DateTimeOffset.Parse(inspect!.State.StartedAt!, CultureInfo.InvariantCulture);
-        var f = DateTimeOffset.Parse(inspect.State.FinishedAt!, CultureInfo.InvariantCulture);
+        var s = DateTimeOffset.Parse(inspect!.State!.StartedAt, CultureInfo.InvariantCulture);
+        var f = DateTimeOffset.Parse(inspect.State.FinishedAt, CultureInfo.InvariantCulture);
         lifetime = (f - s).TotalMilliseconds;
         lock (lock_) exitLags.Add((exitWall - f).TotalMilliseconds);
     }
@@ -82,7 +80,7 @@ async Task OneAsync(int n, bool record)
     if (!record) return;
     lock (lock_)
     {
-        phases[0] += t1; phases[1] += t2 - t1; phases[2] += t3 - t2; phases[3] += t5 - t4;
+        phases[0] += t1; phases[1] += t3 - t1; phases[2] += t5 - t4;
         if (lifetime is { } l) overheads.Add(tExit - l);
     }
 }
@@ -113,9 +111,8 @@ var result = new Dictionary<string, object?>
     ["seconds"] = Math.Round(elapsed, 3),
     ["tasksPerSecond"] = Math.Round(count / elapsed, 3),
     ["meanCreateMs"] = Math.Round(phases[0] / count, 1),
-    ["meanWaitRegisterMs"] = Math.Round(phases[1] / count, 1),
-    ["meanStartMs"] = Math.Round(phases[2] / count, 1),
-    ["meanRemoveMs"] = Math.Round(phases[3] / count, 1),
+    ["meanStartMs"] = Math.Round(phases[1] / count, 1),
+    ["meanRemoveMs"] = Math.Round(phases[2] / count, 1),
 };
 if (timestamps)
 {

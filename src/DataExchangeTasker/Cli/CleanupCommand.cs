@@ -22,7 +22,7 @@ public static class CleanupCommand
             try
             {
                 var (endpoint, workRoot) = TaskerOptionsLoader.LoadCleanup(source.Read(result));
-                await using var docker = new DockerClient(endpoint);
+                await using var docker = new DockerEngine(endpoint);
                 var everything = result.GetValue(all);
                 // Every tasker's containers; a running task is left alone (and its work folder with it) unless --all.
                 var swept = await new LeftoverSweep(docker, workRoot).SweepAsync(

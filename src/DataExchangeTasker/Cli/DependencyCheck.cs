@@ -45,7 +45,7 @@ public static class DependencyCheck
             }
         }).ConfigureAwait(false);
 
-        await using var docker = new DockerClient(options.DockerHost);
+        await using var docker = new DockerEngine(options.DockerHost);
         await Line("engine " + options.DockerHost, async () =>
         {
             var version = await docker.GetVersionAsync(cancellationToken).ConfigureAwait(false);
@@ -54,7 +54,7 @@ public static class DependencyCheck
         await Line("runner image " + options.Sandbox.Image, async () =>
         {
             var image = await docker.InspectImageAsync(options.Sandbox.Image, cancellationToken).ConfigureAwait(false);
-            return image is null ? throw new InvalidOperationException("not found: build it with scripts/setup.sh") : image.Id;
+            return image is null ? throw new InvalidOperationException("not found: build it with scripts/setup.sh") : image.ID;
         }).ConfigureAwait(false);
         await Line("work root " + options.Sandbox.WorkRoot, () =>
         {

@@ -36,7 +36,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
                 .AddOtlpExporter(o => o.Endpoint = otlp)
                 .Build()
             : null;
-        await using var docker = new DockerClient(options.DockerHost);
+        await using var docker = new DockerEngine(options.DockerHost);
         await using var http = options.HttpBind is null ? null : await HttpEndpoint.StartAsync(options.HttpBind, Health, Metrics, log, stopping).ConfigureAwait(false);
         await using var connector = new AmqpConnector(options.Messaging, $"dataexchange-tasker@{options.TaskerId}", log);
         try

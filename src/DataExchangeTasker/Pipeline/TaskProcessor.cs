@@ -1,5 +1,5 @@
 using DataExchangeTasker.Docker;
-using DataExchangeTasker.Docker.Models;
+using Docker.DotNet.Models;
 using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Protocol;
 using DataExchangeTasker.Resilience;
@@ -148,7 +148,7 @@ public sealed class TaskProcessor
                 // Only a redelivery (or a retry, or a name conflict) can find an earlier container: a first delivery
                 // skips the engine round trip, and a conflicting create sends it back here to adopt.
                 var existing = lookFirst ? await _runner.FindAsync(site, cancellationToken).ConfigureAwait(false) : null;
-                if (existing is not null && existing.State.Status != "created")
+                if (existing is not null && existing.State?.Status != "created")
                 {
                     return await AdoptAsync(delivery, message, task, site, existing, cancellationToken).ConfigureAwait(false);
                 }
@@ -173,7 +173,7 @@ public sealed class TaskProcessor
     private async Task<TaskOutcome> AdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, TaskSite site, ContainerInspectResponse existing, CancellationToken cancellationToken)
     {
         _log.Information("Task {TaskId:l} already has container {ContainerId:l} ({Status:l}) on this host; adopting it instead of running the code again",
-            message.TaskId, SandboxRunner.ShortId(existing.Id), existing.State.Status);
+            message.TaskId, SandboxRunner.ShortId(existing.ID), existing.State?.Status);
         var limits = task.Limits;
         var run = await _runner.AdoptAsync(existing, site, limits.Timeout, cancellationToken).ConfigureAwait(false);
         return new AnswerOutcome(delivery, ResultClassifier.Classify(message.TaskId, limits, run), site) { ContainerId = SandboxRunner.ShortId(run.ContainerId) };

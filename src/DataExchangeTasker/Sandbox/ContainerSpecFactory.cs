@@ -1,6 +1,6 @@
 using System.Globalization;
 using DataExchangeTasker.Configuration;
-using DataExchangeTasker.Docker.Models;
+using Docker.DotNet.Models;
 
 namespace DataExchangeTasker.Sandbox;
 
@@ -11,7 +11,7 @@ namespace DataExchangeTasker.Sandbox;
 public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId)
 {
     /// <summary>The create request for a prepared task.</summary>
-    public ContainerCreateRequest Create(PreparedTask task, WorkFolder work, DateTimeOffset? keepUntil)
+    public CreateContainerParameters Create(PreparedTask task, WorkFolder work, DateTimeOffset? keepUntil)
     {
         var limits = task.Limits;
         var env = new List<string>
@@ -38,7 +38,7 @@ public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId
             labels[ContainerLabels.KeepUntil] = until.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         }
 
-        return new ContainerCreateRequest
+        return new CreateContainerParameters
         {
             Image = options.Image,
             Entrypoint = ["/usr/local/bin/tracerun.sh"],
@@ -48,14 +48,14 @@ public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId
             WorkingDir = "/tmp",
             Labels = labels,
             NetworkDisabled = true,
-            StopTimeout = 1,
+            StopTimeout = TimeSpan.FromSeconds(1),
             HostConfig = new HostConfig
             {
                 Mounts =
                 [
-                    new Mount("bind", task.Code.HostPath, task.Code.ContainerPath, ReadOnly: true) { BindOptions = new BindOptions("rprivate") },
-                    new Mount("bind", task.Data.HostPath, task.Data.ContainerPath, ReadOnly: true) { BindOptions = new BindOptions("rprivate") },
-                    new Mount("bind", work.Path, "/tmp/out", ReadOnly: false) { BindOptions = new BindOptions("rprivate") },
+                    Bind(task.Code.HostPath, task.Code.ContainerPath, readOnly: true),
+                    Bind(task.Data.HostPath, task.Data.ContainerPath, readOnly: true),
+                    Bind(work.Path, "/tmp/out", readOnly: false),
                 ],
                 NetworkMode = "none",
                 ReadonlyRootfs = true,
@@ -67,20 +67,32 @@ public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId
                 SecurityOpt = ["no-new-privileges"],
                 Memory = limits.MemoryBytes,
                 MemorySwap = limits.MemoryBytes,
-                NanoCpus = (long)(limits.Cpus * 1_000_000_000),
+                NanoCPUs = (long)(limits.Cpus * 1_000_000_000),
                 PidsLimit = limits.Pids,
                 Ulimits =
                 [
-                    new Ulimit("fsize", options.FileSizeLimitBytes, options.FileSizeLimitBytes),
-                    new Ulimit("nofile", options.OpenFilesLimit, options.OpenFilesLimit),
-                    new Ulimit("core", 0, 0),
+                    Limit("fsize", options.FileSizeLimitBytes),
+                    Limit("nofile", options.OpenFilesLimit),
+                    Limit("core", 0),
                 ],
                 Runtime = options.Runtime,
                 Privileged = false,
                 IpcMode = "private",
                 // The code's own output goes to files in /tmp/out; keep the engine's log of the wrapper small.
-                LogConfig = new LogConfig("json-file", new Dictionary<string, string> { ["max-size"] = "1m", ["max-file"] = "1" }),
+                LogConfig = new LogConfig { Type = "json-file", Config = new Dictionary<string, string> { ["max-size"] = "1m", ["max-file"] = "1" } },
             },
         };
     }
+
+    /// <summary>A bind mount; unlike a <c>Binds</c> string it handles colons and spaces in paths.</summary>
+    private static Mount Bind(string source, string target, bool readOnly) => new()
+    {
+        Type = "bind",
+        Source = source,
+        Target = target,
+        ReadOnly = readOnly,
+        BindOptions = new BindOptions { Propagation = "rprivate" },
+    };
+
+    private static Ulimit Limit(string name, long value) => new() { Name = name, Soft = value, Hard = value };
 }

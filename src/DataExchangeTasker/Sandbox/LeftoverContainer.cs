@@ -1,5 +1,6 @@
 using System.Globalization;
-using DataExchangeTasker.Docker.Models;
+using DataExchangeTasker.Docker;
+using Docker.DotNet.Models;
 
 namespace DataExchangeTasker.Sandbox;
 
@@ -7,15 +8,14 @@ namespace DataExchangeTasker.Sandbox;
 public sealed record LeftoverContainer(string Id, string Key, string? TaskId, bool Running, bool KeptAlive, bool KeepAliveExpired, string? WorkFolderPath)
 {
     /// <summary>Reads a container listing entry; <paramref name="nowUnixSeconds"/> decides whether a kept-alive one's time is up.</summary>
-    public static LeftoverContainer From(ContainerSummary container, long nowUnixSeconds)
+    public static LeftoverContainer From(ContainerListResponse container, long nowUnixSeconds)
     {
         ArgumentNullException.ThrowIfNull(container);
-        var labels = container.Labels;
-        var keepUntil = labels?.GetValueOrDefault(ContainerLabels.KeepUntil);
+        var keepUntil = container.Label(ContainerLabels.KeepUntil);
         var expired = keepUntil is not null && long.TryParse(keepUntil, CultureInfo.InvariantCulture, out var until) && until <= nowUnixSeconds;
         var key = container.Names is { Count: > 0 } names ? names[0].TrimStart('/') : "";
         return new LeftoverContainer(
-            container.Id, key, labels?.GetValueOrDefault(ContainerLabels.TaskId), container.State == "running",
-            keepUntil is not null, expired, labels?.GetValueOrDefault(ContainerLabels.WorkFolder));
+            container.ID, key, container.Label(ContainerLabels.TaskId), container.State == "running",
+            keepUntil is not null, expired, container.Label(ContainerLabels.WorkFolder));
     }
 }

@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Net;
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Docker;
-using DataExchangeTasker.Docker.Models;
 using DataExchangeTasker.Health;
+using Docker.DotNet.Models;
 using Serilog;
 
 namespace DataExchangeTasker.Sandbox;
@@ -53,34 +53,25 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
             throw new TaskAlreadyRunningException(task.Message.TaskId, e);
         }
 
-        using var wait = await docker.WaitForNextExitAsync(id, cancellationToken).ConfigureAwait(false);
         await docker.StartContainerAsync(id, cancellationToken).ConfigureAwait(false);
         metrics.ContainerStarted(createdAt.Elapsed);
         log.Information("Task {TaskId:l} started in container {ContainerId:l}", task.Message.TaskId, ShortId(id));
-        return await WatchAsync(id, wait.Exited, work, task.Limits.Timeout, Stopwatch.StartNew(), cancellationToken).ConfigureAwait(false);
+        return await WatchAsync(id, work, task.Limits.Timeout, Stopwatch.StartNew(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Follows a container an earlier delivery started: waits for it if it runs, then collects.</summary>
     public async Task<ContainerRun> AdoptAsync(ContainerInspectResponse container, TaskSite site, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var started = ParseTime(container.State.StartedAt) ?? DateTimeOffset.UtcNow;
+        var started = ParseTime(container.State?.StartedAt) ?? DateTimeOffset.UtcNow;
         var remaining = timeout - (DateTimeOffset.UtcNow - started);
         var clock = Stopwatch.StartNew();
-        if (!container.State.Running)
+        if (container.State?.Running != true)
         {
-            return await CollectAsync(container.Id, site.Work, timedOut: false, peak: null, clock, cancellationToken).ConfigureAwait(false);
+            return await CollectAsync(container.ID, site.Work, timedOut: false, peak: null, clock, cancellationToken).ConfigureAwait(false);
         }
 
-        var response = await docker.WaitForNextExitAsync(container.Id, cancellationToken).ConfigureAwait(false);
-        using (response)
-        {
-            // It may have exited between inspect and the wait's registration; look again before waiting.
-            var again = await docker.InspectContainerAsync(container.Id, cancellationToken).ConfigureAwait(false);
-            var exited = again is null || !again.State.Running
-                ? Task.FromResult(new ContainerWaitResponse(again?.State.ExitCode ?? -1, null))
-                : response.Exited;
-            return await WatchAsync(container.Id, exited, site.Work, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, clock, cancellationToken).ConfigureAwait(false);
-        }
+        // If it exits between the inspect and the wait, the wait answers at once from the recorded state.
+        return await WatchAsync(container.ID, site.Work, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, clock, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -106,10 +97,12 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         site.DeleteFiles();
     }
 
-    private async Task<ContainerRun> WatchAsync(string id, Task<ContainerWaitResponse> exited, WorkFolder work, TimeSpan timeout, Stopwatch clock, CancellationToken cancellationToken)
+    private async Task<ContainerRun> WatchAsync(string id, WorkFolder work, TimeSpan timeout, Stopwatch clock, CancellationToken cancellationToken)
     {
-        using var statsStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var peak = docker.TrackPeakMemoryAsync(id, statsStop.Token);
+        using var watchStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // Sent after start: the engine answers a container that already exited from its recorded state.
+        var exited = docker.WaitForExitAsync(id, watchStop.Token);
+        var peak = docker.TrackPeakMemoryAsync(id, watchStop.Token);
         var finished = options.KeepAlive ? ExitFileAsync(work, exited, cancellationToken) : exited;
         var timedOut = false;
         try
@@ -123,13 +116,13 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
             await docker.KillContainerAsync(id, "SIGKILL", cancellationToken).ConfigureAwait(false);
             await exited.WaitAsync(KillGrace, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        finally
         {
-            await statsStop.CancelAsync().ConfigureAwait(false);
-            throw;
+            await watchStop.CancelAsync().ConfigureAwait(false);
+            // A kept-alive container outlives its code, so the wait may end only now, cancelled: observe that.
+            await exited.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
         }
 
-        await statsStop.CancelAsync().ConfigureAwait(false);
         var run = await CollectAsync(id, work, timedOut, await peak.ConfigureAwait(false), clock, cancellationToken).ConfigureAwait(false);
         if (options.KeepAlive && !timedOut)
         {
@@ -145,16 +138,17 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
     {
         var inspect = await docker.InspectContainerAsync(id, cancellationToken).ConfigureAwait(false)
             ?? throw new DockerApiException("GET /containers/{id}/json", HttpStatusCode.NotFound, $"container {ShortId(id)} vanished before its results were read");
+        var state = inspect.State ?? new State();
         var exitCode = options.KeepAlive && !timedOut ? await ReadExitFileAsync(work, cancellationToken).ConfigureAwait(false) : null;
-        exitCode ??= inspect.State.Running ? null : inspect.State.ExitCode;
-        var started = ParseTime(inspect.State.StartedAt);
-        var finishedAt = inspect.State.Running ? DateTimeOffset.UtcNow : ParseTime(inspect.State.FinishedAt);
+        exitCode ??= state.Running ? null : state.ExitCode;
+        var started = ParseTime(state.StartedAt);
+        var finishedAt = state.Running ? DateTimeOffset.UtcNow : ParseTime(state.FinishedAt);
         var duration = started is not null && finishedAt is not null && finishedAt >= started
             ? (long)(finishedAt.Value - started.Value).TotalMilliseconds
             : clock.ElapsedMilliseconds;
         var cap = options.OutputLimitBytes;
         return new ContainerRun(
-            id, exitCode, timedOut, inspect.State.OOMKilled, started, finishedAt, duration, peak,
+            id, exitCode, timedOut, state.OOMKilled, started, finishedAt, duration, peak,
             await OutputFileReader.ReadAsync(work.Stdout, cap, cancellationToken).ConfigureAwait(false),
             await OutputFileReader.ReadAsync(work.Stderr, cap, cancellationToken).ConfigureAwait(false),
             await OutputFileReader.ReadAsync(work.Strace, cap, cancellationToken).ConfigureAwait(false));

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using DataExchangeTasker.Docker.Models;
 using DataExchangeTasker.IntegrationTests.Support;
 using DataExchangeTasker.Sandbox;
+using Docker.DotNet.Models;
 
 namespace DataExchangeTasker.IntegrationTests.Cli;
 
@@ -71,10 +71,10 @@ public sealed class OperatorCommandTests(TaskerFixture fixture)
             labels[ContainerLabels.WorkFolder] = workFolder;
         }
 
-        return await fixture.Docker.CreateContainerAsync(null, new ContainerCreateRequest
+        return await fixture.Docker.CreateContainerAsync(null, new CreateContainerParameters
         {
             Image = EngineRequirement.RunnerImage,
-            Entrypoint = cmd,
+            Entrypoint = [.. cmd],
             Labels = labels,
             HostConfig = new HostConfig { NetworkMode = "none" },
         }, CancellationToken.None);

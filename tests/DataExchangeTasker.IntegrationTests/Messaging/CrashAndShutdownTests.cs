@@ -101,7 +101,7 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
         return env;
     }
 
-    private Task<IReadOnlyList<Docker.Models.ContainerSummary>> ContainersAsync(Dictionary<string, string?> env) =>
+    private Task<IReadOnlyList<global::Docker.DotNet.Models.ContainerListResponse>> ContainersAsync(Dictionary<string, string?> env) =>
         fixture.Docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Owner] = env["TASKER_ID"] }, CancellationToken.None);
 
     private static string[] WorkEntries(Dictionary<string, string?> env) =>

@@ -65,7 +65,7 @@ public sealed class OutageTests(TaskerFixture fixture)
     [Fact]
     public async Task BrokerRestart_WhileIdle_LeavesExactlyOneConsumer()
     {
-        await using var node = await RabbitMqNode.StartAsync();
+        await using var node = await RabbitMqBroker.StartAsync();
         var settings = new Dictionary<string, string?> { [Settings.AmqpUri.Name] = node.AmqpUri.ToString() };
         await using var tasker = await InProcessTasker.StartAsync(fixture, settings);
         var todo = tasker.Options.Messaging.TodoQueue;
@@ -81,7 +81,7 @@ public sealed class OutageTests(TaskerFixture fixture)
         Assert.True(tasker.Health.IsReady);
     }
 
-    private static async Task<uint> ConsumerCountAsync(RabbitMqNode node, string queue)
+    private static async Task<uint> ConsumerCountAsync(RabbitMqBroker node, string queue)
     {
         await using var connection = await new RabbitMQ.Client.ConnectionFactory { Uri = node.AmqpUri }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();

@@ -28,8 +28,8 @@ public sealed class KeepAliveTests(TaskerFixture fixture)
 
             // The answer came while the container still runs (it sleeps for the keep-alive time after the code).
             var container = Assert.Single(await tasker.ContainersAsync(fixture));
-            var shortId = container.Id[..12];
-            var (code1, stdout, stderr) = await DockerCliAsync("exec", container.Id, "cat", "/tmp/out/stdout.txt");
+            var shortId = container.ID[..12];
+            var (code1, stdout, stderr) = await DockerCliAsync("exec", container.ID, "cat", "/tmp/out/stdout.txt");
             Assert.True(code1 == 0, "docker exec failed: " + stderr);
             Assert.Equal("kept alive output\n", stdout);
             Assert.Contains($"docker exec -it {shortId} sh", log.Text, StringComparison.Ordinal);
@@ -67,7 +67,7 @@ public sealed class KeepAliveTests(TaskerFixture fixture)
             Assert.Equal(TaskStates.Error, done.State);
             Assert.Equal("tracer strace\n", done.ContainerOutput!.Stdout);
             var container = Assert.Single(await tasker.ContainersAsync(fixture));
-            var (exit, top, stderr) = await DockerCliAsync("top", container.Id, "-o", "pid,stat,comm");
+            var (exit, top, stderr) = await DockerCliAsync("top", container.ID, "-o", "pid,stat,comm");
             Assert.True(exit == 0, "docker top failed: " + stderr);
             var live = top.Split('\n').Where(l => l.Contains("python", StringComparison.Ordinal) && !l.Contains("defunct", StringComparison.Ordinal) && !l.Contains(" Z", StringComparison.Ordinal));
             Assert.Empty(live);
@@ -82,7 +82,7 @@ public sealed class KeepAliveTests(TaskerFixture fixture)
     {
         foreach (var container in await tasker.ContainersAsync(fixture))
         {
-            await fixture.Docker.RemoveContainerAsync(container.Id, CancellationToken.None);
+            await fixture.Docker.RemoveContainerAsync(container.ID, CancellationToken.None);
         }
     }
 }

@@ -9,7 +9,7 @@ public static class EngineRequirement
     public const string RunnerImage = "dataexchange-tasker-runner:latest";
 
     /// <summary>Throws a clear failure when the engine does not answer or the runner image is missing.</summary>
-    public static async Task EnsureAsync(DockerClient docker, CancellationToken cancellationToken)
+    public static async Task EnsureAsync(DockerEngine docker, CancellationToken cancellationToken)
     {
         try
         {

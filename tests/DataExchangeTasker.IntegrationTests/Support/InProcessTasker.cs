@@ -1,10 +1,10 @@
 using System.Text;
 using System.Text.Json;
 using DataExchangeTasker.Configuration;
-using DataExchangeTasker.Docker.Models;
 using DataExchangeTasker.Hosting;
 using DataExchangeTasker.Protocol;
 using DataExchangeTasker.Sandbox;
+using Docker.DotNet.Models;
 using RabbitMQ.Client;
 using Serilog;
 
@@ -105,7 +105,7 @@ public sealed class InProcessTasker : IAsyncDisposable
     }
 
     /// <summary>Containers of this tasker (any state).</summary>
-    public Task<IReadOnlyList<ContainerSummary>> ContainersAsync(TaskerFixture fixture) =>
+    public Task<IReadOnlyList<ContainerListResponse>> ContainersAsync(TaskerFixture fixture) =>
         fixture.Docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Owner] = Options.TaskerId }, CancellationToken.None);
 
     /// <summary>Work folders left in this tasker's work root (published markers are kept on purpose and not counted).</summary>

@@ -14,7 +14,7 @@ public sealed class TaskerFixture : IAsyncLifetime
     public RabbitMqBroker Broker => _broker ?? throw new InvalidOperationException("Fixture not initialised.");
 
     /// <summary>The engine, for assertions about containers.</summary>
-    public DockerClient Docker { get; } = new(DockerEndpoint.Parse(Environment.GetEnvironmentVariable("DOCKER_HOST") ?? DockerEndpoint.DefaultHost));
+    public DockerEngine Docker { get; } = new(DockerEndpoint.Parse(Environment.GetEnvironmentVariable("DOCKER_HOST") ?? DockerEndpoint.DefaultHost));
 
     /// <summary>Root of this fixture's temp folders.</summary>
     public string Root { get; } = Directory.CreateTempSubdirectory("tasker-it-").FullName;

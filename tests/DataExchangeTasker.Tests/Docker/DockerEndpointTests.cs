@@ -7,7 +7,7 @@ public sealed class DockerEndpointTests
     [Theory]
     [InlineData("unix:///var/run/docker.sock", "/var/run/docker.sock")]
     [InlineData("unix:///run/user/1000/docker.sock", "/run/user/1000/docker.sock")]
-    [InlineData("unix:///tmp/with space.sock", "/tmp/with space.sock")]
+    [InlineData("unix:///tmp/with space/docker.sock", "/tmp/with space/docker.sock")]
     public void Parse_UnixSocket_KeepsThePath(string value, string path)
     {
         var endpoint = DockerEndpoint.Parse(value);
@@ -44,6 +44,29 @@ public sealed class DockerEndpointTests
 
         Assert.Contains($"got \"{value}\"", error.Message, StringComparison.Ordinal);
         Assert.Contains("unix:///path/to/docker.sock or tcp://host:port", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("unix:///var/run/docker.sock", "unix:///var/run/docker.sock")]
+    [InlineData("unix:///tmp/with space/docker.sock", "unix:///tmp/with%20space/docker.sock")]
+    [InlineData("tcp://127.0.0.1:2375", "http://127.0.0.1:2375/")]
+    public void ClientUri_Endpoint_IsWhatDockerDotNetConnectsTo(string value, string expected)
+    {
+        var endpoint = DockerEndpoint.Parse(value);
+
+        Assert.Equal(expected, endpoint.ClientUri.AbsoluteUri);
+        using var engine = new DockerEngine(endpoint);
+        Assert.Equal(endpoint, engine.Endpoint);
+    }
+
+    [Theory]
+    [InlineData("unix:///tmp/with space.sock")]
+    [InlineData("unix:///tmp/")]
+    public void Parse_SocketFileNameNotAHostName_ThrowsBeforeTheLibraryWould(string value)
+    {
+        var error = Assert.Throws<FormatException>(() => DockerEndpoint.Parse(value));
+
+        Assert.Contains("valid host name", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -90,15 +90,16 @@ public sealed class TaskProcessorTests : IDisposable
     }
 
     [Fact]
-    public async Task ProcessAsync_Run_RegistersTheWaitBeforeStartingTheContainer()
+    public async Task ProcessAsync_Run_WaitsForTheExitOnlyAfterStartingTheContainer()
     {
         await Process();
 
+        // A wait sent before start would be answered at once (the engine's not-running condition).
         var calls = _docker.Calls.ToList();
         var create = calls.FindIndex(c => c == "create " + Key);
-        var wait = calls.FindIndex(c => c.StartsWith("wait ", StringComparison.Ordinal));
         var start = calls.FindIndex(c => c.StartsWith("start ", StringComparison.Ordinal));
-        Assert.True(create >= 0 && create < wait && wait < start, string.Join(", ", calls));
+        var wait = calls.FindIndex(c => c.StartsWith("wait ", StringComparison.Ordinal));
+        Assert.True(create >= 0 && create < start && start < wait, string.Join(", ", calls));
     }
 
     [Fact]
@@ -107,7 +108,7 @@ public sealed class TaskProcessorTests : IDisposable
         await Process("""{"taskId":"t-1","codePath":"demo1_code","dataPath":"demo1_data","limits":{"memoryBytes":67108864,"pids":16}}""");
 
         var request = Assert.Single(_docker.CreateRequests);
-        Assert.Equal(67108864, request.HostConfig.Memory);
+        Assert.Equal(67108864, request.HostConfig!.Memory);
         Assert.Equal(16, request.HostConfig.PidsLimit);
         Assert.Equal("none", request.HostConfig.NetworkMode);
         Assert.Equal("t-1", request.Labels![ContainerLabels.TaskId]);

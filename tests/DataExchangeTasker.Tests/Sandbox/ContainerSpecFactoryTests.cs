@@ -1,8 +1,8 @@
 using DataExchangeTasker.Configuration;
-using DataExchangeTasker.Docker.Models;
 using DataExchangeTasker.Protocol;
 using DataExchangeTasker.Sandbox;
 using DataExchangeTasker.Tests.Support;
+using Docker.DotNet.Models;
 
 namespace DataExchangeTasker.Tests.Sandbox;
 
@@ -19,7 +19,7 @@ public sealed class ContainerSpecFactoryTests
 
     private static readonly WorkFolder Work = new("/srv/work/tasker-abc");
 
-    private static ContainerCreateRequest Create(SandboxOptions? options = null, DateTimeOffset? keepUntil = null) =>
+    private static CreateContainerParameters Create(SandboxOptions? options = null, DateTimeOffset? keepUntil = null) =>
         new ContainerSpecFactory(options ?? Options, "tasker-host-1").Create(Task, Work, keepUntil);
 
     [Fact]
@@ -28,13 +28,13 @@ public sealed class ContainerSpecFactoryTests
         var request = Create();
 
         Assert.True(request.NetworkDisabled);
-        Assert.Equal("none", request.HostConfig.NetworkMode);
+        Assert.Equal("none", request.HostConfig!.NetworkMode);
     }
 
     [Fact]
     public void Create_Privileges_AreDropped()
     {
-        var host = Create().HostConfig;
+        var host = Create().HostConfig!;
 
         Assert.False(host.Privileged);
         Assert.Equal(["ALL"], host.CapDrop);
@@ -42,6 +42,7 @@ public sealed class ContainerSpecFactoryTests
         Assert.True(host.ReadonlyRootfs);
         Assert.Equal("private", host.IpcMode);
         Assert.False(host.AutoRemove);
+        Assert.Null(host.RestartPolicy);
     }
 
     [Fact]
@@ -53,7 +54,7 @@ public sealed class ContainerSpecFactoryTests
     [Fact]
     public void Create_Memory_HasNoExtraSwap()
     {
-        var host = Create().HostConfig;
+        var host = Create().HostConfig!;
 
         Assert.Equal(256L * 1024 * 1024, host.Memory);
         Assert.Equal(host.Memory, host.MemorySwap);
@@ -62,43 +63,43 @@ public sealed class ContainerSpecFactoryTests
     [Fact]
     public void Create_CpusAndPids_ComeFromTheTaskLimits()
     {
-        var host = Create().HostConfig;
+        var host = Create().HostConfig!;
 
-        Assert.Equal(500_000_000L, host.NanoCpus);
+        Assert.Equal(500_000_000L, host.NanoCPUs);
         Assert.Equal(64L, host.PidsLimit);
     }
 
     [Fact]
     public void Create_Ulimits_CapFileSizeOpenFilesAndCoreDumps()
     {
-        var ulimits = Create(Options with { FileSizeLimitBytes = 1234567, OpenFilesLimit = 99 }).HostConfig.Ulimits;
+        var ulimits = Create(Options with { FileSizeLimitBytes = 1234567, OpenFilesLimit = 99 }).HostConfig!.Ulimits;
 
         Assert.NotNull(ulimits);
-        Assert.Contains(new Ulimit("fsize", 1234567, 1234567), ulimits);
-        Assert.Contains(new Ulimit("nofile", 99, 99), ulimits);
-        Assert.Contains(new Ulimit("core", 0, 0), ulimits);
+        Assert.Equal(
+            [("core", 0L, 0L), ("fsize", 1234567L, 1234567L), ("nofile", 99L, 99L)],
+            ulimits.Select(u => (u.Name, u.Soft, u.Hard)).Order());
     }
 
     [Fact]
     public void Create_CodeAndData_AreMountedReadOnlyFromCanonicalHostPaths()
     {
-        var mounts = Create().HostConfig.Mounts;
+        var mounts = Create().HostConfig!.Mounts;
 
         Assert.NotNull(mounts);
         var code = Assert.Single(mounts, m => m.Target == "/tmp/code/demo1_code");
         var data = Assert.Single(mounts, m => m.Target == "/tmp/data/demo 1:data");
-        Assert.Equal(("bind", "/srv/code/demo1_code", true), (code.Type, code.Source, code.ReadOnly));
-        Assert.Equal(("bind", "/srv/data/demo 1:data", true), (data.Type, data.Source, data.ReadOnly));
+        Assert.Equal(("bind", "/srv/code/demo1_code", true), (code.Type, code.Source, code.ReadOnly == true));
+        Assert.Equal(("bind", "/srv/data/demo 1:data", true), (data.Type, data.Source, data.ReadOnly == true));
     }
 
     [Fact]
     public void Create_OnlyTheWorkFolderAtTmpOut_IsWritable()
     {
-        var mounts = Create().HostConfig.Mounts;
+        var mounts = Create().HostConfig!.Mounts;
 
         Assert.NotNull(mounts);
         Assert.Equal(3, mounts.Count);
-        var writable = Assert.Single(mounts, m => !m.ReadOnly);
+        var writable = Assert.Single(mounts, m => m.ReadOnly != true);
         Assert.Equal(("bind", "/srv/work/tasker-abc", "/tmp/out"), (writable.Type, writable.Source, writable.Target));
         Assert.All(mounts, m => Assert.Equal("rprivate", m.BindOptions?.Propagation));
     }
@@ -108,7 +109,7 @@ public sealed class ContainerSpecFactoryTests
     {
         var request = Create();
 
-        Assert.All(request.HostConfig.Mounts!, m =>
+        Assert.All(request.HostConfig!.Mounts!, m =>
         {
             Assert.DoesNotContain("docker.sock", m.Source, StringComparison.Ordinal);
             Assert.DoesNotContain("docker.sock", m.Target, StringComparison.Ordinal);
@@ -119,7 +120,7 @@ public sealed class ContainerSpecFactoryTests
     [Fact]
     public void Create_Tmp_IsASmallNoExecTmpfs()
     {
-        var tmpfs = Create().HostConfig.Tmpfs;
+        var tmpfs = Create().HostConfig!.Tmpfs;
 
         Assert.NotNull(tmpfs);
         var options = Assert.Single(tmpfs).Value;
@@ -135,7 +136,7 @@ public sealed class ContainerSpecFactoryTests
     [InlineData("runsc")]
     public void Create_Runtime_IsPassedThrough(string? runtime)
     {
-        Assert.Equal(runtime, Create(Options with { Runtime = runtime }).HostConfig.Runtime);
+        Assert.Equal(runtime, Create(Options with { Runtime = runtime }).HostConfig!.Runtime);
     }
 
     [Fact]
@@ -163,6 +164,7 @@ public sealed class ContainerSpecFactoryTests
         Assert.Contains("STRACE_FILTER=%file,%network,%process", request.Env!);
         Assert.DoesNotContain(request.Env!, e => e.StartsWith("KEEP_ALIVE_SECONDS=", StringComparison.Ordinal));
         Assert.False(request.Tty);
+        Assert.Equal(TimeSpan.FromSeconds(1), request.StopTimeout);
     }
 
     [Fact]
@@ -179,7 +181,7 @@ public sealed class ContainerSpecFactoryTests
     [Fact]
     public void Create_EngineLog_IsBounded()
     {
-        var log = Create().HostConfig.LogConfig;
+        var log = Create().HostConfig!.LogConfig;
 
         Assert.NotNull(log);
         Assert.Equal("json-file", log.Type);

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using DataExchangeTasker.Docker;
-using DataExchangeTasker.Docker.Models;
+using Docker.DotNet.Models;
 
 namespace DataExchangeTasker.Tests.Support;
 
@@ -24,7 +24,7 @@ public sealed class FakeDockerEngine : IDockerEngine
     public IReadOnlyList<string> Calls => [.. _calls];
 
     /// <summary>Create requests received, in order.</summary>
-    public List<ContainerCreateRequest> CreateRequests { get; } = [];
+    public List<CreateContainerParameters> CreateRequests { get; } = [];
 
     /// <summary>Exit status of a started container.</summary>
     public long ExitCode { get; set; }
@@ -42,7 +42,7 @@ public sealed class FakeDockerEngine : IDockerEngine
     public Action<string>? OnStart { get; set; }
 
     /// <summary>Runs before a create is carried out; may add containers or throw.</summary>
-    public Action<string?, ContainerCreateRequest>? BeforeCreate { get; set; }
+    public Action<string?, CreateContainerParameters>? BeforeCreate { get; set; }
 
     /// <summary>Is the image present?</summary>
     public bool HasImage { get; set; } = true;
@@ -108,16 +108,16 @@ public sealed class FakeDockerEngine : IDockerEngine
     public Task<VersionResponse> GetVersionAsync(CancellationToken cancellationToken)
     {
         Enter("version", "");
-        return Task.FromResult(new VersionResponse("27.0.0", "1.47", "1.24", "linux", "6.1"));
+        return Task.FromResult(new VersionResponse { Version = "27.0.0", APIVersion = "1.47", MinAPIVersion = "1.24", Os = "linux", KernelVersion = "6.1" });
     }
 
     public Task<ImageInspectResponse?> InspectImageAsync(string image, CancellationToken cancellationToken)
     {
         Enter("image", image);
-        return Task.FromResult(HasImage ? new ImageInspectResponse("sha256:feed", [image], null) : null);
+        return Task.FromResult(HasImage ? new ImageInspectResponse { ID = "sha256:feed", RepoTags = [image] } : null);
     }
 
-    public Task<string> CreateContainerAsync(string? name, ContainerCreateRequest request, CancellationToken cancellationToken)
+    public Task<string> CreateContainerAsync(string? name, CreateContainerParameters request, CancellationToken cancellationToken)
     {
         Enter("create", name ?? "");
         BeforeCreate?.Invoke(name, request);
@@ -130,17 +130,10 @@ public sealed class FakeDockerEngine : IDockerEngine
                 throw new DockerApiException("POST /containers/create", HttpStatusCode.Conflict, $"Conflict. The container name \"/{key}\" is already in use");
             }
 
-            var container = new FakeContainer(NewId(), key) { Status = "created", Labels = request.Labels ?? new Dictionary<string, string>(), Request = request };
+            var container = new FakeContainer(NewId(), key) { Status = "created", Labels = request.Labels?.ToDictionary() ?? new Dictionary<string, string>(), Request = request };
             _containers[key] = container;
             return Task.FromResult(container.Id);
         }
-    }
-
-    public Task<ContainerExitWait> WaitForNextExitAsync(string id, CancellationToken cancellationToken)
-    {
-        Enter("wait", id);
-        var container = Find(id) ?? throw new DockerApiException("POST /containers/{id}/wait", HttpStatusCode.NotFound, "No such container: " + id);
-        return Task.FromResult(new ContainerExitWait(container.Exited.Task));
     }
 
     public Task StartContainerAsync(string id, CancellationToken cancellationToken)
@@ -153,7 +146,7 @@ public sealed class FakeDockerEngine : IDockerEngine
             container.StartedAt = DateTimeOffset.UtcNow;
         }
 
-        var workFolder = container.Request?.HostConfig.Mounts?.FirstOrDefault(m => m.Target == "/tmp/out")?.Source;
+        var workFolder = container.Request?.HostConfig?.Mounts?.FirstOrDefault(m => m.Target == "/tmp/out")?.Source;
         if (workFolder is not null)
         {
             OnStart?.Invoke(workFolder);
@@ -167,6 +160,22 @@ public sealed class FakeDockerEngine : IDockerEngine
         return Task.CompletedTask;
     }
 
+    public Task<ContainerWaitResponse> WaitForExitAsync(string id, CancellationToken cancellationToken)
+    {
+        Enter("wait", id);
+        var container = Find(id) ?? throw new DockerApiException("POST /containers/{id}/wait", HttpStatusCode.NotFound, "No such container: " + id);
+        lock (_gate)
+        {
+            // As the engine's default condition (not-running): a container not running is answered at once.
+            if (container.Status != "running")
+            {
+                return Task.FromResult(new ContainerWaitResponse { StatusCode = container.ExitCode });
+            }
+        }
+
+        return container.Exited.Task.WaitAsync(cancellationToken);
+    }
+
     public Task<ContainerInspectResponse?> InspectContainerAsync(string id, CancellationToken cancellationToken)
     {
         Enter("inspect", id);
@@ -178,8 +187,17 @@ public sealed class FakeDockerEngine : IDockerEngine
 
         lock (_gate)
         {
-            var state = new ContainerState(c.Status, c.Status == "running", c.OomKilled, c.ExitCode, null, Format(c.StartedAt), Format(c.FinishedAt));
-            return Task.FromResult<ContainerInspectResponse?>(new ContainerInspectResponse(c.Id, "/" + c.Name, state, new ContainerConfigSummary("img", c.Labels)));
+            var state = new State
+            {
+                Status = c.Status,
+                Running = c.Status == "running",
+                OOMKilled = c.OomKilled,
+                ExitCode = c.ExitCode,
+                StartedAt = Format(c.StartedAt),
+                FinishedAt = Format(c.FinishedAt),
+            };
+            var config = new ContainerConfig { Image = "img", Labels = c.Labels.ToDictionary() };
+            return Task.FromResult<ContainerInspectResponse?>(new ContainerInspectResponse { ID = c.Id, Name = "/" + c.Name, State = state, Config = config });
         }
     }
 
@@ -208,14 +226,14 @@ public sealed class FakeDockerEngine : IDockerEngine
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(IReadOnlyDictionary<string, string?> labels, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ContainerListResponse>> ListContainersAsync(IReadOnlyDictionary<string, string?> labels, CancellationToken cancellationToken)
     {
         Enter("list", "");
         lock (_gate)
         {
-            IReadOnlyList<ContainerSummary> result = _containers.Values
+            IReadOnlyList<ContainerListResponse> result = _containers.Values
                 .Where(c => labels.All(l => c.Labels.TryGetValue(l.Key, out var v) && (l.Value is null || l.Value == v)))
-                .Select(c => new ContainerSummary(c.Id, ["/" + c.Name], "img", c.Status, 0, c.Labels))
+                .Select(c => new ContainerListResponse { ID = c.Id, Names = ["/" + c.Name], Image = "img", State = c.Status, Labels = c.Labels.ToDictionary() })
                 .ToList();
             return Task.FromResult(result);
         }
@@ -237,7 +255,7 @@ public sealed class FakeDockerEngine : IDockerEngine
             container.FinishedAt = DateTimeOffset.UtcNow;
         }
 
-        container.Exited.TrySetResult(new ContainerWaitResponse(exitCode, null));
+        container.Exited.TrySetResult(new ContainerWaitResponse { StatusCode = exitCode });
     }
 
     private void Enter(string operation, string argument)
@@ -254,7 +272,7 @@ public sealed class FakeDockerEngine : IDockerEngine
 
     private string NewId() => (++_nextId).ToString("x64", CultureInfo.InvariantCulture);
 
-    private static string? Format(DateTimeOffset? time) => time?.ToString("O", CultureInfo.InvariantCulture) ?? "0001-01-01T00:00:00Z";
+    private static string Format(DateTimeOffset? time) => time?.ToString("O", CultureInfo.InvariantCulture) ?? "0001-01-01T00:00:00Z";
 }
 
 /// <summary>One container of <see cref="FakeDockerEngine"/>.</summary>
@@ -276,7 +294,7 @@ public sealed class FakeContainer(string id, string name)
 
     public IReadOnlyDictionary<string, string> Labels { get; set; } = new Dictionary<string, string>();
 
-    public ContainerCreateRequest? Request { get; set; }
+    public CreateContainerParameters? Request { get; set; }
 
     /// <summary>Completed when the container exits.</summary>
     public TaskCompletionSource<ContainerWaitResponse> Exited { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,0 +1,332 @@
+using System.Globalization;
+using System.Net;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using LibraryApiException = Docker.DotNet.DockerApiException;
+using Version = System.Version;
+
+namespace DataExchangeTasker.Docker;
+
+/// <summary>
+/// <see cref="IDockerEngine"/> over Docker.DotNet's <see cref="DockerClient"/>. Adds what the library leaves
+/// to its caller: API version negotiation, a deadline on every short call, and one exception type
+/// (<see cref="DockerApiException"/>) for every failure. Thread-safe; dispose it to close its connections.
+/// </summary>
+public sealed class DockerEngine : IDockerEngine, IAsyncDisposable, IDisposable
+{
+    /// <summary>
+    /// The newest API version the library's models were generated against (Docker 29.4). Older engines are
+    /// spoken to in theirs; newer ones (Docker 29 refuses versions below 1.44) in this one.
+    /// </summary>
+    internal static readonly Version ClientApiVersion = new(1, 54);
+
+    /// <summary>Deadline of ordinary calls (create, inspect, remove, list, ...).</summary>
+    public static readonly TimeSpan DefaultCallTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Deadline of <see cref="PingAsync"/>: a health probe must notice a hung engine quickly.</summary>
+    public static readonly TimeSpan DefaultPingTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly TimeSpan _callTimeout;
+    private readonly TimeSpan _pingTimeout;
+
+    // /version answers without a version prefix on every engine: negotiation goes through it.
+    private readonly DockerClient _unversioned;
+    private readonly Lock _gate = new();
+    private readonly List<DockerClient> _retired = [];
+    private DockerClient? _versioned;
+    private Version? _apiVersion;
+    private bool _renegotiate = true;
+
+    public DockerEngine(DockerEndpoint endpoint, TimeSpan? callTimeout = null, TimeSpan? pingTimeout = null)
+    {
+        Endpoint = endpoint;
+        _callTimeout = callTimeout ?? DefaultCallTimeout;
+        _pingTimeout = pingTimeout ?? DefaultPingTimeout;
+        _unversioned = Build(null);
+    }
+
+    /// <summary>Where this client connects.</summary>
+    public DockerEndpoint Endpoint { get; }
+
+    /// <summary>The negotiated API version, once a call has been made.</summary>
+    public string? ApiVersion
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _apiVersion?.ToString();
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<string> PingAsync(CancellationToken cancellationToken)
+    {
+        await NegotiateAsync(_pingTimeout, cancellationToken).ConfigureAwait(false);
+        return ApiVersion!;
+    }
+
+    /// <inheritdoc />
+    public Task<VersionResponse> GetVersionAsync(CancellationToken cancellationToken) =>
+        NegotiateAsync(_callTimeout, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<ImageInspectResponse?> InspectImageAsync(string image, CancellationToken cancellationToken) =>
+        CallAsync<ImageInspectResponse?>("GET /images/{name}/json", async (docker, ct) =>
+        {
+            try
+            {
+                return await docker.Images.InspectImageAsync(image, ct).ConfigureAwait(false);
+            }
+            catch (LibraryApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<string> CreateContainerAsync(string? name, CreateContainerParameters request, CancellationToken cancellationToken) =>
+        CallAsync("POST /containers/create", async (docker, ct) =>
+        {
+            request.Name = name;
+            var created = await docker.Containers.CreateContainerAsync(request, ct).ConfigureAwait(false);
+            return created.ID;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task StartContainerAsync(string id, CancellationToken cancellationToken) =>
+        // 304 (already started) comes back as false, not as an error.
+        CallAsync("POST /containers/{id}/start", (docker, ct) => docker.Containers.StartContainerAsync(id, null, ct), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<ContainerWaitResponse> WaitForExitAsync(string id, CancellationToken cancellationToken) =>
+        // Docker.DotNet 4.3.3 sends no condition (so the engine's not-running) and returns only at exit.
+        CallAsync("POST /containers/{id}/wait", (docker, ct) => docker.Containers.WaitContainerAsync(id, ct), cancellationToken, Timeout.InfiniteTimeSpan);
+
+    /// <inheritdoc />
+    public Task<ContainerInspectResponse?> InspectContainerAsync(string id, CancellationToken cancellationToken) =>
+        CallAsync<ContainerInspectResponse?>("GET /containers/{id}/json", async (docker, ct) =>
+        {
+            try
+            {
+                return await docker.Containers.InspectContainerAsync(id, ct).ConfigureAwait(false);
+            }
+            catch (LibraryApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task KillContainerAsync(string id, string signal, CancellationToken cancellationToken) =>
+        CallAsync("POST /containers/{id}/kill", async (docker, ct) =>
+        {
+            try
+            {
+                await docker.Containers.KillContainerAsync(id, new ContainerKillParameters { Signal = signal }, ct).ConfigureAwait(false);
+            }
+            catch (LibraryApiException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
+            {
+                // 409: not running, 404: gone. Both mean there is nothing left to kill.
+            }
+
+            return true;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task RemoveContainerAsync(string id, CancellationToken cancellationToken) =>
+        CallAsync("DELETE /containers/{id}", async (docker, ct) =>
+        {
+            try
+            {
+                await docker.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, ct).ConfigureAwait(false);
+            }
+            catch (LibraryApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+            {
+                // Already gone.
+            }
+
+            return true;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ContainerListResponse>> ListContainersAsync(IReadOnlyDictionary<string, string?> labels, CancellationToken cancellationToken) =>
+        CallAsync<IReadOnlyList<ContainerListResponse>>("GET /containers/json", async (docker, ct) =>
+        {
+            var filter = labels.ToDictionary(l => l.Value is null ? l.Key : $"{l.Key}={l.Value}", _ => true, StringComparer.Ordinal);
+            var parameters = new ContainersListParameters
+            {
+                All = true,
+                Filters = new Dictionary<string, IDictionary<string, bool>>(StringComparer.Ordinal) { ["label"] = filter },
+            };
+            return [.. await docker.Containers.ListContainersAsync(parameters, ct).ConfigureAwait(false)];
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<long?> TrackPeakMemoryAsync(string id, CancellationToken cancellationToken)
+    {
+        var peak = new PeakMemory();
+        try
+        {
+            await CallAsync("GET /containers/{id}/stats", (docker, ct) =>
+                docker.Containers.GetContainerStatsAsync(id, new ContainerStatsParameters { Stream = true }, peak, ct),
+                cancellationToken, Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or DockerApiException)
+        {
+            // The stream ends with the container or when the caller has what it needs; the peak so far stands.
+        }
+
+        return peak.Bytes;
+    }
+
+    /// <summary>Asks the engine for its version and settles on min(ours, the engine's).</summary>
+    private async Task<VersionResponse> NegotiateAsync(TimeSpan deadline, CancellationToken cancellationToken)
+    {
+        var version = await WithDeadlineAsync("GET /version", _unversioned, (docker, ct) => docker.System.GetVersionAsync(ct), deadline, cancellationToken).ConfigureAwait(false);
+        var chosen = Version.TryParse(version.APIVersion, out var theirs) && theirs < ClientApiVersion ? theirs : ClientApiVersion;
+        lock (_gate)
+        {
+            if (_versioned is null || chosen != _apiVersion)
+            {
+                // Calls in flight keep the old client (an engine replaced by another version); it closes with us.
+                if (_versioned is not null)
+                {
+                    _retired.Add(_versioned);
+                }
+
+                _versioned = Build(chosen);
+                _apiVersion = chosen;
+            }
+
+            _renegotiate = false;
+        }
+
+        return version;
+    }
+
+    private Task<bool> CallAsync(string operation, Func<DockerClient, CancellationToken, Task> call, CancellationToken cancellationToken, TimeSpan? deadline = null) =>
+        CallAsync(operation, async (docker, ct) =>
+        {
+            await call(docker, ct).ConfigureAwait(false);
+            return true;
+        }, cancellationToken, deadline);
+
+    /// <summary>
+    /// Runs one library call on the negotiated client under <paramref name="deadline"/> (the call timeout
+    /// unless given; <see cref="Timeout.InfiniteTimeSpan"/>: the caller's token only, for waits and streams).
+    /// </summary>
+    private async Task<T> CallAsync<T>(string operation, Func<DockerClient, CancellationToken, Task<T>> call, CancellationToken cancellationToken, TimeSpan? deadline = null)
+    {
+        DockerClient? client;
+        bool renegotiate;
+        lock (_gate)
+        {
+            client = _versioned;
+            renegotiate = _renegotiate;
+        }
+
+        if (client is null || renegotiate)
+        {
+            await NegotiateAsync(_callTimeout, cancellationToken).ConfigureAwait(false);
+            lock (_gate)
+            {
+                client = _versioned!;
+            }
+        }
+
+        return await WithDeadlineAsync(operation, client, call, deadline ?? _callTimeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<T> WithDeadlineAsync<T>(string operation, DockerClient client, Func<DockerClient, CancellationToken, Task<T>> call, TimeSpan deadline, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(deadline);
+
+        try
+        {
+            // WaitAsync as well as the token: the deadline holds even where a transport does not observe it.
+            return await call(client, timeout.Token).WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && deadline != Timeout.InfiniteTimeSpan)
+        {
+            MarkUnreachable();
+            throw new DockerApiException(operation, null,
+                $"the engine did not answer within {deadline.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s", e);
+        }
+        catch (Exception e) when (EngineErrors.Translate(operation, e) is { } translated)
+        {
+            if (translated.StatusCode is null)
+            {
+                MarkUnreachable();
+            }
+
+            throw translated;
+        }
+    }
+
+    /// <summary>The engine went away: ask its version again next time, it may come back as another one.</summary>
+    private void MarkUnreachable()
+    {
+        lock (_gate)
+        {
+            _renegotiate = true;
+        }
+    }
+
+    private DockerClient Build(Version? apiVersion) =>
+        new DockerClientBuilder()
+            .WithEndpoint(Endpoint.ClientUri)
+            .WithApiVersion(apiVersion)
+            // Deadlines are ours (per call, above); waits and streams last as long as a task does.
+            .WithTimeout(Timeout.InfiniteTimeSpan)
+            .Build();
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _versioned?.Dispose();
+            foreach (var client in _retired)
+            {
+                client.Dispose();
+            }
+
+            _retired.Clear();
+        }
+
+        _unversioned.Dispose();
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The highest memory figure of a stats stream (cgroup v1 reports <c>max_usage</c>; v2 only usage samples).</summary>
+    private sealed class PeakMemory : IProgress<ContainerStatsResponse>
+    {
+        private long _bytes;
+
+        public long? Bytes => Interlocked.Read(ref _bytes) is > 0 and var b ? b : null;
+
+        public void Report(ContainerStatsResponse value)
+        {
+            var sample = value.MemoryStats?.MaxUsage ?? value.MemoryStats?.Usage;
+            if (sample is not > 0 || sample > long.MaxValue)
+            {
+                return;
+            }
+
+            long seen;
+            while ((long)sample.Value > (seen = Interlocked.Read(ref _bytes))
+                && Interlocked.CompareExchange(ref _bytes, (long)sample.Value, seen) != seen)
+            {
+            }
+        }
+    }
+}

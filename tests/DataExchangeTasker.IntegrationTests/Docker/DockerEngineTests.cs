@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Net;
+using DataExchangeTasker.Docker;
+using DataExchangeTasker.IntegrationTests.Support;
+using Docker.DotNet.Models;
+
+namespace DataExchangeTasker.IntegrationTests.Docker;
+
+/// <summary>The adapter over Docker.DotNet against the real engine, and against a hung or absent one.</summary>
+public sealed class DockerEngineTests : IAsyncLifetime
+{
+    private static readonly DockerEndpoint Real = DockerEndpoint.Parse(Environment.GetEnvironmentVariable("DOCKER_HOST") ?? DockerEndpoint.DefaultHost);
+
+    private readonly DockerEngine _docker = new(Real);
+    private readonly List<string> _created = [];
+    private readonly string _root = Directory.CreateTempSubdirectory("tasker-engine-").FullName;
+
+    public async Task InitializeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await EngineRequirement.EnsureAsync(_docker, timeout.Token);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var id in _created)
+        {
+            await _docker.RemoveContainerAsync(id, CancellationToken.None);
+        }
+
+        await _docker.DisposeAsync();
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact]
+    public async Task PingAsync_RealEngine_SpeaksTheOlderOfBothApiVersions()
+    {
+        var version = await _docker.GetVersionAsync(CancellationToken.None);
+
+        var negotiated = await _docker.PingAsync(CancellationToken.None);
+
+        var engine = System.Version.Parse(version.APIVersion);
+        var expected = engine < DockerEngine.ClientApiVersion ? engine : DockerEngine.ClientApiVersion;
+        Assert.Equal(expected.ToString(), negotiated);
+        Assert.Equal(negotiated, _docker.ApiVersion);
+    }
+
+    [Fact]
+    public async Task WaitForExitAsync_ContainerExitedBeforeTheWait_ReturnsItsExitCode()
+    {
+        var id = await CreateAsync(["sh", "-c", "exit 7"]);
+        await _docker.StartContainerAsync(id, CancellationToken.None);
+        await UntilStoppedAsync(id);
+
+        var exit = await _docker.WaitForExitAsync(id, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(7, exit.StatusCode);
+    }
+
+    [Fact]
+    public async Task WaitForExitAsync_RunningContainer_CompletesAtItsExit()
+    {
+        var id = await CreateAsync(["sh", "-c", "sleep 1; exit 3"]);
+        await _docker.StartContainerAsync(id, CancellationToken.None);
+
+        var exit = await _docker.WaitForExitAsync(id, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(3, exit.StatusCode);
+        var state = (await _docker.InspectContainerAsync(id, CancellationToken.None))!.State!;
+        Assert.False(state.Running);
+    }
+
+    [Fact]
+    public async Task TrackPeakMemoryAsync_UntilTheContainerExited_ReportsMemoryUse()
+    {
+        var id = await CreateAsync(["sh", "-c", "sleep 2"]);
+        await _docker.StartContainerAsync(id, CancellationToken.None);
+        using var stop = new CancellationTokenSource();
+        var tracking = _docker.TrackPeakMemoryAsync(id, stop.Token);
+        await _docker.WaitForExitAsync(id, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The engine keeps streaming (empty) samples of a stopped container: the caller ends the stream.
+        await stop.CancelAsync();
+        var peak = await tracking.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.NotNull(peak);
+        Assert.True(peak > 0);
+    }
+
+    [Fact]
+    public async Task InspectKillRemove_AbsentContainer_AreNotErrors()
+    {
+        var absent = "tasker-absent-" + Guid.NewGuid().ToString("N");
+
+        Assert.Null(await _docker.InspectContainerAsync(absent, CancellationToken.None));
+        await _docker.KillContainerAsync(absent, "SIGKILL", CancellationToken.None);
+        await _docker.RemoveContainerAsync(absent, CancellationToken.None);
+        Assert.Null(await _docker.InspectImageAsync("tasker-absent-image:" + Guid.NewGuid().ToString("N"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task CreateContainerAsync_NameTaken_ThrowsOurExceptionWithConflict()
+    {
+        var name = "tasker-conflict-" + Guid.NewGuid().ToString("N")[..12];
+        _created.Add(await _docker.CreateContainerAsync(name, Spec(["true"]), CancellationToken.None));
+
+        var error = await Assert.ThrowsAsync<DockerApiException>(() => _docker.CreateContainerAsync(name, Spec(["true"]), CancellationToken.None));
+
+        Assert.Equal(HttpStatusCode.Conflict, error.StatusCode);
+        Assert.False(error.IsTransient);
+        Assert.Contains("already in use", error.EngineMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CreateContainerAsync_MissingImage_ThrowsOurExceptionWithNotFound()
+    {
+        var spec = Spec(["true"]);
+        spec.Image = "tasker-absent-image:" + Guid.NewGuid().ToString("N");
+
+        var error = await Assert.ThrowsAsync<DockerApiException>(() => _docker.CreateContainerAsync(null, spec, CancellationToken.None));
+
+        Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
+        Assert.Contains("No such image", error.EngineMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PingAsync_NoEngineAtTheSocket_ThrowsTransientOurException()
+    {
+        await using var docker = new DockerEngine(DockerEndpoint.Parse("unix://" + Path.Combine(_root, "nothing.sock")));
+
+        var error = await Assert.ThrowsAsync<DockerApiException>(() => docker.PingAsync(CancellationToken.None));
+
+        Assert.Null(error.StatusCode);
+        Assert.True(error.IsTransient);
+    }
+
+    [Fact]
+    public async Task PingAndRemove_HungEngine_FailWithinTheirDeadlines()
+    {
+        await using var hung = new UnansweringSocket(Path.Combine(_root, "hung.sock"));
+        await using var docker = new DockerEngine(DockerEndpoint.Parse("unix://" + hung.Path), callTimeout: TimeSpan.FromSeconds(2), pingTimeout: TimeSpan.FromSeconds(1));
+
+        var clock = Stopwatch.StartNew();
+        var ping = await Assert.ThrowsAsync<DockerApiException>(() => docker.PingAsync(CancellationToken.None));
+        var pingTook = clock.Elapsed;
+        clock.Restart();
+        var remove = await Assert.ThrowsAsync<DockerApiException>(() => docker.RemoveContainerAsync("tasker-any", CancellationToken.None));
+        var removeTook = clock.Elapsed;
+
+        Assert.True(hung.Accepted > 0, "the client never reached the hung socket");
+        Assert.InRange(pingTook, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(3));
+        Assert.InRange(removeTook, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(5));
+        Assert.All([ping, remove], e =>
+        {
+            Assert.Null(e.StatusCode);
+            Assert.True(e.IsTransient);
+            Assert.Contains("did not answer within", e.Message, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public async Task WaitForExitAsync_HungEngine_EndsWithTheCallersToken()
+    {
+        await using var hung = new UnansweringSocket(Path.Combine(_root, "hung-wait.sock"));
+        await using var docker = new DockerEngine(DockerEndpoint.Parse("unix://" + hung.Path), callTimeout: TimeSpan.FromSeconds(1));
+        using var caller = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+
+        // Negotiation is a short call: it fails at its deadline, long before the caller gives up.
+        var error = await Assert.ThrowsAsync<DockerApiException>(() => docker.WaitForExitAsync("tasker-any", caller.Token));
+
+        Assert.Contains("did not answer within 1 s", error.Message, StringComparison.Ordinal);
+        Assert.False(caller.IsCancellationRequested);
+    }
+
+    private CreateContainerParameters Spec(IList<string> entrypoint) => new()
+    {
+        Image = EngineRequirement.RunnerImage,
+        Entrypoint = entrypoint,
+        Labels = new Dictionary<string, string> { ["dataexchange.tasker.test"] = nameof(DockerEngineTests) },
+        HostConfig = new HostConfig { NetworkMode = "none" },
+    };
+
+    private async Task<string> CreateAsync(IList<string> entrypoint)
+    {
+        var id = await _docker.CreateContainerAsync(null, Spec(entrypoint), CancellationToken.None);
+        _created.Add(id);
+        return id;
+    }
+
+    private async Task UntilStoppedAsync(string id)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while ((await _docker.InspectContainerAsync(id, CancellationToken.None))!.State!.Running)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the container did not exit within 30 s");
+            await Task.Delay(50);
+        }
+    }
+}
