@@ -17,8 +17,9 @@ echo x >"$w/data/d.txt"
 cat >"$w/write/run.py" <<'PY'
 import sys, time
 t = time.perf_counter()
+out = sys.stdout  # unbuffered (PYTHONUNBUFFERED=1 in the image): one write(2) per line
 for i in range(200000):
-    print("line", i, "of the write-heavy benchmark")
+    out.write(f"line {i} of the write-heavy benchmark\n")
 sys.stderr.write("code_seconds=%.3f\n" % (time.perf_counter() - t))
 PY
 cat >"$w/import/run.py" <<'PY'

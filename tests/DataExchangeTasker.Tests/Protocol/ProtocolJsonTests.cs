@@ -110,7 +110,8 @@ public sealed class ProtocolJsonTests
         Assert.NotNull(back);
         Assert.Equal(done.ContainerOutput, back.ContainerOutput);
         Assert.Equal(done.Truncated, back.Truncated);
-        Assert.Equal(done with { ContainerOutput = back.ContainerOutput, Truncated = back.Truncated }, back);
+        Assert.Equal(done.OutputFiles, back.OutputFiles);
+        Assert.Equal(done with { ContainerOutput = back.ContainerOutput, Truncated = back.Truncated, OutputFiles = back.OutputFiles }, back);
     }
 
     [Fact]
