@@ -132,7 +132,10 @@ fi
 (cd /tmp/out 2>/dev/null || cd /tmp; exec "$@" </dev/null >"$results/stdout.txt" 2>"$results/stderr.txt") &
 strace_pid=$!
 # A trapped signal interrupts wait; strace is still running then, so wait again until it really ended.
+# (A timeout signal that came before strace was started is acted on here; the tasker's SIGKILL after its grace
+# period covers the remaining window in which the code has not yet dropped to its uid.)
 while :; do
+    [ "$timed_out" -eq 1 ] && kill_code
     wait "$strace_pid"
     status=$?
     kill -0 "$strace_pid" 2>/dev/null || break

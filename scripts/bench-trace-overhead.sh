@@ -37,26 +37,29 @@ PY
 chmod -R a+rX "$w"
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-measure() { # case mode -> "code_median task_median"
-    local case=$1 mode=$2 i code=() task=()
+run_once() { # case mode index -> "code task"
+    local case=$1 mode=$2 r="$w/r-$1-$2-$3"
+    if [[ $mode == traced ]]; then "$here/sealed-run.sh" -i "$image" "$w/$case" "$w/data/d.txt" "$r" >/dev/null
+    else "$here/sealed-run.sh" -i "$image" -f untraced "$w/$case" "$w/data/d.txt" "$r" >/dev/null; fi
+    grep -q '^status=0$' "$r/manifest" || { echo "run $case/$mode failed" >&2; cat "$r/stderr.txt" >&2; exit 1; }
+    echo "$(sed -n 's/^code_seconds=//p' "$r/stderr.txt") $(cat "$r/timing")"
+}
+measure() { # case -> "code_untraced task_untraced code_traced task_traced" (medians)
+    # Interleaved, so that a change in the machine's load during the run weighs on both modes alike.
+    local case=$1 i cu=() tu=() ct=() tt=() a b
     for ((i = 0; i < runs; i++)); do
-        local r="$w/r-$case-$mode-$i"
-        if [[ $mode == traced ]]; then "$here/sealed-run.sh" -i "$image" "$w/$case" "$w/data/d.txt" "$r" >/dev/null
-        else "$here/sealed-run.sh" -i "$image" -f untraced "$w/$case" "$w/data/d.txt" "$r" >/dev/null; fi
-        grep -q '^status=0$' "$r/manifest" || { echo "run $case/$mode failed" >&2; cat "$r/stderr.txt" >&2; exit 1; }
-        code+=("$(sed -n 's/^code_seconds=//p' "$r/stderr.txt")")
-        task+=("$(cat "$r/timing")")
+        read -r a b < <(run_once "$case" untraced "$i"); cu+=("$a"); tu+=("$b")
+        read -r a b < <(run_once "$case" traced "$i"); ct+=("$a"); tt+=("$b")
     done
-    echo "$(printf '%s\n' "${code[@]}" | median) $(printf '%s\n' "${task[@]}" | median)"
+    echo "$(printf '%s\n' "${cu[@]}" | median) $(printf '%s\n' "${tu[@]}" | median) $(printf '%s\n' "${ct[@]}" | median) $(printf '%s\n' "${tt[@]}" | median)"
 }
 
-echo "## Trace overhead ($image, $runs runs each, medians; traced = strace -f --seccomp-bpf -e trace=%file,%network,%process)"
+echo "## Trace overhead ($image, $runs runs each, interleaved, medians; load average at start: $(cut -d ' ' -f 1 /proc/loadavg) on $(nproc) CPUs; traced = strace -f --seccomp-bpf -e trace=%file,%network,%process)"
 echo
 echo "| script | code untraced | code traced | ratio | task untraced | task traced | ratio |"
 echo "|---|---|---|---|---|---|---|"
 for case in write import; do
-    read -r cu tu < <(measure "$case" untraced)
-    read -r ct tt < <(measure "$case" traced)
+    read -r cu tu ct tt < <(measure "$case")
     label=$([[ $case == write ]] && echo "write-heavy (200,000 prints)" || echo "import-heavy (≈ 70 stdlib modules)")
     awk -v l="$label" -v cu="$cu" -v ct="$ct" -v tu="$tu" -v tt="$tt" \
         'BEGIN { printf "| %s | %.2f s | %.2f s | %.2f× | %.2f s | %.2f s | %.2f× |\n", l, cu, ct, ct / cu, tu, tt, tt / tu }'
