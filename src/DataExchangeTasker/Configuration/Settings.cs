@@ -7,6 +7,8 @@ public static class Settings
     public static readonly SettingDefinition CodeRoot = new("TASKER_CODE_ROOT", null, "Folder that codePath is relative to (required).");
     public static readonly SettingDefinition DataRoot = new("TASKER_DATA_ROOT", null, "Folder that dataPath is relative to (required).");
     public static readonly SettingDefinition WorkRoot = new("TASKER_WORK_ROOT", "/var/lib/dataexchange-tasker/work", "Folder for per-task work folders (mounted at /tmp/out).");
+    public static readonly SettingDefinition ResultsRoot = new("TASKER_RESULTS_ROOT", "/var/lib/dataexchange-tasker/results", "Folder of per-task output folders (the files the code wrote to /tmp/out); readable by the tasker's user and group only.");
+    public static readonly SettingDefinition SnapshotRoot = new("TASKER_SNAPSHOT_ROOT", "/var/lib/dataexchange-tasker/code", "Content-addressed read-only copies of approved code (what gets mounted); must be a path dockerd sees.");
     public static readonly SettingDefinition Image = new("TASKER_IMAGE", "dataexchange-tasker-runner:latest", "Runner image with python, strace and tracerun.sh.");
     public static readonly SettingDefinition Concurrency = new("TASKER_CONCURRENCY", "2", "Tasks run in parallel (also the prefetch count).");
     public static readonly SettingDefinition TodoQueue = new("TASKER_TODO_QUEUE", "tasker_todo", "Queue of start messages.");
@@ -17,6 +19,7 @@ public static class Settings
     public static readonly SettingDefinition CpuLimit = new("TASKER_CPU_LIMIT", "1", "CPUs a task may use (fractions allowed).");
     public static readonly SettingDefinition PidsLimit = new("TASKER_PIDS_LIMIT", "128", "Processes and threads a task may have.");
     public static readonly SettingDefinition OutputLimit = new("TASKER_OUTPUT_LIMIT", "1m", "Bytes kept per stream (stdout, stderr, strace) in the done message.");
+    public static readonly SettingDefinition OutputFilesLimit = new("TASKER_OUTPUT_FILES_LIMIT", "1000", "Output files kept per task; past it (or past the work size limit in total) the rest is dropped.");
     public static readonly SettingDefinition StraceFilter = new("TASKER_STRACE_FILTER", "%file,%network,%process", "strace -e trace= expression; 'all' for a full trace.");
     public static readonly SettingDefinition Runtime = new("TASKER_RUNTIME", null, "OCI runtime registered with the engine (e.g. runsc); empty for the engine's default.");
     public static readonly SettingDefinition User = new("TASKER_USER", "65534:65534", "uid:gid the code runs as inside the container.");
@@ -41,8 +44,8 @@ public static class Settings
     /// <summary>All settings, in documentation order.</summary>
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
-        AmqpUri, CodeRoot, DataRoot, WorkRoot, Image, Concurrency, TodoQueue, DoneQueue, DockerHost,
-        TaskTimeout, MemoryLimit, CpuLimit, PidsLimit, OutputLimit, StraceFilter, Runtime, User, TmpfsSize,
+        AmqpUri, CodeRoot, DataRoot, WorkRoot, ResultsRoot, SnapshotRoot, Image, Concurrency, TodoQueue, DoneQueue, DockerHost,
+        TaskTimeout, MemoryLimit, CpuLimit, PidsLimit, OutputLimit, OutputFilesLimit, StraceFilter, Runtime, User, TmpfsSize,
         FileSizeLimit, WorkSizeLimit, OpenFilesLimit, KeepAlive, KeepAliveTimeout, RequireCodeHash, QueueType, DeclareTopology,
         MaxRetries, DrainTimeout, HttpBind, LogFormat, LogLevel, OtlpEndpoint, TaskerId, CleanupGrace,
     ];

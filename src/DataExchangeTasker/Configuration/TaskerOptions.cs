@@ -49,4 +49,14 @@ public sealed record SandboxOptions(
     int OpenFilesLimit,
     bool KeepAlive,
     TimeSpan KeepAliveTimeout,
-    bool RequireCodeHash);
+    bool RequireCodeHash)
+{
+    /// <summary>Where each task's output files are stored (a folder per task, owner and group only).</summary>
+    public string ResultsRoot { get; init; } = "/var/lib/dataexchange-tasker/results";
+
+    /// <summary>Where approved code is copied, read-only and content-addressed, before it is mounted.</summary>
+    public string SnapshotRoot { get; init; } = "/var/lib/dataexchange-tasker/code";
+
+    /// <summary>Output files kept per task.</summary>
+    public int OutputFilesLimit { get; init; } = 1000;
+}

@@ -30,7 +30,12 @@ public static class TaskerOptionsLoader
             OpenFilesLimit: r.Int(Settings.OpenFilesLimit, 16, 1_048_576),
             KeepAlive: r.Bool(Settings.KeepAlive),
             KeepAliveTimeout: r.Seconds(Settings.KeepAliveTimeout, 1, 7 * 24 * 3600),
-            RequireCodeHash: r.Bool(Settings.RequireCodeHash));
+            RequireCodeHash: r.Bool(Settings.RequireCodeHash))
+        {
+            ResultsRoot = r.AbsolutePath(Settings.ResultsRoot),
+            SnapshotRoot = r.AbsolutePath(Settings.SnapshotRoot),
+            OutputFilesLimit = r.Int(Settings.OutputFilesLimit, 0, 1_000_000),
+        };
 
         var options = new TaskerOptions(
             messaging,
@@ -49,6 +54,16 @@ public static class TaskerOptionsLoader
         if (options.Sandbox.WorkRoot.Length > 0 && IsInside(options.Sandbox.WorkRoot, options.Sandbox.CodeRoot, options.Sandbox.DataRoot))
         {
             r.Fail(Settings.WorkRoot, options.Sandbox.WorkRoot, "a folder outside the code and data roots (tasks write there)");
+        }
+
+        if (options.Sandbox.ResultsRoot.Length > 0 && IsInside(options.Sandbox.ResultsRoot, options.Sandbox.CodeRoot, options.Sandbox.DataRoot))
+        {
+            r.Fail(Settings.ResultsRoot, options.Sandbox.ResultsRoot, "a folder outside the code and data roots (task outputs are stored there)");
+        }
+
+        if (options.Sandbox.SnapshotRoot.Length > 0 && IsInside(options.Sandbox.SnapshotRoot, options.Sandbox.CodeRoot, options.Sandbox.DataRoot))
+        {
+            r.Fail(Settings.SnapshotRoot, options.Sandbox.SnapshotRoot, "a folder outside the code and data roots");
         }
 
         return r.Errors.Count > 0 ? throw new ConfigurationException(r.Errors) : options;

@@ -32,8 +32,17 @@ public sealed record DoneMessage(
     /// <summary>Peak memory use of the container as the engine reported it, when it did.</summary>
     public long? PeakMemoryBytes { get; init; }
 
-    /// <summary>Which of <see cref="ContainerOutput"/>'s streams were cut at the output limit.</summary>
+    /// <summary>Which of <see cref="ContainerOutput"/>'s streams were cut at the output limit, and whether output files were dropped.</summary>
     public TruncatedStreams? Truncated { get; init; }
+
+    /// <summary>
+    /// The host folder (under <c>TASKER_RESULTS_ROOT</c>) holding the files the code wrote to <c>/tmp/out</c>;
+    /// null when none was stored.
+    /// </summary>
+    public string? OutputFolder { get; init; }
+
+    /// <summary>The files stored in <see cref="OutputFolder"/>; empty when the code wrote none, null when no container ran.</summary>
+    public IReadOnlyList<OutputFile>? OutputFiles { get; init; }
 
     /// <summary>A done message for a task that was not run.</summary>
     public static DoneMessage Rejected(string taskId, string reason, string output) =>

@@ -15,6 +15,12 @@ public static class Reasons
     /// <summary>The code was killed by a signal other than the tasker's timeout or the OOM killer.</summary>
     public const string Signal = "signal";
 
+    /// <summary>
+    /// The syscall trace ended before the code did (the tracer died: OOM, a limit, anything), or a process of the
+    /// code outlived it: the run is not fully traced, so it cannot count as a success.
+    /// </summary>
+    public const string TraceIncomplete = "trace_incomplete";
+
     /// <summary>The Docker engine failed (after retries); the code may not have run.</summary>
     public const string Infrastructure = "infrastructure";
 
@@ -26,6 +32,12 @@ public static class Reasons
 
     /// <summary>A path is absolute, has <c>..</c> segments or resolves outside its root.</summary>
     public const string PathNotAllowed = "path_not_allowed";
+
+    /// <summary>
+    /// The object mounted at <c>/tmp/data/&lt;dataPath&gt;</c> is not the one the tasker resolved (a path component
+    /// was swapped, e.g. for a symbolic link, in between); the code did not run.
+    /// </summary>
+    public const string PathChanged = "path_changed";
 
     /// <summary><c>codeHash.eTag</c> differs from the code's content hash, or is required and missing.</summary>
     public const string HashMismatch = "hash_mismatch";

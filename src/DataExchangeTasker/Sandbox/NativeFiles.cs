@@ -86,6 +86,16 @@ internal static partial class NativeFiles
         };
     }
 
+    /// <summary>
+    /// Device and inode of the entry itself (<c>lstat</c>: a symlink is not followed), or null when it is missing.
+    /// st_dev and st_ino are the first two 8-byte fields of struct stat on x86_64 and arm64 alike.
+    /// </summary>
+    public static unsafe FileIdentity? IdentityOf(string path)
+    {
+        var buffer = stackalloc byte[256];
+        return lstat(path, buffer) == 0 ? new FileIdentity(*(ulong*)buffer, *(ulong*)(buffer + 8)) : null;
+    }
+
     /// <summary>Mounts a private tmpfs of <paramref name="sizeBytes"/> on <paramref name="path"/>; false without the privilege.</summary>
     public static bool MountTmpfs(string path, long sizeBytes)
     {

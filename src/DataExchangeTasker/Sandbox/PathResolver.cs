@@ -5,7 +5,8 @@ namespace DataExchangeTasker.Sandbox;
 /// <summary>
 /// Resolves a start message's relative path under its root with no way out: absolute paths and <c>..</c>
 /// segments are refused outright, and the canonical path (every symlink resolved by the kernel) must stay
-/// under the canonical root. The canonical path is what gets mounted, so a link is never followed twice.
+/// under the canonical root. The canonical path is what gets mounted, so a link is never followed twice, and its
+/// device and inode are recorded so the container can prove it sees the same object.
 /// </summary>
 public static class PathResolver
 {
@@ -51,7 +52,15 @@ public static class PathResolver
             return Refuse(Reasons.PathNotAllowed, $"{field} \"{relative}\" is neither a regular file nor a folder.");
         }
 
-        return (new ResolvedPath(canonical, containerRoot + "/" + string.Join('/', segments), isDirectory), null);
+        // Taken after the kind check: if the entry is swapped in between, this names the newcomer (or a link),
+        // and the mounted object can then only differ from it, which ends the task path_changed.
+        var identity = NativeFiles.IdentityOf(canonical);
+        if (identity is null)
+        {
+            return Refuse(Reasons.PathNotFound, $"{field} \"{relative}\" does not exist under the {RootName(field)}.");
+        }
+
+        return (new ResolvedPath(canonical, containerRoot + "/" + string.Join('/', segments), isDirectory) { Identity = identity }, null);
     }
 
     /// <summary>True when <paramref name="path"/> is <paramref name="root"/> itself or lies below it.</summary>

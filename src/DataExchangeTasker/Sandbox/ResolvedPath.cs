@@ -4,4 +4,11 @@ namespace DataExchangeTasker.Sandbox;
 /// <param name="HostPath">Canonical host path (all symlinks resolved): the bind mount's source.</param>
 /// <param name="ContainerPath">Where it appears in the container, e.g. <c>/tmp/code/demo1_code</c>.</param>
 /// <param name="IsDirectory">True for a folder.</param>
-public sealed record ResolvedPath(string HostPath, string ContainerPath, bool IsDirectory);
+public sealed record ResolvedPath(string HostPath, string ContainerPath, bool IsDirectory)
+{
+    /// <summary>
+    /// The object <see cref="HostPath"/> named when it was resolved; the container must see exactly this one
+    /// (the engine resolves the bind source again, after us). Null only for paths built by hand in tests.
+    /// </summary>
+    public FileIdentity? Identity { get; init; }
+}

@@ -68,6 +68,9 @@ public sealed class TaskerOptionsLoaderTests : IDisposable
         Assert.False(o.Sandbox.KeepAlive);
         Assert.Equal(TimeSpan.FromSeconds(1800), o.Sandbox.KeepAliveTimeout);
         Assert.False(o.Sandbox.RequireCodeHash);
+        Assert.Equal("/var/lib/dataexchange-tasker/results", o.Sandbox.ResultsRoot);
+        Assert.Equal("/var/lib/dataexchange-tasker/code", o.Sandbox.SnapshotRoot);
+        Assert.Equal(1000, o.Sandbox.OutputFilesLimit);
         Assert.Equal("/var/run/docker.sock", o.DockerHost.SocketPath);
         Assert.Equal(2, o.Concurrency);
         Assert.Equal(3, o.MaxRetries);
@@ -288,5 +291,27 @@ public sealed class TaskerOptionsLoaderTests : IDisposable
     public void All_SettingNames_AreUnique()
     {
         Assert.Equal(Settings.All.Count, Settings.All.Select(s => s.Name).Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Theory]
+    [InlineData("TASKER_RESULTS_ROOT", "code/results", "a folder outside the code and data roots (task outputs are stored there)")]
+    [InlineData("TASKER_SNAPSHOT_ROOT", "data/snapshots", "a folder outside the code and data roots")]
+    public void Load_ResultsOrSnapshotRootInsideCodeOrDataRoot_IsRejected(string name, string relative, string expected)
+    {
+        var path = _temp.Combine(relative);
+
+        var error = LoadFails((name, path));
+
+        Assert.Equal($"{name}=\"{path}\" is invalid: expected {expected}", Assert.Single(error.Errors));
+    }
+
+    [Fact]
+    public void Load_OutputSettings_AreRead()
+    {
+        var o = TaskerOptionsLoader.Load(Values(("TASKER_RESULTS_ROOT", "/srv/results/"), ("TASKER_SNAPSHOT_ROOT", "/srv/code-snapshots"), ("TASKER_OUTPUT_FILES_LIMIT", "5")));
+
+        Assert.Equal("/srv/results", o.Sandbox.ResultsRoot);
+        Assert.Equal("/srv/code-snapshots", o.Sandbox.SnapshotRoot);
+        Assert.Equal(5, o.Sandbox.OutputFilesLimit);
     }
 }

@@ -22,6 +22,7 @@ public sealed class ProtocolExamplesTests
     [
         "success.json", "error-exit-code.json", "timeout.json", "oom.json", "rejected-path-not-found.json",
         "rejected-invalid-message.json", "rejected-hash-mismatch.json", "infrastructure.json", "truncated.json",
+        "output-files.json", "trace-incomplete.json", "rejected-path-changed.json",
     ];
 
     public static TheoryData<string> StartExamples => ExampleNames("start");
@@ -261,6 +262,11 @@ public sealed class ProtocolExamplesTests
             {
                 CompareMembers(propertySchema, NestedTypeInfo(clrType), $"{path}{name}.", nullsWritten, errors);
             }
+
+            if (expected == "array")
+            {
+                CompareMembers(ItemsSchema(propertySchema, $"{path}{name}"), NestedTypeInfo(ElementType(clrType)), $"{path}{name}[].", nullsWritten, errors);
+            }
         }
     }
 
@@ -292,6 +298,11 @@ public sealed class ProtocolExamplesTests
             {
                 CompareRequired(propertySchema, NestedTypeInfo(clrType), $"{path}{property.Name}.", everyMember, errors);
             }
+
+            if (JsonTypeOf(clrType) == "array" && schemaProperties.TryGetValue(property.Name, out var arraySchema))
+            {
+                CompareRequired(ItemsSchema(arraySchema, path + property.Name), NestedTypeInfo(ElementType(clrType)), $"{path}{property.Name}[].", everyMember, errors);
+            }
         }
     }
 
@@ -317,10 +328,21 @@ public sealed class ProtocolExamplesTests
             return "boolean";
         }
 
+        if (clrType.IsGenericType && clrType.GetGenericTypeDefinition() is var generic
+            && (generic == typeof(IReadOnlyList<>) || generic == typeof(List<>) || generic == typeof(IList<>)))
+        {
+            return "array";
+        }
+
         return NestedTypeInfo(clrType).Kind == JsonTypeInfoKind.Object
             ? "object"
             : throw new InvalidOperationException($"No JSON Schema type known for {clrType}; extend JsonTypeOf.");
     }
+
+    private static Type ElementType(Type listType) => listType.GetGenericArguments()[0];
+
+    private static JsonObject ItemsSchema(JsonObject arraySchema, string path) =>
+        arraySchema["items"] as JsonObject ?? throw new InvalidOperationException($"{path}: an array without an items schema");
 
     private static JsonTypeInfo NestedTypeInfo(Type clrType) =>
         ProtocolJsonContext.Default.GetTypeInfo(clrType)
@@ -501,6 +523,14 @@ public sealed class ProtocolExamplesTests
                     {
                         Check(value, propertySchema, $"{path}.{name}", errors);
                     }
+                }
+            }
+
+            if (instance is JsonArray array && schema["items"] is JsonObject itemSchema)
+            {
+                for (var i = 0; i < array.Count; i++)
+                {
+                    Check(array[i], itemSchema, $"{path}[{i}]", errors);
                 }
             }
 

@@ -15,7 +15,9 @@ public sealed class ProtocolJsonTests
             StartedAt = new DateTimeOffset(2026, 11, 22, 9, 0, 0, 123, TimeSpan.Zero),
             FinishedAt = new DateTimeOffset(2026, 11, 22, 9, 0, 1, 456, TimeSpan.Zero),
             PeakMemoryBytes = 24379392,
-            Truncated = new TruncatedStreams(true, false, true),
+            Truncated = new TruncatedStreams(true, false, true) { Files = true },
+            OutputFolder = "/var/lib/dataexchange-tasker/results/host-task-1",
+            OutputFiles = [new OutputFile("plots/a.png", 3, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")],
         };
 
     [Fact]
@@ -38,7 +40,7 @@ public sealed class ProtocolJsonTests
         var context = JsonNode.Parse(JsonSerializer.Serialize(done, ProtocolJsonContext.Default.DoneMessage));
 
         Assert.True(JsonNode.DeepEquals(wire, context));
-        foreach (var name in new[] { "containerOutput", "exitCode", "signal", "startedAt", "finishedAt", "peakMemoryBytes", "truncated" })
+        foreach (var name in new[] { "containerOutput", "exitCode", "signal", "startedAt", "finishedAt", "peakMemoryBytes", "truncated", "outputFolder", "outputFiles" })
         {
             Assert.True(wire.ContainsKey(name), $"{name} is missing");
             Assert.Null(wire[name]);
@@ -51,10 +53,11 @@ public sealed class ProtocolJsonTests
         var wire = JsonNode.Parse(JsonSerializer.Serialize(FullDone(), ProtocolJson.Done))!.AsObject();
 
         Assert.Equal(
-            ["containerOutput", "durationMs", "exitCode", "finishedAt", "output", "peakMemoryBytes", "reason", "signal", "startedAt", "state", "taskId", "truncated"],
+            ["containerOutput", "durationMs", "exitCode", "finishedAt", "output", "outputFiles", "outputFolder", "peakMemoryBytes", "reason", "signal", "startedAt", "state", "taskId", "truncated"],
             wire.Select(p => p.Key).Order(StringComparer.Ordinal));
         Assert.Equal(["stderr", "stdout", "strace"], wire["containerOutput"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
-        Assert.Equal(["stderr", "stdout", "strace"], wire["truncated"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["files", "stderr", "stdout", "strace"], wire["truncated"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["path", "sha256", "size"], wire["outputFiles"]![0]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -107,7 +110,8 @@ public sealed class ProtocolJsonTests
         Assert.NotNull(back);
         Assert.Equal(done.ContainerOutput, back.ContainerOutput);
         Assert.Equal(done.Truncated, back.Truncated);
-        Assert.Equal(done with { ContainerOutput = back.ContainerOutput, Truncated = back.Truncated }, back);
+        Assert.Equal(done.OutputFiles, back.OutputFiles);
+        Assert.Equal(done with { ContainerOutput = back.ContainerOutput, Truncated = back.Truncated, OutputFiles = back.OutputFiles }, back);
     }
 
     [Fact]

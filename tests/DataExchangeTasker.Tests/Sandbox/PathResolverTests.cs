@@ -252,4 +252,30 @@ public sealed class PathResolverTests : IDisposable
     {
         Assert.Equal(expected, PathResolver.IsUnder(path, root));
     }
+
+    [Fact]
+    public async Task Resolve_File_RecordsDeviceAndInodeAsStatReportsThem()
+    {
+        _temp.WriteFile("root/data/people.csv", "a,b\n");
+        var psi = new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%d %i", Path.Combine(_root, "data", "people.csv")]) { RedirectStandardOutput = true };
+        using var stat = System.Diagnostics.Process.Start(psi)!;
+        var expected = (await stat.StandardOutput.ReadToEndAsync()).Trim().Split(' ');
+        await stat.WaitForExitAsync();
+
+        var resolved = AssertResolved("data/people.csv");
+
+        Assert.Equal(new FileIdentity(ulong.Parse(expected[0], System.Globalization.CultureInfo.InvariantCulture), ulong.Parse(expected[1], System.Globalization.CultureInfo.InvariantCulture)), resolved.Identity);
+    }
+
+    [Fact]
+    public void Resolve_ThroughASymlinkInsideTheRoot_RecordsTheTargetsIdentity()
+    {
+        _temp.WriteFile("root/real/x.txt", "x");
+        File.CreateSymbolicLink(Path.Combine(_root, "alias"), Path.Combine(_root, "real"));
+
+        var resolved = AssertResolved("alias/x.txt");
+
+        Assert.Equal(AssertResolved("real/x.txt").Identity, resolved.Identity);
+        Assert.NotNull(resolved.Identity);
+    }
 }

@@ -1,0 +1,163 @@
+#!/bin/sh
+# supervise.sh <entry.py> <data path>
+#
+# pid 1 of a task container. Runs as root with only CAP_SYS_PTRACE, CAP_SETUID and CAP_SETGID (bounding set),
+# no-new-privileges, no network, read-only root. It runs
+#     strace -f --seccomp-bpf -o /run/tasker/strace.txt -e trace=<filter> -- \
+#         setpriv --reuid=<uid> --regid=<gid> --clear-groups -- python <entry> <data>
+# so the code runs as the unprivileged code uid with no capabilities and cannot signal, ptrace or read this
+# script, strace, the trace or the results (all root-owned, in the root-only tmpfs /run/tasker, mode 0700).
+#
+# Protocol with the tasker (docs/sandbox-design.md has the full contract):
+#   env TASKER_CODE_USER     uid:gid the code runs as (default 65534:65534); must not be 0
+#   env STRACE_FILTER        strace -e trace=... expression (default %file,%network,%process); "all": every syscall
+#   env TASKER_DATA_DEV      st_dev (decimal) the tasker resolved for the data path; with TASKER_DATA_INO the
+#   env TASKER_DATA_INO      object at <data path> must be exactly that one, or the code never runs (status 86)
+#   env TASKER_COLLECT_SECONDS  how long to stay up after "results ready" for the tasker to fetch them (default 600)
+#   env KEEP_ALIVE_SECONDS   debugging: stay up this long instead, when longer
+#   SIGUSR1 to pid 1         the tasker's timeout: kill the code now, then collect as usual (timed_out=1)
+#   SIGTERM to pid 1         stop: kill the code and exit at once (no results)
+#   stdout of the container  only this script writes it (the code's stdout/stderr go to files): one line
+#                            "tasker-supervisor: results ready" once /run/tasker is final
+#   /run/tasker/stdout.txt, stderr.txt, strace.txt   the code's streams and the trace
+#   /run/tasker/manifest     key=value lines: version, status, trace_complete, timed_out, path_changed, survivors
+#   /tmp/out                 the code's output files (Docker tmpfs); frozen once "results ready" is printed:
+#                            no process of the code uid is left
+# Exit status: 64 usage, 70 internal error, 86 data path changed; otherwise the code's status (128+n: signal n).
+
+set -u
+
+results=/run/tasker
+code_user=${TASKER_CODE_USER:-65534:65534}
+filter=${STRACE_FILTER:-%file,%network,%process}
+collect=${TASKER_COLLECT_SECONDS:-600}
+keep=${KEEP_ALIVE_SECONDS:-0}
+ready_line='tasker-supervisor: results ready'
+
+say() { printf 'tasker-supervisor: %s\n' "$*"; }
+fail() { say "error: $*"; exit 70; }
+is_number() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }
+
+if [ "$#" -ne 2 ]; then
+    say "usage: supervise.sh <entry.py> <data path>"
+    exit 64
+fi
+entry=$1
+data=$2
+uid=${code_user%%:*}
+gid=${code_user#*:}
+is_number "$uid" && is_number "$gid" && [ "$uid" -ne 0 ] || fail "TASKER_CODE_USER \"$code_user\" is not a non-root uid:gid"
+is_number "$collect" || collect=600
+is_number "$keep" || keep=0
+[ -d "$results" ] && [ ! -L "$results" ] || fail "$results is missing (the container spec must mount a root-only tmpfs there)"
+umask 077
+
+# As the code uid, with no capabilities: kill(-1) reaches every process of that uid in this pid namespace and
+# nothing else, so the supervisor needs no CAP_KILL. "kill -0 -1" succeeds while any such process is left.
+# setresuid to a non-zero uid clears the permitted and effective capabilities, so the helper runs with none.
+as_code() { setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$@"; }
+code_alive() { as_code sh -c 'kill -0 -1' 2>/dev/null; }
+kill_code() {
+    i=0
+    while [ "$i" -lt 50 ]; do
+        as_code sh -c 'kill -9 -1' 2>/dev/null
+        code_alive || return 0
+        i=$((i + 1))
+        sleep 0.1
+    done
+    return 1
+}
+
+write_manifest() { # status trace_complete timed_out path_changed survivors
+    {
+        echo "version=1"
+        echo "status=$1"
+        echo "trace_complete=$2"
+        echo "timed_out=$3"
+        echo "path_changed=$4"
+        echo "survivors=$5"
+    } >"$results/manifest.tmp" && mv -f "$results/manifest.tmp" "$results/manifest"
+}
+
+stay_up() {
+    seconds=$collect
+    [ "$keep" -gt "$seconds" ] && seconds=$keep
+    trap 'exit "$final"' TERM USR1
+    sleep "$seconds" &
+    wait $!
+    exit "$final"
+}
+
+: >"$results/stdout.txt"
+: >"$results/stderr.txt"
+: >"$results/strace.txt"
+
+# The data mounted is the data resolved: the engine resolved the bind source again when it created the
+# container, so a path component swapped for a symlink since the tasker resolved it shows up as another object.
+if [ -n "${TASKER_DATA_DEV:-}" ] || [ -n "${TASKER_DATA_INO:-}" ]; then
+    seen=$(stat -c '%d %i' -- "$data" 2>/dev/null) || seen=missing
+    if [ "$seen" != "${TASKER_DATA_DEV:-} ${TASKER_DATA_INO:-}" ]; then
+        say "data path changed: expected ${TASKER_DATA_DEV:-}:${TASKER_DATA_INO:-}, found $seen"
+        final=86
+        write_manifest "" 1 0 1 0
+        say "results ready"
+        stay_up
+    fi
+fi
+
+timed_out=0
+strace_pid=
+on_timeout() {
+    timed_out=1
+    kill_code
+}
+on_term() {
+    kill_code
+    [ -n "$strace_pid" ] && kill -9 "$strace_pid" 2>/dev/null
+    exit 143
+}
+trap on_timeout USR1
+trap on_term TERM INT
+
+# strace 6.1's -u wants a user name from /etc/passwd; setpriv takes any uid:gid. The traced command starts as
+# root, drops to the code uid (setresuid to non-zero clears every capability) and only then execs python, so
+# the trace shows the drop and the code never holds a capability.
+if [ "$filter" = "all" ]; then
+    set -- strace -f --seccomp-bpf -o "$results/strace.txt" -- setpriv --reuid="$uid" --regid="$gid" --clear-groups -- python "$entry" "$data"
+else
+    set -- strace -f --seccomp-bpf -o "$results/strace.txt" -e trace="$filter" -- setpriv --reuid="$uid" --regid="$gid" --clear-groups -- python "$entry" "$data"
+fi
+# The code's working folder is its own output folder; stdin is empty; stdout/stderr are root-owned files it
+# holds open but cannot reopen, rename or read back through /run/tasker.
+(cd /tmp/out 2>/dev/null || cd /tmp; exec "$@" </dev/null >"$results/stdout.txt" 2>"$results/stderr.txt") &
+strace_pid=$!
+# A trapped signal interrupts wait; strace is still running then, so wait again until it really ended.
+# (A timeout signal that came before strace was started is acted on here; the tasker's SIGKILL after its grace
+# period covers the remaining window in which the code has not yet dropped to its uid.)
+while :; do
+    [ "$timed_out" -eq 1 ] && kill_code
+    wait "$strace_pid"
+    status=$?
+    kill -0 "$strace_pid" 2>/dev/null || break
+done
+
+# strace exits once every tracee has; a code process still alive now escaped the trace.
+survivors=0
+code_alive && survivors=1
+kill_code || fail "processes of uid $uid survive SIGKILL"
+
+# Complete means: the tracee strace started (first line's pid) has its end line, and nothing outlived strace.
+# The code cannot write this file, and strace prefixes every line with a pid, so the end line cannot be forged
+# through a traced syscall's arguments.
+trace_complete=0
+top=$(head -c 4096 "$results/strace.txt" | head -n 1 | awk '{ print $1 }')
+if is_number "$top" && [ "$survivors" -eq 0 ] &&
+    grep -Eq "^$top +\+\+\+ (exited with [0-9]+|killed by SIG[A-Z0-9]+( \(core dumped\))?) \+\+\+\$" "$results/strace.txt"; then
+    trace_complete=1
+fi
+
+final=$status
+write_manifest "$status" "$trace_complete" "$timed_out" 0 "$survivors"
+sync 2>/dev/null
+say "results ready"
+stay_up

@@ -1,0 +1,81 @@
+using System.Formats.Tar;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace DataExchangeTasker.Sandbox;
+
+/// <summary>
+/// Reads the tar stream of the supervisor's folder (<c>tar -cf - -C /run/tasker manifest stdout.txt stderr.txt
+/// strace.txt</c>, run by the tasker through <c>docker exec</c>): keeps at most the output limit of each stream
+/// while hashing all of it, and at most <see cref="SupervisorManifest.MaxBytes"/> of the manifest. Entries are
+/// matched by name only; anything else, and any entry that is not a regular file, is skipped.
+/// </summary>
+public static class SupervisorArchiveReader
+{
+    /// <summary>Reads <paramref name="archive"/> to its end.</summary>
+    public static async Task<SupervisorResults> ReadAsync(Stream archive, long outputLimitBytes, CancellationToken cancellationToken)
+    {
+        CollectedStream? stdout = null, stderr = null, strace = null;
+        SupervisorManifest? manifest = null;
+        using var reader = new TarReader(archive, leaveOpen: true);
+        while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
+        {
+            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null)
+            {
+                continue;
+            }
+
+            switch (NameOf(entry.Name))
+            {
+                case "stdout.txt":
+                    stdout = await CollectAsync(entry.DataStream, outputLimitBytes, cancellationToken).ConfigureAwait(false);
+                    break;
+                case "stderr.txt":
+                    stderr = await CollectAsync(entry.DataStream, outputLimitBytes, cancellationToken).ConfigureAwait(false);
+                    break;
+                case "strace.txt":
+                    strace = await CollectAsync(entry.DataStream, outputLimitBytes, cancellationToken).ConfigureAwait(false);
+                    break;
+                case "manifest":
+                    var text = await CollectAsync(entry.DataStream, SupervisorManifest.MaxBytes, cancellationToken).ConfigureAwait(false);
+                    manifest = text.Text.Truncated
+                        ? throw new InvalidDataException($"The supervisor manifest is longer than {SupervisorManifest.MaxBytes} bytes.")
+                        : SupervisorManifest.Parse(text.Text.Text);
+                    break;
+            }
+        }
+
+        return new SupervisorResults(stdout ?? CollectedStream.Missing, stderr ?? CollectedStream.Missing, strace ?? CollectedStream.Missing, manifest);
+    }
+
+    /// <summary>The entry's name without a leading <c>./</c> or the folder name the archive API prefixes (<c>tasker/</c>).</summary>
+    private static string NameOf(string name)
+    {
+        var trimmed = name.StartsWith("./", StringComparison.Ordinal) ? name[2..] : name;
+        return trimmed.StartsWith("tasker/", StringComparison.Ordinal) ? trimmed["tasker/".Length..] : trimmed;
+    }
+
+    private static async Task<CollectedStream> CollectAsync(Stream data, long limit, CancellationToken cancellationToken)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var cap = (int)Math.Min(limit, Array.MaxLength - 1);
+        using var kept = new MemoryStream();
+        var buffer = new byte[81920];
+        long total = 0;
+        int read;
+        while ((read = await data.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            sha.AppendData(buffer, 0, read);
+            var room = cap - (int)kept.Length;
+            if (room > 0)
+            {
+                kept.Write(buffer, 0, Math.Min(room, read));
+            }
+
+            total += read;
+        }
+
+        var text = new BoundedText(Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), total > cap);
+        return new CollectedStream(text, total, Convert.ToHexStringLower(sha.GetHashAndReset()));
+    }
+}

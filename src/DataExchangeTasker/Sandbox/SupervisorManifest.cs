@@ -1,0 +1,54 @@
+using System.Globalization;
+
+namespace DataExchangeTasker.Sandbox;
+
+/// <summary>
+/// What the runner's supervisor (<c>runner-image/supervise.sh</c>) recorded about a run, from
+/// <c>/run/tasker/manifest</c>: <c>key=value</c> lines, unknown keys ignored.
+/// </summary>
+/// <param name="Status">The code's exit status (128 + n when signal n ended it); null when the code never ran.</param>
+/// <param name="TraceComplete">strace saw the code's top process end and no code process outlived strace.</param>
+/// <param name="TimedOut">The tasker's timeout signal (SIGUSR1) made the supervisor kill the code.</param>
+/// <param name="PathChanged">The object at <c>/tmp/data/&lt;dataPath&gt;</c> was not the resolved one; the code never ran.</param>
+/// <param name="Survivors">A code process was still alive when strace ended (it escaped the trace).</param>
+public sealed record SupervisorManifest(int? Status, bool TraceComplete, bool TimedOut, bool PathChanged, bool Survivors)
+{
+    /// <summary>The largest manifest read; the supervisor writes about 100 bytes.</summary>
+    public const int MaxBytes = 4096;
+
+    /// <summary>The protocol version this tasker understands.</summary>
+    public const int Version = 1;
+
+    /// <summary>Parses a manifest; throws <see cref="InvalidDataException"/> for another version or a malformed value.</summary>
+    public static SupervisorManifest Parse(string text)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = line.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0)
+            {
+                values[line[..equals]] = line[(equals + 1)..].Trim();
+            }
+        }
+
+        if (!values.TryGetValue("version", out var version) || version != Version.ToString(CultureInfo.InvariantCulture))
+        {
+            throw new InvalidDataException($"Supervisor manifest version \"{version}\" is not {Version}.");
+        }
+
+        int? status = values.GetValueOrDefault("status", "") is { Length: > 0 } s
+            ? int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed <= 255
+                ? parsed
+                : throw new InvalidDataException($"Supervisor manifest status \"{s}\" is not 0-255.")
+            : null;
+        return new SupervisorManifest(status, Flag(values, "trace_complete"), Flag(values, "timed_out"), Flag(values, "path_changed"), Flag(values, "survivors"));
+    }
+
+    private static bool Flag(Dictionary<string, string> values, string key) => values.GetValueOrDefault(key, "0") switch
+    {
+        "0" => false,
+        "1" => true,
+        var other => throw new InvalidDataException($"Supervisor manifest {key} \"{other}\" is not 0 or 1."),
+    };
+}
