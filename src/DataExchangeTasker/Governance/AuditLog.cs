@@ -10,7 +10,7 @@ namespace DataExchangeTasker.Governance;
 /// <c>write(2)</c> on an <c>O_APPEND</c> descriptor and <c>fsync</c>s before returning, so the caller publishes the
 /// done message only after its line is on disk. A kill -9 can at worst leave a final line without its newline
 /// (a torn tail); opening the log cuts such a tail off (and logs it) before anything is appended, so the chain never
-/// continues from half a line. One process writes a log at a time (<c>flock</c>). When the file is renamed away
+/// continues from half a line. One writer at a time (an OFD lock); readers are never blocked. When the file is renamed away
 /// (<c>tasker audit rotate</c>, or by hand) the next append notices and continues the chain in a new file at the
 /// original path.
 /// </summary>
@@ -162,10 +162,9 @@ public sealed partial class AuditLog : IDisposable
         var handle = new SafeFileHandle(fd, ownsHandle: true);
         try
         {
-            const int lockExclusive = 2, lockNonBlocking = 4;
-            if (Native.flock(handle, lockExclusive | lockNonBlocking) != 0)
+            if (!Native.TryLockExclusive(handle))
             {
-                throw new IOException($"The audit log \"{path}\" is in use by another process (flock failed, errno {Marshal.GetLastPInvokeError()}).");
+                throw new IOException($"The audit log \"{path}\" is in use by another writer (errno {Marshal.GetLastPInvokeError()}); one tasker per audit log.");
             }
 
             var length = RandomAccess.GetLength(handle);
@@ -270,8 +269,23 @@ public sealed partial class AuditLog : IDisposable
         [LibraryImport("libc", SetLastError = true)]
         internal static partial int fsync(SafeFileHandle fd);
 
+        /// <summary>
+        /// An open-file-description write lock on the whole file (<c>F_OFD_SETLK</c>). Not <c>flock</c>: .NET takes
+        /// shared flock locks for every FileStream, so readers (tasker audit verify) would be refused.
+        /// </summary>
+        public static unsafe bool TryLockExclusive(SafeFileHandle handle)
+        {
+            const int ofdSetLock = 37;
+            const short writeLock = 1;
+            // struct flock on 64-bit Linux: l_type i16, l_whence i16, (pad), l_start i64, l_len i64 (0: whole file), l_pid i32 (0 for OFD locks).
+            var buffer = stackalloc byte[32];
+            new Span<byte>(buffer, 32).Clear();
+            *(short*)buffer = writeLock;
+            return fcntl(handle, ofdSetLock, buffer) == 0;
+        }
+
         [LibraryImport("libc", SetLastError = true)]
-        internal static partial int flock(SafeFileHandle fd, int operation);
+        internal static unsafe partial int fcntl(SafeFileHandle fd, int command, byte* argument);
 
         [LibraryImport("libc", SetLastError = true)]
         internal static partial int ftruncate(SafeFileHandle fd, long length);
