@@ -15,7 +15,9 @@ public static class Program
             "  tasker run --check --config /etc/tasker/tasker.env\n" +
             "  tasker submit --code demo1_code --data demo1_data --wait\n" +
             "  tasker hash /srv/code/demo1_code\n" +
-            "  tasker cleanup\n\n" +
+            "  tasker cleanup\n" +
+            "  tasker approve /srv/code/demo1_code --label \"fortune demo, approved by J. Doe\"\n" +
+            "  tasker receipt verify done.json --public-key node.key.pub\n\n" +
             "Exit codes: 0 ok, 1 error, 2 rejected (submit --wait), 3 invalid configuration, 4 timeout (submit --wait).");
         RunCommand.Configure(root);
         var run = new Command("run", "Run the worker (the default command).");
@@ -24,6 +26,10 @@ public static class Program
         root.Subcommands.Add(SubmitCommand.Create());
         root.Subcommands.Add(HashCommand.Create());
         root.Subcommands.Add(CleanupCommand.Create());
+        root.Subcommands.Add(ApproveCommand.Create());
+        root.Subcommands.Add(KeygenCommand.Create());
+        root.Subcommands.Add(ReceiptCommand.Create());
+        root.Subcommands.Add(AuditCommand.Create());
 
         // Signals are handled by the worker (first: drain, second: exit), not by the parser's default handler.
         var configuration = new InvocationConfiguration { ProcessTerminationTimeout = null };

@@ -40,6 +40,10 @@ public static class Settings
     public static readonly SettingDefinition OtlpEndpoint = new("TASKER_OTLP_ENDPOINT", null, "OTLP endpoint for traces (e.g. http://localhost:4317); unset disables export.");
     public static readonly SettingDefinition TaskerId = new("TASKER_ID", null, "This tasker's identity on container labels; defaults to the host name.");
     public static readonly SettingDefinition CleanupGrace = new("TASKER_CLEANUP_GRACE", "300", "Seconds before leftovers of a previous run that no task claimed are removed.");
+    public static readonly SettingDefinition ApprovalsFile = new("TASKER_APPROVALS_FILE", null, "File of approved code hashes (tasker approve); when set, unlisted code is rejected not_approved. Re-read on change.");
+    public static readonly SettingDefinition SigningKey = new("TASKER_SIGNING_KEY", null, "Ed25519 private key file (tasker keygen) that signs run receipts and audit lines; unset: no receipts.");
+    public static readonly SettingDefinition AuditLog = new("TASKER_AUDIT_LOG", null, "Append-only, hash-chained audit log (JSON lines), fsynced before each done message; unset: none.");
+    public static readonly SettingDefinition DataHash = new("TASKER_DATA_HASH", "false", "Also hash the full content of the data into each receipt (reads all of it per task).", IsFlag: true);
 
     /// <summary>All settings, in documentation order.</summary>
     public static IReadOnlyList<SettingDefinition> All { get; } =
@@ -48,5 +52,6 @@ public static class Settings
         TaskTimeout, MemoryLimit, CpuLimit, PidsLimit, OutputLimit, OutputFilesLimit, StraceFilter, Runtime, User, TmpfsSize,
         FileSizeLimit, WorkSizeLimit, OpenFilesLimit, KeepAlive, KeepAliveTimeout, RequireCodeHash, QueueType, DeclareTopology,
         MaxRetries, DrainTimeout, HttpBind, LogFormat, LogLevel, OtlpEndpoint, TaskerId, CleanupGrace,
+        ApprovalsFile, SigningKey, AuditLog, DataHash,
     ];
 }

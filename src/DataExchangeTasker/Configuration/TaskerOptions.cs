@@ -15,7 +15,22 @@ public sealed record TaskerOptions(
     string LogFormat,
     string LogLevel,
     Uri? OtlpEndpoint,
-    string TaskerId);
+    string TaskerId)
+{
+    /// <summary>Approved code, receipts and the audit log (all off by default).</summary>
+    public GovernanceOptions Governance { get; init; } = GovernanceOptions.Off;
+}
+
+/// <summary>What the node checks before a run and records after it.</summary>
+/// <param name="ApprovalsFile">Approved code hashes; null: any code with a matching (or no) eTag may run.</param>
+/// <param name="SigningKeyFile">Ed25519 private key that signs receipts and audit lines; null: no receipts.</param>
+/// <param name="AuditLogFile">Hash-chained audit log; null: none.</param>
+/// <param name="HashDataContent">Hash the data's full content into each receipt.</param>
+public sealed record GovernanceOptions(string? ApprovalsFile, string? SigningKeyFile, string? AuditLogFile, bool HashDataContent)
+{
+    /// <summary>Nothing enabled.</summary>
+    public static GovernanceOptions Off { get; } = new(null, null, null, false);
+}
 
 /// <summary>Broker connection and topology.</summary>
 public sealed record MessagingOptions(

@@ -49,7 +49,10 @@ public static class TaskerOptionsLoader
             LogFormat: r.OneOf(Settings.LogFormat, "text", "json"),
             LogLevel: r.OneOf(Settings.LogLevel, "debug", "info", "warning", "error"),
             OtlpEndpoint: r.Parse(Settings.OtlpEndpoint, t => new Uri(t, UriKind.Absolute), "an absolute URI like http://localhost:4317"),
-            TaskerId: r.Optional(Settings.TaskerId) ?? Environment.MachineName);
+            TaskerId: r.Optional(Settings.TaskerId) ?? Environment.MachineName)
+        {
+            Governance = ReadGovernance(r),
+        };
 
         if (options.Sandbox.WorkRoot.Length > 0 && IsInside(options.Sandbox.WorkRoot, options.Sandbox.CodeRoot, options.Sandbox.DataRoot))
         {
@@ -83,6 +86,20 @@ public static class TaskerOptionsLoader
         var r = new SettingsReader(values);
         var result = (r.Parse(Settings.DockerHost, DockerEndpoint.Parse, "unix:///path/to/docker.sock or tcp://host:port"), r.AbsolutePath(Settings.WorkRoot));
         return r.Errors.Count > 0 ? throw new ConfigurationException(r.Errors) : result;
+    }
+
+    private static GovernanceOptions ReadGovernance(SettingsReader r)
+    {
+        string? OptionalPath(SettingDefinition s) => r.Optional(s) is null ? null : r.AbsolutePath(s);
+
+        var signingKey = OptionalPath(Settings.SigningKey);
+        if (signingKey is { Length: > 0 } && Path.IsPathFullyQualified(signingKey) && !File.Exists(signingKey))
+        {
+            r.Fail(Settings.SigningKey, signingKey, "an existing key file (make one with tasker keygen)");
+        }
+
+        // A missing approvals file is not a configuration error: it approves nothing, and each task says so.
+        return new GovernanceOptions(OptionalPath(Settings.ApprovalsFile), signingKey, OptionalPath(Settings.AuditLog), r.Bool(Settings.DataHash));
     }
 
     private static MessagingOptions ReadMessaging(SettingsReader r) => new(

@@ -44,6 +44,15 @@ public sealed record DoneMessage(
     /// <summary>The files stored in <see cref="OutputFolder"/>; empty when the code wrote none, null when no container ran.</summary>
     public IReadOnlyList<OutputFile>? OutputFiles { get; init; }
 
+    /// <summary>What the run did, summarised from its whole trace; null when no container ran.</summary>
+    public Governance.TraceSummary? TraceSummary { get; init; }
+
+    /// <summary>The node's signed statement about the run; null when no container ran or the node does not sign.</summary>
+    public Governance.RunReceipt? Receipt { get; init; }
+
+    /// <summary>Ed25519 signature (base64) of <see cref="Receipt"/>'s canonical JSON by the node's key.</summary>
+    public string? ReceiptSignature { get; init; }
+
     /// <summary>A done message for a task that was not run.</summary>
     public static DoneMessage Rejected(string taskId, string reason, string output) =>
         new(taskId, TaskStates.Rejected, output, null, null, reason, 0);

@@ -41,4 +41,7 @@ public static class Reasons
 
     /// <summary><c>codeHash.eTag</c> differs from the code's content hash, or is required and missing.</summary>
     public const string HashMismatch = "hash_mismatch";
+
+    /// <summary>The code's hash is not in the node's approvals file (<c>TASKER_APPROVALS_FILE</c>), or that file is unusable.</summary>
+    public const string NotApproved = "not_approved";
 }

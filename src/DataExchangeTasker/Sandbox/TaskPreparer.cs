@@ -1,14 +1,16 @@
 using System.Globalization;
 using DataExchangeTasker.Configuration;
+using DataExchangeTasker.Governance;
 using DataExchangeTasker.Protocol;
 
 namespace DataExchangeTasker.Sandbox;
 
 /// <summary>
 /// Checks a start message against the file system and the configuration before anything runs:
-/// limits within the maxima, paths inside their roots, an entry point, and the approved code hash.
+/// limits within the maxima, paths inside their roots, an entry point, the approved code hash, and (with
+/// <paramref name="approvals"/>) that the hash is on the node's approvals list.
 /// </summary>
-public sealed class TaskPreparer(SandboxOptions options)
+public sealed class TaskPreparer(SandboxOptions options, ApprovalList? approvals = null)
 {
     /// <summary>Code is mounted below this folder in the container.</summary>
     public const string CodeMount = "/tmp/code";
@@ -68,7 +70,7 @@ public sealed class TaskPreparer(SandboxOptions options)
     private async Task<TaskRejection?> CheckHashAsync(StartMessage message, string codePath, CancellationToken cancellationToken)
     {
         var expected = message.CodeHash?.ETag;
-        if (string.IsNullOrEmpty(expected))
+        if (string.IsNullOrEmpty(expected) && approvals is null)
         {
             return options.RequireCodeHash
                 ? new TaskRejection(Reasons.HashMismatch, "codeHash.eTag is missing; this tasker only runs code with an approved hash (TASKER_REQUIRE_CODE_HASH=true).")
@@ -85,10 +87,22 @@ public sealed class TaskPreparer(SandboxOptions options)
             return new TaskRejection(Reasons.HashMismatch, $"codePath \"{message.CodePath}\" cannot be hashed: {e.Message}");
         }
 
-        return string.Equals(actual, expected.Trim(), StringComparison.OrdinalIgnoreCase)
-            ? null
-            : new TaskRejection(Reasons.HashMismatch,
+        if (string.IsNullOrEmpty(expected))
+        {
+            if (options.RequireCodeHash)
+            {
+                return new TaskRejection(Reasons.HashMismatch, "codeHash.eTag is missing; this tasker only runs code with an approved hash (TASKER_REQUIRE_CODE_HASH=true).");
+            }
+        }
+        else if (!string.Equals(actual, expected.Trim(), StringComparison.OrdinalIgnoreCase))
+        {
+            return new TaskRejection(Reasons.HashMismatch,
                 $"codeHash.eTag \"{expected}\" does not match the code's hash \"{actual}\": the code changed since it was approved.");
+        }
+
+        return approvals?.Check(actual) is { Approved: false, Message: var why }
+            ? new TaskRejection(Reasons.NotApproved, why ?? "The code is not approved on this node.")
+            : null;
     }
 
     private (EffectiveLimits Limits, TaskRejection? Error) ApplyLimits(TaskLimits? requested)

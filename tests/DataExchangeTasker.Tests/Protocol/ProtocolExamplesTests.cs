@@ -22,7 +22,7 @@ public sealed class ProtocolExamplesTests
     [
         "success.json", "error-exit-code.json", "timeout.json", "oom.json", "rejected-path-not-found.json",
         "rejected-invalid-message.json", "rejected-hash-mismatch.json", "infrastructure.json", "truncated.json",
-        "output-files.json", "trace-incomplete.json", "rejected-path-changed.json",
+        "output-files.json", "trace-incomplete.json", "rejected-path-changed.json", "rejected-not-approved.json", "success-with-receipt.json",
     ];
 
     public static TheoryData<string> StartExamples => ExampleNames("start");
@@ -75,6 +75,18 @@ public sealed class ProtocolExamplesTests
 
         // Done messages are written in full (nulls included), so nothing may be added or lost.
         AssertJsonEqual(original, roundTripped);
+    }
+
+    [Fact]
+    public void SuccessWithReceiptExample_Verifies_WithTheExampleNodeKey()
+    {
+        var key = DataExchangeTasker.Governance.ReceiptPublicKey.Parse(Path.Combine(ProtocolDirectory, "examples", "node-example.pub"));
+        var outcome = DataExchangeTasker.Governance.ReceiptVerifier.Verify(
+            File.ReadAllBytes(Path.Combine(ProtocolDirectory, "examples", "done", "success-with-receipt.json")), key);
+
+        Assert.True(outcome.Ok, string.Join("; ", outcome.Failures));
+        Assert.Contains("strace", outcome.Checked);
+        Assert.Contains("traceSummary", outcome.Checked);
     }
 
     [Fact]
@@ -262,13 +274,16 @@ public sealed class ProtocolExamplesTests
             {
                 CompareMembers(propertySchema, NestedTypeInfo(clrType), $"{path}{name}.", nullsWritten, errors);
             }
-
-            if (expected == "array")
+            else if (expected == "array" && ObjectElementType(clrType) is { } element)
             {
-                CompareMembers(ItemsSchema(propertySchema, $"{path}{name}"), NestedTypeInfo(ElementType(clrType)), $"{path}{name}[].", nullsWritten, errors);
+                CompareMembers(propertySchema["items"] as JsonObject ?? [], NestedTypeInfo(element), $"{path}{name}[].", nullsWritten, errors);
             }
         }
     }
+
+    /// <summary>The element type of a list of objects; null for lists of strings or numbers.</summary>
+    private static Type? ObjectElementType(Type listType) =>
+        NestedTypeInfo(listType).ElementType is { } element && JsonTypeOf(element) == "object" ? element : null;
 
     private static void CompareRequired(JsonObject schema, JsonTypeInfo type, string path, bool everyMember, List<string> errors)
     {
@@ -298,10 +313,9 @@ public sealed class ProtocolExamplesTests
             {
                 CompareRequired(propertySchema, NestedTypeInfo(clrType), $"{path}{property.Name}.", everyMember, errors);
             }
-
-            if (JsonTypeOf(clrType) == "array" && schemaProperties.TryGetValue(property.Name, out var arraySchema))
+            else if (JsonTypeOf(clrType) == "array" && ObjectElementType(clrType) is { } element && schemaProperties.TryGetValue(property.Name, out var listSchema))
             {
-                CompareRequired(ItemsSchema(arraySchema, path + property.Name), NestedTypeInfo(ElementType(clrType)), $"{path}{property.Name}[].", everyMember, errors);
+                CompareRequired(listSchema["items"] as JsonObject ?? [], NestedTypeInfo(element), $"{path}{property.Name}[].", everyMember, errors);
             }
         }
     }
@@ -328,21 +342,13 @@ public sealed class ProtocolExamplesTests
             return "boolean";
         }
 
-        if (clrType.IsGenericType && clrType.GetGenericTypeDefinition() is var generic
-            && (generic == typeof(IReadOnlyList<>) || generic == typeof(List<>) || generic == typeof(IList<>)))
+        return NestedTypeInfo(clrType).Kind switch
         {
-            return "array";
-        }
-
-        return NestedTypeInfo(clrType).Kind == JsonTypeInfoKind.Object
-            ? "object"
-            : throw new InvalidOperationException($"No JSON Schema type known for {clrType}; extend JsonTypeOf.");
+            JsonTypeInfoKind.Object => "object",
+            JsonTypeInfoKind.Enumerable => "array",
+            _ => throw new InvalidOperationException($"No JSON Schema type known for {clrType}; extend JsonTypeOf."),
+        };
     }
-
-    private static Type ElementType(Type listType) => listType.GetGenericArguments()[0];
-
-    private static JsonObject ItemsSchema(JsonObject arraySchema, string path) =>
-        arraySchema["items"] as JsonObject ?? throw new InvalidOperationException($"{path}: an array without an items schema");
 
     private static JsonTypeInfo NestedTypeInfo(Type clrType) =>
         ProtocolJsonContext.Default.GetTypeInfo(clrType)
@@ -398,13 +404,19 @@ public sealed class ProtocolExamplesTests
         {
             paths.Add(prefix + name);
             paths.AddRange(SchemaPropertyPaths(propertySchema, $"{prefix}{name}."));
+            if (propertySchema["items"] is JsonObject items)
+            {
+                paths.AddRange(SchemaPropertyPaths(items, $"{prefix}{name}[]."));
+            }
         }
 
         return paths;
     }
 
     private static JsonObject SchemaAt(JsonObject schema, string dottedPath) =>
-        dottedPath.Split('.').Aggregate(schema, (current, name) => SchemaProperties(current)[name]);
+        dottedPath.Split('.').Aggregate(schema, (current, name) => name.EndsWith("[]", StringComparison.Ordinal)
+            ? (JsonObject)SchemaProperties(current)[name[..^2]]["items"]!
+            : SchemaProperties(current)[name]);
 
     private static List<string> SchemaTypes(JsonObject schema) => schema["type"] switch
     {

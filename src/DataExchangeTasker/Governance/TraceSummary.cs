@@ -1,0 +1,20 @@
+namespace DataExchangeTasker.Governance;
+
+/// <summary>
+/// What a run did, distilled from its whole syscall trace by the tasker (also when the trace in the done message
+/// was truncated): a reviewer reads this instead of thousands of lines. Each list holds at most
+/// <see cref="TraceSummaryBuilder.MaxEntries"/> entries; <see cref="Capped"/> says when one overflowed.
+/// </summary>
+/// <param name="DataRead">Distinct paths under <c>/tmp/data</c> opened successfully for reading (files and folders).</param>
+/// <param name="FilesWritten">Distinct paths opened successfully for writing (or created), anywhere.</param>
+/// <param name="NetworkAttempts">Each connect/bind/sendto/sendmsg/accept with an address, in trace order.</param>
+/// <param name="Processes">Distinct programs executed successfully, with their argv[0].</param>
+/// <param name="SyscallsDenied">Calls that returned EPERM or EACCES.</param>
+/// <param name="Capped">True when a list reached its cap and further entries were dropped.</param>
+public sealed record TraceSummary(
+    IReadOnlyList<string> DataRead,
+    IReadOnlyList<string> FilesWritten,
+    IReadOnlyList<NetworkAttempt> NetworkAttempts,
+    IReadOnlyList<ExecutedProgram> Processes,
+    long SyscallsDenied,
+    bool Capped);
