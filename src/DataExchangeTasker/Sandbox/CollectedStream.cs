@@ -4,6 +4,7 @@ namespace DataExchangeTasker.Sandbox;
 /// <param name="Text">Up to the output limit, decoded as UTF-8, and whether more was there.</param>
 /// <param name="Length">Bytes the whole stream had.</param>
 /// <param name="Sha256">Lower-case hex SHA-256 of the whole stream (for an audit record), not just of the kept part.</param>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a collected output stream (stdout, stderr, trace), not a System.IO.Stream; the wire calls these streams.")]
 public sealed record CollectedStream(BoundedText Text, long Length, string Sha256)
 {
     /// <summary>SHA-256 of nothing.</summary>

@@ -6,7 +6,6 @@ public sealed class TaskAlreadyRunningException : Exception
     public TaskAlreadyRunningException(string taskId, Exception? inner)
         : base($"A container for task \"{taskId}\" already exists on this host.", inner)
     {
-        TaskId = taskId;
     }
 
     public TaskAlreadyRunningException()
@@ -18,7 +17,4 @@ public sealed class TaskAlreadyRunningException : Exception
         : this(message, null)
     {
     }
-
-    /// <summary>The task that is already running.</summary>
-    public string TaskId { get; } = "";
 }

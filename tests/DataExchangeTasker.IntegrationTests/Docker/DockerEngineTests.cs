@@ -7,6 +7,7 @@ using Docker.DotNet.Models;
 namespace DataExchangeTasker.IntegrationTests.Docker;
 
 /// <summary>The adapter over Docker.DotNet against the real engine, and against a hung or absent one.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xunit disposes the engine client through IAsyncLifetime.DisposeAsync.")]
 public sealed class DockerEngineTests : IAsyncLifetime
 {
     private static readonly DockerEndpoint Real = DockerEndpoint.Parse(Environment.GetEnvironmentVariable("DOCKER_HOST") ?? DockerEndpoint.DefaultHost);

@@ -122,9 +122,9 @@ public sealed class HostileTaskTests(TaskerFixture fixture)
         }
 
         Assert.Equal("original", File.ReadAllText(Path.Combine(dataDir, "victim.txt")));
-        Assert.Equal(new[] { "victim.txt" }, Directory.GetFileSystemEntries(dataDir).Select(f => Path.GetFileName(f)).ToArray());
+        Assert.Equal(["victim.txt"], Directory.GetFileSystemEntries(dataDir).Select(f => Path.GetFileName(f)).ToArray());
         Assert.Equal(RunPy, File.ReadAllText(Path.Combine(codeDir, "run.py")));
-        Assert.Equal(new[] { "run.py" }, Directory.GetFileSystemEntries(codeDir).Select(f => Path.GetFileName(f)).ToArray());
+        Assert.Equal(["run.py"], Directory.GetFileSystemEntries(codeDir).Select(f => Path.GetFileName(f)).ToArray());
         AssertTraced(done);
     }
 

@@ -14,10 +14,12 @@ internal static class SandboxTestSupport
     public static Dictionary<string, string?> Settings(params (string Key, string Value)[] pairs) =>
         pairs.ToDictionary(p => p.Key, p => (string?)p.Value);
 
+    private static readonly string[] DockerCliPaths = ["/usr/bin/docker", "/usr/local/bin/docker"];
+
     /// <summary>Runs the Docker CLI (bounded), returning exit code and output; never throws on a non-zero exit.</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> DockerCliAsync(params string[] args)
     {
-        var cli = new[] { "/usr/bin/docker", "/usr/local/bin/docker" }.FirstOrDefault(File.Exists)
+        var cli = DockerCliPaths.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("The Docker CLI is not installed (looked in /usr/bin and /usr/local/bin).");
         var start = new ProcessStartInfo(cli) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args)

@@ -86,7 +86,7 @@ public sealed class RabbitMqBrokerTests(RabbitMqFixture fixture)
         }
     }
 
-    private static async Task<string> CreateLabelledAsync(IDockerClient docker, TestProcessIdentity owner, CancellationToken cancellationToken)
+    private static async Task<string> CreateLabelledAsync(DockerClient docker, TestProcessIdentity owner, CancellationToken cancellationToken)
     {
         var created = await docker.Containers.CreateContainerAsync(
             new CreateContainerParameters

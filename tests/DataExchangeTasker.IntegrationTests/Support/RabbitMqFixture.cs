@@ -34,6 +34,7 @@ public sealed class RabbitMqFixture : IAsyncLifetime
 /// after another, so a test that stops the broker does not pull it from under another test.
 /// </summary>
 [CollectionDefinition(Name)]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "An xunit collection definition; *Collection is xunit's naming convention.")]
 public sealed class RabbitMqCollection : ICollectionFixture<RabbitMqFixture>
 {
     /// <summary>The collection name, for <c>[Collection(RabbitMqCollection.Name)]</c>.</summary>

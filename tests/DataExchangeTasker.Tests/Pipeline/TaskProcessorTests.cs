@@ -36,7 +36,7 @@ public sealed class TaskProcessorTests : IDisposable
         _temp.Dispose();
     }
 
-    private string Key => ContainerLabels.TaskKey(TaskerId, "t-1");
+    private static string Key => ContainerLabels.TaskKey(TaskerId, "t-1");
 
     private string WorkFolder => Path.Combine(_options.WorkRoot, Key);
 
