@@ -4,63 +4,97 @@ using DataExchangeTasker.Protocol;
 namespace DataExchangeTasker.Messaging;
 
 /// <summary>
-/// Makes a done message fit a size limit: cuts the longest stream (keeping its start) and sets its
-/// <c>truncated</c> flag, then drops output file entries (<c>truncated.files</c>), then shortens <c>output</c>.
-/// Each round removes at least the excess, so a few rounds always do.
+/// Makes a done message fit a size limit: caps every stream at the largest common length that fits (keeping each
+/// stream's start) and sets the <c>truncated</c> flag of each stream it cut; if even empty streams do not fit, drops
+/// output file entries (<c>truncated.files</c>), then shortens <c>output</c>. Each step is a binary search over a
+/// length, so it ends after a few dozen serializations, never loops.
 /// </summary>
 public static class DoneMessageFitter
 {
-    private const int MaxRounds = 64;
-
     /// <summary>The done message as sent (<paramref name="done"/> itself when it fits), its body, and whether it was cut.</summary>
     public static (DoneMessage Done, byte[] Body, bool Trimmed) Fit(DoneMessage done, long maxBytes)
     {
         ArgumentNullException.ThrowIfNull(done);
         var body = Serialize(done);
+        if (body.LongLength <= maxBytes)
+        {
+            return (done, body, false);
+        }
+
         var current = done;
-        for (var round = 0; round < MaxRounds && body.LongLength > maxBytes; round++)
-        {
-            // A removed char is at least one byte of JSON, so cutting the excess (in chars) removes at least the excess.
-            var excess = (int)Math.Min(int.MaxValue, body.LongLength - maxBytes + 16);
-            var next = Cut(current, excess);
-            if (next is null)
-            {
-                break;
-            }
-
-            current = next;
-            body = Serialize(current);
-        }
-
-        return (current, body, !ReferenceEquals(current, done));
-    }
-
-    private static DoneMessage? Cut(DoneMessage done, int excess)
-    {
         var truncated = done.Truncated ?? TruncatedStreams.None;
-        if (done.ContainerOutput is { } output && output.Stdout.Length + output.Stderr.Length + output.Strace.Length > 0)
+        if (done.ContainerOutput is { } output)
         {
-            if (output.Strace.Length >= output.Stdout.Length && output.Strace.Length >= output.Stderr.Length)
+            var longest = Math.Max(output.Stdout.Length, Math.Max(output.Stderr.Length, output.Strace.Length));
+            DoneMessage Capped(int cap) => done with
             {
-                return done with { ContainerOutput = output with { Strace = Shorten(output.Strace, excess) }, Truncated = truncated with { Strace = true } };
+                ContainerOutput = new ContainerOutput(Shorten(output.Stdout, cap), Shorten(output.Stderr, cap), Shorten(output.Strace, cap)),
+                Truncated = truncated with
+                {
+                    Stdout = truncated.Stdout || output.Stdout.Length > cap,
+                    Stderr = truncated.Stderr || output.Stderr.Length > cap,
+                    Strace = truncated.Strace || output.Strace.Length > cap,
+                },
+            };
+
+            if (Largest(longest - 1, Capped, maxBytes) is { } fits)
+            {
+                return (fits.Done, fits.Body, true);
             }
 
-            return output.Stdout.Length >= output.Stderr.Length
-                ? done with { ContainerOutput = output with { Stdout = Shorten(output.Stdout, excess) }, Truncated = truncated with { Stdout = true } }
-                : done with { ContainerOutput = output with { Stderr = Shorten(output.Stderr, excess) }, Truncated = truncated with { Stderr = true } };
+            current = Capped(0);
+            truncated = current.Truncated!;
         }
 
-        if (done.OutputFiles is { Count: > 0 } files)
+        if (current.OutputFiles is { Count: > 0 } files)
         {
-            return done with { OutputFiles = files.Take(files.Count / 2).ToList(), Truncated = truncated with { Files = true } };
+            var withoutStreams = current;
+            DoneMessage Kept(int count) => withoutStreams with { OutputFiles = files.Take(count).ToList(), Truncated = truncated with { Files = true } };
+            if (Largest(files.Count - 1, Kept, maxBytes) is { } fits)
+            {
+                return (fits.Done, fits.Body, true);
+            }
+
+            current = Kept(0);
         }
 
-        return done.Output.Length > 0 ? done with { Output = Shorten(done.Output, excess) } : null;
+        var lastResort = current;
+        DoneMessage Said(int length) => lastResort with { Output = Shorten(lastResort.Output, length) };
+        var found = Largest(current.Output.Length, Said, maxBytes);
+        return found is { } last ? (last.Done, last.Body, true) : (Said(0), Serialize(Said(0)), true);
     }
 
-    private static string Shorten(string text, int excess)
+    /// <summary>The message <paramref name="make"/> builds for the largest n in [0, <paramref name="high"/>] whose body fits; null when none does.</summary>
+    private static (DoneMessage Done, byte[] Body)? Largest(int high, Func<int, DoneMessage> make, long maxBytes)
     {
-        var length = Math.Max(0, text.Length - excess);
+        (DoneMessage, byte[])? best = null;
+        var low = 0;
+        while (low <= high)
+        {
+            var middle = low + ((high - low) / 2);
+            var candidate = make(middle);
+            var body = Serialize(candidate);
+            if (body.LongLength <= maxBytes)
+            {
+                best = (candidate, body);
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+
+        return best;
+    }
+
+    private static string Shorten(string text, int length)
+    {
+        if (text.Length <= length)
+        {
+            return text;
+        }
+
         if (length > 0 && char.IsHighSurrogate(text[length - 1]))
         {
             length--;
