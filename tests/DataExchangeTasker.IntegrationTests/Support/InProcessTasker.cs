@@ -114,9 +114,9 @@ public sealed class InProcessTasker : IAsyncDisposable
     public Task<IReadOnlyList<ContainerListResponse>> ContainersAsync(TaskerFixture fixture) =>
         fixture.Docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Owner] = Options.TaskerId }, CancellationToken.None);
 
-    /// <summary>Work folders left in this tasker's work root (published markers are kept on purpose and not counted).</summary>
+    /// <summary>Task work folders left in this tasker's work root (its answered records and lease are kept on purpose and not counted).</summary>
     public IReadOnlyList<string> WorkLeftovers() =>
-        Directory.Exists(Options.Sandbox.WorkRoot) ? Directory.GetDirectories(Options.Sandbox.WorkRoot) : [];
+        Directory.Exists(Options.Sandbox.WorkRoot) ? Directory.GetDirectories(Options.Sandbox.WorkRoot, "tasker-*") : [];
 
     /// <summary>Collects done messages until every one of <paramref name="taskIds"/> was answered; returns all received (duplicates included).</summary>
     public async Task<IReadOnlyList<DoneMessage>> CollectUntilAnsweredAsync(IReadOnlyCollection<string> taskIds, TimeSpan timeout)
