@@ -13,7 +13,7 @@ public static class CleanupCommand
     {
         var source = new SettingsSource();
         var command = new Command("cleanup", "Remove task containers (stopped or kept alive) and work folders that taskers on this host left. " +
-            "Running tasks are left alone unless --all is given.");
+            "Running tasks are left alone unless --all is given; whatever belongs to a tasker running on TASKER_WORK_ROOT is always left alone.");
         source.AddTo(command, [Settings.DockerHost, Settings.WorkRoot]);
         var all = new Option<bool>("--all") { Description = "Also kill and remove containers of tasks still running (only when no tasker runs)." };
         command.Options.Add(all);
@@ -24,9 +24,27 @@ public static class CleanupCommand
                 var (endpoint, workRoot) = TaskerOptionsLoader.LoadCleanup(source.Read(result));
                 await using var docker = new DockerEngine(endpoint);
                 var everything = result.GetValue(all);
-                // Every tasker's containers; a running task is left alone (and its work folder with it) unless --all.
+                // A live tasker (its lease held) owns its containers in every state (created, running, just exited and
+                // not yet answered) and the folders of its work root: its own sweep removes what it leaves.
+                var kept = new List<LeftoverContainer>();
                 var swept = await new LeftoverSweep(docker, workRoot).SweepAsync(
-                    owner: null, c => !c.Running || c.KeptAlive || everything, folders: true, _ => false, ct).ConfigureAwait(false);
+                    owner: null,
+                    c =>
+                    {
+                        if (c.Owner is { } owner && TaskerLease.IsHeld(workRoot, owner))
+                        {
+                            kept.Add(c);
+                            return false;
+                        }
+
+                        return !c.Running || c.KeptAlive || everything;
+                    },
+                    folders: !TaskerLease.AnyHeld(workRoot), _ => false, ct).ConfigureAwait(false);
+                foreach (var c in kept)
+                {
+                    Console.WriteLine($"kept container {SandboxRunner.ShortId(c.Id)} (task {c.TaskId}): owned by running tasker {c.Owner}");
+                }
+
                 foreach (var c in swept.Containers)
                 {
                     Console.WriteLine($"removed container {SandboxRunner.ShortId(c.Id)} (task {c.TaskId})");

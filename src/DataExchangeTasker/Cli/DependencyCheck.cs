@@ -58,7 +58,8 @@ public static class DependencyCheck
         }).ConfigureAwait(false);
         await Line("work root " + options.Sandbox.WorkRoot, () =>
         {
-            Directory.CreateDirectory(options.Sandbox.WorkRoot);
+            // Owner-only from its creation, as the running tasker makes it.
+            Directory.CreateDirectory(options.Sandbox.WorkRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             var probe = Path.Combine(options.Sandbox.WorkRoot, ".check-" + Environment.ProcessId);
             File.WriteAllText(probe, "");
             File.Delete(probe);

@@ -31,6 +31,7 @@ public static class Settings
     public static readonly SettingDefinition KeepAliveTimeout = new("TASKER_KEEP_ALIVE_TIMEOUT", "1800", "Seconds a kept-alive container stays up.");
     public static readonly SettingDefinition RequireCodeHash = new("TASKER_REQUIRE_CODE_HASH", "false", "Reject start messages without codeHash.eTag.", IsFlag: true);
     public static readonly SettingDefinition QueueType = new("TASKER_QUEUE_TYPE", "classic", "classic or quorum (for broker clusters).");
+    public static readonly SettingDefinition MaxMessageSize = new("TASKER_MAX_MESSAGE_SIZE", "127m", "Largest done message sent; longer streams are cut (truncated flags set). Keep it below the broker's max_message_size (RabbitMQ default 128 MiB).");
     public static readonly SettingDefinition DeclareTopology = new("TASKER_DECLARE_TOPOLOGY", "true", "Declare exchanges and queues at start-up; false to use what exists.");
     public static readonly SettingDefinition MaxRetries = new("TASKER_MAX_RETRIES", "3", "Retries of a task that failed because of the Docker engine.");
     public static readonly SettingDefinition DrainTimeout = new("TASKER_DRAIN_TIMEOUT", "60", "Seconds running tasks may finish after SIGTERM.");
@@ -50,7 +51,7 @@ public static class Settings
     [
         AmqpUri, CodeRoot, DataRoot, WorkRoot, ResultsRoot, SnapshotRoot, Image, Concurrency, TodoQueue, DoneQueue, DockerHost,
         TaskTimeout, MemoryLimit, CpuLimit, PidsLimit, OutputLimit, OutputFilesLimit, StraceFilter, Runtime, User, TmpfsSize,
-        FileSizeLimit, WorkSizeLimit, OpenFilesLimit, KeepAlive, KeepAliveTimeout, RequireCodeHash, QueueType, DeclareTopology,
+        FileSizeLimit, WorkSizeLimit, OpenFilesLimit, KeepAlive, KeepAliveTimeout, RequireCodeHash, QueueType, MaxMessageSize, DeclareTopology,
         MaxRetries, DrainTimeout, HttpBind, LogFormat, LogLevel, OtlpEndpoint, TaskerId, CleanupGrace,
         ApprovalsFile, SigningKey, AuditLog, DataHash,
     ];

@@ -42,6 +42,9 @@ public sealed record MessagingOptions(
 {
     /// <summary>Where start messages nobody can answer go: <c>&lt;todo&gt;.dead</c>.</summary>
     public string DeadLetterQueue => TodoQueue + ".dead";
+
+    /// <summary>TASKER_MAX_MESSAGE_SIZE: the largest done message body sent (bytes).</summary>
+    public long MaxMessageSizeBytes { get; init; } = 127L * 1024 * 1024;
 }
 
 /// <summary>Where code and data come from and how each container is confined.</summary>

@@ -107,7 +107,10 @@ public static class TaskerOptionsLoader
         r.Required(Settings.TodoQueue),
         r.Required(Settings.DoneQueue),
         r.OneOf(Settings.QueueType, "classic", "quorum"),
-        r.Bool(Settings.DeclareTopology));
+        r.Bool(Settings.DeclareTopology))
+    {
+        MaxMessageSizeBytes = r.Bytes(Settings.MaxMessageSize, 64 * 1024),
+    };
 
     /// <summary>Names of <c>TASKER_*</c> variables that are not settings: most likely typos.</summary>
     public static IReadOnlyList<string> UnknownVariables(IEnumerable<string> names) =>

@@ -13,9 +13,19 @@ namespace DataExchangeTasker.Health;
 /// process about 15 MB smaller than Kestrel. (The managed <c>HttpListener</c> was tried and crashes at start when
 /// a probe connects while it binds.)
 /// </summary>
+/// <remarks>
+/// At most <see cref="MaxConnections"/> connections are open at once, each with a deadline to send its request. At
+/// the cap a new connection does not wait: the connection that has waited longest for its request is dropped, so a
+/// flood of idle connections cannot starve a probe that asks at once, nor take the process's file descriptors.
+/// </remarks>
 public sealed class HttpEndpoint : IAsyncDisposable
 {
+    /// <summary>Connections served at once.</summary>
+    public const int MaxConnections = 64;
+
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(5);
+    private readonly LinkedList<Connection> _waiting = new();
+    private int _open;
     private readonly TcpListener _listener;
     private readonly PrometheusExporter _exporter;
     private readonly HealthState _health;
@@ -70,25 +80,55 @@ public sealed class HttpEndpoint : IAsyncDisposable
             {
                 client = await _listener.AcceptTcpClientAsync(stop).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
                 return;
             }
+            catch (SocketException e)
+            {
+                // Out of file descriptors or a connection reset before accept: the listener itself is fine.
+                _log.Debug("Accepting an HTTP connection failed: {Error}", e.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
 
-            _ = HandleAsync(client, stop);
+            var connection = new Connection(client, stop);
+            lock (_waiting)
+            {
+                if (_open >= MaxConnections && _waiting.First is { } oldest)
+                {
+                    _waiting.RemoveFirst();
+                    oldest.Value.Drop();
+                }
+
+                _open++;
+                connection.Node = _waiting.AddLast(connection);
+            }
+
+            _ = HandleAsync(connection);
         }
     }
 
-    private async Task HandleAsync(TcpClient client, CancellationToken stop)
+    private async Task HandleAsync(Connection connection)
     {
+        var client = connection.Client;
         using (client)
         {
             try
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                var timeout = connection.Cancel;
                 timeout.CancelAfter(RequestTimeout);
                 var stream = client.GetStream();
                 var (method, path) = await ReadRequestLineAsync(stream, timeout.Token).ConfigureAwait(false);
+                lock (_waiting)
+                {
+                    // Asked: no longer a candidate for dropping.
+                    if (connection.Node?.List is not null)
+                    {
+                        _waiting.Remove(connection.Node);
+                    }
+                }
+
                 var (status, type, body) = Route(method, path);
                 var payload = Encoding.UTF8.GetBytes(body);
                 var head = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture,
@@ -102,6 +142,20 @@ public sealed class HttpEndpoint : IAsyncDisposable
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
             {
                 _log.Debug("HTTP request failed: {Error}", e.Message);
+            }
+            finally
+            {
+                lock (_waiting)
+                {
+                    if (connection.Node?.List is not null)
+                    {
+                        _waiting.Remove(connection.Node);
+                    }
+
+                    _open--;
+                }
+
+                connection.Cancel.Dispose();
             }
         }
     }
@@ -166,5 +220,30 @@ public sealed class HttpEndpoint : IAsyncDisposable
         await _serving.ConfigureAwait(false);
         _exporter.Dispose();
         _stop.Dispose();
+    }
+
+    /// <summary>One open connection: its client and the token that ends it (deadline, drop, or shutdown).</summary>
+    private sealed class Connection(TcpClient client, CancellationToken stop)
+    {
+        public TcpClient Client { get; } = client;
+
+        public CancellationTokenSource Cancel { get; } = CancellationTokenSource.CreateLinkedTokenSource(stop);
+
+        public LinkedListNode<Connection>? Node { get; set; }
+
+        /// <summary>Ends the connection now: its read is cancelled and the socket closed.</summary>
+        public void Drop()
+        {
+            try
+            {
+                Cancel.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Already finished.
+            }
+
+            Client.Dispose();
+        }
     }
 }

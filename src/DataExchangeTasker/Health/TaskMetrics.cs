@@ -15,6 +15,9 @@ public sealed class TaskMetrics : IDisposable
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _containerStart;
     private readonly UpDownCounter<long> _inFlight;
+    private readonly Counter<long> _replyFailures;
+    private readonly Counter<long> _engineOutages;
+    private readonly Counter<long> _answersTrimmed;
 
     public TaskMetrics()
     {
@@ -23,6 +26,9 @@ public sealed class TaskMetrics : IDisposable
         _duration = _meter.CreateHistogram<double>("tasker_task_duration_seconds", unit: "s", description: "Container run time of tasks that ran.");
         _containerStart = _meter.CreateHistogram<double>("tasker_container_start_seconds", unit: "s", description: "Time from create to started container.");
         _inFlight = _meter.CreateUpDownCounter<long>("tasker_tasks_in_flight", description: "Tasks being processed now.");
+        _replyFailures = _meter.CreateCounter<long>("tasker_reply_failures", description: "Copies of done messages to a reply_to queue given up after bounded retries (the answer is on the done queue).");
+        _engineOutages = _meter.CreateCounter<long>("tasker_engine_outages", description: "Times the Docker engine became unreachable (intake paused until it answered again).");
+        _answersTrimmed = _meter.CreateCounter<long>("tasker_answers_trimmed", description: "Done messages whose streams were cut further to fit the broker's message size limit.");
     }
 
     /// <summary>The meter, for exporters.</summary>
@@ -46,6 +52,15 @@ public sealed class TaskMetrics : IDisposable
 
     /// <summary>A task entered (+1) or left (-1) processing.</summary>
     public void InFlight(int delta) => _inFlight.Add(delta);
+
+    /// <summary>Counts a reply_to copy that was given up.</summary>
+    public void ReplyFailed() => _replyFailures.Add(1);
+
+    /// <summary>Counts the engine becoming unreachable.</summary>
+    public void EngineOutage() => _engineOutages.Add(1);
+
+    /// <summary>Counts a done message trimmed to fit the message size limit.</summary>
+    public void AnswerTrimmed() => _answersTrimmed.Add(1);
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();

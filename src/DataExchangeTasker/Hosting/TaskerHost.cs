@@ -19,6 +19,8 @@ namespace DataExchangeTasker.Hosting;
 /// </summary>
 public sealed class TaskerHost(TaskerOptions options, ILogger log)
 {
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
     /// <summary>Health of the running host, for the HTTP endpoints and tests.</summary>
     public HealthState Health { get; } = new();
 
@@ -28,7 +30,10 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
     /// <summary>Runs until <paramref name="stopping"/>; <paramref name="abort"/> skips the drain.</summary>
     public async Task RunAsync(CancellationToken stopping, CancellationToken abort)
     {
-        Directory.CreateDirectory(options.Sandbox.WorkRoot);
+        // The tasker's private state (answered records, its lease): owner-only from its creation, no umask window.
+        Directory.CreateDirectory(options.Sandbox.WorkRoot, OwnerOnly);
+        File.SetUnixFileMode(options.Sandbox.WorkRoot, OwnerOnly);
+        using var lease = TaskerLease.Acquire(options.Sandbox.WorkRoot, options.TaskerId);
         using var tracing = options.OtlpEndpoint is { } otlp
             ? Sdk.CreateTracerProviderBuilder()
                 .ConfigureResource(r => r.AddService("dataexchange-tasker", serviceVersion: ThisAssembly.Version, serviceInstanceId: options.TaskerId))
@@ -54,19 +59,29 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         var intake = Channel.CreateBounded<InboundDelivery>(new BoundedChannelOptions(options.Concurrency) { FullMode = BoundedChannelFullMode.Wait });
         await using var intakeController = new IntakeController(connector, options.Messaging, (ushort)options.Concurrency, intake.Writer, Health, log);
         await using var confirmed = new ConfirmedPublisher(connector, log);
+        // Copies to reply_to queues on a channel of their own: a refused copy never touches the answers' channel.
+        await using var replyPublisher = new ConfirmedPublisher(connector, log);
+        var replies = new ReplyCopier(replyPublisher, Metrics, log);
+        var copying = replies.RunAsync(abort);
         var runner = new SandboxRunner(docker, options.Sandbox, new ContainerSpecFactory(options.Sandbox, options.TaskerId), options.TaskerId, log, Metrics);
         var active = new ActiveSites();
-        var processor = new TaskProcessor(new TaskPreparer(options.Sandbox), runner, active, RetryPipelines.EngineCalls(options.MaxRetries), log);
-        var settler = new OutcomeSettler(
-            new DonePublisher(confirmed, options.Messaging, log), new DeadLetterPublisher(confirmed, options.Messaging),
-            new TaskSiteRemover(runner, log), Metrics, log);
-        var watch = new EngineWatch(docker, options.Sandbox.Image, Health, log);
+        var ledger = new AnswerLedger(options.Sandbox.WorkRoot);
+        var processor = new TaskProcessor(new TaskPreparer(options.Sandbox), runner, active, ledger, RetryPipelines.EngineCalls(options.MaxRetries), log);
+        var watch = new EngineWatch(docker, options.Sandbox.Image, Health, Metrics, log);
         watch.AvailabilityChanged += intakeController.Wake;
+        var removal = new BackgroundSiteRemover(new TaskSiteRemover(runner, log), log);
+        var removing = removal.RunAsync(abort);
+        var settler = new OutcomeSettler(
+            new DonePublisher(confirmed, replies, options.Messaging, Metrics, log), new DeadLetterPublisher(confirmed, options.Messaging),
+            removal, ledger, new EngineOutageHold(watch, intakeController, log), Metrics, log);
         var sweeper = new LeftoverSweeper(docker, options.Sandbox.WorkRoot, options.TaskerId, options.CleanupGrace, active, log);
         var sweeping = sweeper.RunAsync(stopping);
         var worker = new TaskerWorker(intake, intakeController, watch, processor, settler, Health, Metrics, options.Concurrency, options.DrainTimeout, log);
         await worker.RunAsync(stopping, abort).ConfigureAwait(false);
-        await sweeping.ConfigureAwait(false);
+        // Every outcome is settled: finish the removals and reply copies already queued (a second signal cuts them short).
+        removal.Complete();
+        replies.Complete();
+        await Task.WhenAll(removing, copying, sweeping).ConfigureAwait(false);
         if (options.Sandbox.KeepAlive)
         {
             await RemoveKeptAsync(sweeper, abort).ConfigureAwait(false);

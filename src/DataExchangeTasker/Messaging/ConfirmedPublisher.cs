@@ -62,13 +62,36 @@ public sealed class ConfirmedPublisher : IAsyncDisposable
             await retry.ExecuteAsync(async ctx =>
             {
                 var channel = await GetChannelAsync(ctx.CancellationToken).ConfigureAwait(false);
-                await channel.BasicPublishAsync(exchange, routingKey, mandatory, properties, body, ctx.CancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await channel.BasicPublishAsync(exchange, routingKey, mandatory, properties, body, ctx.CancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (TooLarge(e, channel) is { } tooLarge)
+                {
+                    // The same bytes would be refused forever: not retried; the caller sends something smaller.
+                    throw tooLarge;
+                }
             }, context).ConfigureAwait(false);
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
         }
+    }
+
+    /// <summary>The broker's refusal of a message over its <c>max_message_size</c>, if that is what closed the channel.</summary>
+    private static MessageTooLargeException? TooLarge(Exception e, IChannel channel)
+    {
+        var reason = (e as OperationInterruptedException)?.ShutdownReason ?? channel.CloseReason;
+        if (reason is not { ReplyCode: 406 } || !reason.ReplyText.Contains("max size", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        // RabbitMQ: "PRECONDITION_FAILED - message size 712345 is larger than configured max size 262144".
+        var match = System.Text.RegularExpressions.Regex.Match(reason.ReplyText, @"max size (\d+)");
+        long? limit = match.Success && long.TryParse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
+        return new MessageTooLargeException(limit, reason.ReplyText, e);
     }
 
     private static bool IsRetryable(Exception e) =>

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using DataExchangeTasker.Configuration;
+using DataExchangeTasker.Health;
 using DataExchangeTasker.Protocol;
 using RabbitMQ.Client;
 using Serilog;
@@ -7,31 +7,58 @@ using Serilog;
 namespace DataExchangeTasker.Messaging;
 
 /// <summary>
-/// Sends a done message to <c>tasker_done</c> (persistent, JSON, correlation id = taskId) until confirmed and, when
-/// the start message asked with <c>reply_to</c>, to that queue too with the start message's correlation id
-/// (a bounded number of attempts: the answer is already safe on <c>tasker_done</c>).
+/// Sends a done message to <c>tasker_done</c> (persistent, JSON, correlation id = taskId) until confirmed, cut to fit
+/// <c>TASKER_MAX_MESSAGE_SIZE</c> (or the broker's own limit, learnt from its refusal) and, when the start message
+/// asked with <c>reply_to</c>, hands a copy with the start message's correlation id to the <see cref="ReplyCopier"/>
+/// (sent later, a bounded number of attempts: the answer is already safe on <c>tasker_done</c>).
 /// </summary>
-public sealed class DonePublisher(ConfirmedPublisher publisher, MessagingOptions options, ILogger log) : IDonePublisher
+public sealed class DonePublisher(ConfirmedPublisher publisher, ReplyCopier replies, MessagingOptions options, TaskMetrics metrics, ILogger log) : IDonePublisher
 {
+    // Room the broker's limit must leave (it counts the body only; this covers rounding in what it reports).
+    private const long Headroom = 1024;
+
+    // One refusal teaches the limit; a second one means the broker's limit changed meanwhile.
+    private const int MaxRefusals = 3;
+
+    private long _limit = options.MaxMessageSizeBytes;
+
     /// <inheritdoc />
     public async Task PublishAsync(DoneMessage done, InboundDelivery request, string? traceParent, CancellationToken cancellationToken)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(done, ProtocolJson.Done);
         var properties = Properties(done.TaskId, traceParent);
         // With declared topology the done exchange exists and other services may bind to it; otherwise
         // the default exchange reaches the queue whatever else exists.
         var exchange = options.DeclareTopology ? options.DoneQueue : "";
-        await publisher.PublishAsync(exchange, options.DoneQueue, mandatory: true, properties, body, cancellationToken).ConfigureAwait(false);
+        byte[] body;
+        for (var refusals = 0; ; refusals++)
+        {
+            var limit = Interlocked.Read(ref _limit);
+            (_, body, var trimmed) = DoneMessageFitter.Fit(done, limit);
+            if (trimmed)
+            {
+                metrics.AnswerTrimmed();
+                log.ForContext("TaskId", done.TaskId).Warning(
+                    "Task {TaskId:l}: done message cut to {Bytes} bytes to fit the message size limit ({Limit} bytes); truncated flags set", done.TaskId, body.Length, limit);
+            }
+
+            try
+            {
+                await publisher.PublishAsync(exchange, options.DoneQueue, mandatory: true, properties, body, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (MessageTooLargeException e) when (refusals < MaxRefusals)
+            {
+                var learnt = Math.Max(Headroom, Math.Min(limit, e.BrokerLimit ?? limit / 2) - Headroom);
+                Interlocked.Exchange(ref _limit, learnt);
+                log.Warning("The broker refused a {Bytes}-byte done message ({Error}); sending done messages of at most {Limit} bytes from now on. " +
+                    "Set TASKER_MAX_MESSAGE_SIZE below the broker's max_message_size.", body.Length, e.Message, learnt);
+            }
+        }
 
         if (request.ReplyTo is { Length: > 0 } replyTo)
         {
-            var reply = Properties(request.CorrelationId ?? done.TaskId, traceParent);
             // Not mandatory: the requester may have given up and deleted its reply queue.
-            if (!await publisher.TryPublishAsync("", replyTo, mandatory: false, reply, body, cancellationToken).ConfigureAwait(false))
-            {
-                log.ForContext("TaskId", done.TaskId).Warning(
-                    "Task {TaskId:l}: gave up sending its done message to reply_to {ReplyTo:l}; it is on {DoneQueue:l}", done.TaskId, replyTo, options.DoneQueue);
-            }
+            replies.Enqueue(done.TaskId, replyTo, Properties(request.CorrelationId ?? done.TaskId, traceParent), body);
         }
     }
 

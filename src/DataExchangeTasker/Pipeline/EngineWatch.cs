@@ -8,8 +8,9 @@ namespace DataExchangeTasker.Pipeline;
 /// Pings the engine and checks the runner image, and reports both to <see cref="HealthState"/>. It decides nothing:
 /// the intake owner (<see cref="Messaging.IntakeController"/>) reads the report and pauses or resumes intake.
 /// </summary>
-public sealed class EngineWatch(IDockerEngine docker, string image, HealthState health, ILogger log)
+public sealed class EngineWatch(IDockerEngine docker, string image, HealthState health, TaskMetrics metrics, ILogger log)
 {
+    private readonly Lock _gate = new();
     private bool? _lastAvailable;
 
     /// <summary>Time between checks.</summary>
@@ -36,13 +37,38 @@ public sealed class EngineWatch(IDockerEngine docker, string image, HealthState 
             ok = false;
         }
 
-        if (_lastAvailable != ok)
+        Changed(ok, engineLost: !health.IsUp(HealthState.Engine));
+        return ok;
+    }
+
+    /// <summary>
+    /// A task found the engine unreachable before the next check did: report it down now, so intake pauses at once;
+    /// the next successful check reports it back.
+    /// </summary>
+    public void ReportUnreachable(string error)
+    {
+        health.Report(HealthState.Engine, false, error);
+        Changed(false, engineLost: true);
+    }
+
+    private void Changed(bool available, bool engineLost)
+    {
+        lock (_gate)
         {
-            _lastAvailable = ok;
-            AvailabilityChanged?.Invoke();
+            if (_lastAvailable == available)
+            {
+                return;
+            }
+
+            if (!available && engineLost)
+            {
+                metrics.EngineOutage();
+            }
+
+            _lastAvailable = available;
         }
 
-        return ok;
+        AvailabilityChanged?.Invoke();
     }
 
     /// <summary>Checks every <see cref="Interval"/> until cancelled.</summary>
@@ -57,8 +83,9 @@ public sealed class EngineWatch(IDockerEngine docker, string image, HealthState 
                 {
                     await CheckAsync(cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
+                    // Whatever it was (an operation cancelled by someone else included), the watch must keep watching.
                     log.Warning("Health check failed: {Error}", e.Message);
                 }
             }

@@ -5,6 +5,10 @@ namespace DataExchangeTasker.Pipeline;
 /// <summary>Removes a finished task's container and work folder; never throws for engine or file failures.</summary>
 public interface ITaskSiteRemover
 {
-    /// <summary>Removes what <paramref name="site"/> holds, logging (not throwing) when it cannot.</summary>
-    Task RemoveAsync(TaskSite site, CancellationToken cancellationToken);
+    /// <summary>
+    /// Removes what <paramref name="site"/> holds, logging (not throwing) when it cannot, then releases
+    /// <paramref name="claim"/> (so no new run of the task can meet the old container). May finish later, off the
+    /// caller's path.
+    /// </summary>
+    Task RemoveAsync(TaskSite site, TaskClaim? claim, CancellationToken cancellationToken);
 }

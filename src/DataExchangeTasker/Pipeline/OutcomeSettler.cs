@@ -7,46 +7,90 @@ namespace DataExchangeTasker.Pipeline;
 
 /// <summary>
 /// The last stage, settling each outcome in this order: publish the answer (broker confirm), record that it is out
-/// (the claim, then the published marker), acknowledge the start message, and only then remove the task's container
-/// and work folder. Releases the delivery's claim when done, whatever happened.
+/// (the claim, then the <see cref="AnswerLedger"/>), acknowledge the start message, and only then hand the task's
+/// container and work folder to removal (which releases the claim when done). Nothing after the confirm can keep
+/// the delivery from being acknowledged. An engine outage pauses intake before the message goes back.
 /// </summary>
-public sealed class OutcomeSettler(IDonePublisher done, IDeadLetterPublisher deadLetters, ITaskSiteRemover sites, TaskMetrics metrics, ILogger log)
+public sealed class OutcomeSettler(
+    IDonePublisher done, IDeadLetterPublisher deadLetters, ITaskSiteRemover sites, AnswerLedger ledger, IIntakeHold intakeHold, TaskMetrics metrics, ILogger log)
 {
     /// <summary>Carries out one outcome. Cancellation stops a publish that is waiting for the broker.</summary>
     public async Task SettleAsync(TaskOutcome outcome, CancellationToken cancellationToken)
     {
-        using var claim = outcome.Claim;
+        var claim = outcome.Claim;
+        var claimHandedOver = false;
         var settlement = outcome.Delivery.Settlement;
-        switch (outcome)
+        try
         {
-            case AnswerOutcome answer:
-                await done.PublishAsync(answer.Done, answer.Delivery, answer.TraceParent, cancellationToken).ConfigureAwait(false);
-                // From here a waiting redelivery never runs the task again, even if the ack or the cleanup fails.
-                claim?.MarkAnswered();
-                if (answer.Site is { } site)
-                {
-                    await File.WriteAllTextAsync(site.PublishedMarker, answer.Done.TaskId, cancellationToken).ConfigureAwait(false);
-                }
+            switch (outcome)
+            {
+                case AnswerOutcome answer:
+                    await done.PublishAsync(answer.Done, answer.Delivery, answer.TraceParent, cancellationToken).ConfigureAwait(false);
+                    // From here a waiting redelivery never runs the task again, even if the ack or the cleanup fails.
+                    claim?.MarkAnswered();
+                    if (answer.Site is { } site)
+                    {
+                        Record(site, answer);
+                    }
 
-                metrics.Completed(answer.Done);
-                LogEnd(answer);
-                await settlement.AckAsync(cancellationToken).ConfigureAwait(false);
-                await RemoveAsync(answer.Site, cancellationToken).ConfigureAwait(false);
-                break;
-            case AlreadyAnsweredOutcome already:
-                claim?.MarkAnswered();
-                await settlement.AckAsync(cancellationToken).ConfigureAwait(false);
-                await RemoveAsync(already.Site, cancellationToken).ConfigureAwait(false);
-                break;
-            case DeadLetterOutcome dead:
-                await deadLetters.PublishAsync(dead.Delivery, dead.Reason, cancellationToken).ConfigureAwait(false);
-                claim?.MarkAnswered();
-                metrics.DeadLettered();
-                await settlement.AckAsync(cancellationToken).ConfigureAwait(false);
-                break;
-            case RequeueOutcome:
-                await settlement.RequeueAsync(cancellationToken).ConfigureAwait(false);
-                break;
+                    metrics.Completed(answer.Done);
+                    LogEnd(answer);
+                    await settlement.AckAsync(cancellationToken).ConfigureAwait(false);
+                    if (answer.Site is { } ran)
+                    {
+                        claimHandedOver = true;
+                        await sites.RemoveAsync(ran, claim, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    break;
+                case AlreadyAnsweredOutcome already:
+                    claim?.MarkAnswered();
+                    await settlement.AckAsync(cancellationToken).ConfigureAwait(false);
+                    if (claim is not null)
+                    {
+                        // Only under the claim: without it another start message reusing the taskId may be using the site.
+                        claimHandedOver = true;
+                        await sites.RemoveAsync(already.Site, claim, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    break;
+                case DeadLetterOutcome dead:
+                    await deadLetters.PublishAsync(dead.Delivery, dead.Reason, cancellationToken).ConfigureAwait(false);
+                    claim?.MarkAnswered();
+                    metrics.DeadLettered();
+                    await settlement.AckAsync(cancellationToken).ConfigureAwait(false);
+                    break;
+                case EngineOutageOutcome outage:
+                    // Paused first, or the broker would hand the message straight back to this tasker.
+                    await intakeHold.HoldForEngineAsync(outage.Error, cancellationToken).ConfigureAwait(false);
+                    await settlement.RequeueAsync(cancellationToken).ConfigureAwait(false);
+                    break;
+                case RequeueOutcome:
+                    await settlement.RequeueAsync(cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+        }
+        finally
+        {
+            if (!claimHandedOver)
+            {
+                claim?.Dispose();
+            }
+        }
+    }
+
+    private void Record(TaskSite site, AnswerOutcome answer)
+    {
+        try
+        {
+            ledger.Record(site.Key, AnswerLedger.DigestOf(answer.Delivery.Body));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The answer is confirmed: the delivery is acked all the same. Only a redelivery after a restart of this
+            // tasker (the ack lost too) would run the task again.
+            log.ForContext("TaskId", answer.Done.TaskId).Error(
+                "Task {TaskId:l}: could not record the answer in {Folder:l} ({Error}); acknowledging anyway", answer.Done.TaskId, ledger.Folder, e.Message);
         }
     }
 
@@ -63,7 +107,4 @@ public sealed class OutcomeSettler(IDonePublisher done, IDeadLetterPublisher dea
             taskLog.Information("Task {TaskId:l} ended {State:l} ({Reason:l}) in {DurationMs} ms: {Output:l}", done.TaskId, done.State, done.Reason, done.DurationMs, done.Output);
         }
     }
-
-    private Task RemoveAsync(TaskSite? site, CancellationToken cancellationToken) =>
-        site is null ? Task.CompletedTask : sites.RemoveAsync(site, cancellationToken);
 }

@@ -32,3 +32,9 @@ public sealed record DeadLetterOutcome(InboundDelivery Delivery, string Reason) 
 
 /// <summary>Shutdown came first: put the message back for another tasker (or this one after restart).</summary>
 public sealed record RequeueOutcome(InboundDelivery Delivery) : TaskOutcome(Delivery);
+
+/// <summary>
+/// The Docker engine could not be reached while processing: report it down, pause intake, then put the message back;
+/// it runs once the engine answers again.
+/// </summary>
+public sealed record EngineOutageOutcome(InboundDelivery Delivery, string Error) : TaskOutcome(Delivery);

@@ -20,17 +20,20 @@ public sealed class TaskProcessor
     private readonly TaskPreparer _preparer;
     private readonly SandboxRunner _runner;
     private readonly ActiveSites _active;
+    private readonly AnswerLedger _ledger;
     private readonly ILogger _log;
     private readonly ResiliencePipeline _engineRetry;
 
     /// <summary>Creates the processor; <paramref name="engineRetry"/> is usually <see cref="RetryPipelines.EngineCalls"/>(TASKER_MAX_RETRIES).</summary>
-    public TaskProcessor(TaskPreparer preparer, SandboxRunner runner, ActiveSites active, RetryShape engineRetry, ILogger log, TimeProvider? time = null)
+    public TaskProcessor(TaskPreparer preparer, SandboxRunner runner, ActiveSites active, AnswerLedger ledger, RetryShape engineRetry, ILogger log, TimeProvider? time = null)
     {
         _preparer = preparer;
         _runner = runner;
         _active = active;
+        _ledger = ledger;
         _log = log;
-        _engineRetry = RetryPipelines.Build(engineRetry, e => e is DockerApiException { IsTransient: true }, args =>
+        // An engine that answered with a server error is retried here; one that could not be reached is an outage (below).
+        _engineRetry = RetryPipelines.Build(engineRetry, e => e is DockerApiException { IsTransient: true, StatusCode: not null }, args =>
         {
             _log.Warning("Task {TaskId:l}: Docker engine error (attempt {Attempt} of {Max}), retrying in {Delay}: {Error}",
                 args.Context.Properties.GetValue(TaskIdKey, "?"), args.AttemptNumber + 1, engineRetry.MaxRetries + 1, args.RetryDelay, args.Outcome.Exception!.Message);
@@ -61,17 +64,23 @@ public sealed class TaskProcessor
     private async Task<TaskOutcome> ProcessAsync(InboundDelivery delivery, StartMessage message, CancellationToken cancellationToken)
     {
         var site = _runner.SiteOf(message.TaskId);
+        var digest = AnswerLedger.DigestOf(delivery.Body);
+        TaskClaim? claim;
         // The same task may be in flight here (a redelivery racing its original): this waits for the original.
-        var claim = await _active.ClaimAsync(site.Key, cancellationToken).ConfigureAwait(false);
-        if (claim is null)
+        while ((claim = await _active.ClaimAsync(site.Key, cancellationToken).ConfigureAwait(false)) is null)
         {
-            _log.Information("Task {TaskId:l} was answered by an earlier delivery; acknowledging this one", message.TaskId);
-            return new AlreadyAnsweredOutcome(delivery, site);
+            if (_ledger.HasAnswered(site.Key, digest))
+            {
+                _log.Information("Task {TaskId:l} was answered by an earlier delivery; acknowledging this one", message.TaskId);
+                return new AlreadyAnsweredOutcome(delivery, site);
+            }
+
+            // The holder answered another start message reusing this taskId: this one is a task of its own.
         }
 
         try
         {
-            var outcome = await ProcessClaimedAsync(delivery, message, site, cancellationToken).ConfigureAwait(false);
+            var outcome = await ProcessClaimedAsync(delivery, message, site, digest, cancellationToken).ConfigureAwait(false);
             return outcome with { Claim = claim };
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -89,18 +98,14 @@ public sealed class TaskProcessor
         }
     }
 
-    private async Task<TaskOutcome> ProcessClaimedAsync(InboundDelivery delivery, StartMessage message, TaskSite site, CancellationToken cancellationToken)
+    private async Task<TaskOutcome> ProcessClaimedAsync(InboundDelivery delivery, StartMessage message, TaskSite site, string digest, CancellationToken cancellationToken)
     {
-        if (File.Exists(site.PublishedMarker))
+        // Only a redelivery of the very message answered is a repeat; a fresh message, or another body reusing the
+        // taskId, is a new request and runs.
+        if (delivery.Redelivered && _ledger.HasAnswered(site.Key, digest))
         {
-            if (delivery.Redelivered)
-            {
-                _log.Information("Task {TaskId:l} was answered before a restart; acknowledging the redelivery", message.TaskId);
-                return new AlreadyAnsweredOutcome(delivery, site);
-            }
-
-            // A fresh start message reusing an old taskId: a new request, run it again.
-            File.Delete(site.PublishedMarker);
+            _log.Information("Task {TaskId:l} was answered before a restart; acknowledging the redelivery", message.TaskId);
+            return new AlreadyAnsweredOutcome(delivery, site);
         }
 
         var (task, rejection) = await _preparer.PrepareAsync(message, cancellationToken).ConfigureAwait(false);
@@ -124,6 +129,13 @@ public sealed class TaskProcessor
                     return await RunOrAdoptAsync(delivery, message, task, site, lookFirst: delivery.Redelivered || attempts > 1, ctx.CancellationToken).ConfigureAwait(false);
                 },
                 context).ConfigureAwait(false);
+        }
+        catch (DockerApiException e) when (e.StatusCode is null && !cancellationToken.IsCancellationRequested)
+        {
+            // Never the task's fault: it goes back to the queue and intake pauses until the engine answers again. What
+            // this attempt left (a created or running container) is adopted or replaced by the redelivery.
+            _log.Warning("Task {TaskId:l} waits for the Docker engine: {Error}", message.TaskId, e.Message);
+            return new EngineOutageOutcome(delivery, e.Message);
         }
         catch (DockerApiException e) when (!cancellationToken.IsCancellationRequested)
         {

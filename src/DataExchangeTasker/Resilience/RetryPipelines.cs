@@ -22,9 +22,9 @@ public static class RetryPipelines
     public static RetryShape ConfirmedPublish { get; } = new(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), null);
 
     /// <summary>
-    /// The copy of a done message to the start message's <c>reply_to</c>. Bounded (≈ 25 s, longer than a broker
-    /// restart): the answer is already confirmed on <c>tasker_done</c>, and a requester's queue the broker refuses
-    /// must not hold up every later answer.
+    /// The copy of a done message to the start message's <c>reply_to</c> (<see cref="Messaging.ReplyCopier"/>, off the
+    /// settling path). Bounded (≈ 25 s, longer than a broker restart): the answer is already confirmed on
+    /// <c>tasker_done</c>; a copy given up is logged and counted (<c>tasker_reply_failures_total</c>).
     /// </summary>
     public static RetryShape ReplyPublish { get; } = new(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 10);
 
@@ -35,8 +35,10 @@ public static class RetryPipelines
     public static RetryShape Subscribe { get; } = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), null);
 
     /// <summary>
-    /// A task whose engine calls failed transiently. Bounded by <c>TASKER_MAX_RETRIES</c>; then the task ends
-    /// <c>error</c>/<c>infrastructure</c>.
+    /// A task whose engine calls the engine answered with a server error (5xx). Bounded by <c>TASKER_MAX_RETRIES</c>;
+    /// then the task ends <c>error</c>/<c>infrastructure</c>. An engine that cannot be reached is not retried here: the
+    /// message goes back to the queue with intake paused, and waits (without bound, by design: it is never the task's
+    /// fault) until the engine answers again.
     /// </summary>
     public static RetryShape EngineCalls(int maxRetries) => new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), maxRetries);
 

@@ -4,15 +4,15 @@ namespace DataExchangeTasker.Sandbox;
 
 /// <summary>
 /// The one sweep of task leftovers on this host, used by the running tasker (<see cref="LeftoverSweeper"/>) and by
-/// <c>tasker cleanup</c>: removes the task containers the caller's rule picks (with their work folder and published
-/// marker) and, when asked, work folders in the work root that no remaining container or claimed task uses.
+/// <c>tasker cleanup</c>: removes the task containers the caller's rule picks (with their work folder) and, when
+/// asked, work folders in the work root that no remaining container or claimed task uses.
 /// </summary>
 public sealed class LeftoverSweep(IDockerEngine docker, string workRoot)
 {
     /// <summary>
     /// Sweeps the task containers of <paramref name="owner"/> (every tasker's when null), removing those
     /// <paramref name="remove"/> picks; with <paramref name="folders"/>, then the orphaned work folders whose key
-    /// <paramref name="inUse"/> does not claim. Published markers of orphaned folders stay (they expire on their own).
+    /// <paramref name="inUse"/> does not claim. Answered records are not touched (they expire on their own).
     /// </summary>
     public async Task<SweepResult> SweepAsync(string? owner, Func<LeftoverContainer, bool> remove, bool folders, Func<string, bool> inUse, CancellationToken cancellationToken)
     {

@@ -12,18 +12,12 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
 {
     private readonly LeftoverSweep _sweep = new(docker, workRoot);
 
-    /// <summary>How often kept-alive containers and published markers are checked.</summary>
+    /// <summary>How often kept-alive containers are checked.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long a published marker is kept: a redelivery whose ack was lost (broker restart, consumer timeout)
-    /// arriving within this time is acknowledged instead of run again.
-    /// </summary>
-    public TimeSpan MarkerRetention { get; init; } = TimeSpan.FromHours(24);
-
-    /// <summary>
     /// Until stopped: sweeps start-up leftovers once the grace period is over and, from the start, every
-    /// <see cref="Interval"/>, kept-alive containers whose time is up and expired published markers.
+    /// <see cref="Interval"/>, kept-alive containers whose time is up (answered records expire on their own).
     /// </summary>
     public Task RunAsync(CancellationToken stopping) => Task.WhenAll(StartupSweepAsync(stopping), PeriodicSweepAsync(stopping));
 
@@ -68,7 +62,6 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
                 try
                 {
                     await SweepAsync(onlyExpired: true, stopping).ConfigureAwait(false);
-                    ExpireMarkers();
                 }
                 catch (Exception e) when (e is DockerApiException or IOException)
                 {
@@ -100,23 +93,5 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
         }
 
         return result.Count;
-    }
-
-    /// <summary>Deletes published markers older than <see cref="MarkerRetention"/>.</summary>
-    public void ExpireMarkers()
-    {
-        if (!Directory.Exists(workRoot))
-        {
-            return;
-        }
-
-        var cutoff = DateTime.UtcNow - MarkerRetention;
-        foreach (var marker in Directory.EnumerateFiles(workRoot, "tasker-*.published"))
-        {
-            if (File.GetLastWriteTimeUtc(marker) < cutoff)
-            {
-                File.Delete(marker);
-            }
-        }
     }
 }

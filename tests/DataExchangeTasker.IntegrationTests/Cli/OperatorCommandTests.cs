@@ -63,9 +63,39 @@ public sealed class OperatorCommandTests(TaskerFixture fixture)
         Assert.Contains(taskLines, e => e.RootElement.TryGetProperty("ContainerId", out _));
     }
 
-    private async Task<string> CreateAsync(string name, IReadOnlyList<string> cmd, string? workFolder)
+    [Fact]
+    public async Task Cleanup_LiveTaskerOwnsCreatedAndExitedContainers_TheySurviveAndDeadOwnersGo()
     {
-        var labels = new Dictionary<string, string> { [ContainerLabels.Managed] = "1", [ContainerLabels.TaskId] = name, [ContainerLabels.Owner] = "cleanup-test" };
+        await using var tasker = await InProcessTasker.StartAsync(fixture);
+        var owner = tasker.Options.TaskerId;
+        // What a live tasker has between create and start, and between exit and publishing the answer.
+        var created = await CreateAsync("live-created", ["true"], null, owner);
+        var exited = await CreateAsync("live-exited", ["true"], null, owner);
+        await fixture.Docker.StartContainerAsync(exited, CancellationToken.None);
+        await fixture.Docker.WaitForExitAsync(exited, CancellationToken.None);
+        var dead = await CreateAsync("dead-owner", ["true"], null, "dead-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            await using var cleanup = TaskerProcess.Start(new Dictionary<string, string?> { ["TASKER_WORK_ROOT"] = tasker.Options.Sandbox.WorkRoot }, "cleanup");
+
+            Assert.Equal(0, await cleanup.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.NotNull(await fixture.Docker.InspectContainerAsync(created, CancellationToken.None));
+            Assert.NotNull(await fixture.Docker.InspectContainerAsync(exited, CancellationToken.None));
+            Assert.Null(await fixture.Docker.InspectContainerAsync(dead, CancellationToken.None));
+            Assert.Contains("running tasker", cleanup.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var id in new[] { created, exited, dead })
+            {
+                await fixture.Docker.RemoveContainerAsync(id, CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task<string> CreateAsync(string name, IReadOnlyList<string> cmd, string? workFolder, string owner = "cleanup-test")
+    {
+        var labels = new Dictionary<string, string> { [ContainerLabels.Managed] = "1", [ContainerLabels.TaskId] = name, [ContainerLabels.Owner] = owner };
         if (workFolder is not null)
         {
             labels[ContainerLabels.WorkFolder] = workFolder;

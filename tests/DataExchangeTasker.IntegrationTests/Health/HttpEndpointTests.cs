@@ -119,6 +119,69 @@ public sealed class HttpEndpointTests(TaskerFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"http://127.0.0.1:{port}/nope")).StatusCode);
     }
 
+    [Fact]
+    public async Task Serve_TwoThousandIdleConnections_LiveStillAnswersAndConnectionsAreCapped()
+    {
+        var port = FreePort();
+        var environment = fixture.ProcessEnvironment("http-flood");
+        environment["TASKER_HTTP_BIND"] = $"127.0.0.1:{port}";
+        await using var tasker = TaskerProcess.Start(environment, "run");
+        var url = $"http://127.0.0.1:{port}/health/live";
+        await WaitForAsync(async () => (await Http.GetAsync(url)).StatusCode == HttpStatusCode.OK, "the tasker to listen", tasker);
+        var idle = new List<System.Net.Sockets.TcpClient>();
+        try
+        {
+            for (var i = 0; i < 2000; i++)
+            {
+                var client = new System.Net.Sockets.TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                idle.Add(client);
+            }
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using var live = await Http.GetAsync(url);
+
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+            var sockets = Directory.EnumerateFileSystemEntries($"/proc/{tasker.Id}/fd")
+                .Count(fd => new FileInfo(fd).LinkTarget?.StartsWith("socket:", StringComparison.Ordinal) == true);
+            Assert.True(sockets < 300, $"the tasker holds {sockets} sockets");
+        }
+        finally
+        {
+            foreach (var client in idle)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, string what, TaskerProcess process)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            if (DateTime.UtcNow > deadline || process.HasExited)
+            {
+                throw new TimeoutException($"{what} not seen. Output:\n{process.Output}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     private static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);

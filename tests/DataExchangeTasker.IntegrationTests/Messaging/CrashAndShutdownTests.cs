@@ -105,7 +105,7 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
         fixture.Docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Owner] = env["TASKER_ID"] }, CancellationToken.None);
 
     private static string[] WorkEntries(Dictionary<string, string?> env) =>
-        Directory.Exists(env["TASKER_WORK_ROOT"]) ? Directory.GetDirectories(env["TASKER_WORK_ROOT"]!) : [];
+        Directory.Exists(env["TASKER_WORK_ROOT"]) ? Directory.GetDirectories(env["TASKER_WORK_ROOT"]!, "tasker-*") : [];
 
     private async Task WaitForRunningContainersAsync(Dictionary<string, string?> env, int count) =>
         await WaitForAsync(async () => (await ContainersAsync(env)).Count(c => c.State == "running") >= count, $"{count} running container(s)");

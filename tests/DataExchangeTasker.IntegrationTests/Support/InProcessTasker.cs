@@ -19,6 +19,7 @@ public sealed class InProcessTasker : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskerHost _host;
+    private readonly global::DataExchangeTasker.Health.PrometheusExporter _metrics;
     private readonly Task _running;
     private IConnection? _client;
     private IChannel? _channel;
@@ -27,6 +28,8 @@ public sealed class InProcessTasker : IAsyncDisposable
     {
         Options = options;
         _host = host;
+        // Listening from before the host runs, so no measurement is missed.
+        _metrics = new global::DataExchangeTasker.Health.PrometheusExporter(host.Metrics.Meter);
         _running = run ? Task.Run(() => _host.RunAsync(_stopping.Token, _abort.Token)) : Task.CompletedTask;
     }
 
@@ -35,6 +38,9 @@ public sealed class InProcessTasker : IAsyncDisposable
 
     /// <summary>The running host's health.</summary>
     public global::DataExchangeTasker.Health.HealthState Health => _host.Health;
+
+    /// <summary>The host's metrics in the Prometheus text format, as <c>/metrics</c> shows them.</summary>
+    public string MetricsText() => _metrics.Render();
 
     /// <summary>Starts a tasker with fixture defaults overridden by <paramref name="settings"/>, and waits until it consumes.</summary>
     public static async Task<InProcessTasker> StartAsync(TaskerFixture fixture, IReadOnlyDictionary<string, string?>? settings = null)
@@ -108,9 +114,9 @@ public sealed class InProcessTasker : IAsyncDisposable
     public Task<IReadOnlyList<ContainerListResponse>> ContainersAsync(TaskerFixture fixture) =>
         fixture.Docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Owner] = Options.TaskerId }, CancellationToken.None);
 
-    /// <summary>Work folders left in this tasker's work root (published markers are kept on purpose and not counted).</summary>
+    /// <summary>Task work folders left in this tasker's work root (its answered records and lease are kept on purpose and not counted).</summary>
     public IReadOnlyList<string> WorkLeftovers() =>
-        Directory.Exists(Options.Sandbox.WorkRoot) ? Directory.GetDirectories(Options.Sandbox.WorkRoot) : [];
+        Directory.Exists(Options.Sandbox.WorkRoot) ? Directory.GetDirectories(Options.Sandbox.WorkRoot, "tasker-*") : [];
 
     /// <summary>Collects done messages until every one of <paramref name="taskIds"/> was answered; returns all received (duplicates included).</summary>
     public async Task<IReadOnlyList<DoneMessage>> CollectUntilAnsweredAsync(IReadOnlyCollection<string> taskIds, TimeSpan timeout)
@@ -222,6 +228,7 @@ public sealed class InProcessTasker : IAsyncDisposable
             await _client.DisposeAsync();
         }
 
+        _metrics.Dispose();
         _stopping.Dispose();
         _abort.Dispose();
     }

@@ -210,6 +210,65 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         return result.ExitCode == 0 ? result.Stdout : throw new ExecFailedException(result);
     }
 
+    /// <summary>
+    /// Freezes the broker's processes (<c>docker pause</c>): connections stay open but nothing answers, so a client's
+    /// RPCs run into their timeout. <see cref="UnpauseAsync"/> lets it go on.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the container is paused.</returns>
+    public async Task PauseAsync(CancellationToken cancellationToken = default)
+    {
+        using var deadline = Deadline(CallTimeout, cancellationToken);
+        await _docker.Containers.PauseContainerAsync(_container.Id, deadline.Token);
+    }
+
+    /// <summary>Unfreezes a broker paused with <see cref="PauseAsync"/>.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the container runs again.</returns>
+    public async Task UnpauseAsync(CancellationToken cancellationToken = default)
+    {
+        using var deadline = Deadline(CallTimeout, cancellationToken);
+        await _docker.Containers.UnpauseContainerAsync(_container.Id, deadline.Token);
+    }
+
+    /// <summary>
+    /// Ready and unacknowledged messages and consumers of <paramref name="queue"/>, as <c>rabbitmqctl list_queues</c>
+    /// reports them (unlike a passive declare, this counts unacknowledged deliveries too).
+    /// </summary>
+    /// <param name="queue">The queue name.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The counts.</returns>
+    /// <exception cref="InvalidOperationException">The queue is not listed.</exception>
+    public async Task<QueueCounts> QueueCountsAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        var output = await RabbitmqctlAsync(["list_queues", "-q", "--no-table-headers", "name", "messages_ready", "messages_unacknowledged", "consumers"], cancellationToken);
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var columns = line.Split('\t');
+            if (columns.Length == 4 && columns[0] == queue)
+            {
+                return new QueueCounts(
+                    int.Parse(columns[1], CultureInfo.InvariantCulture), int.Parse(columns[2], CultureInfo.InvariantCulture), int.Parse(columns[3], CultureInfo.InvariantCulture));
+            }
+        }
+
+        throw new InvalidOperationException($"Queue {queue} not listed by rabbitmqctl: {output}");
+    }
+
+    /// <summary>The prefetch count of every consumer of <paramref name="queue"/> (<c>rabbitmqctl list_consumers</c>).</summary>
+    /// <param name="queue">The queue name.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>One entry per consumer.</returns>
+    public async Task<IReadOnlyList<int>> ConsumerPrefetchesAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        var output = await RabbitmqctlAsync(["list_consumers", "-q", "--no-table-headers", "queue_name", "prefetch_count"], cancellationToken);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('\t'))
+            .Where(columns => columns.Length == 2 && columns[0] == queue)
+            .Select(columns => int.Parse(columns[1], CultureInfo.InvariantCulture))
+            .ToList();
+    }
+
     /// <summary>Removes the container and its data. Never throws.</summary>
     /// <returns>A task that completes when the container is gone.</returns>
     public async ValueTask DisposeAsync()
@@ -279,3 +338,9 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         public const string OwnerStart = "dataexchange.tasker.test-broker.owner-start";
     }
 }
+
+/// <summary>What <c>rabbitmqctl list_queues</c> says about one queue.</summary>
+/// <param name="Ready">Messages waiting for a consumer.</param>
+/// <param name="Unacknowledged">Messages delivered and not yet acknowledged.</param>
+/// <param name="Consumers">Registered consumers.</param>
+public sealed record QueueCounts(int Ready, int Unacknowledged, int Consumers);

@@ -21,12 +21,14 @@ public sealed class OutcomeSettlerTests : IDisposable
     private readonly RecordingSettlement _settlement;
     private readonly OutcomeSettler _settler;
     private readonly TaskSite _site;
+    private readonly AnswerLedger _ledger;
 
     public OutcomeSettlerTests()
     {
         _done = new RecordingDonePublisher(_log);
         _settlement = new RecordingSettlement(_log);
-        _settler = new OutcomeSettler(_done, new RecordingDeadLetterPublisher(_log), new RecordingSiteRemover(_log), _metrics, Logger.None);
+        _ledger = new AnswerLedger(_temp.Combine("work"));
+        _settler = new OutcomeSettler(_done, new RecordingDeadLetterPublisher(_log), new RecordingSiteRemover(_log), _ledger, new RecordingIntakeHold(_log), _metrics, Logger.None);
         var work = _temp.CreateFolder("work/" + Key);
         _site = new TaskSite(Key, new WorkFolder(work));
     }
@@ -37,7 +39,11 @@ public sealed class OutcomeSettlerTests : IDisposable
         _temp.Dispose();
     }
 
-    private InboundDelivery Delivery => new(Encoding.UTF8.GetBytes("{}"), false, null, null, null, "application/json", _settlement);
+    private static readonly byte[] Body = Encoding.UTF8.GetBytes("{}");
+
+    private InboundDelivery Delivery => new(Body, false, null, null, null, "application/json", _settlement);
+
+    private bool Recorded => _ledger.HasAnswered(Key, AnswerLedger.DigestOf(Body));
 
     private static DoneMessage Done => new("t-1", TaskStates.Success, "", null, 0, null, 12);
 
@@ -52,12 +58,12 @@ public sealed class OutcomeSettlerTests : IDisposable
     public async Task SettleAsync_Answer_PublishesThenRecordsThenAcksThenRemoves()
     {
         var markerAtAck = false;
-        _settlement.OnAck = () => markerAtAck = File.Exists(_site.PublishedMarker);
+        _settlement.OnAck = () => markerAtAck = Recorded && new AnswerLedger(_temp.Combine("work")).HasAnswered(Key, AnswerLedger.DigestOf(Body));
 
         await _settler.SettleAsync(new AnswerOutcome(Delivery, Done, _site), CancellationToken.None);
 
         Assert.Equal(["publish t-1", "ack", "remove " + Key], _log.Events);
-        Assert.True(markerAtAck, "the published marker is written before the ack");
+        Assert.True(markerAtAck, "the answer is recorded (in memory and on disk) before the ack");
     }
 
     [Fact]
@@ -82,7 +88,7 @@ public sealed class OutcomeSettlerTests : IDisposable
         await Assert.ThrowsAsync<OperationCanceledException>(() => _settler.SettleAsync(new AnswerOutcome(Delivery, Done, _site) { Claim = claim }, CancellationToken.None));
 
         Assert.Empty(_log.Events);
-        Assert.False(File.Exists(_site.PublishedMarker));
+        Assert.False(Recorded);
         Assert.False(await AnsweredAsSeenBy(waiter), "a waiting redelivery must run the task itself");
     }
 
@@ -96,7 +102,7 @@ public sealed class OutcomeSettlerTests : IDisposable
         await _settler.SettleAsync(new AnswerOutcome(Delivery, Done, _site) { Claim = claim }, CancellationToken.None);
 
         Assert.Equal(["publish t-1", "ack", "remove " + Key], _log.Events);
-        Assert.True(File.Exists(_site.PublishedMarker));
+        Assert.True(Recorded);
         Assert.True(await AnsweredAsSeenBy(waiter));
     }
 
@@ -109,11 +115,46 @@ public sealed class OutcomeSettlerTests : IDisposable
     }
 
     [Fact]
-    public async Task SettleAsync_AlreadyAnswered_AcksAndRemovesWithoutPublishing()
+    public async Task SettleAsync_AlreadyAnsweredUnderClaim_AcksAndRemovesWithoutPublishing()
+    {
+        var claim = await _active.ClaimAsync(Key, CancellationToken.None);
+
+        await _settler.SettleAsync(new AlreadyAnsweredOutcome(Delivery, _site) { Claim = claim }, CancellationToken.None);
+
+        Assert.Equal(["ack", "remove " + Key], _log.Events);
+        Assert.False(_active.Contains(Key));
+    }
+
+    [Fact]
+    public async Task SettleAsync_AlreadyAnsweredWithoutClaim_OnlyAcks()
     {
         await _settler.SettleAsync(new AlreadyAnsweredOutcome(Delivery, _site), CancellationToken.None);
 
-        Assert.Equal(["ack", "remove " + Key], _log.Events);
+        Assert.Equal(["ack"], _log.Events);
+    }
+
+    [Fact]
+    public async Task SettleAsync_AnswerCannotBeRecordedOnDisk_StillAcksAndRemembersInMemory()
+    {
+        // A folder where the record file goes: writing it fails, as on a full disk.
+        _temp.CreateFolder("work/answered/" + Key);
+
+        await _settler.SettleAsync(new AnswerOutcome(Delivery, Done, _site), CancellationToken.None);
+
+        Assert.Equal(["publish t-1", "ack", "remove " + Key], _log.Events);
+        Assert.True(Recorded);
+    }
+
+    [Fact]
+    public async Task SettleAsync_EngineOutage_HoldsIntakeThenRequeuesAndReleasesTheClaimUnanswered()
+    {
+        var claim = await _active.ClaimAsync(Key, CancellationToken.None);
+        var waiter = _active.ClaimAsync(Key, CancellationToken.None);
+
+        await _settler.SettleAsync(new EngineOutageOutcome(Delivery, "unreachable") { Claim = claim }, CancellationToken.None);
+
+        Assert.Equal(["hold intake", "requeue"], _log.Events);
+        Assert.False(await AnsweredAsSeenBy(waiter));
     }
 
     [Fact]

@@ -21,6 +21,7 @@ public sealed class TaskProcessorTests : IDisposable
     private readonly TaskMetrics _metrics = new();
     private readonly FakeDockerEngine _docker = new();
     private readonly ActiveSites _active = new();
+    private readonly AnswerLedger _ledger;
     private SandboxOptions _options;
 
     public TaskProcessorTests()
@@ -28,6 +29,7 @@ public sealed class TaskProcessorTests : IDisposable
         _options = TestOptions.Sandbox(_temp.CreateFolder("code"), _temp.CreateFolder("data"), _temp.Combine("work"));
         _temp.WriteFile("code/demo1_code/run.py", "print('hi')\n");
         _temp.WriteFile("data/demo1_data/people.csv", "a,b\n");
+        _ledger = new AnswerLedger(_temp.Combine("work"));
     }
 
     public void Dispose()
@@ -43,7 +45,7 @@ public sealed class TaskProcessorTests : IDisposable
     private TaskProcessor Processor(int maxRetries = 3)
     {
         var runner = new SandboxRunner(_docker, _options, new ContainerSpecFactory(_options, TaskerId), TaskerId, Logger.None, _metrics);
-        return new TaskProcessor(new TaskPreparer(_options), runner, _active, RetryPipelines.EngineCalls(maxRetries).WithoutDelays(), Logger.None);
+        return new TaskProcessor(new TaskPreparer(_options), runner, _active, _ledger, RetryPipelines.EngineCalls(maxRetries).WithoutDelays(), Logger.None);
     }
 
     private static InboundDelivery Delivery(string body, bool redelivered = false) =>
@@ -181,16 +183,29 @@ public sealed class TaskProcessorTests : IDisposable
     }
 
     [Fact]
-    public async Task ProcessAsync_EngineUnreachableEveryTime_RetriesMaxRetriesThenAnswersInfrastructure()
+    public async Task ProcessAsync_EngineUnreachable_IsAnOutageNeverAnAnswer()
     {
         _docker.FailNext("create", 100, () => FakeDockerEngine.Unreachable());
+
+        var outcome = Assert.IsType<EngineOutageOutcome>(await Process(maxRetries: 2));
+
+        Assert.Equal(1, CallCount("create"));
+        Assert.Equal(0, CallCount("kill"));
+        Assert.Contains("connection refused", outcome.Error, StringComparison.Ordinal);
+        Assert.Equal(Key, outcome.Claim?.Key);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_Engine500EveryTime_RetriesMaxRetriesThenAnswersInfrastructure()
+    {
+        _docker.FailNext("create", 100, () => FakeDockerEngine.Answered(HttpStatusCode.InternalServerError, "unknown runtime"));
 
         var outcome = Assert.IsType<AnswerOutcome>(await Process(maxRetries: 2));
 
         Assert.Equal(3, CallCount("create"));
         Assert.Equal(TaskStates.Error, outcome.Done.State);
         Assert.Equal(Reasons.Infrastructure, outcome.Done.Reason);
-        Assert.Equal("The Docker engine failed after 3 attempt(s): Docker engine unreachable during POST /containers/create: connection refused", outcome.Done.Output);
+        Assert.Equal("The Docker engine failed after 3 attempt(s): Docker engine answered 500 to POST /containers/create: unknown runtime", outcome.Done.Output);
         Assert.Null(outcome.Done.ContainerOutput);
         Assert.Null(outcome.Done.ExitCode);
         Assert.Null(outcome.Site);
@@ -201,7 +216,7 @@ public sealed class TaskProcessorTests : IDisposable
     [Fact]
     public async Task ProcessAsync_ZeroRetries_TriesOnce()
     {
-        _docker.FailNext("create", 100, () => FakeDockerEngine.Unreachable());
+        _docker.FailNext("create", 100, () => FakeDockerEngine.Answered(HttpStatusCode.InternalServerError, "driver failed"));
 
         var done = await ProcessToDone(maxRetries: 0);
 
@@ -213,7 +228,7 @@ public sealed class TaskProcessorTests : IDisposable
     [Fact]
     public async Task ProcessAsync_EngineFailsTwiceThenWorks_Succeeds()
     {
-        _docker.FailNext("create", 2, () => FakeDockerEngine.Unreachable());
+        _docker.FailNext("create", 2, () => FakeDockerEngine.Answered(HttpStatusCode.ServiceUnavailable, "busy"));
 
         var done = await ProcessToDone(maxRetries: 3);
 
@@ -236,7 +251,7 @@ public sealed class TaskProcessorTests : IDisposable
     [Fact]
     public async Task ProcessAsync_InspectFailsTransiently_IsRetried()
     {
-        _docker.FailNext("inspect", 1, () => FakeDockerEngine.Unreachable("GET /containers/{id}/json"));
+        _docker.FailNext("inspect", 1, () => FakeDockerEngine.Answered(HttpStatusCode.InternalServerError, "busy"));
 
         var done = await ProcessToDone();
 
@@ -247,7 +262,7 @@ public sealed class TaskProcessorTests : IDisposable
     [Fact]
     public async Task ProcessAsync_StartFailsTransiently_RemovesTheCreatedContainerAndRunsAgain()
     {
-        _docker.FailNext("start", 1, () => FakeDockerEngine.Unreachable("POST /containers/{id}/start"));
+        _docker.FailNext("start", 1, () => FakeDockerEngine.Answered(HttpStatusCode.InternalServerError, "busy"));
 
         var done = await ProcessToDone();
 
@@ -275,7 +290,7 @@ public sealed class TaskProcessorTests : IDisposable
     [Fact]
     public async Task ProcessAsync_EngineDownAlsoForCleanup_StillAnswersInfrastructure()
     {
-        _docker.FailNext("create", 100, () => FakeDockerEngine.Unreachable());
+        _docker.FailNext("create", 100, () => FakeDockerEngine.Answered(HttpStatusCode.InternalServerError, "driver failed"));
         _docker.FailNext("kill", 100, () => FakeDockerEngine.Unreachable("POST /containers/{id}/kill"));
 
         var done = await ProcessToDone(maxRetries: 1);
@@ -407,9 +422,9 @@ public sealed class TaskProcessorTests : IDisposable
     }
 
     [Fact]
-    public async Task ProcessAsync_RedeliveryWithPublishedMarkerBesideWorkFolder_IsAlreadyAnswered()
+    public async Task ProcessAsync_RedeliveryOfTheAnsweredBody_IsAlreadyAnswered()
     {
-        _temp.WriteFile($"work/{Key}.published", "");
+        new AnswerLedger(_temp.Combine("work")).Record(Key, AnswerLedger.DigestOf(Encoding.UTF8.GetBytes(Start)));
 
         var outcome = Assert.IsType<AlreadyAnsweredOutcome>(await Process(redelivered: true));
 
@@ -418,15 +433,25 @@ public sealed class TaskProcessorTests : IDisposable
     }
 
     [Fact]
-    public async Task ProcessAsync_FreshMessageReusingAnsweredTaskId_RunsAgainAndDropsTheMarker()
+    public async Task ProcessAsync_FreshMessageReusingAnsweredTaskId_RunsAgain()
     {
-        var marker = _temp.WriteFile($"work/{Key}.published", "");
+        _ledger.Record(Key, AnswerLedger.DigestOf(Encoding.UTF8.GetBytes(Start)));
 
         var outcome = Assert.IsType<AnswerOutcome>(await Process(redelivered: false));
 
         Assert.Equal(TaskStates.Success, outcome.Done.State);
         Assert.Equal(1, CallCount("create"));
-        Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_RedeliveryOfAnotherBodyReusingAnsweredTaskId_RunsAgain()
+    {
+        _ledger.Record(Key, AnswerLedger.DigestOf(Encoding.UTF8.GetBytes(Start.Replace("demo1_data", "demo1_data/", StringComparison.Ordinal))));
+
+        var outcome = Assert.IsType<AnswerOutcome>(await Process(redelivered: true));
+
+        Assert.Equal(TaskStates.Success, outcome.Done.State);
+        Assert.Equal(1, CallCount("create"));
     }
 
     [Fact]
@@ -436,6 +461,7 @@ public sealed class TaskProcessorTests : IDisposable
 
         var second = Processor().ProcessAsync(Delivery(Start, redelivered: true), CancellationToken.None);
         Assert.False(second.IsCompleted, "the second delivery must wait for the first");
+        _ledger.Record(Key, AnswerLedger.DigestOf(Encoding.UTF8.GetBytes(Start)));
         first!.MarkAnswered();
         first.Dispose();
 
@@ -459,12 +485,13 @@ public sealed class TaskProcessorTests : IDisposable
     }
 
     [Fact]
-    public async Task ProcessAsync_MarkerForgedInsideWorkFolder_IsIgnored()
+    public async Task ProcessAsync_RecordForgedInsideWorkFolder_IsIgnored()
     {
-        _temp.WriteFile($"work/{Key}/{Key}.published", "");
-        _temp.WriteFile($"work/{Key}/.published", "");
+        var digest = AnswerLedger.DigestOf(Encoding.UTF8.GetBytes(Start));
+        _temp.WriteFile($"work/{Key}/answered/{Key}", digest);
+        _temp.WriteFile($"work/{Key}/{Key}", digest);
 
-        Assert.IsType<AnswerOutcome>(await Process());
+        Assert.IsType<AnswerOutcome>(await Process(redelivered: true));
     }
 
     [Fact]

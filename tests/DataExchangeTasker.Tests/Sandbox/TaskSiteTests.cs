@@ -17,6 +17,6 @@ public sealed class TaskSiteTests : IDisposable
 
         site.DeleteFiles();
 
-        Assert.False(File.Exists(site.PublishedMarker));
+        Assert.False(Directory.Exists(site.Work.Path));
     }
 }

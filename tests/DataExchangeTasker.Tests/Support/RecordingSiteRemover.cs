@@ -3,13 +3,22 @@ using DataExchangeTasker.Sandbox;
 
 namespace DataExchangeTasker.Tests.Support;
 
-/// <summary>A site remover that records which sites it would have removed.</summary>
+/// <summary>A site remover that records which sites it would have removed, and releases their claims.</summary>
 public sealed class RecordingSiteRemover(EventLog log) : ITaskSiteRemover
 {
+    /// <summary>When set, removal waits for it (a hung engine), holding the claim.</summary>
+    public Task? Hang { get; set; }
+
     /// <inheritdoc />
-    public Task RemoveAsync(TaskSite site, CancellationToken cancellationToken)
+    public async Task RemoveAsync(TaskSite site, TaskClaim? claim, CancellationToken cancellationToken)
     {
-        log.Add("remove " + site.Key);
-        return Task.CompletedTask;
+        using (claim)
+        {
+            log.Add("remove " + site.Key);
+            if (Hang is { } hang)
+            {
+                await hang.WaitAsync(cancellationToken);
+            }
+        }
     }
 }

@@ -1,0 +1,31 @@
+using DataExchangeTasker.Messaging;
+using Serilog;
+
+namespace DataExchangeTasker.Pipeline;
+
+/// <summary>
+/// Pauses intake when a task found the engine unreachable: the engine watch reports it down, and the intake owner
+/// cancels the subscription before the task's message is put back (else the broker would hand it straight back).
+/// </summary>
+public sealed class EngineOutageHold(EngineWatch watch, IntakeController intake, ILogger log) : IIntakeHold
+{
+    /// <summary>How long pausing may take before the message is put back anyway.</summary>
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <inheritdoc />
+    public async Task HoldForEngineAsync(string error, CancellationToken cancellationToken)
+    {
+        watch.ReportUnreachable(error);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(Deadline);
+        try
+        {
+            await intake.ReconcileAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The broker is in trouble too; the intake owner keeps deciding on its own.
+            log.Warning("Could not pause intake for the engine outage: {Error}", e.Message);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+using DataExchangeTasker.Pipeline;
+
+namespace DataExchangeTasker.Tests.Support;
+
+/// <summary>An intake hold that records that intake was paused for the engine.</summary>
+public sealed class RecordingIntakeHold(EventLog log) : IIntakeHold
+{
+    /// <inheritdoc />
+    public Task HoldForEngineAsync(string error, CancellationToken cancellationToken)
+    {
+        log.Add("hold intake");
+        return Task.CompletedTask;
+    }
+}
