@@ -13,9 +13,9 @@ public sealed class EngineOutageHold(EngineWatch watch, IntakeController intake,
     public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <inheritdoc />
-    public async Task HoldForEngineAsync(string error, CancellationToken cancellationToken)
+    public async Task HoldForEngineAsync(string reason, CancellationToken cancellationToken)
     {
-        watch.ReportUnreachable(error);
+        watch.ReportUnreachable(reason);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(Deadline);
         try

@@ -4,9 +4,9 @@ namespace DataExchangeTasker.Pipeline;
 public interface IIntakeHold
 {
     /// <summary>
-    /// Reports the engine unreachable (<paramref name="error"/>) and returns once intake is paused, or once it is
+    /// Reports the engine unreachable (<paramref name="reason"/>) and returns once intake is paused, or once it is
     /// clear that it cannot be paused now (then the intake owner keeps trying on its own). Never throws but for
     /// <paramref name="cancellationToken"/>.
     /// </summary>
-    Task HoldForEngineAsync(string error, CancellationToken cancellationToken);
+    Task HoldForEngineAsync(string reason, CancellationToken cancellationToken);
 }

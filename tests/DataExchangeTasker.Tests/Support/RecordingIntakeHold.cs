@@ -6,7 +6,7 @@ namespace DataExchangeTasker.Tests.Support;
 public sealed class RecordingIntakeHold(EventLog log) : IIntakeHold
 {
     /// <inheritdoc />
-    public Task HoldForEngineAsync(string error, CancellationToken cancellationToken)
+    public Task HoldForEngineAsync(string reason, CancellationToken cancellationToken)
     {
         log.Add("hold intake");
         return Task.CompletedTask;
