@@ -5,36 +5,31 @@ using DataExchangeTasker.Sandbox;
 
 namespace DataExchangeTasker.Cli;
 
-/// <summary><c>tasker cleanup</c>: removes task containers and work folders that taskers on this host left behind.</summary>
+/// <summary><c>tasker cleanup</c>: removes task containers that taskers on this host left behind.</summary>
 public static class CleanupCommand
 {
     /// <summary>The command.</summary>
     public static Command Create()
     {
         var source = new SettingsSource();
-        var command = new Command("cleanup", "Remove task containers (stopped or kept alive) and work folders that taskers on this host left. " +
+        var command = new Command("cleanup", "Remove task containers (stopped or kept alive) that taskers on this host left. " +
             "Running tasks are left alone unless --all is given.");
-        source.AddTo(command, [Settings.DockerHost, Settings.WorkRoot]);
+        source.AddTo(command, [Settings.DockerHost]);
         var all = new Option<bool>("--all") { Description = "Also kill and remove containers of tasks still running (only when no tasker runs)." };
         command.Options.Add(all);
         command.SetAction(async (result, ct) =>
         {
             try
             {
-                var (endpoint, workRoot) = TaskerOptionsLoader.LoadCleanup(source.Read(result));
+                var endpoint = TaskerOptionsLoader.LoadCleanup(source.Read(result));
                 await using var docker = new DockerEngine(endpoint);
                 var everything = result.GetValue(all);
-                // Every tasker's containers; a running task is left alone (and its work folder with it) unless --all.
-                var swept = await new LeftoverSweep(docker, workRoot).SweepAsync(
-                    owner: null, c => !c.Running || c.KeptAlive || everything, folders: true, _ => false, ct).ConfigureAwait(false);
+                // Every tasker's containers; a running task is left alone unless --all.
+                var swept = await new LeftoverSweep(docker).SweepAsync(
+                    owner: null, c => !c.Running || c.KeptAlive || everything, _ => false, ct).ConfigureAwait(false);
                 foreach (var c in swept.Containers)
                 {
                     Console.WriteLine($"removed container {SandboxRunner.ShortId(c.Id)} (task {c.TaskId})");
-                }
-
-                foreach (var folder in swept.Folders)
-                {
-                    Console.WriteLine($"removed work folder {folder}");
                 }
 
                 var removed = swept.Count;

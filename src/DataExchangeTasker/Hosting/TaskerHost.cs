@@ -28,7 +28,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
     /// <summary>Runs until <paramref name="stopping"/>; <paramref name="abort"/> skips the drain.</summary>
     public async Task RunAsync(CancellationToken stopping, CancellationToken abort)
     {
-        Directory.CreateDirectory(options.Sandbox.WorkRoot);
+        PrepareFolders(options.Sandbox);
         using var tracing = options.OtlpEndpoint is { } otlp
             ? Sdk.CreateTracerProviderBuilder()
                 .ConfigureResource(r => r.AddService("dataexchange-tasker", serviceVersion: ThisAssembly.Version, serviceInstanceId: options.TaskerId))
@@ -62,7 +62,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
             new TaskSiteRemover(runner, log), Metrics, log);
         var watch = new EngineWatch(docker, options.Sandbox.Image, Health, log);
         watch.AvailabilityChanged += intakeController.Wake;
-        var sweeper = new LeftoverSweeper(docker, options.Sandbox.WorkRoot, options.TaskerId, options.CleanupGrace, active, log);
+        var sweeper = new LeftoverSweeper(docker, options.Sandbox.WorkRoot, options.Sandbox.SnapshotRoot, options.TaskerId, options.CleanupGrace, active, log);
         var sweeping = sweeper.RunAsync(stopping);
         var worker = new TaskerWorker(intake, intakeController, watch, processor, settler, Health, Metrics, options.Concurrency, options.DrainTimeout, log);
         await worker.RunAsync(stopping, abort).ConfigureAwait(false);
@@ -71,6 +71,20 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         {
             await RemoveKeptAsync(sweeper, abort).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The state folder is private (0700); results and snapshots are readable by the tasker's group (0750). Only
+    /// folders this creates get these modes: an operator's choice (e.g. a results root 2750 with a reader group) stays.
+    /// </summary>
+    public static void PrepareFolders(SandboxOptions sandbox)
+    {
+        ArgumentNullException.ThrowIfNull(sandbox);
+        const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        const UnixFileMode Group = UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
+        Directory.CreateDirectory(sandbox.WorkRoot, Owner);
+        Directory.CreateDirectory(sandbox.ResultsRoot, Owner | Group);
+        Directory.CreateDirectory(sandbox.SnapshotRoot, Owner | Group);
     }
 
     private async Task RemoveKeptAsync(LeftoverSweeper sweeper, CancellationToken abort)

@@ -1,25 +1,23 @@
 namespace DataExchangeTasker.Sandbox;
 
-/// <summary>Where a task runs on this host: its container name and work folder, both derived from its taskId.</summary>
-public sealed record TaskSite(string Key, WorkFolder Work)
+/// <summary>Where a task lives on this host: its container name, derived from its taskId, and the tasker's private state folder.</summary>
+/// <param name="Key">The container name (and results folder name).</param>
+/// <param name="StateRoot">The tasker's private state folder (<c>TASKER_WORK_ROOT</c>, 0700), which no container can reach.</param>
+public sealed record TaskSite(string Key, string StateRoot)
 {
-    /// <summary>
-    /// Written once the done message is confirmed, so a redelivery knows it only needs an ack. It sits beside the
-    /// work folder, not in it, where the task (which can write /tmp/out) cannot forge it.
-    /// </summary>
-    public string PublishedMarker => Work.Path + ".published";
+    /// <summary>Written once the done message is confirmed, so a redelivery knows it only needs an ack.</summary>
+    public string PublishedMarker => Path.Combine(StateRoot, Key + ".published");
 
-    /// <summary>Removes the work folder and the published marker; both may already be gone.</summary>
+    /// <summary>Removes the published marker; it may already be gone.</summary>
     public void DeleteFiles()
     {
-        Work.Delete();
         try
         {
             File.Delete(PublishedMarker);
         }
         catch (DirectoryNotFoundException)
         {
-            // The whole work root is gone: nothing left to delete.
+            // The whole state folder is gone: nothing left to delete.
         }
     }
 }
