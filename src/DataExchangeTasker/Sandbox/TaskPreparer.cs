@@ -56,7 +56,9 @@ public sealed class TaskPreparer(SandboxOptions options)
         }
         catch (InvalidDataException e)
         {
-            return (null, new TaskRejection(Reasons.HashMismatch, $"codePath \"{message.CodePath}\" cannot be hashed: {e.Message}"));
+            // Without an approved hash there is no mismatch, but such code cannot be copied faithfully, so it never runs.
+            return (null, new TaskRejection(string.IsNullOrEmpty(message.CodeHash?.ETag) ? Reasons.PathNotAllowed : Reasons.HashMismatch,
+                $"codePath \"{message.CodePath}\" cannot be hashed: {e.Message}"));
         }
 
         // Checked in the snapshot, not the live folder: that is what the container will run.

@@ -27,8 +27,7 @@ public sealed class OutcomeSettlerTests : IDisposable
         _done = new RecordingDonePublisher(_log);
         _settlement = new RecordingSettlement(_log);
         _settler = new OutcomeSettler(_done, new RecordingDeadLetterPublisher(_log), new RecordingSiteRemover(_log), _metrics, Logger.None);
-        var work = _temp.CreateFolder("work/" + Key);
-        _site = new TaskSite(Key, new WorkFolder(work));
+        _site = new TaskSite(Key, _temp.CreateFolder("work"));
     }
 
     public void Dispose()

@@ -13,7 +13,7 @@ public sealed class TaskSiteTests : IDisposable
     [Fact]
     public void DeleteFiles_WorkRootGone_DoesNotThrow()
     {
-        var site = new TaskSite("tasker-x", new WorkFolder(_temp.Combine("no-work-root/tasker-x")));
+        var site = new TaskSite("tasker-x", _temp.Combine("no-work-root"));
 
         site.DeleteFiles();
 
