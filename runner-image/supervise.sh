@@ -121,9 +121,11 @@ if [ -n "${TASKER_DATA_DEV:-}" ] || [ -n "${TASKER_DATA_INO:-}" ]; then
 fi
 
 timed_out=0
+trapped=0
 strace_pid=
 on_timeout() {
     timed_out=1
+    trapped=1
     kill_code
 }
 on_term() {
@@ -149,10 +151,13 @@ strace_pid=$!
 # A trapped signal interrupts wait; strace is still running then, so wait again until it really ended.
 # (A timeout signal that came before strace was started is acted on here; the tasker's SIGKILL after its grace
 # period covers the remaining window in which the code has not yet dropped to its uid.)
+# A wait cut short by a trap returns 128+signal, not strace's status (even when strace ended meanwhile): wait again.
 while :; do
     [ "$timed_out" -eq 1 ] && kill_code
+    trapped=0
     wait "$strace_pid"
     status=$?
+    [ "$trapped" -eq 1 ] && continue
     kill -0 "$strace_pid" 2>/dev/null || break
 done
 

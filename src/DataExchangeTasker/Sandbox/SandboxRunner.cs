@@ -149,7 +149,8 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
                 await docker.KillContainerAsync(id, "SIGKILL", cancellationToken).ConfigureAwait(false);
                 await watchStop.CancelAsync().ConfigureAwait(false);
                 var gone = await docker.InspectContainerAsync(id, cancellationToken).ConfigureAwait(false);
-                return new ContainerRun(id, timedOut, gone?.State?.OOMKilled == true, adoptedStart ?? ParseTime(gone?.State?.StartedAt), finishedAt, duration,
+                var goneStart = adoptedStart ?? ParseTime(gone?.State?.StartedAt);
+                return new ContainerRun(id, timedOut, gone?.State?.OOMKilled == true, goneStart, finishedAt, Duration(goneStart, finishedAt, duration),
                     await peak.ConfigureAwait(false), null, null, null,
                     timedOut ? "the code did not stop within 30 s of the timeout" : "the supervisor ended without reporting results");
             }
@@ -164,7 +165,8 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
                     ShortId(id), (long)options.KeepAliveTimeout.TotalSeconds, ShortId(id), options.User, ShortId(id));
             }
 
-            return new ContainerRun(id, timedOut, state?.OOMKilled == true, adoptedStart ?? ParseTime(state?.StartedAt), finishedAt, duration,
+            var started = adoptedStart ?? ParseTime(state?.StartedAt);
+            return new ContainerRun(id, timedOut, state?.OOMKilled == true, started, finishedAt, Duration(started, finishedAt, duration),
                 await peak.ConfigureAwait(false), results, outputs, folder, null);
         }
         finally
@@ -278,6 +280,10 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
             // Nothing from an earlier attempt.
         }
     }
+
+    /// <summary>From the engine's start time to "results ready" as the tasker saw it; the tasker's own clock without a start time.</summary>
+    private static long Duration(DateTimeOffset? started, DateTimeOffset finished, long measured) =>
+        started is { } s && finished >= s ? (long)(finished - s).TotalMilliseconds : measured;
 
     private static DateTimeOffset? ParseTime(string? text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) && t.Year > 1 ? t.ToUniversalTime() : null;

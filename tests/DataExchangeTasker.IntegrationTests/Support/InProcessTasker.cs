@@ -59,6 +59,8 @@ public sealed class InProcessTasker : IAsyncDisposable
             [Settings.CodeRoot.Name] = fixture.CodeRoot,
             [Settings.DataRoot.Name] = fixture.DataRoot,
             [Settings.WorkRoot.Name] = Path.Combine(fixture.Root, "work-" + id),
+            [Settings.ResultsRoot.Name] = Path.Combine(fixture.Root, "results-" + id),
+            [Settings.SnapshotRoot.Name] = Path.Combine(fixture.Root, "snapshots"),
             [Settings.TodoQueue.Name] = id + ".todo",
             [Settings.DoneQueue.Name] = id + ".done",
             [Settings.TaskerId.Name] = id,
@@ -108,7 +110,7 @@ public sealed class InProcessTasker : IAsyncDisposable
     public Task<IReadOnlyList<ContainerListResponse>> ContainersAsync(TaskerFixture fixture) =>
         fixture.Docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Owner] = Options.TaskerId }, CancellationToken.None);
 
-    /// <summary>Work folders left in this tasker's work root (published markers are kept on purpose and not counted).</summary>
+    /// <summary>Folders left in this tasker's private state folder (only published markers, files, belong there).</summary>
     public IReadOnlyList<string> WorkLeftovers() =>
         Directory.Exists(Options.Sandbox.WorkRoot) ? Directory.GetDirectories(Options.Sandbox.WorkRoot) : [];
 
