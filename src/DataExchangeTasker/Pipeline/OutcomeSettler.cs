@@ -8,7 +8,7 @@ namespace DataExchangeTasker.Pipeline;
 /// <summary>
 /// The last stage, settling each outcome in this order: publish the answer (broker confirm), record that it is out
 /// (the claim, then the published marker), acknowledge the start message, and only then remove the task's container
-/// and work folder. Releases the delivery's claim when done, whatever happened.
+/// (evidence until then). Releases the delivery's claim when done, whatever happened.
 /// </summary>
 public sealed class OutcomeSettler(IDonePublisher done, IDeadLetterPublisher deadLetters, ITaskSiteRemover sites, TaskMetrics metrics, ILogger log)
 {
