@@ -1,11 +1,13 @@
-# Image of the tasker itself. It drives the HOST's Docker engine through the mounted socket, so the code,
-# data and work roots must be mounted at the same paths as on the host (the engine resolves bind-mount
-# sources on the host, not in this container):
+# Image of the tasker itself. It drives the HOST's Docker engine through the mounted socket, so the data root
+# and the snapshot root must be mounted at the same paths as on the host (the engine resolves bind-mount
+# sources on the host, not in this container; the container mounts the code snapshot, never the code root).
+# The results and state folders are only the tasker's: mount them where you want results to persist.
 #
 #   docker run -d --name tasker \
 #     -v /var/run/docker.sock:/var/run/docker.sock \
-#     -v /srv/code:/srv/code:ro -v /srv/data:/srv/data:ro -v /var/lib/tasker/work:/var/lib/tasker/work \
-#     -e TASKER_CODE_ROOT=/srv/code -e TASKER_DATA_ROOT=/srv/data -e TASKER_WORK_ROOT=/var/lib/tasker/work \
+#     -v /srv/code:/srv/code:ro -v /srv/data:/srv/data:ro \
+#     -v /var/lib/dataexchange-tasker:/var/lib/dataexchange-tasker \
+#     -e TASKER_CODE_ROOT=/srv/code -e TASKER_DATA_ROOT=/srv/data \
 #     -e TASKER_AMQP_URI=amqp://user:pass@broker:5672/ -e TASKER_HTTP_BIND=0.0.0.0:9432 \
 #     dataexchange-tasker
 #
@@ -27,11 +29,11 @@ RUN set -eux; \
     apt-get update; \
     apt-get install -y --no-install-recommends ca-certificates libssl3 libstdc++6; \
     rm -rf /var/lib/apt/lists/*
-# A tmpfs the tasker mounted inside its own container would be invisible to the host's engine, which bind-mounts
-# the host path: inside a container the work folders are plain folders (mount the work root on a size-limited
-# filesystem on the host instead), unless the work root is shared with `:rshared` and the container may mount.
+# The tasker mounts nothing itself: a task's writable folders are Docker tmpfs inside the task container, and
+# its results come back through the Engine API (docker exec tar streams).
 ENV TASKER_WORK_ROOT=/var/lib/dataexchange-tasker/work \
-    TASKER_WORK_SIZE_LIMIT=0 \
+    TASKER_RESULTS_ROOT=/var/lib/dataexchange-tasker/results \
+    TASKER_SNAPSHOT_ROOT=/var/lib/dataexchange-tasker/code \
     DOTNET_gcServer=0
 EXPOSE 9432
 ENTRYPOINT ["/usr/local/bin/tasker"]

@@ -20,7 +20,8 @@
 #   stdout of the container  only this script writes it (the code's stdout/stderr go to files): one line
 #                            "tasker-supervisor: results ready" once /run/tasker is final
 #   /run/tasker/stdout.txt, stderr.txt, strace.txt   the code's streams and the trace
-#   /run/tasker/manifest     key=value lines: version, status, trace_complete, timed_out, path_changed, survivors
+#   /run/tasker/manifest     key=value lines: version, status, trace_complete, timed_out, path_changed, survivors,
+#                            oom_killed (the memory cgroup's oom_kill count rose during the run)
 #   /tmp/out                 the code's output files (Docker tmpfs); frozen once "results ready" is printed:
 #                            no process of the code uid is left
 # Exit status: 64 usage, 70 internal error, 86 data path changed; otherwise the code's status (128+n: signal n).
@@ -68,7 +69,20 @@ kill_code() {
     return 1
 }
 
-write_manifest() { # status trace_complete timed_out path_changed survivors
+# The kernel counts OOM kills per memory cgroup (v1: memory.oom_control, v2: memory.events); the engine only
+# reports an OOM once the container exited, and this container outlives the code.
+oom_kills() {
+    for f in /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events; do
+        if [ -r "$f" ]; then
+            awk '$1 == "oom_kill" { print $2; found = 1 } END { if (!found) print 0 }' "$f"
+            return
+        fi
+    done
+    echo 0
+}
+oom_before=$(oom_kills)
+
+write_manifest() { # status trace_complete timed_out path_changed survivors [oom_killed]
     {
         echo "version=1"
         echo "status=$1"
@@ -76,6 +90,7 @@ write_manifest() { # status trace_complete timed_out path_changed survivors
         echo "timed_out=$3"
         echo "path_changed=$4"
         echo "survivors=$5"
+        echo "oom_killed=${6:-0}"
     } >"$results/manifest.tmp" && mv -f "$results/manifest.tmp" "$results/manifest"
 }
 
@@ -106,9 +121,11 @@ if [ -n "${TASKER_DATA_DEV:-}" ] || [ -n "${TASKER_DATA_INO:-}" ]; then
 fi
 
 timed_out=0
+trapped=0
 strace_pid=
 on_timeout() {
     timed_out=1
+    trapped=1
     kill_code
 }
 on_term() {
@@ -134,10 +151,13 @@ strace_pid=$!
 # A trapped signal interrupts wait; strace is still running then, so wait again until it really ended.
 # (A timeout signal that came before strace was started is acted on here; the tasker's SIGKILL after its grace
 # period covers the remaining window in which the code has not yet dropped to its uid.)
+# A wait cut short by a trap returns 128+signal, not strace's status (even when strace ended meanwhile): wait again.
 while :; do
     [ "$timed_out" -eq 1 ] && kill_code
+    trapped=0
     wait "$strace_pid"
     status=$?
+    [ "$trapped" -eq 1 ] && continue
     kill -0 "$strace_pid" 2>/dev/null || break
 done
 
@@ -157,7 +177,9 @@ if is_number "$top" && [ "$survivors" -eq 0 ] &&
 fi
 
 final=$status
-write_manifest "$status" "$trace_complete" "$timed_out" 0 "$survivors"
+oom_killed=0
+[ "$(oom_kills)" != "$oom_before" ] && oom_killed=1
+write_manifest "$status" "$trace_complete" "$timed_out" 0 "$survivors" "$oom_killed"
 sync 2>/dev/null
 say "results ready"
 stay_up

@@ -1,12 +1,13 @@
-// The floor: the least any client of the Engine API can do per task. N × (create → start → wait → remove) at
-// concurrency C, with the tasker's own DockerEngine and ContainerSpecFactory, so image, Cmd,
-// mounts and HostConfig limits are byte-for-byte what the tasker sends. No broker, no stats, no inspect, no
-// output reading. Prints one JSON object on stdout.
+// The floor: the least any client of the Engine API can do per task. N × (create → start → follow the log until the
+// supervisor's "results ready" → remove) at concurrency C, with the tasker's own DockerEngine, TaskPreparer (code
+// snapshot) and ContainerSpecFactory, so image, Cmd, mounts and HostConfig limits are byte-for-byte what the tasker
+// sends (the sealed spec: the container outlives the code, so "done" is the status line, not the exit). No broker,
+// no stats, no inspect, no collection execs. Prints one JSON object on stdout.
 //
 // Usage: Floor --code-root DIR --data-root DIR --work-root DIR --code trivial --data d.txt
 //              [--count 200] [--concurrency 4] [--warmup 2] [--timestamps]
-//   --timestamps: after each wait, inspect (untimed) to get the engine's startedAt/finishedAt, and report
-//                 per-task overhead = (exit seen − create begun) − (finishedAt − startedAt).
+//   --timestamps: after each ready line, inspect (untimed) to get the engine's startedAt, and report
+//                 per-task overhead = (ready seen − create begun) − (ready seen − startedAt).
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -33,8 +34,12 @@ var timestamps = flags.Contains("timestamps");
 
 // The tasker's defaults (Settings.cs), as `tasker run` would resolve them with no overrides.
 var sandbox = new SandboxOptions(codeRoot, dataRoot, workRoot, Opt("image", "dataexchange-tasker-runner:latest"),
-    TimeSpan.FromSeconds(1800), 512L << 20, 1.0, 128, 1L << 20, "%file,%network,%process", null, "65534:65534",
-    64L << 20, 256L << 20, 512L << 20, 256, false, TimeSpan.FromSeconds(1800), false);
+    TimeSpan.FromSeconds(1800), 512L << 20, 1.0, 128, 1L << 20, "%file,%network,%process", null, "64000:64000",
+    64L << 20, 256L << 20, 512L << 20, 256, false, TimeSpan.FromSeconds(1800), false)
+{
+    ResultsRoot = Path.Combine(workRoot, "results"),
+    SnapshotRoot = Path.Combine(workRoot, "snapshots"),
+};
 const string taskerId = "bench-floor";
 var specs = new ContainerSpecFactory(sandbox, taskerId);
 var preparer = new TaskPreparer(sandbox);
@@ -53,30 +58,31 @@ async Task OneAsync(int n, bool record)
     var (task, rejection) = await preparer.PrepareAsync(new StartMessage(taskId, Opt("code"), Opt("data")), CancellationToken.None);
     if (task is null) throw new InvalidOperationException(rejection!.Message);
     var key = ContainerLabels.TaskKey(taskerId, taskId);
-    var work = WorkFolder.Create(workRoot, key, sandbox.WorkSizeLimitBytes, out _);
-    var request = specs.Create(task, work, null);
+    var request = specs.Create(task, null);
     var sw = Stopwatch.StartNew();
     var id = await docker.CreateContainerAsync(key, request, CancellationToken.None);
     var t1 = sw.Elapsed.TotalMilliseconds;
     await docker.StartContainerAsync(id, CancellationToken.None);
     var t3 = sw.Elapsed.TotalMilliseconds;
-    var exit = await docker.WaitForExitAsync(id, CancellationToken.None);
+    var ready = false;
+    await foreach (var line in docker.FollowLogLinesAsync(id, 64 * 1024, CancellationToken.None))
+    {
+        if (line == SandboxRunner.ReadyLine) { ready = true; break; }
+    }
     var tExit = sw.Elapsed.TotalMilliseconds;
     var exitWall = DateTimeOffset.UtcNow;
-    if (exit.StatusCode != 0) throw new InvalidOperationException($"container exited {exit.StatusCode}");
+    if (!ready) throw new InvalidOperationException("the supervisor never reported results");
     double? lifetime = null;
     if (timestamps)
     {
         var inspect = await docker.InspectContainerAsync(id, CancellationToken.None);
         var s = DateTimeOffset.Parse(inspect!.State!.StartedAt, CultureInfo.InvariantCulture);
-        var f = DateTimeOffset.Parse(inspect.State.FinishedAt, CultureInfo.InvariantCulture);
-        lifetime = (f - s).TotalMilliseconds;
-        lock (lock_) exitLags.Add((exitWall - f).TotalMilliseconds);
+        lifetime = (exitWall - s).TotalMilliseconds;
+        lock (lock_) exitLags.Add(0);
     }
     var t4 = sw.Elapsed.TotalMilliseconds;
     await docker.RemoveContainerAsync(id, CancellationToken.None);
     var t5 = sw.Elapsed.TotalMilliseconds;
-    work.Delete();
     if (!record) return;
     lock (lock_)
     {

@@ -344,6 +344,8 @@ sealed class Bench(Args a)
             ["TASKER_CODE_ROOT"] = CodeRoot,
             ["TASKER_DATA_ROOT"] = DataRoot,
             ["TASKER_WORK_ROOT"] = work,
+            ["TASKER_RESULTS_ROOT"] = work + "-results",
+            ["TASKER_SNAPSHOT_ROOT"] = work + "-snapshots",
             ["TASKER_CONCURRENCY"] = concurrency.ToString(CultureInfo.InvariantCulture),
             ["TASKER_TODO_QUEUE"] = todo,
             ["TASKER_DONE_QUEUE"] = done,

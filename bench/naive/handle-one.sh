@@ -25,19 +25,32 @@ entry=/tmp/code/$codePath
 work=$(mktemp -d "$NAIVE_WORK_ROOT/task.XXXXXX")
 chmod 0777 "$work"
 started=$(date -Ins)
-docker run --rm --network none --read-only \
+# The sealed spec (as the tasker's ContainerSpecFactory): the supervisor stays up after the code until the
+# results are collected, so a naive client polls the log for its line, copies /run/tasker out with docker exec,
+# then removes the container.
+cid=$(docker run -d --network none --read-only \
     --tmpfs /tmp:rw,nosuid,nodev,noexec,size=67108864,mode=1777 \
-    --cap-drop ALL --security-opt no-new-privileges --ipc private \
+    --tmpfs /tmp/out:rw,nosuid,nodev,noexec,size=536870912,mode=0700,uid=64000,gid=64000 \
+    --tmpfs /run/tasker:rw,nosuid,nodev,noexec,size=806354944,mode=0700 \
+    --cap-drop ALL --cap-add SYS_PTRACE --cap-add SETUID --cap-add SETGID \
+    --security-opt no-new-privileges --ipc private \
     --memory 536870912 --memory-swap 536870912 --cpus 1 --pids-limit 128 \
     --ulimit fsize=268435456:268435456 --ulimit nofile=256:256 --ulimit core=0:0 \
-    --user 65534:65534 -w /tmp --stop-timeout 1 \
+    --user 0:0 -w /tmp --stop-timeout 1 \
+    -e TASKER_CODE_USER=64000:64000 -e TASKER_COLLECT_SECONDS=600 \
     -e STRACE_FILTER=%file,%network,%process -e HOME=/tmp -e PYTHONDONTWRITEBYTECODE=1 -e PYTHONUNBUFFERED=1 \
     --log-opt max-size=1m --log-opt max-file=1 \
     --mount "type=bind,src=$code,dst=/tmp/code/$codePath,readonly,bind-propagation=rprivate" \
     --mount "type=bind,src=$data,dst=/tmp/data/$dataPath,readonly,bind-propagation=rprivate" \
-    --mount "type=bind,src=$work,dst=/tmp/out,bind-propagation=rprivate" \
-    --entrypoint /usr/local/bin/tracerun.sh dataexchange-tasker-runner:latest "$entry" "/tmp/data/$dataPath" >/dev/null 2>&1
-status=$?
+    --entrypoint /usr/local/bin/supervise.sh dataexchange-tasker-runner:latest "$entry" "/tmp/data/$dataPath")
+until docker logs "$cid" 2>/dev/null | grep -q '^tasker-supervisor: results ready$'; do
+    docker inspect -f '{{.State.Running}}' "$cid" 2>/dev/null | grep -q true || break
+    sleep 0.05
+done
+docker exec "$cid" tar -cf - -C /run/tasker stdout.txt stderr.txt strace.txt manifest 2>/dev/null | tar -xf - -C "$work" 2>/dev/null
+status=$(sed -n 's/^status=//p' "$work/manifest" 2>/dev/null)
+status=${status:-70}
+docker rm -f "$cid" >/dev/null 2>&1
 finished=$(date -Ins)
 python3 - "$taskId" "$status" "$started" "$finished" "$work" <<'PY' | publish
 import json, sys

@@ -5,14 +5,14 @@ using DataExchangeTasker.Sandbox;
 
 namespace DataExchangeTasker.Cli;
 
-/// <summary><c>tasker cleanup</c>: removes task containers and work folders that taskers on this host left behind.</summary>
+/// <summary><c>tasker cleanup</c>: removes task containers that taskers on this host left behind.</summary>
 public static class CleanupCommand
 {
     /// <summary>The command.</summary>
     public static Command Create()
     {
         var source = new SettingsSource();
-        var command = new Command("cleanup", "Remove task containers (stopped or kept alive) and work folders that taskers on this host left. " +
+        var command = new Command("cleanup", "Remove task containers (stopped or kept alive) that taskers on this host left. " +
             "Running tasks are left alone unless --all is given; whatever belongs to a tasker running on TASKER_WORK_ROOT is always left alone.");
         source.AddTo(command, [Settings.DockerHost, Settings.WorkRoot]);
         var all = new Option<bool>("--all") { Description = "Also kill and remove containers of tasks still running (only when no tasker runs)." };
@@ -25,9 +25,9 @@ public static class CleanupCommand
                 await using var docker = new DockerEngine(endpoint);
                 var everything = result.GetValue(all);
                 // A live tasker (its lease held) owns its containers in every state (created, running, just exited and
-                // not yet answered) and the folders of its work root: its own sweep removes what it leaves.
+                // not yet answered) : its own sweep removes what it leaves.
                 var kept = new List<LeftoverContainer>();
-                var swept = await new LeftoverSweep(docker, workRoot).SweepAsync(
+                var swept = await new LeftoverSweep(docker).SweepAsync(
                     owner: null,
                     c =>
                     {
@@ -39,7 +39,7 @@ public static class CleanupCommand
 
                         return !c.Running || c.KeptAlive || everything;
                     },
-                    folders: !TaskerLease.AnyHeld(workRoot), _ => false, ct).ConfigureAwait(false);
+                    _ => false, ct).ConfigureAwait(false);
                 foreach (var c in kept)
                 {
                     Console.WriteLine($"kept container {SandboxRunner.ShortId(c.Id)} (task {c.TaskId}): owned by running tasker {c.Owner}");
@@ -48,11 +48,6 @@ public static class CleanupCommand
                 foreach (var c in swept.Containers)
                 {
                     Console.WriteLine($"removed container {SandboxRunner.ShortId(c.Id)} (task {c.TaskId})");
-                }
-
-                foreach (var folder in swept.Folders)
-                {
-                    Console.WriteLine($"removed work folder {folder}");
                 }
 
                 var removed = swept.Count;

@@ -56,15 +56,17 @@ public static class DependencyCheck
             var image = await docker.InspectImageAsync(options.Sandbox.Image, cancellationToken).ConfigureAwait(false);
             return image is null ? throw new InvalidOperationException("not found: build it with scripts/setup.sh") : image.ID;
         }).ConfigureAwait(false);
-        await Line("work root " + options.Sandbox.WorkRoot, () =>
+        foreach (var (what, folder) in new[] { ("state folder", options.Sandbox.WorkRoot), ("results root", options.Sandbox.ResultsRoot), ("snapshot root", options.Sandbox.SnapshotRoot) })
         {
-            // Owner-only from its creation, as the running tasker makes it.
-            Directory.CreateDirectory(options.Sandbox.WorkRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var probe = Path.Combine(options.Sandbox.WorkRoot, ".check-" + Environment.ProcessId);
-            File.WriteAllText(probe, "");
-            File.Delete(probe);
-            return Task.FromResult("writable");
-        }).ConfigureAwait(false);
+            await Line($"{what} {folder}", () =>
+            {
+                Hosting.TaskerHost.PrepareFolders(options.Sandbox);
+                var probe = Path.Combine(folder, ".check-" + Environment.ProcessId);
+                File.WriteAllText(probe, "");
+                File.Delete(probe);
+                return Task.FromResult($"writable, mode {Convert.ToString((int)File.GetUnixFileMode(folder), 8)}");
+            }).ConfigureAwait(false);
+        }
 
         return failures == 0 ? ExitCodes.Ok : ExitCodes.Error;
     }

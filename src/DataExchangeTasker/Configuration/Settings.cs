@@ -6,10 +6,10 @@ public static class Settings
     public static readonly SettingDefinition AmqpUri = new("TASKER_AMQP_URI", "amqp://guest:guest@localhost:5672/", "RabbitMQ connection URI.");
     public static readonly SettingDefinition CodeRoot = new("TASKER_CODE_ROOT", null, "Folder that codePath is relative to (required).");
     public static readonly SettingDefinition DataRoot = new("TASKER_DATA_ROOT", null, "Folder that dataPath is relative to (required).");
-    public static readonly SettingDefinition WorkRoot = new("TASKER_WORK_ROOT", "/var/lib/dataexchange-tasker/work", "Folder for per-task work folders (mounted at /tmp/out).");
+    public static readonly SettingDefinition WorkRoot = new("TASKER_WORK_ROOT", "/var/lib/dataexchange-tasker/work", "The tasker's private state folder (created 0700; published markers). No container sees it.");
     public static readonly SettingDefinition ResultsRoot = new("TASKER_RESULTS_ROOT", "/var/lib/dataexchange-tasker/results", "Folder of per-task output folders (the files the code wrote to /tmp/out); readable by the tasker's user and group only.");
     public static readonly SettingDefinition SnapshotRoot = new("TASKER_SNAPSHOT_ROOT", "/var/lib/dataexchange-tasker/code", "Content-addressed read-only copies of approved code (what gets mounted); must be a path dockerd sees.");
-    public static readonly SettingDefinition Image = new("TASKER_IMAGE", "dataexchange-tasker-runner:latest", "Runner image with python, strace and tracerun.sh.");
+    public static readonly SettingDefinition Image = new("TASKER_IMAGE", "dataexchange-tasker-runner:latest", "Runner image with python, strace and supervise.sh (runner-image/).");
     public static readonly SettingDefinition Concurrency = new("TASKER_CONCURRENCY", "2", "Tasks run in parallel (also the prefetch count).");
     public static readonly SettingDefinition TodoQueue = new("TASKER_TODO_QUEUE", "tasker_todo", "Queue of start messages.");
     public static readonly SettingDefinition DoneQueue = new("TASKER_DONE_QUEUE", "tasker_done", "Queue of done messages.");
@@ -22,10 +22,10 @@ public static class Settings
     public static readonly SettingDefinition OutputFilesLimit = new("TASKER_OUTPUT_FILES_LIMIT", "1000", "Output files kept per task; past it (or past the work size limit in total) the rest is dropped.");
     public static readonly SettingDefinition StraceFilter = new("TASKER_STRACE_FILTER", "%file,%network,%process", "strace -e trace= expression; 'all' for a full trace.");
     public static readonly SettingDefinition Runtime = new("TASKER_RUNTIME", null, "OCI runtime registered with the engine (e.g. runsc); empty for the engine's default.");
-    public static readonly SettingDefinition User = new("TASKER_USER", "65534:65534", "uid:gid the code runs as inside the container.");
+    public static readonly SettingDefinition User = new("TASKER_USER", "64000:64000", "uid:gid the code runs as inside the container; must be unused on the host (a host process with that uid could read a running task's /tmp/out).");
     public static readonly SettingDefinition TmpfsSize = new("TASKER_TMPFS_SIZE", "64m", "Size of the writable tmpfs at /tmp inside the container.");
     public static readonly SettingDefinition FileSizeLimit = new("TASKER_FILE_SIZE_LIMIT", "256m", "Largest file a task may write (fsize ulimit).");
-    public static readonly SettingDefinition WorkSizeLimit = new("TASKER_WORK_SIZE_LIMIT", "512m", "Total size of a task's /tmp/out (its own tmpfs; needs root); 0 to use a plain folder.");
+    public static readonly SettingDefinition WorkSizeLimit = new("TASKER_WORK_SIZE_LIMIT", "512m", "Size of a task's /tmp/out (a tmpfs inside the container), and the most output-file bytes kept.");
     public static readonly SettingDefinition OpenFilesLimit = new("TASKER_OPEN_FILES_LIMIT", "256", "Open files per process (nofile ulimit).");
     public static readonly SettingDefinition KeepAlive = new("TASKER_KEEP_ALIVE", "false", "Debugging: keep each container up after the code ends, for docker exec.", IsFlag: true);
     public static readonly SettingDefinition KeepAliveTimeout = new("TASKER_KEEP_ALIVE_TIMEOUT", "1800", "Seconds a kept-alive container stays up.");

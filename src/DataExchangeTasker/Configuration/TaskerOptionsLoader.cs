@@ -23,10 +23,10 @@ public static class TaskerOptionsLoader
             OutputLimitBytes: r.Bytes(Settings.OutputLimit, 1024),
             StraceFilter: r.Required(Settings.StraceFilter),
             Runtime: r.Optional(Settings.Runtime),
-            User: r.Required(Settings.User),
+            User: r.Parse(Settings.User, ParseCodeUser, "uid:gid with a non-zero uid, e.g. 64000:64000"),
             TmpfsSizeBytes: r.Bytes(Settings.TmpfsSize, 1024 * 1024),
             FileSizeLimitBytes: r.Bytes(Settings.FileSizeLimit, 1024 * 1024),
-            WorkSizeLimitBytes: r.Bytes(Settings.WorkSizeLimit, 0),
+            WorkSizeLimitBytes: r.Bytes(Settings.WorkSizeLimit, 1024 * 1024),
             OpenFilesLimit: r.Int(Settings.OpenFilesLimit, 16, 1_048_576),
             KeepAlive: r.Bool(Settings.KeepAlive),
             KeepAliveTimeout: r.Seconds(Settings.KeepAliveTimeout, 1, 7 * 24 * 3600),
@@ -56,7 +56,7 @@ public static class TaskerOptionsLoader
 
         if (options.Sandbox.WorkRoot.Length > 0 && IsInside(options.Sandbox.WorkRoot, options.Sandbox.CodeRoot, options.Sandbox.DataRoot))
         {
-            r.Fail(Settings.WorkRoot, options.Sandbox.WorkRoot, "a folder outside the code and data roots (tasks write there)");
+            r.Fail(Settings.WorkRoot, options.Sandbox.WorkRoot, "a folder outside the code and data roots (the tasker's private state)");
         }
 
         if (options.Sandbox.ResultsRoot.Length > 0 && IsInside(options.Sandbox.ResultsRoot, options.Sandbox.CodeRoot, options.Sandbox.DataRoot))
@@ -80,12 +80,20 @@ public static class TaskerOptionsLoader
         return r.Errors.Count > 0 ? throw new ConfigurationException(r.Errors) : messaging;
     }
 
-    /// <summary>Only the engine and work-root settings, for <c>tasker cleanup</c>.</summary>
+    /// <summary>Only the engine setting, for <c>tasker cleanup</c>.</summary>
     public static (DockerEndpoint Docker, string WorkRoot) LoadCleanup(IReadOnlyDictionary<string, string?> values)
     {
         var r = new SettingsReader(values);
         var result = (r.Parse(Settings.DockerHost, DockerEndpoint.Parse, "unix:///path/to/docker.sock or tcp://host:port"), r.AbsolutePath(Settings.WorkRoot));
         return r.Errors.Count > 0 ? throw new ConfigurationException(r.Errors) : result;
+    }
+
+    private static string ParseCodeUser(string text)
+    {
+        var parts = text.Split(':');
+        return parts.Length == 2 && parts.All(p => p.Length is > 0 and <= 9 && p.All(char.IsAsciiDigit)) && long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture) != 0
+            ? text
+            : throw new FormatException("not uid:gid");
     }
 
     private static GovernanceOptions ReadGovernance(SettingsReader r)

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using LibraryApiException = Docker.DotNet.DockerApiException;
@@ -179,6 +181,75 @@ public sealed class DockerEngine : IDockerEngine, IAsyncDisposable, IDisposable
         }
 
         return peak.Bytes;
+    }
+
+    /// <inheritdoc />
+    public Task<string> CreateExecAsync(string containerId, ContainerExecCreateParameters request, CancellationToken cancellationToken) =>
+        CallAsync("POST /containers/{id}/exec", async (docker, ct) =>
+            (await docker.Exec.CreateContainerExecAsync(containerId, request, ct).ConfigureAwait(false)).ID, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<ExecResult> RunExecAsync(string execId, Func<Stream, CancellationToken, Task> readStdout, TimeSpan deadline, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(readStdout);
+        return await CallAsync("POST /exec/{id}/start", async (docker, ct) =>
+        {
+            var multiplexed = await docker.Exec.StartContainerExecAsync(execId, new ContainerExecStartParameters { Detach = false, TTY = false }, ct).ConfigureAwait(false);
+            await using var stdout = new DemultiplexedStdout(multiplexed, ExecResult.StderrLimitBytes);
+            await readStdout(stdout, ct).ConfigureAwait(false);
+            // The reader may stop at the end of its data (a tar's end blocks): drain the rest so the process can exit.
+            await stdout.CopyToAsync(Stream.Null, ct).ConfigureAwait(false);
+            var inspect = await docker.Exec.InspectContainerExecAsync(execId, ct).ConfigureAwait(false);
+            return new ExecResult(inspect.Running ? null : inspect.ExitCode, stdout.Stderr);
+        }, cancellationToken, deadline).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<string> FollowLogLinesAsync(string id, long maxBytes, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var parameters = new ContainerLogsParameters { Follow = true, ShowStdout = true, ShowStderr = false };
+        var multiplexed = await CallAsync("GET /containers/{id}/logs", (docker, ct) => docker.Containers.GetContainerLogsAsync(id, parameters, ct), cancellationToken).ConfigureAwait(false);
+        await using var stdout = new DemultiplexedStdout(multiplexed, 0);
+        var line = new List<byte>();
+        var buffer = new byte[4096];
+        long total = 0;
+        while (total < maxBytes)
+        {
+            int read;
+            try
+            {
+                read = await stdout.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && EngineErrors.Translate("GET /containers/{id}/logs", e) is { } translated)
+            {
+                throw translated;
+            }
+
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+            for (var i = 0; i < read; i++)
+            {
+                var b = buffer[i];
+                if (b == (byte)'\n')
+                {
+                    yield return Encoding.UTF8.GetString([.. line]);
+                    line.Clear();
+                }
+                else if (line.Count < 4096)
+                {
+                    line.Add(b);
+                }
+            }
+        }
+
+        if (line.Count > 0)
+        {
+            yield return Encoding.UTF8.GetString([.. line]);
+        }
     }
 
     /// <summary>Asks the engine for its version and settles on min(ours, the engine's).</summary>

@@ -48,4 +48,20 @@ public interface IDockerEngine
     /// and returns the highest memory use seen (null when the engine reported none). Never throws.
     /// </summary>
     Task<long?> TrackPeakMemoryAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Creates a process to run in a running container (not started yet) and returns its exec id.</summary>
+    Task<string> CreateExecAsync(string containerId, ContainerExecCreateParameters request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts an exec created without a TTY and hands its demultiplexed stdout to <paramref name="readStdout"/>;
+    /// stderr is kept up to <see cref="ExecResult.StderrLimitBytes"/>. Returns the process's exit status once its
+    /// output ended. The whole call, reading included, is bounded by <paramref name="deadline"/>.
+    /// </summary>
+    Task<ExecResult> RunExecAsync(string execId, Func<Stream, CancellationToken, Task> readStdout, TimeSpan deadline, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The container's log (stdout only, from its start) as lines, following it until the container ends, the
+    /// log exceeds <paramref name="maxBytes"/>, or <paramref name="cancellationToken"/> fires. Bounded only by the token.
+    /// </summary>
+    IAsyncEnumerable<string> FollowLogLinesAsync(string id, long maxBytes, CancellationToken cancellationToken);
 }

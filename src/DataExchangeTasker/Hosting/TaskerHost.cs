@@ -19,7 +19,6 @@ namespace DataExchangeTasker.Hosting;
 /// </summary>
 public sealed class TaskerHost(TaskerOptions options, ILogger log)
 {
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     /// <summary>Health of the running host, for the HTTP endpoints and tests.</summary>
     public HealthState Health { get; } = new();
@@ -31,8 +30,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
     public async Task RunAsync(CancellationToken stopping, CancellationToken abort)
     {
         // The tasker's private state (answered records, its lease): owner-only from its creation, no umask window.
-        Directory.CreateDirectory(options.Sandbox.WorkRoot, OwnerOnly);
-        File.SetUnixFileMode(options.Sandbox.WorkRoot, OwnerOnly);
+        PrepareFolders(options.Sandbox);
         using var lease = TaskerLease.Acquire(options.Sandbox.WorkRoot, options.TaskerId);
         using var tracing = options.OtlpEndpoint is { } otlp
             ? Sdk.CreateTracerProviderBuilder()
@@ -74,7 +72,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         var settler = new OutcomeSettler(
             new DonePublisher(confirmed, replies, options.Messaging, Metrics, log), new DeadLetterPublisher(confirmed, options.Messaging),
             removal, ledger, new EngineOutageHold(watch, intakeController, log), Metrics, log);
-        var sweeper = new LeftoverSweeper(docker, options.Sandbox.WorkRoot, options.TaskerId, options.CleanupGrace, active, log);
+        var sweeper = new LeftoverSweeper(docker, options.Sandbox.SnapshotRoot, options.TaskerId, options.CleanupGrace, active, log);
         var sweeping = sweeper.RunAsync(stopping);
         var worker = new TaskerWorker(intake, intakeController, watch, processor, settler, Health, Metrics, options.Concurrency, options.DrainTimeout, log);
         await worker.RunAsync(stopping, abort).ConfigureAwait(false);
@@ -86,6 +84,21 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         {
             await RemoveKeptAsync(sweeper, abort).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The state folder is private (0700); results and snapshots are readable by the tasker's group (0750). Only
+    /// folders this creates get these modes: an operator's choice (e.g. a results root 2750 with a reader group) stays.
+    /// </summary>
+    public static void PrepareFolders(SandboxOptions sandbox)
+    {
+        ArgumentNullException.ThrowIfNull(sandbox);
+        const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        const UnixFileMode Group = UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
+        Directory.CreateDirectory(sandbox.WorkRoot, Owner);
+        File.SetUnixFileMode(sandbox.WorkRoot, Owner);
+        Directory.CreateDirectory(sandbox.ResultsRoot, Owner | Group);
+        Directory.CreateDirectory(sandbox.SnapshotRoot, Owner | Group);
     }
 
     private async Task RemoveKeptAsync(LeftoverSweeper sweeper, CancellationToken abort)

@@ -2,7 +2,7 @@ using DataExchangeTasker.Sandbox;
 
 namespace DataExchangeTasker.Pipeline;
 
-/// <summary>Removes a finished task's container and work folder; never throws for engine or file failures.</summary>
+/// <summary>Removes a finished task's container; never throws for engine or file failures.</summary>
 public interface ITaskSiteRemover
 {
     /// <summary>

@@ -8,7 +8,7 @@ namespace DataExchangeTasker.Pipeline;
 /// <summary>
 /// The last stage, settling each outcome in this order: publish the answer (broker confirm), record that it is out
 /// (the claim, then the <see cref="AnswerLedger"/>), acknowledge the start message, and only then hand the task's
-/// container and work folder to removal (which releases the claim when done). Nothing after the confirm can keep
+/// container to removal (which releases the claim when done). Nothing after the confirm can keep
 /// the delivery from being acknowledged. An engine outage pauses intake before the message goes back.
 /// </summary>
 public sealed class OutcomeSettler(

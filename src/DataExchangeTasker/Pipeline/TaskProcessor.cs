@@ -203,7 +203,6 @@ public sealed class TaskProcessor
         {
             // The engine is down; the leftover sweep removes what is left once it is back.
             _log.Warning("Could not remove container {Key:l}: {Error}", site.Key, e.Message);
-            site.DeleteFiles();
         }
     }
 }

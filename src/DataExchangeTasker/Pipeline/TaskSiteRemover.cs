@@ -4,7 +4,7 @@ using Serilog;
 
 namespace DataExchangeTasker.Pipeline;
 
-/// <summary>Removes a finished task's container and work folder through the sandbox runner, now; failures are logged.</summary>
+/// <summary>Removes a finished task's container through the sandbox runner; failures are logged.</summary>
 public sealed class TaskSiteRemover(SandboxRunner runner, ILogger log) : ITaskSiteRemover
 {
     /// <inheritdoc />
@@ -19,7 +19,7 @@ public sealed class TaskSiteRemover(SandboxRunner runner, ILogger log) : ITaskSi
             catch (Exception e) when (e is DockerApiException or IOException or UnauthorizedAccessException)
             {
                 // The answer is out and acked; a leftover is removed by the leftover sweep or `tasker cleanup`.
-                log.Warning("Could not remove container or work folder {Key:l} after publishing: {Error}", site.Key, e.Message);
+                log.Warning("Could not remove container {Key:l} after publishing: {Error}", site.Key, e.Message);
             }
         }
     }

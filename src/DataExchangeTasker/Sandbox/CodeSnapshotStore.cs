@@ -38,6 +38,7 @@ public sealed class CodeSnapshotStore(string root)
         var sourceHash = await CodeHasher.HashAsync(source, cancellationToken).ConfigureAwait(false);
         if (Existing(sourceHash, isFolder, name) is { } cached)
         {
+            MarkUsed(cached.Folder);
             return cached;
         }
 
@@ -76,6 +77,12 @@ public sealed class CodeSnapshotStore(string root)
             throw;
         }
     }
+
+    /// <summary>
+    /// Records that a snapshot was used now (its folder's modification time, which nothing else changes once it
+    /// is sealed), so the leftover sweeper expires only snapshots no task used for a while.
+    /// </summary>
+    public static void MarkUsed(string folder) => Directory.SetLastWriteTimeUtc(folder, DateTime.UtcNow);
 
     /// <summary>Removes a snapshot or a temporary folder left by a crash (its folders are read-only).</summary>
     public static void Remove(string folder)

@@ -18,9 +18,6 @@ public static class ContainerLabels
     /// <summary>The identity (<c>TASKER_ID</c>) of the tasker that created it.</summary>
     public const string Owner = "dataexchange.tasker.owner";
 
-    /// <summary>The host folder mounted at <c>/tmp/out</c>.</summary>
-    public const string WorkFolder = "dataexchange.tasker.work-folder";
-
     /// <summary>When a kept-alive container may be removed (Unix seconds).</summary>
     public const string KeepUntil = "dataexchange.tasker.keep-until";
 

@@ -1,15 +1,21 @@
 namespace DataExchangeTasker.Sandbox;
 
-/// <summary>What happened to one container: how it ended and what it left in <c>/tmp/out</c>.</summary>
+/// <summary>What happened to one task container and what came back from it.</summary>
+/// <param name="TimedOut">The tasker's time limit ended the code.</param>
+/// <param name="OomKilled">The container's memory limit killed a process of the task.</param>
+/// <param name="Results">The supervisor's streams and manifest; null when they could not be collected (see <paramref name="Missing"/>).</param>
+/// <param name="Outputs">The code's output files as stored on the host; null when none were collected.</param>
+/// <param name="OutputFolder">The host folder holding <paramref name="Outputs"/>; null when no file was kept.</param>
+/// <param name="Missing">Why <paramref name="Results"/> is null, for the done message.</param>
 public sealed record ContainerRun(
     string ContainerId,
-    long? ExitCode,
     bool TimedOut,
     bool OomKilled,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
     long DurationMs,
     long? PeakMemoryBytes,
-    BoundedText Stdout,
-    BoundedText Stderr,
-    BoundedText Strace);
+    SupervisorResults? Results,
+    ExtractedOutputs? Outputs,
+    string? OutputFolder,
+    string? Missing);

@@ -5,22 +5,44 @@ using Docker.DotNet.Models;
 namespace DataExchangeTasker.Sandbox;
 
 /// <summary>
-/// The locked-down container for one task: no network, read-only root, no capabilities, no privilege gain,
-/// memory without swap, CPU, pids and ulimits, code and data mounted read-only, only <c>/tmp/out</c> writable.
+/// The sealed container for one task (docs/sandbox-design.md, section 3): the runner's supervisor is pid 1 as root
+/// with only the three capabilities strace and the uid drop need; the code runs under it as <c>TASKER_USER</c> with
+/// none. No network, read-only root, no privilege gain, memory without swap, CPU, pids and ulimits. The code
+/// snapshot and the data are read-only binds; everything writable (<c>/tmp</c>, the code's <c>/tmp/out</c>, the
+/// supervisor's root-only <c>/run/tasker</c>) is a Docker tmpfs that exists only inside the container.
 /// </summary>
 public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId)
 {
+    /// <summary>The supervisor inside the runner image.</summary>
+    public const string Supervisor = "/usr/local/bin/supervise.sh";
+
+    /// <summary>
+    /// How long the supervisor keeps the container (and so its results) up after "results ready" for the tasker to
+    /// collect them, also across a tasker restart; the tasker removes it as soon as it has them.
+    /// </summary>
+    public static readonly TimeSpan CollectWindow = TimeSpan.FromMinutes(10);
+
     /// <summary>The create request for a prepared task.</summary>
-    public CreateContainerParameters Create(PreparedTask task, WorkFolder work, DateTimeOffset? keepUntil)
+    public CreateContainerParameters Create(PreparedTask task, DateTimeOffset? keepUntil)
     {
+        ArgumentNullException.ThrowIfNull(task);
         var limits = task.Limits;
+        var (uid, gid) = CodeUser(options.User);
         var env = new List<string>
         {
+            "TASKER_CODE_USER=" + options.User,
             "STRACE_FILTER=" + options.StraceFilter,
             "HOME=/tmp",
             "PYTHONDONTWRITEBYTECODE=1",
             "PYTHONUNBUFFERED=1",
+            "TASKER_COLLECT_SECONDS=" + ((long)CollectWindow.TotalSeconds).ToString(CultureInfo.InvariantCulture),
         };
+        if (task.Data.Identity is { } identity)
+        {
+            env.Add("TASKER_DATA_DEV=" + identity.Device.ToString(CultureInfo.InvariantCulture));
+            env.Add("TASKER_DATA_INO=" + identity.Inode.ToString(CultureInfo.InvariantCulture));
+        }
+
         if (keepUntil is not null)
         {
             env.Add("KEEP_ALIVE_SECONDS=" + ((long)options.KeepAliveTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture));
@@ -31,20 +53,21 @@ public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId
             [ContainerLabels.Managed] = "1",
             [ContainerLabels.TaskId] = task.Message.TaskId,
             [ContainerLabels.Owner] = taskerId,
-            [ContainerLabels.WorkFolder] = work.Path,
         };
         if (keepUntil is { } until)
         {
             labels[ContainerLabels.KeepUntil] = until.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         }
 
+        // The trace and the two streams share /run/tasker; each is capped by the fsize ulimit.
+        var runTaskerBytes = (3 * options.FileSizeLimitBytes) + (1024 * 1024);
         return new CreateContainerParameters
         {
             Image = options.Image,
-            Entrypoint = ["/usr/local/bin/tracerun.sh"],
+            Entrypoint = [Supervisor],
             Cmd = [task.Entry, task.Data.ContainerPath],
             Env = env,
-            User = options.User,
+            User = "0:0",
             WorkingDir = "/tmp",
             Labels = labels,
             NetworkDisabled = true,
@@ -53,17 +76,22 @@ public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId
             {
                 Mounts =
                 [
-                    Bind(task.Code.HostPath, task.Code.ContainerPath, readOnly: true),
-                    Bind(task.Data.HostPath, task.Data.ContainerPath, readOnly: true),
-                    Bind(work.Path, "/tmp/out", readOnly: false),
+                    // The snapshot, never the live code path: what runs is what was hashed.
+                    Bind(task.Snapshot.MountSource, task.Code.ContainerPath),
+                    Bind(task.Data.HostPath, task.Data.ContainerPath),
                 ],
                 NetworkMode = "none",
                 ReadonlyRootfs = true,
                 Tmpfs = new Dictionary<string, string>
                 {
-                    ["/tmp"] = $"rw,nosuid,nodev,noexec,size={options.TmpfsSizeBytes},mode=1777",
+                    ["/tmp"] = Tmpfs(options.TmpfsSizeBytes, "mode=1777"),
+                    ["/tmp/out"] = Tmpfs(options.WorkSizeLimitBytes, $"mode=0700,uid={uid},gid={gid}"),
+                    ["/run/tasker"] = Tmpfs(runTaskerBytes, "mode=0700"),
                 },
                 CapDrop = ["ALL"],
+                // The bounding set of pid 1 (root): strace needs SYS_PTRACE, the drop to the code's uid SETUID/SETGID.
+                // The code itself holds none of them (setresuid to a non-zero uid clears them).
+                CapAdd = ["SYS_PTRACE", "SETUID", "SETGID"],
                 SecurityOpt = ["no-new-privileges"],
                 Memory = limits.MemoryBytes,
                 MemorySwap = limits.MemoryBytes,
@@ -78,19 +106,32 @@ public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId
                 Runtime = options.Runtime,
                 Privileged = false,
                 IpcMode = "private",
-                // The code's own output goes to files in /tmp/out; keep the engine's log of the wrapper small.
+                // Only the supervisor's status lines reach the engine's log; the code's streams stay in /run/tasker.
                 LogConfig = new LogConfig { Type = "json-file", Config = new Dictionary<string, string> { ["max-size"] = "1m", ["max-file"] = "1" } },
             },
         };
     }
 
-    /// <summary>A bind mount; unlike a <c>Binds</c> string it handles colons and spaces in paths.</summary>
-    private static Mount Bind(string source, string target, bool readOnly) => new()
+    /// <summary>The numeric uid and gid of <c>TASKER_USER</c> (<c>uid:gid</c>; a lone uid means the same gid).</summary>
+    public static (long Uid, long Gid) CodeUser(string user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var parts = user.Split(':');
+        var uid = long.Parse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture);
+        var gid = parts.Length > 1 ? long.Parse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture) : uid;
+        return (uid, gid);
+    }
+
+    private static string Tmpfs(long sizeBytes, string extra) =>
+        string.Create(CultureInfo.InvariantCulture, $"rw,nosuid,nodev,noexec,size={sizeBytes},{extra}");
+
+    /// <summary>A read-only bind mount; unlike a <c>Binds</c> string it handles colons and spaces in paths.</summary>
+    private static Mount Bind(string source, string target) => new()
     {
         Type = "bind",
         Source = source,
         Target = target,
-        ReadOnly = readOnly,
+        ReadOnly = true,
         BindOptions = new BindOptions { Propagation = "rprivate" },
     };
 

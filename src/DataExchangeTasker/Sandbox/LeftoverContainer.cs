@@ -5,7 +5,7 @@ using Docker.DotNet.Models;
 namespace DataExchangeTasker.Sandbox;
 
 /// <summary>A task container found by a sweep, with what its callers decide on.</summary>
-public sealed record LeftoverContainer(string Id, string Key, string? TaskId, bool Running, bool KeptAlive, bool KeepAliveExpired, string? WorkFolderPath)
+public sealed record LeftoverContainer(string Id, string Key, string? TaskId, bool Running, bool KeptAlive, bool KeepAliveExpired)
 {
     /// <summary>The <c>TASKER_ID</c> of the tasker that created it (its owner label).</summary>
     public string? Owner { get; init; }
@@ -19,7 +19,7 @@ public sealed record LeftoverContainer(string Id, string Key, string? TaskId, bo
         var key = container.Names is { Count: > 0 } names ? names[0].TrimStart('/') : "";
         return new LeftoverContainer(
             container.ID, key, container.Label(ContainerLabels.TaskId), container.State == "running",
-            keepUntil is not null, expired, container.Label(ContainerLabels.WorkFolder))
+            keepUntil is not null, expired)
         {
             Owner = container.Label(ContainerLabels.Owner),
         };

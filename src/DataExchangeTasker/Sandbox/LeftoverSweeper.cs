@@ -5,15 +5,18 @@ namespace DataExchangeTasker.Sandbox;
 
 /// <summary>
 /// Removes what an earlier run of this tasker left (after a crash) once redeliveries had the grace period to
-/// claim it, and kept-alive debugging containers whose time is up. Only touches containers labelled with
-/// this tasker's identity and folders in its work root.
+/// claim it, kept-alive debugging containers whose time is up, and code snapshots no task used for
+/// <see cref="SnapshotRetention"/>. Only touches containers labelled with this tasker's identity; never a snapshot that any managed container (of any tasker) has bound.
 /// </summary>
-public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, string taskerId, TimeSpan grace, ActiveSites active, ILogger log)
+public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, string taskerId, TimeSpan grace, ActiveSites active, ILogger log)
 {
-    private readonly LeftoverSweep _sweep = new(docker, workRoot);
+    private readonly LeftoverSweep _sweep = new(docker);
 
     /// <summary>How often kept-alive containers are checked.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a code snapshot no task used is kept (the next task of that code copies it again).</summary>
+    public TimeSpan SnapshotRetention { get; init; } = TimeSpan.FromDays(7);
 
     /// <summary>
     /// Until stopped: sweeps start-up leftovers once the grace period is over and, from the start, every
@@ -24,7 +27,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
     /// <summary>Removes every kept-alive container of this tasker (at shutdown), whatever its time left.</summary>
     public async Task RemoveKeptAsync(CancellationToken cancellationToken)
     {
-        var result = await _sweep.SweepAsync(taskerId, c => c.KeptAlive, folders: false, _ => false, cancellationToken).ConfigureAwait(false);
+        var result = await _sweep.SweepAsync(taskerId, c => c.KeptAlive, _ => false, cancellationToken).ConfigureAwait(false);
         foreach (var c in result.Containers)
         {
             log.Information("Removed kept-alive container {ContainerId:l} at shutdown", SandboxRunner.ShortId(c.Id));
@@ -39,7 +42,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
             var removed = await SweepAsync(onlyExpired: false, stopping).ConfigureAwait(false);
             if (removed > 0)
             {
-                log.Information("Removed {Count} leftover container(s) and work folder(s) of an earlier run", removed);
+                log.Information("Removed {Count} leftover container(s) of an earlier run", removed);
             }
         }
         catch (OperationCanceledException)
@@ -62,6 +65,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
                 try
                 {
                     await SweepAsync(onlyExpired: true, stopping).ConfigureAwait(false);
+                    await ExpireSnapshotsAsync(stopping).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is DockerApiException or IOException)
                 {
@@ -76,7 +80,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
     }
 
     /// <summary>
-    /// Removes this tasker's containers and work folders that no running task claims; with
+    /// Removes this tasker's containers that no running task claims; with
     /// <paramref name="onlyExpired"/>, only kept-alive containers past their time. Returns how many went.
     /// </summary>
     public async Task<int> SweepAsync(bool onlyExpired, CancellationToken cancellationToken)
@@ -84,7 +88,6 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
         var result = await _sweep.SweepAsync(
             taskerId,
             c => onlyExpired ? c.KeepAliveExpired : !c.KeptAlive || c.KeepAliveExpired,
-            folders: !onlyExpired,
             active.Contains,
             cancellationToken).ConfigureAwait(false);
         foreach (var c in result.Containers)
@@ -93,5 +96,43 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string workRoot, strin
         }
 
         return result.Count;
+    }
+
+    /// <summary>
+    /// Removes snapshots (and crash leftovers of snapshot copies) unused for <see cref="SnapshotRetention"/>, except
+    /// those bound into a managed container of any tasker, running or not. Returns how many went.
+    /// </summary>
+    public async Task<int> ExpireSnapshotsAsync(CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(snapshotRoot))
+        {
+            return 0;
+        }
+
+        var bound = new HashSet<string>(StringComparer.Ordinal);
+        var containers = await docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Managed] = null }, cancellationToken).ConfigureAwait(false);
+        foreach (var mount in containers.SelectMany(c => c.Mounts ?? []))
+        {
+            if (mount.Source is { } source && PathResolver.IsUnder(source, snapshotRoot))
+            {
+                // <root>/<hash> or <root>/<hash>/<file>: the snapshot folder is the first segment below the root.
+                var first = source[(snapshotRoot.TrimEnd('/').Length + 1)..].Split('/')[0];
+                bound.Add(Path.Combine(snapshotRoot, first));
+            }
+        }
+
+        var cutoff = DateTime.UtcNow - SnapshotRetention;
+        var removed = 0;
+        foreach (var folder in Directory.EnumerateDirectories(snapshotRoot))
+        {
+            if (!bound.Contains(folder) && Directory.GetLastWriteTimeUtc(folder) < cutoff)
+            {
+                CodeSnapshotStore.Remove(folder);
+                log.Information("Removed code snapshot {Snapshot:l}, unused for {Days} days", Path.GetFileName(folder), SnapshotRetention.TotalDays);
+                removed++;
+            }
+        }
+
+        return removed;
     }
 }

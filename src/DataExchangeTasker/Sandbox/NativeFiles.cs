@@ -15,8 +15,6 @@ internal static partial class NativeFiles
     private const int ENoEnt = 2;
     private const int ENotDir = 20;
     private const int ELoop = 40;
-    private const int EPerm = 1;
-    private const int EAccess = 13;
 
     /// <summary>The canonical path, or null with the reason (<c>missing</c> when a component does not exist).</summary>
     public static string? RealPath(string path, out bool missing)
@@ -95,33 +93,6 @@ internal static partial class NativeFiles
         var buffer = stackalloc byte[256];
         return lstat(path, buffer) == 0 ? new FileIdentity(*(ulong*)buffer, *(ulong*)(buffer + 8)) : null;
     }
-
-    /// <summary>Mounts a private tmpfs of <paramref name="sizeBytes"/> on <paramref name="path"/>; false without the privilege.</summary>
-    public static bool MountTmpfs(string path, long sizeBytes)
-    {
-        const ulong noSuid = 2, noDev = 4, noExec = 8;
-        var options = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"size={sizeBytes},mode=0777");
-        if (mount("tmpfs", path, "tmpfs", noSuid | noDev | noExec, options) == 0)
-        {
-            return true;
-        }
-
-        var errno = Marshal.GetLastPInvokeError();
-        return errno is EPerm or EAccess ? false : throw new IOException($"mount tmpfs on \"{path}\" failed with errno {errno}");
-    }
-
-    /// <summary>Detaches a mount at <paramref name="path"/>; nothing happens when it is not a mount point.</summary>
-    public static void Unmount(string path)
-    {
-        const int detach = 2;
-        _ = umount2(path, detach);
-    }
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int mount(string source, string target, string type, ulong flags, string data);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int umount2(string target, int flags);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int lstat(string path, byte* buffer);

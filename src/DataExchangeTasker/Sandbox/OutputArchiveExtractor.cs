@@ -26,8 +26,11 @@ public static class OutputArchiveExtractor
     /// </summary>
     public static async Task<ExtractedOutputs> ExtractAsync(Stream archive, string destination, OutputLimits limits, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(destination, FolderMode);
-        File.SetUnixFileMode(destination, FolderMode);
+        // A results root with the setgid bit hands its group (a reader group) down; chmod must not clear that bit.
+        var parent = Path.GetDirectoryName(Path.GetFullPath(destination).TrimEnd('/'));
+        var folderMode = FolderMode | (parent is not null && (File.GetUnixFileMode(parent) & UnixFileMode.SetGroup) != 0 ? UnixFileMode.SetGroup : 0);
+        Directory.CreateDirectory(destination, folderMode);
+        File.SetUnixFileMode(destination, folderMode);
         var files = new List<OutputFile>();
         var refused = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -60,7 +63,7 @@ public static class OutputArchiveExtractor
             switch (entry.EntryType)
             {
                 case TarEntryType.Directory:
-                    if (!TryCreateFolder(destination, relative))
+                    if (!TryCreateFolder(destination, relative, folderMode))
                     {
                         refused.Add(entry.Name);
                     }
@@ -73,7 +76,7 @@ public static class OutputArchiveExtractor
                         break;
                     }
 
-                    if (!TryCreateFolder(destination, Path.GetDirectoryName(relative) ?? ""))
+                    if (!TryCreateFolder(destination, Path.GetDirectoryName(relative) ?? "", folderMode))
                     {
                         refused.Add(entry.Name);
                         truncated = true;
@@ -121,7 +124,7 @@ public static class OutputArchiveExtractor
     }
 
     /// <summary>Creates the folder chain below <paramref name="root"/>, refusing to go through anything but a real folder.</summary>
-    private static bool TryCreateFolder(string root, string relative)
+    private static bool TryCreateFolder(string root, string relative, UnixFileMode folderMode)
     {
         var current = root;
         foreach (var segment in relative.Split('/', StringSplitOptions.RemoveEmptyEntries))
@@ -132,8 +135,8 @@ public static class OutputArchiveExtractor
                 case FileKind.Directory:
                     continue;
                 case FileKind.Missing:
-                    Directory.CreateDirectory(current, FolderMode);
-                    File.SetUnixFileMode(current, FolderMode);
+                    Directory.CreateDirectory(current, folderMode);
+                    File.SetUnixFileMode(current, folderMode);
                     continue;
                 default:
                     return false;

@@ -3,41 +3,69 @@ using DataExchangeTasker.Protocol;
 
 namespace DataExchangeTasker.Sandbox;
 
-/// <summary>Turns a finished container into the done message that tells exactly what happened.</summary>
+/// <summary>
+/// Turns a finished run into the done message that tells exactly what happened. The code's exit status comes from
+/// the supervisor's manifest (not the container's, which outlives the code); a run whose trace is not complete can
+/// never be a success.
+/// </summary>
 public static class ResultClassifier
 {
     /// <summary>The done message for <paramref name="run"/> of the task <paramref name="taskId"/>.</summary>
     public static DoneMessage Classify(string taskId, EffectiveLimits limits, ContainerRun run)
     {
-        var exit = run.ExitCode;
-        var signal = SignalNames.FromExitCode(exit ?? 0);
-        var (state, reason, output) = run switch
+        ArgumentNullException.ThrowIfNull(run);
+        var manifest = run.Results?.Manifest;
+        if (manifest is { PathChanged: true })
         {
-            { TimedOut: true } => (TaskStates.Error, Reasons.Timeout,
+            // Nothing ran: the supervisor refused before the code started.
+            return DoneMessage.Rejected(taskId, Reasons.PathChanged,
+                "The data at dataPath changed between the check and the mount (a path component was replaced, e.g. by a symbolic link); the code did not run.");
+        }
+
+        var exit = manifest?.Status;
+        var signal = SignalNames.FromExitCode(exit ?? 0);
+        var oom = run.OomKilled || manifest is { OomKilled: true };
+        var (state, reason, output) = (run, manifest) switch
+        {
+            ({ TimedOut: true }, _) or (_, { TimedOut: true }) => (TaskStates.Error, Reasons.Timeout,
                 string.Create(CultureInfo.InvariantCulture, $"The task ran longer than its time limit of {limits.Timeout.TotalSeconds:0.#} s and was killed.")),
-            { OomKilled: true } => (TaskStates.Error, Reasons.Oom,
+            _ when oom => (TaskStates.Error, Reasons.Oom,
                 string.Create(CultureInfo.InvariantCulture, $"The task ran out of memory (limit {limits.MemoryBytes / (1024 * 1024)} MiB) and was killed.")),
-            { ExitCode: 0 } => (TaskStates.Success, null, ""),
+            (_, null) => (TaskStates.Error, Reasons.TraceIncomplete,
+                "The run's results and trace could not be collected" + (run.Missing is null ? "." : ": " + run.Missing)),
+            (_, { TraceComplete: false }) => (TaskStates.Error, Reasons.TraceIncomplete,
+                manifest is { Survivors: true }
+                    ? "The syscall trace is incomplete: a process of the code outlived its tracer, so part of the run was not traced."
+                    : "The syscall trace is incomplete: the tracer ended before the code did, so part of the run was not traced."),
+            (_, { Status: 0 }) => (TaskStates.Success, null, ""),
             _ when signal is not null => (TaskStates.Error, Reasons.Signal,
                 string.Create(CultureInfo.InvariantCulture, $"Container exited with an error. The code was killed by {signal} (status code: {exit}).")),
             _ => (TaskStates.Error, Reasons.ExitCode,
                 string.Create(CultureInfo.InvariantCulture, $"Container exited with an error. Status code: {exit}")),
         };
 
+        var results = run.Results;
+        var timedOut = run.TimedOut || manifest is { TimedOut: true };
         return new DoneMessage(
             taskId,
             state,
             output,
-            new ContainerOutput(run.Stdout.Text, run.Stderr.Text, run.Strace.Text),
-            exit is null ? null : (int)exit.Value,
+            results is null ? null : new ContainerOutput(results.Stdout.Text.Text, results.Stderr.Text.Text, results.Strace.Text.Text),
+            exit,
             reason,
             run.DurationMs)
         {
-            Signal = run.TimedOut ? "SIGKILL" : run.OomKilled ? "SIGKILL" : signal,
+            Signal = timedOut || oom ? "SIGKILL" : signal,
             StartedAt = run.StartedAt,
             FinishedAt = run.FinishedAt,
             PeakMemoryBytes = run.PeakMemoryBytes,
-            Truncated = new TruncatedStreams(run.Stdout.Truncated, run.Stderr.Truncated, run.Strace.Truncated),
+            Truncated = new TruncatedStreams(
+                results?.Stdout.Text.Truncated ?? false, results?.Stderr.Text.Truncated ?? false, results?.Strace.Text.Truncated ?? false)
+            {
+                Files = run.Outputs?.Truncated ?? false,
+            },
+            OutputFolder = run.OutputFolder,
+            OutputFiles = run.Outputs?.Files ?? (results is null ? null : []),
         };
     }
 }

@@ -10,37 +10,42 @@ using Serilog;
 namespace DataExchangeTasker.Sandbox;
 
 /// <summary>
-/// Runs a prepared task in a fresh container and collects what it left, or adopts the container an earlier
-/// delivery of the same task started. It leaves the container and work folder in place: they are the
-/// evidence that the task ran, removed only once its done message is safely published.
+/// Runs a prepared task in a fresh sealed container, or adopts the one an earlier delivery started, and collects
+/// its results through the Engine API only: the supervisor's status line from the container log, then two
+/// <c>docker exec</c> tar streams (the supervisor's root-only <c>/run/tasker</c>, and <c>/tmp/out</c> as the code's
+/// uid). No host path is shared with the container. The container stays (it is the evidence that the task ran,
+/// and a redelivery can collect again) until the done message is published; then <see cref="CleanupAsync"/> removes it.
 /// </summary>
 public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, ContainerSpecFactory specs, string taskerId, ILogger log, TaskMetrics metrics)
 {
-    private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(30);
-    private int _unboundedWarned;
+    /// <summary>The supervisor's line once its results are final and no process of the code is left.</summary>
+    public const string ReadyLine = "tasker-supervisor: results ready";
 
-    /// <summary>The container and work folder a task uses (deterministic, so a redelivery finds them).</summary>
-    public TaskSite SiteOf(string taskId)
-    {
-        var key = ContainerLabels.TaskKey(taskerId, taskId);
-        return new TaskSite(key, new WorkFolder(Path.Combine(options.WorkRoot, key)));
-    }
+    private const string SupervisorLinePrefix = "tasker-supervisor: ";
+
+    /// <summary>The supervisor logs a few short lines; a log longer than this is not its own.</summary>
+    private const long LogLimitBytes = 64 * 1024;
+
+    /// <summary>How long the code has to stop after the timeout signal before the container is killed outright.</summary>
+    private static readonly TimeSpan TimeoutGrace = TimeSpan.FromSeconds(30);
+
+    /// <summary>Deadline of each collecting exec (reading included): up to the work size limit of files at disk speed.</summary>
+    private static readonly TimeSpan CollectDeadline = TimeSpan.FromMinutes(5);
+
+    /// <summary>The container a task uses (deterministic, so a redelivery finds it).</summary>
+    public TaskSite SiteOf(string taskId) => new(ContainerLabels.TaskKey(taskerId, taskId));
 
     /// <summary>The state of a task's container on this host, if an earlier delivery created one.</summary>
     public Task<ContainerInspectResponse?> FindAsync(TaskSite site, CancellationToken cancellationToken) =>
         docker.InspectContainerAsync(site.Key, cancellationToken);
 
-    /// <summary>Creates, starts and waits for the task's container; kills it at the deadline.</summary>
+    /// <summary>Creates and starts the task's container, and collects its results; stops the code at the deadline.</summary>
     public async Task<ContainerRun> RunAsync(PreparedTask task, TaskSite site, CancellationToken cancellationToken)
     {
-        var work = WorkFolder.Create(options.WorkRoot, site.Key, options.WorkSizeLimitBytes, out var bounded);
-        if (!bounded && options.WorkSizeLimitBytes > 0 && Interlocked.Exchange(ref _unboundedWarned, 1) == 0)
-        {
-            log.Warning("Work folders cannot be size-limited (mounting a tmpfs needs root); TASKER_WORK_SIZE_LIMIT is not enforced, only the per-file TASKER_FILE_SIZE_LIMIT");
-        }
-
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(site);
         DateTimeOffset? keepUntil = options.KeepAlive ? DateTimeOffset.UtcNow + options.KeepAliveTimeout : null;
-        var request = specs.Create(task, work, keepUntil);
+        var request = specs.Create(task, keepUntil);
         var createdAt = Stopwatch.StartNew();
         string id;
         try
@@ -53,121 +58,231 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
             throw new TaskAlreadyRunningException(task.Message.TaskId, e);
         }
 
+        // Logs and wait are opened after start: the engine follows only a running container's log, and replays it
+        // from the beginning, so no line is missed.
         await docker.StartContainerAsync(id, cancellationToken).ConfigureAwait(false);
         metrics.ContainerStarted(createdAt.Elapsed);
-        log.Information("Task {TaskId:l} started in container {ContainerId:l}", task.Message.TaskId, ShortId(id));
-        return await WatchAsync(id, work, task.Limits.Timeout, Stopwatch.StartNew(), cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Follows a container an earlier delivery started: waits for it if it runs, then collects.</summary>
-    public async Task<ContainerRun> AdoptAsync(ContainerInspectResponse container, TaskSite site, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var started = ParseTime(container.State?.StartedAt) ?? DateTimeOffset.UtcNow;
-        var remaining = timeout - (DateTimeOffset.UtcNow - started);
-        var clock = Stopwatch.StartNew();
-        if (container.State?.Running != true)
-        {
-            return await CollectAsync(container.ID, site.Work, timedOut: false, peak: null, clock, cancellationToken).ConfigureAwait(false);
-        }
-
-        // If it exits between the inspect and the wait, the wait answers at once from the recorded state.
-        return await WatchAsync(container.ID, site.Work, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, clock, cancellationToken).ConfigureAwait(false);
+        log.Information("Task {TaskId:l} started in container {ContainerId:l} (code snapshot {Snapshot:l})",
+            task.Message.TaskId, ShortId(id), task.Snapshot.Hash);
+        return await WatchAsync(id, site, task.Limits.Timeout, Stopwatch.StartNew(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Removes the container (unless kept alive for debugging) and its work folder. The published marker stays
-    /// (the sweeper expires it), so a redelivery whose ack was lost is recognised and not run again.
+    /// Follows a container an earlier delivery started (e.g. before a tasker restart): waits for its results with
+    /// the time it has left, then collects them. An exited container's results died with it (tmpfs).
+    /// </summary>
+    public async Task<ContainerRun> AdoptAsync(ContainerInspectResponse container, TaskSite site, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        var started = ParseTime(container.State?.StartedAt) ?? DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        if (container.State?.Running != true)
+        {
+            var finished = ParseTime(container.State?.FinishedAt);
+            return new ContainerRun(container.ID, false, container.State?.OOMKilled == true, started, finished,
+                finished is { } f && f >= started ? (long)(f - started).TotalMilliseconds : 0, null, null, null, null,
+                "the container ended before its results were collected (they lived in its memory only)");
+        }
+
+        var remaining = timeout - (DateTimeOffset.UtcNow - started);
+        return await WatchAsync(container.ID, site, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, clock, cancellationToken, started).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Removes the container (unless kept alive for debugging). The published marker stays (the sweeper expires it),
+    /// so a redelivery whose ack was lost is recognised and not run again.
     /// </summary>
     public async Task CleanupAsync(TaskSite site, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(site);
         if (options.KeepAlive)
         {
             return;
         }
 
         await docker.RemoveContainerAsync(site.Key, cancellationToken).ConfigureAwait(false);
-        site.Work.Delete();
     }
 
     /// <summary>Kills and removes a task's container after an abandoned run (shutdown past the drain timeout).</summary>
     public async Task AbandonAsync(TaskSite site, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(site);
         await docker.KillContainerAsync(site.Key, "SIGKILL", cancellationToken).ConfigureAwait(false);
         await docker.RemoveContainerAsync(site.Key, cancellationToken).ConfigureAwait(false);
-        site.DeleteFiles();
     }
 
-    private async Task<ContainerRun> WatchAsync(string id, WorkFolder work, TimeSpan timeout, Stopwatch clock, CancellationToken cancellationToken)
+    private async Task<ContainerRun> WatchAsync(string id, TaskSite site, TimeSpan timeout, Stopwatch clock, CancellationToken cancellationToken, DateTimeOffset? adoptedStart = null)
     {
         using var watchStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // Sent after start: the engine answers a container that already exited from its recorded state.
-        var exited = docker.WaitForExitAsync(id, watchStop.Token);
         var peak = docker.TrackPeakMemoryAsync(id, watchStop.Token);
-        var finished = options.KeepAlive ? ExitFileAsync(work, exited, cancellationToken) : exited;
+        var ready = ReadyAsync(id, watchStop.Token);
         var timedOut = false;
+        bool gotReady;
         try
         {
-            await finished.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            timedOut = true;
-            log.Information("Container {ContainerId:l} passed its time limit; killing it", ShortId(id));
-            await docker.KillContainerAsync(id, "SIGKILL", cancellationToken).ConfigureAwait(false);
-            await exited.WaitAsync(KillGrace, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                gotReady = await ready.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Whatever the code wrote anywhere, the tasker's clock decides: the supervisor kills the code, keeps
+                // what it wrote, and still reports its results.
+                timedOut = true;
+                log.Information("Container {ContainerId:l} passed its time limit; stopping the code", ShortId(id));
+                await docker.KillContainerAsync(id, "SIGUSR1", cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    gotReady = await ready.WaitAsync(TimeoutGrace, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    gotReady = false;
+                }
+            }
+
+            var finishedAt = DateTimeOffset.UtcNow;
+            var duration = clock.ElapsedMilliseconds;
+            if (!gotReady)
+            {
+                await docker.KillContainerAsync(id, "SIGKILL", cancellationToken).ConfigureAwait(false);
+                await watchStop.CancelAsync().ConfigureAwait(false);
+                var gone = await docker.InspectContainerAsync(id, cancellationToken).ConfigureAwait(false);
+                var goneStart = adoptedStart ?? ParseTime(gone?.State?.StartedAt);
+                return new ContainerRun(id, timedOut, gone?.State?.OOMKilled == true, goneStart, finishedAt, Duration(goneStart, finishedAt, duration),
+                    await peak.ConfigureAwait(false), null, null, null,
+                    timedOut ? "the code did not stop within 30 s of the timeout" : "the supervisor ended without reporting results");
+            }
+
+            var (results, outputs, folder) = await CollectAsync(id, site.Key, cancellationToken).ConfigureAwait(false);
+            await watchStop.CancelAsync().ConfigureAwait(false);
+            var state = (await docker.InspectContainerAsync(id, cancellationToken).ConfigureAwait(false))?.State;
+            if (options.KeepAlive)
+            {
+                // Warning, not Information: a kept-alive container still holds the task's private data.
+                log.Warning("Container {ContainerId:l} is kept alive for debugging (up to {KeepAliveSeconds} s); open a shell in it with: docker exec -it {ContainerShortId} sh (root with the tracer's capabilities), or as the code's uid: docker exec -it -u {CodeUser} {ContainerShortId} sh",
+                    ShortId(id), (long)options.KeepAliveTimeout.TotalSeconds, ShortId(id), options.User, ShortId(id));
+            }
+
+            var started = adoptedStart ?? ParseTime(state?.StartedAt);
+            return new ContainerRun(id, timedOut, state?.OOMKilled == true, started, finishedAt, Duration(started, finishedAt, duration),
+                await peak.ConfigureAwait(false), results, outputs, folder, null);
         }
         finally
         {
             await watchStop.CancelAsync().ConfigureAwait(false);
-            // A kept-alive container outlives its code, so the wait may end only now, cancelled: observe that.
-            await exited.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            await ready.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
         }
+    }
 
-        var run = await CollectAsync(id, work, timedOut, await peak.ConfigureAwait(false), clock, cancellationToken).ConfigureAwait(false);
-        if (options.KeepAlive && !timedOut)
+    /// <summary>True once the supervisor logged <see cref="ReadyLine"/>; false when the log ended (or outgrew its cap) without it.</summary>
+    private async Task<bool> ReadyAsync(string id, CancellationToken cancellationToken)
+    {
+        await foreach (var line in docker.FollowLogLinesAsync(id, LogLimitBytes, cancellationToken).ConfigureAwait(false))
         {
-            // Warning, not Information: a kept-alive container still holds the task's private data.
-            log.Warning("Container {ContainerId:l} is kept alive for debugging (up to {KeepAliveSeconds} s after the code ended); open a shell in it with: docker exec -it {ContainerShortId} sh",
-                ShortId(id), (long)options.KeepAliveTimeout.TotalSeconds, ShortId(id));
+            if (line == ReadyLine)
+            {
+                return true;
+            }
+
+            if (line.StartsWith(SupervisorLinePrefix, StringComparison.Ordinal))
+            {
+                log.Information("Container {ContainerId:l}: {SupervisorLine:l}", ShortId(id), line);
+            }
         }
 
-        return run;
+        return false;
     }
 
-    private async Task<ContainerRun> CollectAsync(string id, WorkFolder work, bool timedOut, long? peak, Stopwatch clock, CancellationToken cancellationToken)
+    private async Task<(SupervisorResults? Results, ExtractedOutputs? Outputs, string? Folder)> CollectAsync(string id, string key, CancellationToken cancellationToken)
     {
-        var inspect = await docker.InspectContainerAsync(id, cancellationToken).ConfigureAwait(false)
-            ?? throw new DockerApiException("GET /containers/{id}/json", HttpStatusCode.NotFound, $"container {ShortId(id)} vanished before its results were read");
-        var state = inspect.State ?? new State();
-        var exitCode = options.KeepAlive && !timedOut ? await ReadExitFileAsync(work, cancellationToken).ConfigureAwait(false) : null;
-        exitCode ??= state.Running ? null : state.ExitCode;
-        var started = ParseTime(state.StartedAt);
-        var finishedAt = state.Running ? DateTimeOffset.UtcNow : ParseTime(state.FinishedAt);
-        var duration = started is not null && finishedAt is not null && finishedAt >= started
-            ? (long)(finishedAt.Value - started.Value).TotalMilliseconds
-            : clock.ElapsedMilliseconds;
-        var cap = options.OutputLimitBytes;
-        return new ContainerRun(
-            id, exitCode, timedOut, state.OOMKilled, started, finishedAt, duration, peak,
-            await OutputFileReader.ReadAsync(work.Stdout, cap, cancellationToken).ConfigureAwait(false),
-            await OutputFileReader.ReadAsync(work.Stderr, cap, cancellationToken).ConfigureAwait(false),
-            await OutputFileReader.ReadAsync(work.Strace, cap, cancellationToken).ConfigureAwait(false));
-    }
-
-    private static async Task ExitFileAsync(WorkFolder work, Task exited, CancellationToken cancellationToken)
-    {
-        // A kept-alive container sleeps after the code ends; tracerun.sh writes exit_code at that moment.
-        while (!exited.IsCompleted && await ReadExitFileAsync(work, cancellationToken).ConfigureAwait(false) is null)
+        SupervisorResults? results = null;
+        var supervisor = await docker.CreateExecAsync(id, TarExec("0:0", "/run/tasker", "manifest", "stdout.txt", "stderr.txt", "strace.txt"), cancellationToken).ConfigureAwait(false);
+        var read = await docker.RunExecAsync(supervisor, async (stream, ct) =>
+            results = await SupervisorArchiveReader.ReadAsync(stream, options.OutputLimitBytes, ct).ConfigureAwait(false), CollectDeadline, cancellationToken).ConfigureAwait(false);
+        if (read.ExitCode != 0)
         {
-            await Task.WhenAny(exited, Task.Delay(200, cancellationToken)).ConfigureAwait(false);
+            // A missing manifest (the supervisor died early) makes tar complain; the classifier reports that.
+            log.Warning("Container {ContainerId:l}: collecting /run/tasker ended with status {Status}: {Stderr:l}", ShortId(id), read.ExitCode, read.Stderr.Trim());
+        }
+
+        if (results is not null)
+        {
+            log.Information("Container {ContainerId:l}: stdout {StdoutBytes} B sha256 {StdoutSha256:l}, stderr {StderrBytes} B sha256 {StderrSha256:l}, trace {StraceBytes} B sha256 {StraceSha256:l}",
+                ShortId(id), results.Stdout.Length, results.Stdout.Sha256, results.Stderr.Length, results.Stderr.Sha256, results.Strace.Length, results.Strace.Sha256);
+        }
+
+        var folder = Path.Combine(options.ResultsRoot, key);
+        DeleteResults(folder);
+        Directory.CreateDirectory(options.ResultsRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        ExtractedOutputs? outputs = null;
+        var limits = new OutputLimits(options.OutputFilesLimit, options.WorkSizeLimitBytes);
+        // /tmp/out can hold no more than the work size limit; allow for tar's headers and padding, no more.
+        var archiveCap = options.WorkSizeLimitBytes + (options.WorkSizeLimitBytes / 10) + (16L * 1024 * 1024);
+        var code = await docker.CreateExecAsync(id, TarExec(options.User, "/tmp/out", "."), cancellationToken).ConfigureAwait(false);
+        ExecResult extracted;
+        try
+        {
+            extracted = await docker.RunExecAsync(code, async (stream, ct) =>
+            {
+                await using var capped = new CappedReadStream(stream, archiveCap);
+                outputs = await OutputArchiveExtractor.ExtractAsync(capped, folder, limits, ct).ConfigureAwait(false);
+            }, CollectDeadline, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
+        {
+            log.Warning("Container {ContainerId:l}: the archive of /tmp/out is unreadable or too long; no output file is kept: {Error}", ShortId(id), e.Message);
+            DeleteResults(folder);
+            return (results, new ExtractedOutputs([], true, []), null);
+        }
+
+        if (outputs is not null && extracted.ExitCode != 0)
+        {
+            // tar skipped what the code's own uid cannot read (e.g. a file it made mode 000): that file is dropped.
+            log.Warning("Container {ContainerId:l}: archiving /tmp/out ended with status {Status}: {Stderr:l}", ShortId(id), extracted.ExitCode, extracted.Stderr.Trim());
+            outputs = outputs with { Truncated = true };
+        }
+
+        if (outputs is { Refused.Count: > 0 })
+        {
+            log.Warning("Container {ContainerId:l}: refused output entries (links, devices, FIFOs, unsafe names): {Refused}", ShortId(id), outputs.Refused.Take(20));
+        }
+
+        if (outputs is null || outputs.Files.Count == 0)
+        {
+            DeleteResults(folder);
+            return (results, outputs, null);
+        }
+
+        return (results, outputs, folder);
+    }
+
+    private static ContainerExecCreateParameters TarExec(string user, string folder, params string[] entries) => new()
+    {
+        User = user,
+        AttachStdout = true,
+        AttachStderr = true,
+        AttachStdin = false,
+        TTY = false,
+        Privileged = false,
+        Cmd = ["tar", "-cf", "-", "-C", folder, .. entries],
+    };
+
+    private static void DeleteResults(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Nothing from an earlier attempt.
         }
     }
 
-    private static async Task<long?> ReadExitFileAsync(WorkFolder work, CancellationToken cancellationToken)
-    {
-        var text = await OutputFileReader.ReadAsync(work.ExitCode, 32, cancellationToken).ConfigureAwait(false);
-        return long.TryParse(text.Text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var code) ? code : null;
-    }
+    /// <summary>From the engine's start time to "results ready" as the tasker saw it; the tasker's own clock without a start time.</summary>
+    private static long Duration(DateTimeOffset? started, DateTimeOffset finished, long measured) =>
+        started is { } s && finished >= s ? (long)(finished - s).TotalMilliseconds : measured;
 
     private static DateTimeOffset? ParseTime(string? text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) && t.Year > 1 ? t.ToUniversalTime() : null;

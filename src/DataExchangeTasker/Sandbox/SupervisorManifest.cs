@@ -13,6 +13,9 @@ namespace DataExchangeTasker.Sandbox;
 /// <param name="Survivors">A code process was still alive when strace ended (it escaped the trace).</param>
 public sealed record SupervisorManifest(int? Status, bool TraceComplete, bool TimedOut, bool PathChanged, bool Survivors)
 {
+    /// <summary>The container's memory cgroup OOM-killed a process during the run (the kernel's <c>oom_kill</c> count rose).</summary>
+    public bool OomKilled { get; init; }
+
     /// <summary>The largest manifest read; the supervisor writes about 100 bytes.</summary>
     public const int MaxBytes = 4096;
 
@@ -42,7 +45,10 @@ public sealed record SupervisorManifest(int? Status, bool TraceComplete, bool Ti
                 ? parsed
                 : throw new InvalidDataException($"Supervisor manifest status \"{s}\" is not 0-255.")
             : null;
-        return new SupervisorManifest(status, Flag(values, "trace_complete"), Flag(values, "timed_out"), Flag(values, "path_changed"), Flag(values, "survivors"));
+        return new SupervisorManifest(status, Flag(values, "trace_complete"), Flag(values, "timed_out"), Flag(values, "path_changed"), Flag(values, "survivors"))
+        {
+            OomKilled = Flag(values, "oom_killed"),
+        };
     }
 
     private static bool Flag(Dictionary<string, string> values, string key) => values.GetValueOrDefault(key, "0") switch

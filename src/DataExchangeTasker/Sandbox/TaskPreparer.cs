@@ -8,10 +8,13 @@ namespace DataExchangeTasker.Sandbox;
 /// <summary>
 /// Checks a start message against the file system and the configuration before anything runs:
 /// limits within the maxima, paths inside their roots, an entry point, the approved code hash, and (with
-/// <paramref name="approvals"/>) that the hash is on the node's approvals list.
+/// <paramref name="approvals"/>) that the hash is on the node's approvals list. The code is read once, into a
+/// content-addressed snapshot: the bytes hashed are the bytes the container sees.
 /// </summary>
 public sealed class TaskPreparer(SandboxOptions options, ApprovalList? approvals = null)
 {
+    private readonly CodeSnapshotStore _snapshots = new(options.SnapshotRoot);
+
     /// <summary>Code is mounted below this folder in the container.</summary>
     public const string CodeMount = "/tmp/code";
 
@@ -42,10 +45,29 @@ public sealed class TaskPreparer(SandboxOptions options, ApprovalList? approvals
             return (null, dataError);
         }
 
+        if (!code.IsDirectory && !code.HostPath.EndsWith(".py", StringComparison.Ordinal))
+        {
+            return (null, new TaskRejection(Reasons.InvalidMessage,
+                $"codePath \"{message.CodePath}\" is a file but not a .py file; expected a folder with run.py, or a single .py file."));
+        }
+
+        CodeSnapshot snapshot;
+        try
+        {
+            snapshot = await _snapshots.SnapshotAsync(code.HostPath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException e)
+        {
+            // Without an approved hash there is no mismatch, but such code cannot be copied faithfully, so it never runs.
+            return (null, new TaskRejection(string.IsNullOrEmpty(message.CodeHash?.ETag) ? Reasons.PathNotAllowed : Reasons.HashMismatch,
+                $"codePath \"{message.CodePath}\" cannot be hashed: {e.Message}"));
+        }
+
+        // Checked in the snapshot, not the live folder: that is what the container will run.
         string entry;
         if (code.IsDirectory)
         {
-            if (!File.Exists(Path.Combine(code.HostPath, "run.py")))
+            if (NativeFiles.KindOf(Path.Combine(snapshot.MountSource, "run.py")) != FileKind.Regular)
             {
                 return (null, new TaskRejection(Reasons.PathNotFound,
                     $"codePath \"{message.CodePath}\" is a folder without run.py; expected a folder whose entry point is run.py, or a single .py file."));
@@ -53,40 +75,18 @@ public sealed class TaskPreparer(SandboxOptions options, ApprovalList? approvals
 
             entry = code.ContainerPath + "/run.py";
         }
-        else if (code.HostPath.EndsWith(".py", StringComparison.Ordinal))
+        else
         {
             entry = code.ContainerPath;
         }
-        else
-        {
-            return (null, new TaskRejection(Reasons.InvalidMessage,
-                $"codePath \"{message.CodePath}\" is a file but not a .py file; expected a folder with run.py, or a single .py file."));
-        }
 
-        var hashError = await CheckHashAsync(message, code.HostPath, cancellationToken).ConfigureAwait(false);
-        return hashError is null ? (new PreparedTask(message, code, data, entry, limits), null) : (null, hashError);
+        var hashError = CheckHash(message, snapshot.Hash);
+        return hashError is null ? (new PreparedTask(message, code, snapshot, data, entry, limits), null) : (null, hashError);
     }
 
-    private async Task<TaskRejection?> CheckHashAsync(StartMessage message, string codePath, CancellationToken cancellationToken)
+    private TaskRejection? CheckHash(StartMessage message, string actual)
     {
         var expected = message.CodeHash?.ETag;
-        if (string.IsNullOrEmpty(expected) && approvals is null)
-        {
-            return options.RequireCodeHash
-                ? new TaskRejection(Reasons.HashMismatch, "codeHash.eTag is missing; this tasker only runs code with an approved hash (TASKER_REQUIRE_CODE_HASH=true).")
-                : null;
-        }
-
-        string actual;
-        try
-        {
-            actual = await CodeHasher.HashAsync(codePath, cancellationToken).ConfigureAwait(false);
-        }
-        catch (InvalidDataException e)
-        {
-            return new TaskRejection(Reasons.HashMismatch, $"codePath \"{message.CodePath}\" cannot be hashed: {e.Message}");
-        }
-
         if (string.IsNullOrEmpty(expected))
         {
             if (options.RequireCodeHash)

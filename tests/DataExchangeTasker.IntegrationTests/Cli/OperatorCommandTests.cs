@@ -10,25 +10,18 @@ namespace DataExchangeTasker.IntegrationTests.Cli;
 public sealed class OperatorCommandTests(TaskerFixture fixture)
 {
     [Fact]
-    public async Task Cleanup_LeftoverContainerAndWorkFolder_AreRemovedButRunningTasksKept()
+    public async Task Cleanup_LeftoverContainer_IsRemovedButRunningTasksKept()
     {
-        var work = Path.Combine(fixture.Root, "cleanup-work");
-        var leftover = Path.Combine(work, "tasker-cleanuptest" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(leftover);
-        var stopped = await CreateAsync("cleanup-stopped", ["true"], leftover);
-        var running = await CreateAsync("cleanup-running", ["sleep", "300"], null);
+        var stopped = await CreateAsync("cleanup-stopped", ["true"]);
+        var running = await CreateAsync("cleanup-running", ["sleep", "300"]);
         await fixture.Docker.StartContainerAsync(running, CancellationToken.None);
-        var orphanFolder = Path.Combine(work, "tasker-orphan" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(orphanFolder);
         try
         {
-            await using var cleanup = TaskerProcess.Start(new Dictionary<string, string?> { ["TASKER_WORK_ROOT"] = work }, "cleanup");
+            await using var cleanup = TaskerProcess.Start(new Dictionary<string, string?>(), "cleanup");
 
             Assert.Equal(0, await cleanup.WaitForExitAsync(TimeSpan.FromSeconds(60)));
             Assert.Null(await fixture.Docker.InspectContainerAsync(stopped, CancellationToken.None));
             Assert.NotNull(await fixture.Docker.InspectContainerAsync(running, CancellationToken.None));
-            Assert.False(Directory.Exists(leftover));
-            Assert.False(Directory.Exists(orphanFolder));
             Assert.Contains("removed container", cleanup.Output, StringComparison.Ordinal);
         }
         finally
@@ -69,11 +62,11 @@ public sealed class OperatorCommandTests(TaskerFixture fixture)
         await using var tasker = await InProcessTasker.StartAsync(fixture);
         var owner = tasker.Options.TaskerId;
         // What a live tasker has between create and start, and between exit and publishing the answer.
-        var created = await CreateAsync("live-created", ["true"], null, owner);
-        var exited = await CreateAsync("live-exited", ["true"], null, owner);
+        var created = await CreateAsync("live-created", ["true"], owner);
+        var exited = await CreateAsync("live-exited", ["true"], owner);
         await fixture.Docker.StartContainerAsync(exited, CancellationToken.None);
         await fixture.Docker.WaitForExitAsync(exited, CancellationToken.None);
-        var dead = await CreateAsync("dead-owner", ["true"], null, "dead-" + Guid.NewGuid().ToString("N")[..8]);
+        var dead = await CreateAsync("dead-owner", ["true"], "dead-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
             await using var cleanup = TaskerProcess.Start(new Dictionary<string, string?> { ["TASKER_WORK_ROOT"] = tasker.Options.Sandbox.WorkRoot }, "cleanup");
@@ -93,13 +86,9 @@ public sealed class OperatorCommandTests(TaskerFixture fixture)
         }
     }
 
-    private async Task<string> CreateAsync(string name, IReadOnlyList<string> cmd, string? workFolder, string owner = "cleanup-test")
+    private async Task<string> CreateAsync(string name, IReadOnlyList<string> cmd, string owner = "cleanup-test")
     {
         var labels = new Dictionary<string, string> { [ContainerLabels.Managed] = "1", [ContainerLabels.TaskId] = name, [ContainerLabels.Owner] = owner };
-        if (workFolder is not null)
-        {
-            labels[ContainerLabels.WorkFolder] = workFolder;
-        }
 
         return await fixture.Docker.CreateContainerAsync(null, new CreateContainerParameters
         {

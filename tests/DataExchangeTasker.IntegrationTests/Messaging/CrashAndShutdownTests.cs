@@ -43,7 +43,7 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
         // Each task's code ran exactly once: one container start per taskId across both processes.
         Assert.Equal(ids, (await starts.WaitForAsync(3, TimeSpan.FromSeconds(5))).Order(StringComparer.Ordinal));
 
-        // Nothing left behind: no container, no work folder, no extra done message, nothing unacked.
+        // Nothing left behind: no container, no folder in the state root, no extra done message, nothing unacked.
         await WaitForAsync(async () => (await ContainersAsync(env)).Count == 0 && WorkEntries(env).Length == 0, "containers and work folders to be removed");
         Assert.Equal(0u, await fixture.Broker.MessageCountAsync(env["TASKER_DONE_QUEUE"]!));
         await second.SignalAsync("TERM");

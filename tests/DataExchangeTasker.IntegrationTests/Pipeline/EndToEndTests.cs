@@ -101,9 +101,10 @@ public sealed class EndToEndTests(TaskerFixture fixture)
         Assert.Equal(ids.Order(StringComparer.Ordinal), results.Select(r => r.TaskId).Order(StringComparer.Ordinal));
         Assert.All(results, r => Assert.Equal(TaskStates.Success, r.State));
         // Nothing extra arrives: exactly one done per start message.
-        await tasker.WaitUntilAsync(() => tasker.WorkLeftovers().Count == 0, TimeSpan.FromSeconds(30), "work folders to be removed");
+        // Containers go once their answers are out and acknowledged.
+        await tasker.WaitUntilAsync(async () => (await tasker.ContainersAsync(fixture)).Count == 0, TimeSpan.FromSeconds(30), "the containers to be removed");
         Assert.Equal(0u, await fixture.Broker.MessageCountAsync(tasker.Options.Messaging.DoneQueue));
-        Assert.Empty(await tasker.ContainersAsync(fixture));
+        Assert.Empty(tasker.WorkLeftovers());
     }
 
     [Fact]

@@ -5,8 +5,12 @@ namespace DataExchangeTasker.IntegrationTests.Support;
 /// <summary>The Docker engine and the runner image the sandbox tests need; their absence fails the run, never skips it.</summary>
 public static class EngineRequirement
 {
-    /// <summary>The image scripts/setup.sh builds.</summary>
-    public const string RunnerImage = "dataexchange-tasker-runner:latest";
+    /// <summary>
+    /// The runner image under test: <c>TASKER_TEST_RUNNER_IMAGE</c>, by default the one scripts/setup.sh builds from
+    /// runner-image/ (<c>dataexchange-tasker-runner:latest</c>).
+    /// </summary>
+    public static string RunnerImage { get; } =
+        Environment.GetEnvironmentVariable("TASKER_TEST_RUNNER_IMAGE") is { Length: > 0 } image ? image : "dataexchange-tasker-runner:latest";
 
     /// <summary>Throws a clear failure when the engine does not answer or the runner image is missing.</summary>
     public static async Task EnsureAsync(DockerEngine docker, CancellationToken cancellationToken)
@@ -24,7 +28,7 @@ public static class EngineRequirement
 
         if (await docker.InspectImageAsync(RunnerImage, cancellationToken) is null)
         {
-            throw new InvalidOperationException($"The runner image {RunnerImage} is missing; scripts/setup.sh builds it.");
+            throw new InvalidOperationException($"The runner image {RunnerImage} is missing; scripts/setup.sh builds dataexchange-tasker-runner:latest (TASKER_TEST_RUNNER_IMAGE picks another).");
         }
     }
 }

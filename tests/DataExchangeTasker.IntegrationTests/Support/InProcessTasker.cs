@@ -65,6 +65,8 @@ public sealed class InProcessTasker : IAsyncDisposable
             [Settings.CodeRoot.Name] = fixture.CodeRoot,
             [Settings.DataRoot.Name] = fixture.DataRoot,
             [Settings.WorkRoot.Name] = Path.Combine(fixture.Root, "work-" + id),
+            [Settings.ResultsRoot.Name] = Path.Combine(fixture.Root, "results-" + id),
+            [Settings.SnapshotRoot.Name] = Path.Combine(fixture.Root, "snapshots"),
             [Settings.TodoQueue.Name] = id + ".todo",
             [Settings.DoneQueue.Name] = id + ".done",
             [Settings.TaskerId.Name] = id,

@@ -39,14 +39,31 @@ public sealed class TaskerProcess : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts <c>tasker</c> with <paramref name="arguments"/> and exactly <paramref name="environment"/> as its TASKER_* settings.</summary>
-    public static TaskerProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] arguments)
+    public static TaskerProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] arguments) =>
+        StartUnder([], environment, arguments);
+
+    /// <summary>
+    /// As <see cref="Start"/>, but through <paramref name="launcher"/> (e.g. <c>unshare …</c> or <c>setpriv …</c>),
+    /// which must end by executing the command line it is given.
+    /// </summary>
+    public static TaskerProcess StartUnder(IReadOnlyList<string> launcher, IReadOnlyDictionary<string, string?> environment, params string[] arguments)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(launcher.Count > 0 ? launcher[0] : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (launcher.Count > 0)
+        {
+            foreach (var part in launcher.Skip(1))
+            {
+                info.ArgumentList.Add(part);
+            }
+
+            info.ArgumentList.Add("/usr/bin/dotnet");
+        }
+
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tasker.dll"));
         foreach (var a in arguments)
         {

@@ -61,7 +61,7 @@ public sealed class TaskerOptionsLoaderTests : IDisposable
         Assert.Equal(1024L * 1024, o.Sandbox.OutputLimitBytes);
         Assert.Equal("%file,%network,%process", o.Sandbox.StraceFilter);
         Assert.Null(o.Sandbox.Runtime);
-        Assert.Equal("65534:65534", o.Sandbox.User);
+        Assert.Equal("64000:64000", o.Sandbox.User);
         Assert.Equal(64L * 1024 * 1024, o.Sandbox.TmpfsSizeBytes);
         Assert.Equal(256L * 1024 * 1024, o.Sandbox.FileSizeLimitBytes);
         Assert.Equal(256, o.Sandbox.OpenFilesLimit);
@@ -200,7 +200,7 @@ public sealed class TaskerOptionsLoaderTests : IDisposable
 
         var error = LoadFails(("TASKER_WORK_ROOT", work));
 
-        Assert.Equal($"TASKER_WORK_ROOT=\"{work}\" is invalid: expected a folder outside the code and data roots (tasks write there)", Assert.Single(error.Errors));
+        Assert.Equal($"TASKER_WORK_ROOT=\"{work}\" is invalid: expected a folder outside the code and data roots (the tasker's private state)", Assert.Single(error.Errors));
     }
 
     [Fact]
@@ -271,12 +271,11 @@ public sealed class TaskerOptionsLoaderTests : IDisposable
     }
 
     [Fact]
-    public void LoadCleanup_NoRoots_ReadsEngineAndWorkRoot()
+    public void LoadCleanup_NoRoots_ReadsEngine()
     {
-        var (docker, workRoot) = TaskerOptionsLoader.LoadCleanup(new Dictionary<string, string?> { ["TASKER_WORK_ROOT"] = "/srv/work/" });
+        var (docker, _) = TaskerOptionsLoader.LoadCleanup(new Dictionary<string, string?>());
 
         Assert.Equal("/var/run/docker.sock", docker.SocketPath);
-        Assert.Equal("/srv/work", workRoot);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace DataExchangeTasker.Tests.Pipeline;
 
 public sealed class BackgroundSiteRemoverTests
 {
-    private static TaskSite Site(string key) => new(key, new WorkFolder("/nonexistent/" + key));
+    private static TaskSite Site(string key) => new(key);
 
     [Fact]
     public async Task RemoveAsync_InnerRemovalHangs_ReturnsAtOnceAndTheDeadlineReleasesTheClaim()

@@ -29,8 +29,7 @@ public sealed class OutcomeSettlerTests : IDisposable
         _settlement = new RecordingSettlement(_log);
         _ledger = new AnswerLedger(_temp.Combine("work"));
         _settler = new OutcomeSettler(_done, new RecordingDeadLetterPublisher(_log), new RecordingSiteRemover(_log), _ledger, new RecordingIntakeHold(_log), _metrics, Logger.None);
-        var work = _temp.CreateFolder("work/" + Key);
-        _site = new TaskSite(Key, new WorkFolder(work));
+        _site = new TaskSite(Key);
     }
 
     public void Dispose()

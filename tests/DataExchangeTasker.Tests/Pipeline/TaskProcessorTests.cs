@@ -40,7 +40,7 @@ public sealed class TaskProcessorTests : IDisposable
 
     private static string Key => ContainerLabels.TaskKey(TaskerId, "t-1");
 
-    private string WorkFolder => Path.Combine(_options.WorkRoot, Key);
+    private string ResultsFolder => Path.Combine(_options.ResultsRoot, Key);
 
     private TaskProcessor Processor(int maxRetries = 3)
     {
@@ -63,11 +63,11 @@ public sealed class TaskProcessorTests : IDisposable
     private int CallCount(string operation) => _docker.Calls.Count(c => c == operation || c.StartsWith(operation + " ", StringComparison.Ordinal));
 
     private void WriteOutputsOnStart(string stdout = "Average fortune: 1.0\n", string stderr = "", string strace = "execve(\"/usr/bin/python\") = 0\n") =>
-        _docker.OnStart = work =>
+        _docker.OnStart = container =>
         {
-            File.WriteAllText(Path.Combine(work, "stdout.txt"), stdout);
-            File.WriteAllText(Path.Combine(work, "stderr.txt"), stderr);
-            File.WriteAllText(Path.Combine(work, "strace.txt"), strace);
+            container.SetStream("stdout.txt", stdout);
+            container.SetStream("stderr.txt", stderr);
+            container.SetStream("strace.txt", strace);
         };
 
     [Fact]
@@ -86,22 +86,69 @@ public sealed class TaskProcessorTests : IDisposable
         Assert.NotNull(outcome.Done.StartedAt);
         Assert.Equal(TruncatedStreams.None, outcome.Done.Truncated);
         Assert.Equal(Key, outcome.Site?.Key);
-        Assert.Equal(WorkFolder, outcome.Site?.Work.Path);
+        Assert.Empty(outcome.Done.OutputFiles!);
+        Assert.Null(outcome.Done.OutputFolder);
+        Assert.False(Directory.Exists(ResultsFolder), "no output file, no folder");
         Assert.Equal(Key, outcome.Claim?.Key);
         Assert.True(_active.Contains(Key), "the site stays claimed until the publisher stage releases it");
     }
 
     [Fact]
-    public async Task ProcessAsync_Run_WaitsForTheExitOnlyAfterStartingTheContainer()
+    public async Task ProcessAsync_Run_FollowsTheLogAfterStartThenCollectsThroughTwoExecs()
     {
         await Process();
 
-        // A wait sent before start would be answered at once (the engine's not-running condition).
+        // The engine follows only a running container's log (and replays it from the start).
         var calls = _docker.Calls.ToList();
         var create = calls.FindIndex(c => c == "create " + Key);
         var start = calls.FindIndex(c => c.StartsWith("start ", StringComparison.Ordinal));
-        var wait = calls.FindIndex(c => c.StartsWith("wait ", StringComparison.Ordinal));
-        Assert.True(create >= 0 && create < start && start < wait, string.Join(", ", calls));
+        var logs = calls.FindIndex(c => c.StartsWith("logs ", StringComparison.Ordinal));
+        var exec = calls.FindIndex(c => c.StartsWith("exec ", StringComparison.Ordinal));
+        Assert.True(create >= 0 && create < start && start < logs && logs < exec, string.Join(", ", calls));
+        Assert.Equal(2, CallCount("exec"));
+        Assert.Equal(0, CallCount("kill"));
+        Assert.NotNull(_docker.Find(Key));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_CodeWroteOutputFiles_AreStoredAndListedWithSha256()
+    {
+        _docker.OnStart = container =>
+        {
+            container.Out["a.txt"] = "hello"u8.ToArray();
+            container.Out["sub/b.bin"] = [1, 2, 3];
+        };
+
+        var done = await ProcessToDone();
+
+        Assert.Equal(ResultsFolder, done.OutputFolder);
+        Assert.Equal(
+            [new OutputFile("a.txt", 5, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"), new OutputFile("sub/b.bin", 3, "039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81")],
+            done.OutputFiles);
+        Assert.Equal("hello", File.ReadAllText(Path.Combine(ResultsFolder, "a.txt")));
+        Assert.False(done.Truncated!.Files);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_TraceIncompleteButExitZero_AnswersTraceIncomplete()
+    {
+        _docker.OnStart = container => container.SetStream("manifest", "version=1\nstatus=0\ntrace_complete=0\nsurvivors=1\n");
+
+        var done = await ProcessToDone();
+
+        Assert.Equal(TaskStates.Error, done.State);
+        Assert.Equal(Reasons.TraceIncomplete, done.Reason);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_Run_MountsTheSnapshotNeverTheLiveCode()
+    {
+        await Process();
+
+        var request = Assert.Single(_docker.CreateRequests);
+        var code = Assert.Single(request.HostConfig!.Mounts!, m => m.Target == "/tmp/code/demo1_code");
+        Assert.StartsWith(_options.SnapshotRoot + "/", code.Source, StringComparison.Ordinal);
+        Assert.DoesNotContain(request.HostConfig.Mounts!, m => m.Source!.StartsWith(_options.CodeRoot, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -115,7 +162,7 @@ public sealed class TaskProcessorTests : IDisposable
         Assert.Equal("none", request.HostConfig.NetworkMode);
         Assert.Equal("t-1", request.Labels![ContainerLabels.TaskId]);
         Assert.Equal(TaskerId, request.Labels[ContainerLabels.Owner]);
-        Assert.Equal(WorkFolder, Assert.Single(request.HostConfig.Mounts!, m => m.Target == "/tmp/out").Source);
+        Assert.DoesNotContain(request.HostConfig.Mounts!, m => m.Target == "/tmp/out");
     }
 
     [Fact]
@@ -157,16 +204,6 @@ public sealed class TaskProcessorTests : IDisposable
     }
 
     [Fact]
-    public async Task ProcessAsync_TaskReplacesStdoutWithSymlink_HostFileIsNotRead()
-    {
-        _docker.OnStart = work => File.CreateSymbolicLink(Path.Combine(work, "stdout.txt"), "/etc/passwd");
-
-        var done = await ProcessToDone();
-
-        Assert.DoesNotContain("root:", done.ContainerOutput?.Stdout, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task ProcessAsync_CodeRunsPastTheTimeout_IsKilledAndAnsweredTimeout()
     {
         _options = _options with { TaskTimeout = TimeSpan.FromMilliseconds(100) };
@@ -180,6 +217,7 @@ public sealed class TaskProcessorTests : IDisposable
         Assert.Equal(137, done.ExitCode);
         Assert.Equal("partial\n", done.ContainerOutput?.Stdout);
         Assert.Contains("kill " + _docker.Find(Key)!.Id, _docker.Calls);
+        Assert.NotNull(_docker.Find(Key));
     }
 
     [Fact]
@@ -210,7 +248,7 @@ public sealed class TaskProcessorTests : IDisposable
         Assert.Null(outcome.Done.ExitCode);
         Assert.Null(outcome.Site);
         Assert.Equal(Key, outcome.Claim?.Key);
-        Assert.False(Directory.Exists(WorkFolder), "the work folder of a failed task is removed");
+
     }
 
     [Fact]
@@ -296,7 +334,6 @@ public sealed class TaskProcessorTests : IDisposable
         var done = await ProcessToDone(maxRetries: 1);
 
         Assert.Equal(Reasons.Infrastructure, done.Reason);
-        Assert.False(Directory.Exists(WorkFolder));
     }
 
     [Fact]
@@ -357,10 +394,11 @@ public sealed class TaskProcessorTests : IDisposable
     }
 
     [Fact]
-    public async Task ProcessAsync_RedeliveryWithExitedContainer_IsAdoptedWithoutCreatingAnother()
+    public async Task ProcessAsync_RedeliveryWithRunningContainer_IsAdoptedAndCollectedWithoutCreatingAnother()
     {
-        _docker.AddContainer(Key, "exited", exitCode: 5);
-        _temp.WriteFile($"work/{Key}/stdout.txt", "from the first delivery\n");
+        var earlier = _docker.AddContainer(Key, "running");
+        earlier.SetStream("stdout.txt", "from the first delivery\n");
+        earlier.EndCode(5, timedOut: false, oom: false);
 
         var outcome = Assert.IsType<AnswerOutcome>(await Process(redelivered: true));
 
@@ -373,10 +411,22 @@ public sealed class TaskProcessorTests : IDisposable
     }
 
     [Fact]
-    public async Task ProcessAsync_FirstDeliveryMeetingAnExistingContainer_AdoptsItAfterTheNameConflict()
+    public async Task ProcessAsync_RedeliveryWithExitedContainer_AnswersTraceIncompleteWithoutRunningAgain()
     {
         _docker.AddContainer(Key, "exited", exitCode: 5);
-        _temp.WriteFile($"work/{Key}/stdout.txt", "from an earlier run\n");
+
+        var outcome = Assert.IsType<AnswerOutcome>(await Process(redelivered: true));
+
+        Assert.Equal(0, CallCount("create"));
+        Assert.Equal(0, CallCount("start"));
+        Assert.Equal(Reasons.TraceIncomplete, outcome.Done.Reason);
+        Assert.Contains("ended before its results were collected", outcome.Done.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_FirstDeliveryMeetingAnExistingContainer_AdoptsItAfterTheNameConflict()
+    {
+        _docker.AddContainer(Key, "running").EndCode(5, timedOut: false, oom: false);
 
         var outcome = Assert.IsType<AnswerOutcome>(await Process());
 
@@ -390,7 +440,6 @@ public sealed class TaskProcessorTests : IDisposable
     public async Task ProcessAsync_ExistingCreatedButNeverStartedContainer_IsReplaced()
     {
         _docker.AddContainer(Key, "created");
-        _temp.WriteFile($"work/{Key}/stdout.txt", "stale");
 
         var answer = Assert.IsType<AnswerOutcome>(await Process(redelivered: true));
         var done = answer.Done;
@@ -410,7 +459,7 @@ public sealed class TaskProcessorTests : IDisposable
             if (!raced)
             {
                 raced = true;
-                _docker.AddContainer(name!, "exited", exitCode: 0);
+                _docker.AddContainer(name!, "running").EndCode(0, timedOut: false, oom: false);
             }
         };
 
@@ -505,7 +554,6 @@ public sealed class TaskProcessorTests : IDisposable
 
         Assert.Equal(1, CallCount("kill"));
         Assert.Null(_docker.Find(Key));
-        Assert.False(Directory.Exists(WorkFolder));
         Assert.False(requeue.Claim!.Answered);
         requeue.Claim.Dispose();
         Assert.False(_active.Contains(Key), "an interrupted task gives up its claim when settled, so the requeued message can run");

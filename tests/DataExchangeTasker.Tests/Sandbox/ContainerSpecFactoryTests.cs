@@ -13,14 +13,13 @@ public sealed class ContainerSpecFactoryTests
     private static readonly PreparedTask Task = new(
         new StartMessage("task-42", "demo1_code", "demo1_data"),
         new ResolvedPath("/srv/code/demo1_code", "/tmp/code/demo1_code", true),
-        new ResolvedPath("/srv/data/demo 1:data", "/tmp/data/demo 1:data", true),
+        new CodeSnapshot("abc123", "/var/lib/snap/abc123", "/var/lib/snap/abc123"),
+        new ResolvedPath("/srv/data/demo 1:data", "/tmp/data/demo 1:data", true) { Identity = new FileIdentity(2049, 131) },
         "/tmp/code/demo1_code/run.py",
         new EffectiveLimits(TimeSpan.FromSeconds(30), 256L * 1024 * 1024, 0.5, 64));
 
-    private static readonly WorkFolder Work = new("/srv/work/tasker-abc");
-
     private static CreateContainerParameters Create(SandboxOptions? options = null, DateTimeOffset? keepUntil = null) =>
-        new ContainerSpecFactory(options ?? Options, "tasker-host-1").Create(Task, Work, keepUntil);
+        new ContainerSpecFactory(options ?? Options, "tasker-host-1").Create(Task, keepUntil);
 
     [Fact]
     public void Create_Network_IsDisabledEntirely()
@@ -38,6 +37,8 @@ public sealed class ContainerSpecFactoryTests
 
         Assert.False(host.Privileged);
         Assert.Equal(["ALL"], host.CapDrop);
+        // Only what the supervisor (pid 1, root) needs for strace and the uid drop; the code holds none of them.
+        Assert.Equal(["SYS_PTRACE", "SETUID", "SETGID"], host.CapAdd);
         Assert.Equal(["no-new-privileges"], host.SecurityOpt);
         Assert.True(host.ReadonlyRootfs);
         Assert.Equal("private", host.IpcMode);
@@ -46,9 +47,21 @@ public sealed class ContainerSpecFactoryTests
     }
 
     [Fact]
-    public void Create_RunsAsTheConfiguredUnprivilegedUser()
+    public void Create_SupervisorIsRootAndTheCodeRunsAsTheConfiguredUser()
     {
-        Assert.Equal("65534:65534", Create().User);
+        var request = Create();
+
+        Assert.Equal("0:0", request.User);
+        Assert.Contains("TASKER_CODE_USER=65534:65534", request.Env!);
+    }
+
+    [Fact]
+    public void Create_DataIdentity_IsPassedForTheSupervisorsCheck()
+    {
+        var env = Create().Env!;
+
+        Assert.Contains("TASKER_DATA_DEV=2049", env);
+        Assert.Contains("TASKER_DATA_INO=131", env);
     }
 
     [Fact]
@@ -88,19 +101,19 @@ public sealed class ContainerSpecFactoryTests
         Assert.NotNull(mounts);
         var code = Assert.Single(mounts, m => m.Target == "/tmp/code/demo1_code");
         var data = Assert.Single(mounts, m => m.Target == "/tmp/data/demo 1:data");
-        Assert.Equal(("bind", "/srv/code/demo1_code", true), (code.Type, code.Source, code.ReadOnly == true));
+        // The snapshot whose bytes were hashed, never the live code folder.
+        Assert.Equal(("bind", "/var/lib/snap/abc123", true), (code.Type, code.Source, code.ReadOnly == true));
         Assert.Equal(("bind", "/srv/data/demo 1:data", true), (data.Type, data.Source, data.ReadOnly == true));
     }
 
     [Fact]
-    public void Create_OnlyTheWorkFolderAtTmpOut_IsWritable()
+    public void Create_NoHostFolder_IsWritable()
     {
         var mounts = Create().HostConfig!.Mounts;
 
         Assert.NotNull(mounts);
-        Assert.Equal(3, mounts.Count);
-        var writable = Assert.Single(mounts, m => m.ReadOnly != true);
-        Assert.Equal(("bind", "/srv/work/tasker-abc", "/tmp/out"), (writable.Type, writable.Source, writable.Target));
+        Assert.Equal(2, mounts.Count);
+        Assert.All(mounts, m => Assert.True(m.ReadOnly));
         Assert.All(mounts, m => Assert.Equal("rprivate", m.BindOptions?.Propagation));
     }
 
@@ -118,17 +131,16 @@ public sealed class ContainerSpecFactoryTests
     }
 
     [Fact]
-    public void Create_Tmp_IsASmallNoExecTmpfs()
+    public void Create_WritableFolders_AreNoExecTmpfsInsideTheContainer()
     {
-        var tmpfs = Create().HostConfig!.Tmpfs;
+        var tmpfs = Create(Options with { WorkSizeLimitBytes = 5_000_000, FileSizeLimitBytes = 2_000_000 }).HostConfig!.Tmpfs;
 
         Assert.NotNull(tmpfs);
-        var options = Assert.Single(tmpfs).Value;
-        Assert.Equal("/tmp", tmpfs.Keys.Single());
-        Assert.Contains("noexec", options, StringComparison.Ordinal);
-        Assert.Contains("nosuid", options, StringComparison.Ordinal);
-        Assert.Contains("nodev", options, StringComparison.Ordinal);
-        Assert.Contains($"size={64L * 1024 * 1024}", options, StringComparison.Ordinal);
+        Assert.Equal(["/run/tasker", "/tmp", "/tmp/out"], tmpfs.Keys.Order(StringComparer.Ordinal));
+        Assert.All(tmpfs.Values, o => Assert.Contains("rw,nosuid,nodev,noexec,", o, StringComparison.Ordinal));
+        Assert.EndsWith($"size={64L * 1024 * 1024},mode=1777", tmpfs["/tmp"], StringComparison.Ordinal);
+        Assert.EndsWith("size=5000000,mode=0700,uid=65534,gid=65534", tmpfs["/tmp/out"], StringComparison.Ordinal);
+        Assert.EndsWith($"size={(3 * 2_000_000) + (1024 * 1024)},mode=0700", tmpfs["/run/tasker"], StringComparison.Ordinal);
     }
 
     [Theory]
@@ -140,7 +152,7 @@ public sealed class ContainerSpecFactoryTests
     }
 
     [Fact]
-    public void Create_Labels_IdentifyTheTaskTheOwnerAndTheWorkFolder()
+    public void Create_Labels_IdentifyTheTaskAndTheOwner()
     {
         var labels = Create().Labels;
 
@@ -148,20 +160,21 @@ public sealed class ContainerSpecFactoryTests
         Assert.Equal("1", labels[ContainerLabels.Managed]);
         Assert.Equal("task-42", labels[ContainerLabels.TaskId]);
         Assert.Equal("tasker-host-1", labels[ContainerLabels.Owner]);
-        Assert.Equal("/srv/work/tasker-abc", labels[ContainerLabels.WorkFolder]);
+        Assert.Equal(3, labels.Count);
         Assert.False(labels.ContainsKey(ContainerLabels.KeepUntil));
     }
 
     [Fact]
-    public void Create_Command_RunsTraceRunWithEntryAndData()
+    public void Create_Command_RunsTheSupervisorWithEntryAndData()
     {
         var request = Create();
 
         Assert.Equal("dataexchange-tasker-runner:test", request.Image);
-        Assert.Equal(["/usr/local/bin/tracerun.sh"], request.Entrypoint);
+        Assert.Equal(["/usr/local/bin/supervise.sh"], request.Entrypoint);
         Assert.Equal(["/tmp/code/demo1_code/run.py", "/tmp/data/demo 1:data"], request.Cmd);
         Assert.Equal("/tmp", request.WorkingDir);
         Assert.Contains("STRACE_FILTER=%file,%network,%process", request.Env!);
+        Assert.Contains("TASKER_COLLECT_SECONDS=600", request.Env!);
         Assert.DoesNotContain(request.Env!, e => e.StartsWith("KEEP_ALIVE_SECONDS=", StringComparison.Ordinal));
         Assert.False(request.Tty);
         Assert.Equal(TimeSpan.FromSeconds(1), request.StopTimeout);

@@ -8,9 +8,68 @@ public sealed class ResultClassifierTests
     private static readonly EffectiveLimits Limits = new(TimeSpan.FromSeconds(30), 256L * 1024 * 1024, 1, 64);
     private static readonly DateTimeOffset Started = new(2026, 11, 22, 9, 0, 0, TimeSpan.Zero);
 
-    private static ContainerRun Run(long? exit, bool timedOut = false, bool oom = false, bool truncateStdout = false, bool truncateStrace = false) => new(
-        "abc", exit, timedOut, oom, Started, Started.AddSeconds(1.5), 1500, 1234,
-        new BoundedText("out", truncateStdout), new BoundedText("err", false), new BoundedText("trace", truncateStrace));
+    private static CollectedStream Stream(string text, bool truncated = false) => new(new BoundedText(text, truncated), text.Length, CollectedStream.EmptySha256);
+
+    private static ContainerRun Run(long? exit, bool timedOut = false, bool oom = false, bool truncateStdout = false, bool truncateStrace = false,
+        SupervisorManifest? manifest = null, ExtractedOutputs? outputs = null) => new(
+        "abc", timedOut, oom, Started, Started.AddSeconds(1.5), 1500, 1234,
+        new SupervisorResults(Stream("out", truncateStdout), Stream("err"), Stream("trace", truncateStrace),
+            manifest ?? new SupervisorManifest((int?)exit, TraceComplete: true, TimedOut: false, PathChanged: false, Survivors: false)),
+        outputs ?? new ExtractedOutputs([], false, []), outputs is { Files.Count: > 0 } ? "/results/tasker-abc" : null, null);
+
+    [Fact]
+    public void Classify_ExitZeroButTraceIncomplete_IsErrorTraceIncomplete()
+    {
+        var done = ResultClassifier.Classify("t1", Limits, Run(0, manifest: new SupervisorManifest(0, TraceComplete: false, false, false, Survivors: true)));
+
+        Assert.Equal(TaskStates.Error, done.State);
+        Assert.Equal(Reasons.TraceIncomplete, done.Reason);
+        Assert.Contains("outlived its tracer", done.Output, StringComparison.Ordinal);
+        Assert.Equal(0, done.ExitCode);
+    }
+
+    [Fact]
+    public void Classify_NoResultsCollected_IsErrorTraceIncompleteSayingWhy()
+    {
+        var run = new ContainerRun("abc", false, false, Started, null, 10, null, null, null, null, "the container ended before its results were collected");
+
+        var done = ResultClassifier.Classify("t1", Limits, run);
+
+        Assert.Equal(Reasons.TraceIncomplete, done.Reason);
+        Assert.EndsWith("the container ended before its results were collected", done.Output, StringComparison.Ordinal);
+        Assert.Null(done.ContainerOutput);
+        Assert.Null(done.OutputFiles);
+    }
+
+    [Fact]
+    public void Classify_PathChanged_IsRejectedWithoutOutput()
+    {
+        var done = ResultClassifier.Classify("t1", Limits, Run(null, manifest: new SupervisorManifest(null, true, false, PathChanged: true, false)));
+
+        Assert.Equal(TaskStates.Rejected, done.State);
+        Assert.Equal(Reasons.PathChanged, done.Reason);
+        Assert.Null(done.ContainerOutput);
+    }
+
+    [Fact]
+    public void Classify_ManifestOomKilled_IsOom()
+    {
+        var done = ResultClassifier.Classify("t1", Limits, Run(137, manifest: new SupervisorManifest(137, true, false, false, false) { OomKilled = true }));
+
+        Assert.Equal(Reasons.Oom, done.Reason);
+    }
+
+    [Fact]
+    public void Classify_OutputFiles_AreListedWithTheirFolderAndTruncation()
+    {
+        var files = new[] { new OutputFile("a.txt", 3, "ab") };
+
+        var done = ResultClassifier.Classify("t1", Limits, Run(0, outputs: new ExtractedOutputs(files, true, ["link"])));
+
+        Assert.Equal("/results/tasker-abc", done.OutputFolder);
+        Assert.Equal(files, done.OutputFiles);
+        Assert.True(done.Truncated!.Files);
+    }
 
     [Fact]
     public void Classify_ExitZero_IsSuccessWithEmptyOutput()

@@ -249,11 +249,35 @@ public sealed class TaskPreparerTests : IDisposable
     }
 
     [Fact]
-    public async Task PrepareAsync_NoETagAndNotRequired_SkipsTheHash()
+    public async Task PrepareAsync_NoETagAndNotRequired_RunsTheSnapshotWithoutComparing()
     {
-        // A symlink would make hashing fail, so acceptance shows the hash was not computed.
+        var (task, rejection) = await new TaskPreparer(_options).PrepareAsync(Message(), CancellationToken.None);
+
+        Assert.Null(rejection);
+        Assert.StartsWith(_options.SnapshotRoot + "/", task!.Snapshot.MountSource, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PrepareAsync_CodeWithASymbolicLinkAndNoETag_IsRejectedBecauseItCannotBeSnapshotted()
+    {
+        // The container sees the snapshot only: a link could not be copied faithfully, so such code never runs.
         File.CreateSymbolicLink(_temp.Combine("code/demo1_code/link.py"), "run.py");
 
-        await AssertPrepared(Message());
+        var (task, rejection) = await new TaskPreparer(_options).PrepareAsync(Message(), CancellationToken.None);
+
+        Assert.Null(task);
+        Assert.Equal(Reasons.PathNotAllowed, rejection!.Reason);
+    }
+
+    [Fact]
+    public async Task PrepareAsync_CodeChangedAfterPreparing_SnapshotKeepsTheHashedBytes()
+    {
+        var (task, _) = await new TaskPreparer(_options).PrepareAsync(Message(), CancellationToken.None);
+        var runPy = _temp.Combine("code/demo1_code/run.py");
+        var original = File.ReadAllText(runPy);
+
+        File.WriteAllText(runPy, "print('SWAPPED')\n");
+
+        Assert.Equal(original, File.ReadAllText(Path.Combine(task!.Snapshot.MountSource, "run.py")));
     }
 }

@@ -9,8 +9,10 @@ namespace DataExchangeTasker.Tests.Support;
 /// <summary>
 /// A scriptable in-memory Docker engine: containers live in a dictionary, every call is recorded in
 /// <see cref="Calls"/>, and any operation can be made to throw the next N times.
-/// A started container "runs" synchronously: <see cref="OnStart"/> may write its output files, then it exits
-/// with <see cref="ExitCode"/> unless <see cref="ExitOnStart"/> is false (then only a kill ends it).
+/// A started container "runs" like the runner's supervisor: <see cref="OnStart"/> may fill its <c>/run/tasker</c> and
+/// <c>/tmp/out</c>, then its code ends with <see cref="ExitCode"/> (manifest written, "results ready" logged) unless
+/// <see cref="ExitOnStart"/> is false (then only the timeout signal, SIGUSR1, ends the code). The container itself
+/// keeps running until it is killed or removed; execs of <c>tar</c> return its folders as tar streams.
 /// </summary>
 public sealed class FakeDockerEngine : IDockerEngine
 {
@@ -26,20 +28,22 @@ public sealed class FakeDockerEngine : IDockerEngine
     /// <summary>Create requests received, in order.</summary>
     public List<CreateContainerParameters> CreateRequests { get; } = [];
 
-    /// <summary>Exit status of a started container.</summary>
+    private readonly Dictionary<string, (FakeContainer Container, ContainerExecCreateParameters Request)> _execs = new(StringComparer.Ordinal);
+
+    /// <summary>Exit status of the code in a started container.</summary>
     public long ExitCode { get; set; }
 
-    /// <summary>Whether a container exits as soon as it is started.</summary>
+    /// <summary>Whether the code ends as soon as its container is started.</summary>
     public bool ExitOnStart { get; set; } = true;
 
-    /// <summary>Whether an exiting container is reported as OOM-killed.</summary>
+    /// <summary>Whether the memory cgroup killed a process (manifest <c>oom_killed=1</c>).</summary>
     public bool OomKilled { get; set; }
 
     /// <summary>Peak memory reported by the stats stream.</summary>
     public long? PeakMemory { get; set; } = 24_379_392;
 
-    /// <summary>Runs when a container starts, with its work folder (the source of the /tmp/out mount).</summary>
-    public Action<string>? OnStart { get; set; }
+    /// <summary>Runs when a container starts, before its code ends; may fill <see cref="FakeContainer.RunTasker"/> and <see cref="FakeContainer.Out"/>.</summary>
+    public Action<FakeContainer>? OnStart { get; set; }
 
     /// <summary>Runs before a create is carried out; may add containers or throw.</summary>
     public Action<string?, CreateContainerParameters>? BeforeCreate { get; set; }
@@ -146,15 +150,10 @@ public sealed class FakeDockerEngine : IDockerEngine
             container.StartedAt = DateTimeOffset.UtcNow;
         }
 
-        var workFolder = container.Request?.HostConfig?.Mounts?.FirstOrDefault(m => m.Target == "/tmp/out")?.Source;
-        if (workFolder is not null)
-        {
-            OnStart?.Invoke(workFolder);
-        }
-
+        OnStart?.Invoke(container);
         if (ExitOnStart)
         {
-            Exit(container, ExitCode, OomKilled);
+            container.EndCode(ExitCode, timedOut: false, OomKilled);
         }
 
         return Task.CompletedTask;
@@ -204,9 +203,16 @@ public sealed class FakeDockerEngine : IDockerEngine
     public Task KillContainerAsync(string id, string signal, CancellationToken cancellationToken)
     {
         Enter("kill", id);
-        if (Find(id) is { Status: "running" } c && signal == "SIGKILL")
+        if (Find(id) is { Status: "running" } c)
         {
-            Exit(c, 137, oom: false);
+            if (signal == "SIGKILL")
+            {
+                Exit(c, 137, oom: false);
+            }
+            else if (signal == "SIGUSR1" && !c.CodeEnded)
+            {
+                c.EndCode(137, timedOut: true, oom: false);
+            }
         }
 
         return Task.CompletedTask;
@@ -215,14 +221,17 @@ public sealed class FakeDockerEngine : IDockerEngine
     public Task RemoveContainerAsync(string id, CancellationToken cancellationToken)
     {
         Enter("remove", id);
+        FakeContainer? removed;
         lock (_gate)
         {
-            if (Find(id) is { } c)
+            removed = Find(id);
+            if (removed is not null)
             {
-                _containers.Remove(c.Name);
+                _containers.Remove(removed.Name);
             }
         }
 
+        removed?.CloseLog();
         return Task.CompletedTask;
     }
 
@@ -245,6 +254,82 @@ public sealed class FakeDockerEngine : IDockerEngine
         return Task.FromResult(PeakMemory);
     }
 
+    public Task<string> CreateExecAsync(string containerId, ContainerExecCreateParameters request, CancellationToken cancellationToken)
+    {
+        Enter("exec", containerId);
+        var container = Find(containerId) ?? throw new DockerApiException("POST /containers/{id}/exec", HttpStatusCode.NotFound, "No such container: " + containerId);
+        lock (_gate)
+        {
+            if (container.Status != "running")
+            {
+                throw new DockerApiException("POST /containers/{id}/exec", HttpStatusCode.Conflict, $"Container {containerId} is not running");
+            }
+
+            var execId = "exec-" + NewId();
+            _execs[execId] = (container, request);
+            return Task.FromResult(execId);
+        }
+    }
+
+    public async Task<ExecResult> RunExecAsync(string execId, Func<Stream, CancellationToken, Task> readStdout, TimeSpan deadline, CancellationToken cancellationToken)
+    {
+        Enter("exec-start", execId);
+        (FakeContainer Container, ContainerExecCreateParameters Request) exec;
+        lock (_gate)
+        {
+            exec = _execs[execId];
+        }
+
+        // Only what the tasker runs: tar -cf - -C <folder> <entries...>
+        var cmd = exec.Request.Cmd!;
+        var folder = cmd[cmd.IndexOf("-C") + 1];
+        var files = folder == "/run/tasker" ? exec.Container.RunTasker : exec.Container.Out;
+        using var archive = new MemoryStream();
+        await using (var writer = new System.Formats.Tar.TarWriter(archive, System.Formats.Tar.TarEntryFormat.Pax, leaveOpen: true))
+        {
+            if (folder != "/run/tasker")
+            {
+                // As GNU tar -C dir . does: the folder itself first.
+                await writer.WriteEntryAsync(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.Directory, "./"), cancellationToken);
+            }
+
+            foreach (var (name, bytes) in files.OrderBy(f => f.Key, StringComparer.Ordinal))
+            {
+                var entry = new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, folder == "/run/tasker" ? name : "./" + name)
+                {
+                    DataStream = new MemoryStream(bytes),
+                };
+                await writer.WriteEntryAsync(entry, cancellationToken);
+            }
+        }
+
+        archive.Position = 0;
+        await readStdout(archive, cancellationToken).WaitAsync(deadline, cancellationToken);
+        return new ExecResult(0, "");
+    }
+
+    public async IAsyncEnumerable<string> FollowLogLinesAsync(string id, long maxBytes, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        Enter("logs", id);
+        var container = Find(id) ?? throw new DockerApiException("GET /containers/{id}/logs", HttpStatusCode.NotFound, "No such container: " + id);
+        var next = 0;
+        while (true)
+        {
+            var (lines, changed, closed) = container.LogSnapshot();
+            for (; next < lines.Count; next++)
+            {
+                yield return lines[next];
+            }
+
+            if (closed)
+            {
+                yield break;
+            }
+
+            await changed.WaitAsync(cancellationToken);
+        }
+    }
+
     private void Exit(FakeContainer container, long exitCode, bool oom)
     {
         lock (_gate)
@@ -256,6 +341,7 @@ public sealed class FakeDockerEngine : IDockerEngine
         }
 
         container.Exited.TrySetResult(new ContainerWaitResponse { StatusCode = exitCode });
+        container.CloseLog();
     }
 
     private void Enter(string operation, string argument)
@@ -296,6 +382,64 @@ public sealed class FakeContainer(string id, string name)
 
     public CreateContainerParameters? Request { get; set; }
 
+    private readonly Lock _log = new();
+    private readonly List<string> _lines = [];
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _closed;
+
     /// <summary>Completed when the container exits.</summary>
     public TaskCompletionSource<ContainerWaitResponse> Exited { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The supervisor's folder: manifest, stdout.txt, stderr.txt, strace.txt.</summary>
+    public Dictionary<string, byte[]> RunTasker { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The code's /tmp/out: relative name to content.</summary>
+    public Dictionary<string, byte[]> Out { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Whether the code ended (the supervisor logged "results ready").</summary>
+    public bool CodeEnded { get; private set; }
+
+    /// <summary>Sets a stream of the supervisor's folder.</summary>
+    public void SetStream(string name, string text) => RunTasker[name] = System.Text.Encoding.UTF8.GetBytes(text);
+
+    /// <summary>What the supervisor does when the code ends: writes a manifest (unless one was planted) and logs "results ready".</summary>
+    public void EndCode(long status, bool timedOut, bool oom)
+    {
+        CodeEnded = true;
+        if (!RunTasker.ContainsKey("manifest"))
+        {
+            SetStream("manifest", $"version=1\nstatus={status}\ntrace_complete=1\ntimed_out={(timedOut ? 1 : 0)}\npath_changed=0\nsurvivors=0\noom_killed={(oom ? 1 : 0)}\n");
+        }
+
+        AppendLog("tasker-supervisor: results ready");
+    }
+
+    /// <summary>Appends a line to the container's log.</summary>
+    public void AppendLog(string line)
+    {
+        lock (_log)
+        {
+            _lines.Add(line);
+            _changed.TrySetResult();
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    /// <summary>Ends the log (the container exited or was removed).</summary>
+    public void CloseLog()
+    {
+        lock (_log)
+        {
+            _closed = true;
+            _changed.TrySetResult();
+        }
+    }
+
+    internal (IReadOnlyList<string> Lines, Task Changed, bool Closed) LogSnapshot()
+    {
+        lock (_log)
+        {
+            return ([.. _lines], _changed.Task, _closed);
+        }
+    }
 }

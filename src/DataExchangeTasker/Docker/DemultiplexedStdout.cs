@@ -1,0 +1,84 @@
+using System.Text;
+using Docker.DotNet;
+
+namespace DataExchangeTasker.Docker;
+
+/// <summary>
+/// The stdout of a non-TTY exec or log stream as a plain read-only <see cref="Stream"/>: stderr frames are kept
+/// aside (up to a cap) instead of being mixed in, so a tar stream on stdout stays intact.
+/// </summary>
+internal sealed class DemultiplexedStdout(MultiplexedStream inner, int stderrLimitBytes) : Stream
+{
+    private readonly MemoryStream _stderr = new();
+
+    /// <summary>The start of what arrived on stderr.</summary>
+    public string Stderr => Encoding.UTF8.GetString(_stderr.GetBuffer(), 0, (int)_stderr.Length);
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.Length == 0)
+        {
+            return 0;
+        }
+
+        var chunk = new byte[Math.Min(buffer.Length, 81920)];
+        while (true)
+        {
+            var result = await inner.ReadOutputAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
+            if (result.EOF)
+            {
+                return 0;
+            }
+
+            if (result.Target == MultiplexedStream.TargetStream.StandardError)
+            {
+                var room = stderrLimitBytes - (int)_stderr.Length;
+                _stderr.Write(chunk, 0, Math.Clamp(room, 0, result.Count));
+                continue;
+            }
+
+            chunk.AsSpan(0, result.Count).CopyTo(buffer.Span);
+            return result.Count;
+        }
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read asynchronously.");
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+            _stderr.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
