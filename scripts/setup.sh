@@ -5,7 +5,8 @@
 # Env:
 #   SKIP_DOTNET_BUILD=1   skip `dotnet build` (same as --no-build)
 #   DEBIAN_MIRROR         mirror for debootstrap (default: this machine's apt sources, else http://deb.debian.org/debian)
-#   RUNNER_IMAGE          runner image tag (default dataexchange-tasker-runner:latest)
+#   RUNNER_IMAGE          runner image tag (default dataexchange-tasker-runner:latest; the scientific variant)
+#   RUNNER_R_IMAGE        R runner image tag (default dataexchange-tasker-runner-r:latest; runner-image/r/)
 #   BROKER_IMAGE          broker image tag (default dataexchange-tasker-rabbitmq:local; tests and start-broker.sh use it)
 #   BASE_IMAGE            base image tag   (default debian:bookworm-slim; must match the Dockerfile)
 #   DOCKER_BUILD_NETWORK  network for `docker build` (default: bridge; "host" if the bridge has no egress)
@@ -22,7 +23,7 @@ for arg in "$@"; do
     case $arg in
         --no-build) skip_dotnet=1 ;;
         -h | --help)
-            sed -n '2,11p' "$0"
+            sed -n '2,12p' "$0"
             exit 0
             ;;
         *) die "unknown argument: $arg" ;;
@@ -30,6 +31,7 @@ for arg in "$@"; do
 done
 
 RUNNER_IMAGE=${RUNNER_IMAGE:-dataexchange-tasker-runner:latest}
+RUNNER_R_IMAGE=${RUNNER_R_IMAGE:-dataexchange-tasker-runner-r:latest}
 BASE_IMAGE=${BASE_IMAGE:-debian:bookworm-slim}
 BROKER_IMAGE=${BROKER_IMAGE:-dataexchange-tasker-rabbitmq:local}
 start=$SECONDS
@@ -144,10 +146,12 @@ else
 fi
 
 # --- (d) runner and broker images -----------------------------------------------------------
-# build_image_if_changed WHAT TAG DIR: build DIR as TAG unless TAG already carries DIR's content hash as a label.
+# build_image_if_changed WHAT TAG DIR DOCKERFILE FIND_ARGS...: build DIR (the context) with DOCKERFILE as TAG unless
+# TAG already carries, as a label, the content hash of the files `find FIND_ARGS` lists inside DIR (the inputs).
 build_image_if_changed() {
-    local what=$1 tag=$2 dir=$3 label="dataexchange.tasker.$1-hash" hash current t0 build_log net_args=()
-    hash=$(cd "$dir" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+    local what=$1 tag=$2 dir=$3 dockerfile=$4 label="dataexchange.tasker.$1-hash" hash current t0 build_log net_args=()
+    shift 4
+    hash=$(cd "$dir" && find "$@" -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
     current=$(docker_cli image inspect -f "{{ index .Config.Labels \"$label\" }}" "$tag" 2>/dev/null || true)
     if [[ "$current" == "$hash" ]]; then
         log "$what image: ok ($tag, ${hash:0:12})"
@@ -161,7 +165,7 @@ build_image_if_changed() {
     t0=$SECONDS
     build_log=$(mktemp "/tmp/tasker-$what-build.XXXXXX.log")
     [[ -n "${DOCKER_BUILD_NETWORK:-}" ]] && net_args=(--network "$DOCKER_BUILD_NETWORK")
-    if ! docker_cli build "${net_args[@]}" --label "$label=$hash" -t "$tag" "$dir" >"$build_log" 2>&1; then
+    if ! docker_cli build "${net_args[@]}" --label "$label=$hash" -f "$dockerfile" -t "$tag" "$dir" >"$build_log" 2>&1; then
         tail -n 40 "$build_log" >&2
         die "docker build of $tag failed (full log: $build_log)"
     fi
@@ -171,8 +175,11 @@ build_image_if_changed() {
     log "$what image: built ($tag, ${hash:0:12}, $((SECONDS - t0))s)"
 }
 
-build_image_if_changed runner "$RUNNER_IMAGE" runner-image
-build_image_if_changed broker "$BROKER_IMAGE" broker-image
+# The R image is built from runner-image/ too, so both copy the one supervise.sh; each image's hash covers only
+# its own inputs (runner-image/r/ changes rebuild only the R image, supervise.sh changes rebuild both).
+build_image_if_changed runner "$RUNNER_IMAGE" runner-image runner-image/Dockerfile . -type f ! -path './r/*'
+build_image_if_changed runner-r "$RUNNER_R_IMAGE" runner-image runner-image/r/Dockerfile r supervise.sh -type f
+build_image_if_changed broker "$BROKER_IMAGE" broker-image broker-image/Dockerfile . -type f
 
 # --- (e) .NET build --------------------------------------------------------------------------
 if [[ "$skip_dotnet" == 1 ]]; then

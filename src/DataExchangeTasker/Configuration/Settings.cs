@@ -45,6 +45,7 @@ public static class Settings
     public static readonly SettingDefinition SigningKey = new("TASKER_SIGNING_KEY", null, "Ed25519 private key file (tasker keygen) that signs run receipts and audit lines; unset: no receipts.");
     public static readonly SettingDefinition AuditLog = new("TASKER_AUDIT_LOG", null, "Append-only, hash-chained audit log (JSON lines), fsynced before each done message; unset: none.");
     public static readonly SettingDefinition DataHash = new("TASKER_DATA_HASH", "false", "Also hash the full content of the data into each receipt (reads all of it per task).", IsFlag: true);
+    public static readonly SettingDefinition Images = new("TASKER_IMAGES", null, "Runner images a start message may ask for by name: name=image[,name=image...], each image an id (sha256:...), a digest (repo@sha256:...) or a tag, pinned to its id at start-up; unset: only TASKER_IMAGE.");
 
     /// <summary>All settings, in documentation order.</summary>
     public static IReadOnlyList<SettingDefinition> All { get; } =
@@ -54,5 +55,6 @@ public static class Settings
         FileSizeLimit, WorkSizeLimit, OpenFilesLimit, KeepAlive, KeepAliveTimeout, RequireCodeHash, QueueType, MaxMessageSize, DeclareTopology,
         MaxRetries, DrainTimeout, HttpBind, LogFormat, LogLevel, OtlpEndpoint, TaskerId, CleanupGrace,
         ApprovalsFile, SigningKey, AuditLog, DataHash,
+        Images,
     ];
 }

@@ -1,4 +1,5 @@
 using DataExchangeTasker.Docker;
+using DataExchangeTasker.Images;
 
 namespace DataExchangeTasker.Configuration;
 
@@ -77,4 +78,7 @@ public sealed record SandboxOptions(
 
     /// <summary>Output files kept per task.</summary>
     public int OutputFilesLimit { get; init; } = 1000;
+
+    /// <summary>Runner images a start message may ask for by name (<c>TASKER_IMAGES</c>), not yet pinned to ids.</summary>
+    public IReadOnlyList<ApprovedImageEntry> Images { get; init; } = [];
 }

@@ -1,4 +1,5 @@
 using DataExchangeTasker.Docker;
+using DataExchangeTasker.Images;
 
 namespace DataExchangeTasker.Configuration;
 
@@ -35,6 +36,7 @@ public static class TaskerOptionsLoader
             ResultsRoot = r.AbsolutePath(Settings.ResultsRoot),
             SnapshotRoot = r.AbsolutePath(Settings.SnapshotRoot),
             OutputFilesLimit = r.Int(Settings.OutputFilesLimit, 0, 1_000_000),
+            Images = ReadImages(r),
         };
 
         var options = new TaskerOptions(
@@ -108,6 +110,23 @@ public static class TaskerOptionsLoader
 
         // A missing approvals file is not a configuration error: it approves nothing, and each task says so.
         return new GovernanceOptions(OptionalPath(Settings.ApprovalsFile), signingKey, OptionalPath(Settings.AuditLog), r.Bool(Settings.DataHash));
+    }
+
+    private static IReadOnlyList<ApprovedImageEntry> ReadImages(SettingsReader r)
+    {
+        var text = r.Optional(Settings.Images);
+        if (text is null)
+        {
+            return [];
+        }
+
+        var entries = ApprovedImageListParser.TryParse(text, out var errors);
+        if (entries is null)
+        {
+            r.Fail(Settings.Images, text, "comma-separated name=image entries (" + string.Join("; ", errors) + ")");
+        }
+
+        return entries ?? [];
     }
 
     private static MessagingOptions ReadMessaging(SettingsReader r) => new(

@@ -44,4 +44,7 @@ public static class Reasons
 
     /// <summary>The code's hash is not in the node's approvals file (<c>TASKER_APPROVALS_FILE</c>), or that file is unusable.</summary>
     public const string NotApproved = "not_approved";
+
+    /// <summary>The start message's <c>image</c> names no runner image this node approves (<c>TASKER_IMAGES</c>).</summary>
+    public const string ImageNotAllowed = "image_not_allowed";
 }

@@ -9,9 +9,11 @@ namespace DataExchangeTasker.Protocol;
 /// <param name="DataPath">Relative to the data root: a file or a folder, mounted read-only.</param>
 /// <param name="CodeHash">The approved content hash of the code; checked when present.</param>
 /// <param name="Limits">Optional lower limits than the tasker's configured maxima.</param>
+/// <param name="Image">Name of an approved runner image (<c>TASKER_IMAGES</c>); null for the default runner.</param>
 public sealed record StartMessage(
     string TaskId,
     string CodePath,
     string DataPath,
     CodeHash? CodeHash = null,
-    TaskLimits? Limits = null);
+    TaskLimits? Limits = null,
+    string? Image = null);

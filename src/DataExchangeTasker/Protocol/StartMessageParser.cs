@@ -14,6 +14,9 @@ public static class StartMessageParser
     /// <summary>Longest usable taskId.</summary>
     public const int MaxTaskIdLength = 256;
 
+    /// <summary>Longest usable image name; whether a name is approved is decided later (<c>image_not_allowed</c>).</summary>
+    public const int MaxImageLength = 256;
+
     /// <summary>Classifies a raw message body.</summary>
     public static StartParseResult Parse(ReadOnlyMemory<byte> body)
     {
@@ -75,9 +78,10 @@ public static class StartMessageParser
         var dataPath = RequiredPath(root, "dataPath", "the data root", errors);
         var codeHash = ReadCodeHash(root, errors);
         var limits = LimitsReader.Read(root, errors);
+        var image = ReadImage(root, errors);
         return errors.Count > 0
             ? new InvalidStart(taskId, "Invalid start message: " + string.Join("; ", errors) + ".")
-            : new ParsedStart(new StartMessage(taskId, codePath!, dataPath!, codeHash, limits));
+            : new ParsedStart(new StartMessage(taskId, codePath!, dataPath!, codeHash, limits, image));
     }
 
     internal static string? CheckTaskId(string taskId) => taskId switch
@@ -136,6 +140,36 @@ public static class StartMessageParser
         }
 
         return new CodeHash(eTag.GetString());
+    }
+
+    private static string? ReadImage(JsonElement root, List<string> errors)
+    {
+        if (!root.TryGetProperty("image", out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            errors.Add($"image must be a string naming an approved runner image, got {Kind(element)} {Shorten(element.GetRawText())}");
+            return null;
+        }
+
+        var image = element.GetString()!;
+        var problem = image switch
+        {
+            _ when image.Trim().Length == 0 => "image is empty: expected the name of an approved runner image, or leave it out",
+            { Length: > MaxImageLength } => $"image is {image.Length} characters long; expected at most {MaxImageLength}",
+            _ when image.Any(char.IsControl) => "image contains control characters; expected the name of an approved runner image",
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            errors.Add(problem);
+            return null;
+        }
+
+        return image;
     }
 
     internal static string Kind(JsonElement element) => element.ValueKind switch

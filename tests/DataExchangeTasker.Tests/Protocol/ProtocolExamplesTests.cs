@@ -15,7 +15,7 @@ public sealed class ProtocolExamplesTests
 {
     private static readonly string[] RequiredStartExamples =
     [
-        "minimal.json", "v01-with-codehash.json", "with-limits.json", "single-file.json", "unicode-paths.json",
+        "minimal.json", "v01-with-codehash.json", "with-limits.json", "single-file.json", "unicode-paths.json", "with-image.json",
     ];
 
     private static readonly string[] RequiredDoneExamples =
@@ -23,6 +23,7 @@ public sealed class ProtocolExamplesTests
         "success.json", "error-exit-code.json", "timeout.json", "oom.json", "rejected-path-not-found.json",
         "rejected-invalid-message.json", "rejected-hash-mismatch.json", "infrastructure.json", "truncated.json",
         "output-files.json", "trace-incomplete.json", "rejected-path-changed.json", "rejected-not-approved.json", "success-with-receipt.json",
+        "rejected-image-not-allowed.json",
     ];
 
     public static TheoryData<string> StartExamples => ExampleNames("start");

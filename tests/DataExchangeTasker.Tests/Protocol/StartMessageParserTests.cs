@@ -366,4 +366,47 @@ public sealed class StartMessageParserTests
 
         Assert.IsNotType<ParsedStart>(result);
     }
+
+    [Fact]
+    public void Parse_Image_IsReadAsGiven()
+    {
+        var parsed = Assert.IsType<ParsedStart>(Parse("""{"taskId":"a","codePath":"c","dataPath":"d","image":"r"}"""));
+
+        Assert.Equal("r", parsed.Message.Image);
+    }
+
+    [Fact]
+    public void Parse_NoOrNullImage_IsNull()
+    {
+        Assert.Null(Assert.IsType<ParsedStart>(Parse("""{"taskId":"a","codePath":"c","dataPath":"d"}""")).Message.Image);
+        Assert.Null(Assert.IsType<ParsedStart>(Parse("""{"taskId":"a","codePath":"c","dataPath":"d","image":null}""")).Message.Image);
+    }
+
+    [Fact]
+    public void Parse_UnknownButWellFormedImage_IsParsed_ApprovalIsDecidedLater()
+    {
+        var parsed = Assert.IsType<ParsedStart>(Parse("""{"taskId":"a","codePath":"c","dataPath":"d","image":"Julia 1.10"}"""));
+
+        Assert.Equal("Julia 1.10", parsed.Message.Image);
+    }
+
+    [Theory]
+    [InlineData("42", "image must be a string naming an approved runner image, got a number 42")]
+    [InlineData("{\"name\":\"r\"}", "image must be a string naming an approved runner image, got an object")]
+    [InlineData("\"  \"", "image is empty: expected the name of an approved runner image, or leave it out")]
+    [InlineData("\"r\\u0000\"", "image contains control characters")]
+    public void Parse_BadImage_InvalidNamingTheField(string value, string expected)
+    {
+        var invalid = AssertInvalid($$"""{"taskId":"t1","codePath":"c","dataPath":"d","image":{{value}}}""");
+
+        Assert.Contains(expected, invalid.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ImageLongerThanTheMaximum_Invalid()
+    {
+        var invalid = AssertInvalid($$"""{"taskId":"t1","codePath":"c","dataPath":"d","image":"{{new string('r', StartMessageParser.MaxImageLength + 1)}}"}""");
+
+        Assert.Contains($"image is {StartMessageParser.MaxImageLength + 1} characters long; expected at most 256", invalid.Error, StringComparison.Ordinal);
+    }
 }
