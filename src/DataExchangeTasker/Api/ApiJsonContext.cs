@@ -23,3 +23,17 @@ namespace DataExchangeTasker.Api;
 [JsonSerializable(typeof(NormalizedSubmission))]
 [JsonSerializable(typeof(string))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;
+
+/// <summary>
+/// The context the api serializes with: <see cref="ApiJsonContext"/>'s contracts with minimal escaping, so a done
+/// message's trace embedded in a response stays readable (strict JSON still; HTML is never built from it).
+/// </summary>
+public static class ApiJson
+{
+    public static ApiJsonContext Context { get; } = new(new System.Text.Json.JsonSerializerOptions
+    {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

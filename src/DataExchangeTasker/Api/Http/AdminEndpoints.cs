@@ -18,11 +18,11 @@ public static class AdminEndpoints
         app.MapPatch("/admin/clients/{clientId}", (HttpContext context, string clientId) => UpdateAsync(context, services, clientId));
         app.MapGet("/admin/clients", (Func<HttpContext, Task<IResult>>)(context => ListAsync(context, services)));
         app.MapGet("/admin/view-url", (HttpContext context) =>
-            Access.AdminCheck(context, services) ?? Results.Json(new ViewUrl("/view/" + services.ViewTokens.Create(ViewTokens.Admin)), ApiJsonContext.Default.ViewUrl));
+            Access.AdminCheck(context, services) ?? Results.Json(new ViewUrl("/view/" + services.ViewTokens.Create(ViewTokens.Admin)), ApiJson.Context.ViewUrl));
         app.MapGet("/v1/view-url", async (HttpContext context, CancellationToken _) =>
         {
             var (caller, denied) = await Access.CallerAsync(context, services, adminMayRead: false).ConfigureAwait(false);
-            return denied ?? Results.Json(new ViewUrl("/view/" + services.ViewTokens.Create(caller!.ClientId!)), ApiJsonContext.Default.ViewUrl);
+            return denied ?? Results.Json(new ViewUrl("/view/" + services.ViewTokens.Create(caller!.ClientId!)), ApiJson.Context.ViewUrl);
         });
     }
 
@@ -60,7 +60,7 @@ public static class AdminEndpoints
             var key = ApiKey.New();
             var client = new ClientRow { ClientId = id.GetString()!, Tier = tier, KeyHash = ApiKey.Hash(key), Enabled = 1, CreatedAt = services.NowMs };
             return await services.Store.CreateClientAsync(client, context.RequestAborted).ConfigureAwait(false)
-                ? Results.Json(TaskViews.From(client, key), ApiJsonContext.Default.ClientView, statusCode: 201)
+                ? Results.Json(TaskViews.From(client, key), ApiJson.Context.ClientView, statusCode: 201)
                 : ApiErrors.Result(409, "a client with this clientId exists", "a new clientId (PATCH changes an existing one)", "clientId", client.ClientId);
         }
     }
@@ -106,7 +106,7 @@ public static class AdminEndpoints
             var updated = await services.Store.UpdateClientAsync(clientId, tier, enabled, context.RequestAborted).ConfigureAwait(false);
             return updated is null
                 ? ApiErrors.Result(404, "no such client", "the clientId of an existing client", "clientId", clientId)
-                : Results.Json(TaskViews.From(updated), ApiJsonContext.Default.ClientView);
+                : Results.Json(TaskViews.From(updated), ApiJson.Context.ClientView);
         }
     }
 
@@ -118,7 +118,7 @@ public static class AdminEndpoints
         }
 
         var clients = await services.Store.ListClientsAsync(context.RequestAborted).ConfigureAwait(false);
-        return Results.Json((IReadOnlyList<ClientView>)clients.Select(c => TaskViews.From(c)).ToList(), ApiJsonContext.Default.IReadOnlyListClientView);
+        return Results.Json((IReadOnlyList<ClientView>)clients.Select(c => TaskViews.From(c)).ToList(), ApiJson.Context.IReadOnlyListClientView);
     }
 
     private static string? TierOf(JsonElement root, ApiServices services, out ApiError? error)

@@ -15,11 +15,11 @@ public static class HealthEndpoints
 {
     public static void Map(WebApplication app, ApiServices services)
     {
-        app.MapGet("/health/live", () => Results.Json(new HealthView("live", new Dictionary<string, string>()), ApiJsonContext.Default.HealthView));
+        app.MapGet("/health/live", () => Results.Json(new HealthView("live", new Dictionary<string, string>()), ApiJson.Context.HealthView));
         app.MapGet("/health", (Func<HttpContext, Task<IResult>>)(context => ReadyAsync(context, services)));
         app.MapGet("/health/ready", (Func<HttpContext, Task<IResult>>)(context => ReadyAsync(context, services)));
         app.MapGet("/health/detailed", (Func<HttpContext, Task<IResult>>)(context => ReadyAsync(context, services)));
-        app.MapGet("/version", () => Results.Json(new VersionView(ThisAssembly.Version, services.Store.Kind), ApiJsonContext.Default.VersionView));
+        app.MapGet("/version", () => Results.Json(new VersionView(ThisAssembly.Version, services.Store.Kind), ApiJson.Context.VersionView));
         app.MapGet("/metrics", (Func<HttpContext, Task<IResult>>)(context => MetricsAsync(context, services)));
         app.MapGet("/openapi.json", () =>
         {
@@ -41,7 +41,7 @@ public static class HealthEndpoints
             ["draining"] = h.Draining ? "yes" : "no",
         };
         var ready = store && h.BrokerUp && h.DoneConsumerUp() && !h.Draining;
-        return Results.Json(new HealthView(ready ? "ready" : "not ready", components), ApiJsonContext.Default.HealthView, statusCode: ready ? 200 : 503);
+        return Results.Json(new HealthView(ready ? "ready" : "not ready", components), ApiJson.Context.HealthView, statusCode: ready ? 200 : 503);
     }
 
     private static async Task<IResult> MetricsAsync(HttpContext context, ApiServices services)

@@ -51,7 +51,7 @@ public static class ScheduleEndpoints
             CodePath = s.CodePath,
             DataPath = s.DataPath,
             CodeHash = s.ETag,
-            LimitsJson = s.Limits is null ? null : JsonSerializer.Serialize(s.Limits, ApiJsonContext.Default.TaskLimits),
+            LimitsJson = s.Limits is null ? null : JsonSerializer.Serialize(s.Limits, ApiJson.Context.TaskLimits),
             EverySeconds = recurrence.EverySeconds,
             Cron = s.Cron,
             CreatedAt = now,
@@ -59,13 +59,13 @@ public static class ScheduleEndpoints
             NextFireAt = recurrence.EverySeconds is not null ? now : recurrence.NextAfter(now) ?? long.MaxValue,
         };
         await services.Store.CreateScheduleAsync(schedule, context.RequestAborted).ConfigureAwait(false);
-        return Results.Json(TaskViews.From(schedule), ApiJsonContext.Default.ScheduleView, statusCode: 201);
+        return Results.Json(TaskViews.From(schedule), ApiJson.Context.ScheduleView, statusCode: 201);
     }
 
     private static async Task<IResult> GetAsync(HttpContext context, ApiServices services, string scheduleId)
     {
         var (schedule, error) = await FindAsync(context, services, scheduleId).ConfigureAwait(false);
-        return error ?? Results.Json(TaskViews.From(schedule!), ApiJsonContext.Default.ScheduleView);
+        return error ?? Results.Json(TaskViews.From(schedule!), ApiJson.Context.ScheduleView);
     }
 
     private static async Task<IResult> LatestAsync(HttpContext context, ApiServices services, string scheduleId)
@@ -79,7 +79,7 @@ public static class ScheduleEndpoints
         var latest = await services.Store.LatestScheduleRunAsync(scheduleId, context.RequestAborted).ConfigureAwait(false);
         return latest is null
             ? ApiErrors.Result(404, "no run of this schedule has finished yet", "a schedule with a finished run", "scheduleId", scheduleId)
-            : Results.Json(TaskViews.From(latest), ApiJsonContext.Default.TaskView);
+            : Results.Json(TaskViews.From(latest), ApiJson.Context.TaskView);
     }
 
     private static async Task<IResult> DeleteAsync(HttpContext context, ApiServices services, string scheduleId)

@@ -60,7 +60,7 @@ public static class TaskEndpoints
             CodePath = submission.CodePath,
             DataPath = submission.DataPath,
             CodeHash = submission.ETag,
-            LimitsJson = submission.Limits is null ? null : JsonSerializer.Serialize(submission.Limits, ApiJsonContext.Default.TaskLimits),
+            LimitsJson = submission.Limits is null ? null : JsonSerializer.Serialize(submission.Limits, ApiJson.Context.TaskLimits),
             RequestDigest = digest,
             CreatedAt = now,
             DueAt = now + submission.DelaySeconds * 1000L,
@@ -74,7 +74,7 @@ public static class TaskEndpoints
         {
             var existing = await services.Store.GetTaskAsync(task.TaskId, context.RequestAborted).ConfigureAwait(false);
             return existing is not null && existing.ClientId == client.ClientId && existing.RequestDigest == digest
-                ? Results.Json(new SubmitResponse(existing.TaskId, existing.SubmitState ?? existing.State), ApiJsonContext.Default.SubmitResponse, statusCode: 202)
+                ? Results.Json(new SubmitResponse(existing.TaskId, existing.SubmitState ?? existing.State), ApiJson.Context.SubmitResponse, statusCode: 202)
                 : ApiErrors.Result(409, "a task with this taskId exists with a different request", "a new taskId, or the same body as the first submit", "taskId", task.TaskId);
         }
 
@@ -101,7 +101,7 @@ public static class TaskEndpoints
             }
         }
 
-        return Results.Json(new SubmitResponse(task.TaskId, state), ApiJsonContext.Default.SubmitResponse, statusCode: 202);
+        return Results.Json(new SubmitResponse(task.TaskId, state), ApiJson.Context.SubmitResponse, statusCode: 202);
     }
 
     private static async Task<IResult> GetAsync(HttpContext context, ApiServices services, string taskId)
@@ -115,7 +115,7 @@ public static class TaskEndpoints
         var task = await services.Store.GetTaskAsync(taskId, context.RequestAborted).ConfigureAwait(false);
         // Another client's task answers exactly like a missing one: ids are not confirmed to strangers.
         return task is not null && caller!.MayRead(task.ClientId)
-            ? Results.Json(TaskViews.From(task), ApiJsonContext.Default.TaskView)
+            ? Results.Json(TaskViews.From(task), ApiJson.Context.TaskView)
             : NotFound("taskId", taskId);
     }
 
@@ -164,7 +164,7 @@ public static class TaskEndpoints
 
         var rows = await services.Store.ListTasksAsync(new TaskQuery(client, state, before, limit), context.RequestAborted).ConfigureAwait(false);
         var next = rows.Count == limit ? rows[^1].Seq.ToString(CultureInfo.InvariantCulture) : null;
-        return Results.Json(new TaskPage(rows.Select(TaskViews.From).ToList(), next), ApiJsonContext.Default.TaskPage);
+        return Results.Json(new TaskPage(rows.Select(TaskViews.From).ToList(), next), ApiJson.Context.TaskPage);
     }
 
     private static async Task<IResult> CancelAsync(HttpContext context, ApiServices services, string taskId)
@@ -188,11 +188,11 @@ public static class TaskEndpoints
 
         if (await services.Store.CancelUnpublishedAsync(taskId, services.NowMs, context.RequestAborted).ConfigureAwait(false))
         {
-            return Results.Json(new CancelResponse(taskId, "cancelled"), ApiJsonContext.Default.CancelResponse, statusCode: 202);
+            return Results.Json(new CancelResponse(taskId, "cancelled"), ApiJson.Context.CancelResponse, statusCode: 202);
         }
 
         await services.Cancels.PublishAsync(taskId, context.RequestAborted).ConfigureAwait(false);
-        return Results.Json(new CancelResponse(taskId, "requested"), ApiJsonContext.Default.CancelResponse, statusCode: 202);
+        return Results.Json(new CancelResponse(taskId, "requested"), ApiJson.Context.CancelResponse, statusCode: 202);
     }
 
     /// <summary>The 404 for a task or schedule the caller may not see.</summary>
@@ -201,5 +201,5 @@ public static class TaskEndpoints
 
     private static string Digest(Submission s) =>
         Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(
-            new NormalizedSubmission(s.CodePath, s.DataPath, s.ETag, s.Limits, s.DelaySeconds), ApiJsonContext.Default.NormalizedSubmission)));
+            new NormalizedSubmission(s.CodePath, s.DataPath, s.ETag, s.Limits, s.DelaySeconds), ApiJson.Context.NormalizedSubmission)));
 }

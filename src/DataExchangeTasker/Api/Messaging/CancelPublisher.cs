@@ -12,7 +12,7 @@ public sealed class CancelPublisher(ConfirmedPublisher publisher)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(StartPublisher.Deadline);
-        var body = JsonSerializer.SerializeToUtf8Bytes(new CancelMessage(taskId), ApiJsonContext.Default.CancelMessage);
+        var body = JsonSerializer.SerializeToUtf8Bytes(new CancelMessage(taskId), ApiJson.Context.CancelMessage);
         var properties = new BasicProperties { Persistent = true, ContentType = "application/json", CorrelationId = taskId, Type = "tasker.cancel" };
         // Not mandatory: with no worker bound the cancel has nobody to reach, which is not an error of the request.
         await publisher.PublishAsync(ApiTopology.ControlExchange, "", mandatory: false, properties, body, deadline.Token).ConfigureAwait(false);

@@ -21,7 +21,7 @@ public sealed class StartPublisher(ConfirmedPublisher publisher, MessagingOption
             task.CodePath ?? "",
             task.DataPath ?? "",
             task.CodeHash is null ? null : new CodeHash(task.CodeHash),
-            task.LimitsJson is null ? null : JsonSerializer.Deserialize(task.LimitsJson, ApiJsonContext.Default.TaskLimits));
+            task.LimitsJson is null ? null : JsonSerializer.Deserialize(task.LimitsJson, ApiJson.Context.TaskLimits));
         var properties = new BasicProperties
         {
             Persistent = true,
