@@ -46,7 +46,7 @@ public static class ApiOptionsLoader
 
     /// <summary><c>127.0.0.1:9433</c> → endpoint; null when not an IP and port.</summary>
     public static IPEndPoint? ParseBind(string text) =>
-        IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port is > 0 and <= 65535 ? endpoint : null;
+        IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port is >= 0 and <= 65535 ? endpoint : null;
 
     /// <summary><c>free=10/1,basic=100/5</c> → limits per tier; null when malformed.</summary>
     public static IReadOnlyDictionary<string, TierLimits>? ParseTiers(string text)

@@ -19,6 +19,20 @@ public static class SubmissionReader
     /// <summary>Reads a task (<paramref name="schedule"/> false) or a schedule request.</summary>
     public static Submission? Read(JsonElement root, bool schedule, out ApiError? error)
     {
+        try
+        {
+            return ReadCore(root, schedule, out error);
+        }
+        catch (InvalidOperationException e)
+        {
+            // A string with an escaped lone surrogate parses as JSON but cannot become a .NET string.
+            error = new ApiError("a string in the body is not valid Unicode: " + e.Message, null, null, "strings of valid Unicode");
+            return null;
+        }
+    }
+
+    private static Submission? ReadCore(JsonElement root, bool schedule, out ApiError? error)
+    {
         error = null;
         if (root.ValueKind != JsonValueKind.Object)
         {
