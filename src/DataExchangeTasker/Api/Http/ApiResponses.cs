@@ -18,8 +18,8 @@ public sealed record TaskView(
 /// <summary>A page of tasks, newest first; pass <see cref="Next"/> as <c>after</c> for the next page (null: last page).</summary>
 public sealed record TaskPage(IReadOnlyList<TaskView> Tasks, string? Next);
 
-/// <summary>A schedule.</summary>
-public sealed record ScheduleView(string ScheduleId, string CodePath, string DataPath, string? Every, string? Cron, DateTimeOffset NextFireAt, long FiredCount);
+/// <summary>A schedule; <see cref="NextFireAt"/> is null once it fires no more.</summary>
+public sealed record ScheduleView(string ScheduleId, string CodePath, string DataPath, string? Every, string? Cron, DateTimeOffset? NextFireAt, long FiredCount, bool Deleted);
 
 /// <summary>A client; <see cref="ApiKey"/> only in the answer that created it.</summary>
 public sealed record ClientView(

@@ -90,8 +90,9 @@ public static class ScheduleEndpoints
             return error;
         }
 
-        await services.Store.DeleteScheduleAsync(scheduleId, context.RequestAborted).ConfigureAwait(false);
-        return Results.NoContent();
+        return await services.Store.DeleteScheduleAsync(scheduleId, context.RequestAborted).ConfigureAwait(false)
+            ? Results.NoContent()
+            : ApiErrors.Result(404, "the schedule was already deleted", "a schedule that is not deleted", "scheduleId", scheduleId);
     }
 
     private static async Task<(ScheduleRow? Schedule, IResult? Error)> FindAsync(HttpContext context, ApiServices services, string scheduleId)

@@ -13,7 +13,7 @@ public static class TaskViews
 
     public static ScheduleView From(ScheduleRow s) => new(
         s.ScheduleId, s.CodePath, s.DataPath, s.EverySeconds is { } n ? $"every {n} seconds" : null, s.Cron,
-        s.NextFireAt == long.MaxValue ? DateTimeOffset.MaxValue : Time(s.NextFireAt), s.FiredCount);
+        s.NextFireAt == long.MaxValue || s.Deleted == 1 ? null : Time(s.NextFireAt), s.FiredCount, s.Deleted == 1);
 
     public static ClientView From(ClientRow c, string? apiKey = null) => new(c.ClientId, c.Tier, c.Enabled == 1, Time(c.CreatedAt), apiKey);
 

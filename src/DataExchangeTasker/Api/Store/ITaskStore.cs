@@ -56,6 +56,7 @@ public interface ITaskStore : IAsyncDisposable
 
     Task CreateScheduleAsync(ScheduleRow schedule, CancellationToken cancellationToken);
 
+    /// <summary>A schedule, also a deleted one (its runs stay readable).</summary>
     Task<ScheduleRow?> GetScheduleAsync(string scheduleId, CancellationToken cancellationToken);
 
     /// <summary>Stops a schedule; false when there is none.</summary>

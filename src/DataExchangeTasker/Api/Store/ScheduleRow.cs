@@ -25,4 +25,7 @@ public sealed record ScheduleRow
     public long NextFireAt { get; init; }
 
     public long FiredCount { get; init; }
+
+    /// <summary>1 once deleted: it fires no more, its runs stay readable.</summary>
+    public long Deleted { get; init; }
 }

@@ -212,8 +212,8 @@ public sealed class SqlTaskStore : ITaskStore
 
     public Task<ScheduleRow?> GetScheduleAsync(string scheduleId, CancellationToken cancellationToken) => RunAsync(async c =>
         await c.QuerySingleOrDefaultAsync<ScheduleRow>(Cmd(
-            "SELECT schedule_id, client_id, code_path, data_path, code_hash, limits_json, every_seconds, cron, created_at, next_fire_at, fired_count " +
-            "FROM schedules WHERE schedule_id = @ScheduleId AND deleted = 0", new { ScheduleId = scheduleId }, null, cancellationToken)).ConfigureAwait(false),
+            "SELECT schedule_id, client_id, code_path, data_path, code_hash, limits_json, every_seconds, cron, created_at, next_fire_at, fired_count, deleted " +
+            "FROM schedules WHERE schedule_id = @ScheduleId", new { ScheduleId = scheduleId }, null, cancellationToken)).ConfigureAwait(false),
         cancellationToken);
 
     public Task<bool> DeleteScheduleAsync(string scheduleId, CancellationToken cancellationToken) => RunAsync(async c =>
