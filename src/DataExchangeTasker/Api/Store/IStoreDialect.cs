@@ -17,6 +17,12 @@ public interface IStoreDialect : IAsyncDisposable
     /// <summary>Run first in the migration transaction so that concurrent starters migrate one after another.</summary>
     string? MigrationLockSql { get; }
 
+    /// <summary>
+    /// Held around every write when not null: SQLite has one writer at a time, and a writer that finds the lock taken
+    /// sleeps in a retry loop; queueing this process's writers in memory instead keeps them from sleeping.
+    /// </summary>
+    SemaphoreSlim? WriteGate { get; }
+
     /// <summary>Run first in a submit transaction to serialise one client's concurrency checks (@ClientId).</summary>
     string? ClientLockSql { get; }
 }

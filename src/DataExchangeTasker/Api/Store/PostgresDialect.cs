@@ -17,6 +17,8 @@ public sealed class PostgresDialect(string uri) : IStoreDialect
 
     public string? ClientLockSql => "SELECT 1 FROM clients WHERE client_id = @ClientId FOR UPDATE";
 
+    public SemaphoreSlim? WriteGate => null;
+
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 

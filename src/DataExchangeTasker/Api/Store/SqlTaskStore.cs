@@ -60,7 +60,7 @@ public sealed class SqlTaskStore : ITaskStore
     {
         try
         {
-            return await RunAsync(async c => await c.ExecuteScalarAsync<long>(Cmd("SELECT 1", null, null, cancellationToken)).ConfigureAwait(false) == 1, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(async c => await c.ExecuteScalarAsync<long>(Cmd("SELECT 1", null, null, cancellationToken)).ConfigureAwait(false) == 1, cancellationToken, write: false).ConfigureAwait(false);
         }
         catch (StoreUnavailableException)
         {
@@ -83,12 +83,12 @@ public sealed class SqlTaskStore : ITaskStore
     public Task<IReadOnlyList<ClientRow>> ListClientsAsync(CancellationToken cancellationToken) => RunAsync(async c =>
         (IReadOnlyList<ClientRow>)(await c.QueryAsync<ClientRow>(Cmd(
             "SELECT client_id, tier, key_hash, enabled, created_at FROM clients ORDER BY client_id", null, null, cancellationToken)).ConfigureAwait(false)).AsList(),
-        cancellationToken);
+        cancellationToken, write: false);
 
     public Task<ClientRow?> FindClientByKeyHashAsync(string keyHash, CancellationToken cancellationToken) => RunAsync(async c =>
         await c.QuerySingleOrDefaultAsync<ClientRow>(Cmd(
             "SELECT client_id, tier, key_hash, enabled, created_at FROM clients WHERE key_hash = @KeyHash", new { KeyHash = keyHash }, null, cancellationToken)).ConfigureAwait(false),
-        cancellationToken);
+        cancellationToken, write: false);
 
     public Task<long> CountRequestAsync(string clientId, long windowStart, CancellationToken cancellationToken) => RunAsync(async c =>
         await c.ExecuteScalarAsync<long>(Cmd(
@@ -123,7 +123,7 @@ public sealed class SqlTaskStore : ITaskStore
 
     public Task<TaskRow?> GetTaskAsync(string taskId, CancellationToken cancellationToken) => RunAsync(async c =>
         await c.QuerySingleOrDefaultAsync<TaskRow>(Cmd($"SELECT {TaskColumns} FROM tasks WHERE task_id = @TaskId", new { TaskId = taskId }, null, cancellationToken)).ConfigureAwait(false),
-        cancellationToken);
+        cancellationToken, write: false);
 
     public Task<IReadOnlyList<TaskRow>> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken) => RunAsync(async c =>
     {
@@ -147,7 +147,7 @@ public sealed class SqlTaskStore : ITaskStore
         var columns = TaskColumns.Replace("done_body", "NULL AS done_body", StringComparison.Ordinal);
         var sql = $"SELECT {columns} FROM tasks {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY seq DESC LIMIT @Limit";
         return (IReadOnlyList<TaskRow>)(await c.QueryAsync<TaskRow>(Cmd(sql, query, null, cancellationToken)).ConfigureAwait(false)).AsList();
-    }, cancellationToken);
+    }, cancellationToken, write: false);
 
     public Task MarkPublishedAsync(string taskId, long now, CancellationToken cancellationToken) => RunAsync(async c =>
         await c.ExecuteAsync(Cmd(
@@ -214,7 +214,7 @@ public sealed class SqlTaskStore : ITaskStore
         await c.QuerySingleOrDefaultAsync<ScheduleRow>(Cmd(
             "SELECT schedule_id, client_id, code_path, data_path, code_hash, limits_json, every_seconds, cron, created_at, next_fire_at, fired_count, deleted " +
             "FROM schedules WHERE schedule_id = @ScheduleId", new { ScheduleId = scheduleId }, null, cancellationToken)).ConfigureAwait(false),
-        cancellationToken);
+        cancellationToken, write: false);
 
     public Task<bool> DeleteScheduleAsync(string scheduleId, CancellationToken cancellationToken) => RunAsync(async c =>
         await c.ExecuteAsync(Cmd("UPDATE schedules SET deleted = 1 WHERE schedule_id = @ScheduleId AND deleted = 0", new { ScheduleId = scheduleId }, null, cancellationToken)).ConfigureAwait(false) == 1,
@@ -250,12 +250,12 @@ public sealed class SqlTaskStore : ITaskStore
         await c.QuerySingleOrDefaultAsync<TaskRow>(Cmd(
             $"SELECT {TaskColumns} FROM tasks WHERE schedule_id = @ScheduleId AND finished_at IS NOT NULL ORDER BY seq DESC LIMIT 1",
             new { ScheduleId = scheduleId }, null, cancellationToken)).ConfigureAwait(false),
-        cancellationToken);
+        cancellationToken, write: false);
 
     public Task<IReadOnlyList<ClientTaskCount>> CountTasksAsync(CancellationToken cancellationToken) => RunAsync(async c =>
         (IReadOnlyList<ClientTaskCount>)(await c.QueryAsync<ClientTaskCount>(Cmd(
             "SELECT client_id, state, COUNT(*) AS tasks FROM tasks GROUP BY client_id, state", null, null, cancellationToken)).ConfigureAwait(false)).AsList(),
-        cancellationToken);
+        cancellationToken, write: false);
 
     public Task<string> GetOrCreateSecretAsync(CancellationToken cancellationToken) => RunAsync(async c =>
     {
@@ -288,8 +288,14 @@ public sealed class SqlTaskStore : ITaskStore
     private static CommandDefinition Cmd(string sql, object? parameters, DbTransaction? tx, CancellationToken cancellationToken) =>
         new(sql, parameters, tx, cancellationToken: cancellationToken);
 
-    private async Task<T> RunAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
+    private async Task<T> RunAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken, bool write = true)
     {
+        var gate = write ? _dialect.WriteGate : null;
+        if (gate is not null)
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             await using var connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -298,6 +304,10 @@ public sealed class SqlTaskStore : ITaskStore
         catch (Exception e) when (e is DbException or TimeoutException or IOException)
         {
             throw new StoreUnavailableException($"The {_dialect.Kind} task store failed: {e.Message}", e);
+        }
+        finally
+        {
+            gate?.Release();
         }
     }
 

@@ -32,6 +32,8 @@ public sealed class SqliteDialect : IStoreDialect
 
     public string? ClientLockSql => null;
 
+    public SemaphoreSlim? WriteGate { get; } = new(1, 1);
+
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
@@ -44,6 +46,7 @@ public sealed class SqliteDialect : IStoreDialect
 
     public ValueTask DisposeAsync()
     {
+        WriteGate!.Dispose();
         SqliteConnection.ClearAllPools();
         return ValueTask.CompletedTask;
     }
