@@ -21,6 +21,11 @@ dir=$(mktemp -d /tmp/tasker-bench-api.XXXXXX)
 broker=""
 api_pid=""
 finish() {
+    if [[ -n ${queues:-} ]]; then
+        for q in "$queues.todo" "$queues.done" "$queues.done.api" "$queues.todo.dead"; do
+            amqp-delete-queue -u "${TASKER_AMQP_URI%/}" -q "$q" >/dev/null 2>&1 || true
+        done
+    fi
     [[ -n $api_pid ]] && kill -TERM "$api_pid" 2>/dev/null && wait "$api_pid" 2>/dev/null
     [[ -n $broker ]] && scripts/stop-broker.sh "$broker" >/dev/null 2>&1
     rm -rf "$dir"
@@ -35,6 +40,9 @@ else
     broker=$BROKER_CONTAINER
     export TASKER_AMQP_URI=amqp://guest:guest@127.0.0.1:$port/
 fi
+# Queues of its own (start messages pile up there: no worker), deleted afterwards.
+queues=bench-api-$$
+export TASKER_TODO_QUEUE=$queues.todo TASKER_DONE_QUEUE=$queues.done
 api_port=$(free_port)
 export TASKER_DB=$dir/tasker.db TASKER_API_BIND=127.0.0.1:$api_port
 export TASKER_ADMIN_KEY=bench-admin-key-0123456789 TASKER_LOG_LEVEL=warning
