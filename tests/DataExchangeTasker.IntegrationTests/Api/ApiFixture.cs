@@ -30,7 +30,12 @@ public sealed class ApiFixture : IAsyncLifetime
         TaskerFixture.CopyExample(DemoCode, Tasker.CodeRoot);
         TaskerFixture.CopyExample(DemoData, Tasker.DataRoot);
         var postgres = PostgresCluster.StartAsync();
-        _worker = await InProcessTasker.StartAsync(Tasker, new Dictionary<string, string?> { ["TASKER_CONCURRENCY"] = "4" });
+        // TASKER_TEST_RUNNER_IMAGE: another runner image for the worker (default: the one scripts/setup.sh builds).
+        _worker = await InProcessTasker.StartAsync(Tasker, new Dictionary<string, string?>
+        {
+            ["TASKER_CONCURRENCY"] = "4",
+            ["TASKER_IMAGE"] = Environment.GetEnvironmentVariable("TASKER_TEST_RUNNER_IMAGE") ?? EngineRequirement.RunnerImage,
+        });
         _postgres = await postgres;
     }
 
