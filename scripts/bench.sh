@@ -8,6 +8,8 @@
 #   scripts/bench.sh --full     the issue's full counts: 200 tasks for every system at c=1 and c=4 (≈ 20 min)
 #   scripts/bench.sh --trace-overhead   only the trace overhead of the sealed runner (scripts/bench-trace-overhead.sh,
 #                               docker CLI, ≈ 2 min): write- and import-heavy scripts traced vs untraced
+#   scripts/bench.sh --api      only tasker api (scripts/bench-api.sh, ≈ 1 min): submits/s and p50/p95 POST /v1/tasks
+#                               latency on SQLite with the worker idle, store growth per 10,000 tasks
 #   BENCH_ONLY=throughput,overhead,memory,rejected,ready   run a subset
 # Baselines: bench/Floor (Engine API create → start → wait → remove, the tasker's own client and spec
 # factory) and bench/naive/naive-consumer.sh (amqp-tools + docker run --rm). See bench/README.md.
@@ -20,13 +22,16 @@ cd "$REPO_ROOT"
 if [[ ${1:-} == --trace-overhead ]]; then
     exec "$(dirname "${BASH_SOURCE[0]}")/bench-trace-overhead.sh"
 fi
+if [[ ${1:-} == --api ]]; then
+    exec "$(dirname "${BASH_SOURCE[0]}")/bench-api.sh"
+fi
 
 c1=100 c4=200 overhead=30 rejected=10000 ready=5 naive1=50 naive4=100
 case ${1:-} in
     --quick) c1=20 c4=20 overhead=10 rejected=2000 ready=2 naive1=10 naive4=20 ;;
     --full) c1=200 naive1=200 naive4=200 ;;
     '') ;;
-    *) die "usage: scripts/bench.sh [--quick|--full|--trace-overhead]" ;;
+    *) die "usage: scripts/bench.sh [--quick|--full|--trace-overhead|--api]" ;;
 esac
 
 scripts/setup.sh

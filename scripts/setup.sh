@@ -68,6 +68,18 @@ else
     log "packages: ok"
 fi
 
+# tasker api: its integration tests start a private PostgreSQL cluster (initdb/pg_ctl of Debian's postgresql) and
+# check the status page in headless chromium.
+if [[ ! -x /usr/lib/postgresql/15/bin/initdb ]] || ! command -v chromium >/dev/null 2>&1; then
+    log "packages: installing postgresql chromium (tasker api tests)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq || warn "apt-get update reported errors; trying the install anyway"
+    apt-get install -y -qq --no-install-recommends postgresql chromium >/dev/null
+    # The Debian package starts a system cluster; the tests use their own and need nothing running.
+    [[ -x /usr/lib/postgresql/15/bin/initdb ]] || die "still missing after install: postgresql 15"
+    command -v chromium >/dev/null 2>&1 || die "still missing after install: chromium"
+fi
+
 # --- (b) dockerd -----------------------------------------------------------------------------
 if docker_ping; then
     log "dockerd: ok"

@@ -17,7 +17,8 @@ public static class Program
             "  tasker hash /srv/code/demo1_code\n" +
             "  tasker cleanup\n" +
             "  tasker approve /srv/code/demo1_code --label \"fortune demo, approved by J. Doe\"\n" +
-            "  tasker receipt verify done.json --public-key node.key.pub\n\n" +
+            "  tasker receipt verify done.json --public-key node.key.pub\n" +
+            "  TASKER_ADMIN_KEY=... TASKER_DB=/var/lib/dataexchange-tasker/tasker.db tasker api\n\n" +
             "Exit codes: 0 ok, 1 error, 2 rejected (submit --wait), 3 invalid configuration, 4 timeout (submit --wait).");
         RunCommand.Configure(root);
         var run = new Command("run", "Run the worker (the default command).");
@@ -30,6 +31,7 @@ public static class Program
         root.Subcommands.Add(KeygenCommand.Create());
         root.Subcommands.Add(ReceiptCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
+        root.Subcommands.Add(Api.ApiCommand.Create());
 
         // Signals are handled by the worker (first: drain, second: exit), not by the parser's default handler.
         var configuration = new InvocationConfiguration { ProcessTerminationTimeout = null };

@@ -129,6 +129,9 @@ public static class TaskerOptionsLoader
         return entries ?? [];
     }
 
+    /// <summary>The broker and queue settings, read into <paramref name="r"/>'s error list (for <c>tasker api</c>).</summary>
+    internal static MessagingOptions LoadMessagingFrom(SettingsReader r) => ReadMessaging(r);
+
     private static MessagingOptions ReadMessaging(SettingsReader r) => new(
         r.Parse(Settings.AmqpUri, ParseAmqpUri, "an amqp:// or amqps:// URI like amqp://user:pass@host:5672/vhost"),
         r.Required(Settings.TodoQueue),
@@ -141,7 +144,7 @@ public static class TaskerOptionsLoader
 
     /// <summary>Names of <c>TASKER_*</c> variables that are not settings: most likely typos.</summary>
     public static IReadOnlyList<string> UnknownVariables(IEnumerable<string> names) =>
-        names.Where(n => n.StartsWith("TASKER_", StringComparison.Ordinal) && Settings.All.All(s => s.Name != n))
+        names.Where(n => n.StartsWith("TASKER_", StringComparison.Ordinal) && Settings.All.All(s => s.Name != n) && ApiSettings.All.All(s => s.Name != n))
             .Order(StringComparer.Ordinal)
             .ToList();
 

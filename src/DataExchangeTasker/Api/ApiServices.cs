@@ -1,0 +1,25 @@
+using DataExchangeTasker.Api.Messaging;
+using DataExchangeTasker.Api.Schedules;
+using DataExchangeTasker.Api.Status;
+using DataExchangeTasker.Api.Store;
+using DataExchangeTasker.Configuration;
+using Serilog;
+
+namespace DataExchangeTasker.Api;
+
+/// <summary>What the HTTP endpoints work with; owned by <see cref="ApiHost"/>.</summary>
+public sealed record ApiServices(
+    ApiOptions Options,
+    ITaskStore Store,
+    StartPublisher Starts,
+    CancelPublisher Cancels,
+    DueTaskPublisher DueTasks,
+    ViewTokens ViewTokens,
+    ApiMetrics Metrics,
+    ApiHealth Health,
+    ILogger Log,
+    TimeProvider Time)
+{
+    /// <summary>Now, in Unix milliseconds.</summary>
+    public long NowMs => Time.GetUtcNow().ToUnixTimeMilliseconds();
+}

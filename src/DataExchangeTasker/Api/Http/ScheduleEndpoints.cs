@@ -1,0 +1,109 @@
+using System.Text.Json;
+using DataExchangeTasker.Api.Schedules;
+using DataExchangeTasker.Api.Store;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace DataExchangeTasker.Api.Http;
+
+/// <summary><c>/v1/schedules</c>: create, read, latest finished run, delete.</summary>
+public static class ScheduleEndpoints
+{
+    public static void Map(WebApplication app, ApiServices services)
+    {
+        app.MapPost("/v1/schedules", (Func<HttpContext, Task<IResult>>)(context => CreateAsync(context, services)));
+        app.MapGet("/v1/schedules/{scheduleId}", (HttpContext context, string scheduleId) => GetAsync(context, services, scheduleId));
+        app.MapGet("/v1/schedules/{scheduleId}/latest", (HttpContext context, string scheduleId) => LatestAsync(context, services, scheduleId));
+        app.MapDelete("/v1/schedules/{scheduleId}", (HttpContext context, string scheduleId) => DeleteAsync(context, services, scheduleId));
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext context, ApiServices services)
+    {
+        var (caller, denied) = await Access.CallerAsync(context, services, adminMayRead: false).ConfigureAwait(false);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var (document, bad) = await RequestBody.ReadAsync(context).ConfigureAwait(false);
+        if (bad is not null)
+        {
+            return bad;
+        }
+
+        Submission s;
+        using (document)
+        {
+            if (SubmissionReader.Read(document!.RootElement, schedule: true, out var error) is not { } read)
+            {
+                return ApiErrors.Result(400, error!);
+            }
+
+            s = read;
+        }
+
+        var recurrence = s.Every is not null ? Recurrence.ParseEvery(s.Every)! : Recurrence.ParseCron(s.Cron!)!;
+        var now = services.NowMs;
+        var schedule = new ScheduleRow
+        {
+            ScheduleId = "sch_" + Guid.NewGuid().ToString("N")[..20],
+            ClientId = caller!.ClientId,
+            CodePath = s.CodePath,
+            DataPath = s.DataPath,
+            CodeHash = s.ETag,
+            LimitsJson = s.Limits is null ? null : JsonSerializer.Serialize(s.Limits, ApiJson.Context.TaskLimits),
+            EverySeconds = recurrence.EverySeconds,
+            Cron = s.Cron,
+            CreatedAt = now,
+            // An every-schedule fires at once, then every period; a cron one at its first matching time.
+            NextFireAt = recurrence.EverySeconds is not null ? now : recurrence.NextAfter(now) ?? long.MaxValue,
+        };
+        await services.Store.CreateScheduleAsync(schedule, context.RequestAborted).ConfigureAwait(false);
+        return Results.Json(TaskViews.From(schedule), ApiJson.Context.ScheduleView, statusCode: 201);
+    }
+
+    private static async Task<IResult> GetAsync(HttpContext context, ApiServices services, string scheduleId)
+    {
+        var (schedule, error) = await FindAsync(context, services, scheduleId).ConfigureAwait(false);
+        return error ?? Results.Json(TaskViews.From(schedule!), ApiJson.Context.ScheduleView);
+    }
+
+    private static async Task<IResult> LatestAsync(HttpContext context, ApiServices services, string scheduleId)
+    {
+        var (_, error) = await FindAsync(context, services, scheduleId).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var latest = await services.Store.LatestScheduleRunAsync(scheduleId, context.RequestAborted).ConfigureAwait(false);
+        return latest is null
+            ? ApiErrors.Result(404, "no run of this schedule has finished yet", "a schedule with a finished run", "scheduleId", scheduleId)
+            : Results.Json(TaskViews.From(latest), ApiJson.Context.TaskView);
+    }
+
+    private static async Task<IResult> DeleteAsync(HttpContext context, ApiServices services, string scheduleId)
+    {
+        var (_, error) = await FindAsync(context, services, scheduleId).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        return await services.Store.DeleteScheduleAsync(scheduleId, context.RequestAborted).ConfigureAwait(false)
+            ? Results.NoContent()
+            : ApiErrors.Result(404, "the schedule was already deleted", "a schedule that is not deleted", "scheduleId", scheduleId);
+    }
+
+    private static async Task<(ScheduleRow? Schedule, IResult? Error)> FindAsync(HttpContext context, ApiServices services, string scheduleId)
+    {
+        var (caller, denied) = await Access.CallerAsync(context, services, adminMayRead: true).ConfigureAwait(false);
+        if (denied is not null)
+        {
+            return (null, denied);
+        }
+
+        var schedule = await services.Store.GetScheduleAsync(scheduleId, context.RequestAborted).ConfigureAwait(false);
+        return schedule is not null && caller!.MayRead(schedule.ClientId) ? (schedule, null) : (null, TaskEndpoints.NotFound("scheduleId", scheduleId));
+    }
+}

@@ -1,0 +1,75 @@
+using DataExchangeTasker.Configuration;
+using DataExchangeTasker.Messaging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace DataExchangeTasker.Api.Messaging;
+
+/// <summary>
+/// What the api adds to the worker's <see cref="Topology"/>: its own durable copy of the done messages
+/// (<c>&lt;done&gt;.api</c>, bound to the done exchange, shared by every api process as competing consumers), the
+/// cancel fanout exchange <c>tasker_control</c>, and a durable copy of the progress messages (<c>tasker_progress.api</c>,
+/// bound to the exchange <c>tasker_progress</c>). Exchanges that exist are used as they are, whatever their type.
+/// </summary>
+public sealed class ApiTopology(MessagingOptions options)
+{
+    /// <summary>Fanout exchange workers take cancel messages from (<c>{"cancel": "&lt;taskId&gt;"}</c>).</summary>
+    public const string ControlExchange = "tasker_control";
+
+    /// <summary>Where workers publish progress (<c>{taskId, step, stepIndex, at}</c>) with <c>TASKER_PROGRESS=true</c>.</summary>
+    public const string ProgressExchange = "tasker_progress";
+
+    /// <summary>The api's queue of done messages.</summary>
+    public string DoneCopyQueue => options.DoneQueue + ".api";
+
+    /// <summary>The api's queue of progress messages.</summary>
+    public static string ProgressCopyQueue => ProgressExchange + ".api";
+
+    /// <summary>Declares the worker's topology, then the api's.</summary>
+    public async Task DeclareAsync(IConnection connection, CancellationToken cancellationToken)
+    {
+        await new Topology(options).DeclareAsync(connection, cancellationToken).ConfigureAwait(false);
+        await EnsureExchangeAsync(connection, ControlExchange, ExchangeType.Fanout, cancellationToken).ConfigureAwait(false);
+        // Same shape as the worker's todo/done exchanges: a durable direct exchange routed by its own name.
+        await EnsureExchangeAsync(connection, ProgressExchange, ExchangeType.Direct, cancellationToken).ConfigureAwait(false);
+        await CopyQueueAsync(connection, DoneCopyQueue, options.DoneQueue, options.DoneQueue, cancellationToken).ConfigureAwait(false);
+        await CopyQueueAsync(connection, ProgressCopyQueue, ProgressExchange, ProgressExchange, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CopyQueueAsync(IConnection connection, string queue, string exchange, string routingKey, CancellationToken cancellationToken)
+    {
+        var arguments = options.QueueType == "quorum" ? new Dictionary<string, object?> { ["x-queue-type"] = "quorum" } : null;
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await channel.QueueBindAsync(queue, exchange, routingKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode is 404 or 406)
+        {
+            throw new TopologyMismatchException(
+                $"Could not declare the api's queue \"{queue}\" bound to exchange \"{exchange}\": {e.ShutdownReason.ReplyText}. " +
+                $"The queue is durable with TASKER_QUEUE_TYPE={options.QueueType}; the exchange must exist (the worker declares it with TASKER_DECLARE_TOPOLOGY=true).", e);
+        }
+    }
+
+    private static async Task EnsureExchangeAsync(IConnection connection, string exchange, string type, CancellationToken cancellationToken)
+    {
+        // A failed passive declare closes its channel, so the probe gets one of its own.
+        await using (var probe = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await probe.ExchangeDeclarePassiveAsync(exchange, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+            {
+                // Absent: declared below.
+            }
+        }
+
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await channel.ExchangeDeclareAsync(exchange, type, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,95 @@
+using DataExchangeTasker.Api.Store;
+using DataExchangeTasker.Tests.Support;
+
+namespace DataExchangeTasker.Tests.Api;
+
+/// <summary>The store's exactly-once rules on a SQLite file (the same SQL runs on PostgreSQL in the integration tests).</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xunit disposes the temp folder through IAsyncLifetime.DisposeAsync.")]
+public sealed class SqliteTaskStoreTests : IAsyncLifetime
+{
+    private readonly TempDirectory _dir = new();
+    private SqlTaskStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        _store = SqlTaskStore.Open(Path.Combine(_dir.Path, "db", "t.db"));
+        Assert.Equal(1, await _store.MigrateAsync(CancellationToken.None));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    private static TaskRow Task(string id, string? client = "c", long due = 0) =>
+        new() { TaskId = id, ClientId = client, State = "queued", CodePath = "a", DataPath = "b", CreatedAt = 0, DueAt = due };
+
+    [Fact]
+    public async Task MigrateAsync_SecondRun_AppliesNothing() => Assert.Equal(0, await _store.MigrateAsync(CancellationToken.None));
+
+    [Fact]
+    public async Task RecordDoneAsync_SameMessageTwice_StoredOnce()
+    {
+        await _store.SubmitAsync(Task("t1"), null, CancellationToken.None);
+        var done = new DoneRecord("t1", "d1", "success", null, 5, null, 100, "{}");
+        Assert.True(await _store.RecordDoneAsync(done, CancellationToken.None));
+        Assert.False(await _store.RecordDoneAsync(done, CancellationToken.None));
+        Assert.True(await _store.RecordDoneAsync(done with { Digest = "d2", State = "error" }, CancellationToken.None));
+        var t = (await _store.GetTaskAsync("t1", CancellationToken.None))!;
+        Assert.Equal(("success", 2L, 100L), (t.State, t.DoneCount, t.FinishedAt!.Value));
+    }
+
+    [Fact]
+    public async Task RecordDoneAsync_UnknownTask_IsKeptWithoutClient()
+    {
+        Assert.True(await _store.RecordDoneAsync(new DoneRecord("other", "d", "rejected", "path_not_found", 0, null, 7, "{}"), CancellationToken.None));
+        var t = (await _store.GetTaskAsync("other", CancellationToken.None))!;
+        Assert.Null(t.ClientId);
+        Assert.Equal("rejected", t.State);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_AtConcurrencyLimit_RefusesUntilOneFinishes()
+    {
+        Assert.Equal(SubmitOutcome.Created, await _store.SubmitAsync(Task("a"), 1, CancellationToken.None));
+        Assert.Equal(SubmitOutcome.OverConcurrency, await _store.SubmitAsync(Task("b"), 1, CancellationToken.None));
+        Assert.Equal(SubmitOutcome.Exists, await _store.SubmitAsync(Task("a"), 1, CancellationToken.None));
+        await _store.RecordDoneAsync(new DoneRecord("a", "d", "success", null, 1, null, 1, "{}"), CancellationToken.None);
+        Assert.Equal(SubmitOutcome.Created, await _store.SubmitAsync(Task("b"), 1, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ClaimDueTasksAsync_TwoOwners_EachTaskClaimedOnceUntilTheLeaseEnds()
+    {
+        await _store.SubmitAsync(Task("due", due: 10), null, CancellationToken.None);
+        await _store.SubmitAsync(Task("later", due: 1000), null, CancellationToken.None);
+        Assert.Equal(["due"], (await _store.ClaimDueTasksAsync(20, 50, "a", 10, CancellationToken.None)).Select(t => t.TaskId));
+        Assert.Empty(await _store.ClaimDueTasksAsync(21, 51, "b", 10, CancellationToken.None));
+        Assert.Equal(["due"], (await _store.ClaimDueTasksAsync(60, 90, "b", 10, CancellationToken.None)).Select(t => t.TaskId));
+        await _store.MarkPublishedAsync("due", 61, CancellationToken.None);
+        Assert.Empty(await _store.ClaimDueTasksAsync(100, 130, "a", 10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task FireScheduleAsync_SamePeriodTwice_FiresOnce()
+    {
+        await _store.CreateScheduleAsync(new ScheduleRow { ScheduleId = "s", ClientId = "c", CodePath = "a", DataPath = "b", EverySeconds = 1, NextFireAt = 1000 }, CancellationToken.None);
+        var claimedA = (await _store.ClaimDueSchedulesAsync(1000, 2000, "a", CancellationToken.None)).Single();
+        Assert.Empty(await _store.ClaimDueSchedulesAsync(1001, 2001, "b", CancellationToken.None));
+        // b takes over after a's lease ran out, for the same period: only one of them moves it on.
+        var claimedB = (await _store.ClaimDueSchedulesAsync(2500, 3500, "b", CancellationToken.None)).Single();
+        Assert.True(await _store.FireScheduleAsync(claimedB, Task("s-1000"), 3000, "b", CancellationToken.None));
+        Assert.False(await _store.FireScheduleAsync(claimedA, Task("s-1000"), 3000, "a", CancellationToken.None));
+        Assert.Equal(1, (await _store.GetScheduleAsync("s", CancellationToken.None))!.FiredCount);
+    }
+
+    [Fact]
+    public async Task CountRequestAsync_SameWindow_CountsUp()
+    {
+        var first = await _store.CountRequestAsync("c", 0, CancellationToken.None);
+        var second = await _store.CountRequestAsync("c", 0, CancellationToken.None);
+        var nextMinute = await _store.CountRequestAsync("c", 60_000, CancellationToken.None);
+        Assert.Equal((1L, 2L, 1L), (first, second, nextMinute));
+    }
+}
