@@ -40,6 +40,9 @@ public sealed record MessagingOptions(
     string QueueType,
     bool DeclareTopology)
 {
+    /// <summary>Declare missing queues and exchanges non-durable, exactly as the Scala tasker did (<c>TASKER_LEGACY_TOPOLOGY</c>).</summary>
+    public bool LegacyTopology { get; init; }
+
     /// <summary>Where start messages nobody can answer go: <c>&lt;todo&gt;.dead</c>.</summary>
     public string DeadLetterQueue => TodoQueue + ".dead";
 }
@@ -66,6 +69,9 @@ public sealed record SandboxOptions(
     TimeSpan KeepAliveTimeout,
     bool RequireCodeHash)
 {
+    /// <summary>What a <c>codeHash.eTag</c> that is not a sha256 code hash leads to (<c>TASKER_LEGACY_ETAG</c>).</summary>
+    public Protocol.LegacyETagHandling LegacyETag { get; init; }
+
     /// <summary>Where each task's output files are stored (a folder per task, owner and group only).</summary>
     public string ResultsRoot { get; init; } = "/var/lib/dataexchange-tasker/results";
 

@@ -1,4 +1,5 @@
 using DataExchangeTasker.Docker;
+using DataExchangeTasker.Protocol;
 
 namespace DataExchangeTasker.Configuration;
 
@@ -35,6 +36,7 @@ public static class TaskerOptionsLoader
             ResultsRoot = r.AbsolutePath(Settings.ResultsRoot),
             SnapshotRoot = r.AbsolutePath(Settings.SnapshotRoot),
             OutputFilesLimit = r.Int(Settings.OutputFilesLimit, 0, 1_000_000),
+            LegacyETag = r.OneOf(Settings.LegacyETag, "reject", "ignore") == "ignore" ? LegacyETagHandling.Ignore : LegacyETagHandling.Reject,
         };
 
         var options = new TaskerOptions(
@@ -107,7 +109,10 @@ public static class TaskerOptionsLoader
         r.Required(Settings.TodoQueue),
         r.Required(Settings.DoneQueue),
         r.OneOf(Settings.QueueType, "classic", "quorum"),
-        r.Bool(Settings.DeclareTopology));
+        r.Bool(Settings.DeclareTopology))
+    {
+        LegacyTopology = r.Bool(Settings.LegacyTopology),
+    };
 
     /// <summary>Names of <c>TASKER_*</c> variables that are not settings: most likely typos.</summary>
     public static IReadOnlyList<string> UnknownVariables(IEnumerable<string> names) =>

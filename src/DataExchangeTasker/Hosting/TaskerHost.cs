@@ -49,14 +49,14 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         }
 
         Health.Report(HealthState.Broker, true, "connected");
-        await new Topology(options.Messaging).DeclareAsync(connector.Connection, stopping).ConfigureAwait(false);
+        await new Topology(options.Messaging, log).DeclareAsync(connector.Connection, stopping).ConfigureAwait(false);
 
         var intake = Channel.CreateBounded<InboundDelivery>(new BoundedChannelOptions(options.Concurrency) { FullMode = BoundedChannelFullMode.Wait });
         await using var intakeController = new IntakeController(connector, options.Messaging, (ushort)options.Concurrency, intake.Writer, Health, log);
         await using var confirmed = new ConfirmedPublisher(connector, log);
         var runner = new SandboxRunner(docker, options.Sandbox, new ContainerSpecFactory(options.Sandbox, options.TaskerId), options.TaskerId, log, Metrics);
         var active = new ActiveSites();
-        var processor = new TaskProcessor(new TaskPreparer(options.Sandbox), runner, active, RetryPipelines.EngineCalls(options.MaxRetries), log);
+        var processor = new TaskProcessor(new TaskPreparer(options.Sandbox), runner, active, RetryPipelines.EngineCalls(options.MaxRetries), log, legacyETag: options.Sandbox.LegacyETag);
         var settler = new OutcomeSettler(
             new DonePublisher(confirmed, options.Messaging, log), new DeadLetterPublisher(confirmed, options.Messaging),
             new TaskSiteRemover(runner, log), Metrics, log);
