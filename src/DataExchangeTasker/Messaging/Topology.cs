@@ -57,26 +57,27 @@ public sealed class Topology(MessagingOptions options, ILogger log)
 
         if (losses.Count > 0)
         {
-            log.Warning("Using the existing broker topology as it is, which loses: {Losses:l}. {Migration:l}",
+            log.Warning("The broker topology in use loses messages: {Losses:l}. Publishers of the Scala tasker also send " +
+                "transient messages (delivery_mode=1), lost on a broker restart even on durable queues. {Migration:l}",
                 string.Join("; ", losses), MigrationAdvice());
         }
     }
 
     private string MigrationAdvice() => options.LegacyTopology
         ? "TASKER_LEGACY_TOPOLOGY=true keeps the Scala tasker's non-durable topology on purpose, so v0.1 consumers that declare " +
-          "tasker_done with their defaults keep working; to migrate, see \"Migrating from the Scala tasker\" in the README"
-        : "To migrate (README \"Migrating from the Scala tasker\"): stop publishers, the v0.1 listener and the taskers, let the queues " +
-          $"drain, delete them (rabbitmqctl delete_queue {options.TodoQueue}; rabbitmqctl delete_queue {options.DoneQueue}; " +
+          "tasker_done with their defaults keep working; to move to durable queues see \"Migrating from the Scala tasker\" in the README"
+        : "To migrate (README \"Migrating from the Scala tasker\"): stop the publishers, the v0.1 listener and the taskers, let the " +
+          $"queues drain, delete them (rabbitmqctl delete_queue {options.TodoQueue}; rabbitmqctl delete_queue {options.DoneQueue}; " +
           $"rabbitmqctl delete_exchange {options.TodoQueue}; rabbitmqctl delete_exchange {options.DoneQueue}) and start the tasker, " +
           "which declares them durable; change consumers to declare tasker_done durable (or passively) and publishers to " +
           "delivery_mode=2. Until the listener is changed, run with TASKER_LEGACY_TOPOLOGY=true instead";
 
-    private async Task<IEnumerable<string>> EnsureQueueAsync(IConnection connection, string name, QueueShape wanted, CancellationToken cancellationToken)
+    private static async Task<IEnumerable<string>> EnsureQueueAsync(IConnection connection, string name, QueueShape wanted, CancellationToken cancellationToken)
     {
         if (!await ExistsAsync(connection, name, isQueue: true, cancellationToken).ConfigureAwait(false)
             && await TryDeclareQueueAsync(connection, name, wanted, cancellationToken).ConfigureAwait(false))
         {
-            return [];
+            return LossesOf(name, wanted, wanted);
         }
 
         // It exists (or someone declared it in between, otherwise): find its shape among the known ones.
@@ -97,18 +98,12 @@ public sealed class Topology(MessagingOptions options, ILogger log)
                 "non-durable and the broker restarts, the tasker must be restarted to declare it again"];
     }
 
-    private IEnumerable<string> LossesOf(string name, QueueShape existing, QueueShape wanted)
+    private static IEnumerable<string> LossesOf(string name, QueueShape existing, QueueShape wanted)
     {
-        if (!existing.Durable && !options.LegacyTopology)
+        if (!existing.Durable)
         {
             yield return $"queue {name} is non-durable: it and every message in it are gone when the broker restarts (the tasker " +
-                         "declares it again when it reconnects); the original publishers' delivery_mode=1 messages are lost on a " +
-                         "broker restart even on a durable queue";
-        }
-        else if (!existing.Durable)
-        {
-            yield return $"queue {name} is non-durable (TASKER_LEGACY_TOPOLOGY=true): waiting start messages and unread done " +
-                         "messages are lost when the broker restarts";
+                         "declares it again when it reconnects)";
         }
 
         if (wanted.Type == "quorum" && existing.Type != "quorum")
@@ -118,7 +113,7 @@ public sealed class Topology(MessagingOptions options, ILogger log)
         }
     }
 
-    private async Task<IEnumerable<string>> EnsureExchangeAsync(IConnection connection, string name, bool durable, CancellationToken cancellationToken)
+    private static async Task<IEnumerable<string>> EnsureExchangeAsync(IConnection connection, string name, bool durable, CancellationToken cancellationToken)
     {
         foreach (var shapeDurable in new[] { durable, !durable })
         {
@@ -126,7 +121,7 @@ public sealed class Topology(MessagingOptions options, ILogger log)
             try
             {
                 await channel.ExchangeDeclareAsync(name, ExchangeType.Direct, shapeDurable, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
-                return shapeDurable || options.LegacyTopology
+                return shapeDurable
                     ? []
                     : [$"exchange {name} is non-durable: it is gone after a broker restart until a client declares it again (the tasker does when it reconnects)"];
             }
