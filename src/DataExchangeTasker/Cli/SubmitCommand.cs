@@ -30,7 +30,7 @@ public static class SubmitCommand
         {
             code, data, taskId, etag, wait, timeout, taskTimeout,
         };
-        source.AddTo(command, [Settings.AmqpUri, Settings.TodoQueue, Settings.DoneQueue, Settings.QueueType, Settings.DeclareTopology]);
+        source.AddTo(command, [Settings.AmqpUri, Settings.TodoQueue, Settings.DoneQueue, Settings.QueueType, Settings.DeclareTopology, Settings.LegacyTopology]);
         command.SetAction(async (result, ct) =>
         {
             try

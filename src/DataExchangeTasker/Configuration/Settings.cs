@@ -3,7 +3,7 @@ namespace DataExchangeTasker.Configuration;
 /// <summary>Every setting the tasker reads, in the order the README documents them.</summary>
 public static class Settings
 {
-    public static readonly SettingDefinition AmqpUri = new("TASKER_AMQP_URI", "amqp://guest:guest@localhost:5672/", "RabbitMQ connection URI.");
+    public static readonly SettingDefinition AmqpUri = new("TASKER_AMQP_URI", "amqp://guest:guest@localhost:5672/", "RabbitMQ connection URI; several (the nodes of one cluster) separated by commas, the first giving credentials and vhost.");
     public static readonly SettingDefinition CodeRoot = new("TASKER_CODE_ROOT", null, "Folder that codePath is relative to (required).");
     public static readonly SettingDefinition DataRoot = new("TASKER_DATA_ROOT", null, "Folder that dataPath is relative to (required).");
     public static readonly SettingDefinition WorkRoot = new("TASKER_WORK_ROOT", "/var/lib/dataexchange-tasker/work", "Folder for per-task work folders (mounted at /tmp/out).");

@@ -40,6 +40,12 @@ public sealed record MessagingOptions(
     string QueueType,
     bool DeclareTopology)
 {
+    /// <summary>
+    /// Every broker node of <c>TASKER_AMQP_URI</c> (a comma-separated list), <see cref="AmqpUri"/> first, which
+    /// also gives the credentials, virtual host and TLS for all of them; empty means just <see cref="AmqpUri"/>.
+    /// </summary>
+    public IReadOnlyList<Uri> AmqpUris { get; init; } = [];
+
     /// <summary>Declare missing queues and exchanges non-durable, exactly as the Scala tasker did (<c>TASKER_LEGACY_TOPOLOGY</c>).</summary>
     public bool LegacyTopology { get; init; }
 

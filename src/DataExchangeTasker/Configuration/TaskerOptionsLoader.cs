@@ -104,21 +104,33 @@ public static class TaskerOptionsLoader
         return new GovernanceOptions(OptionalPath(Settings.ApprovalsFile), signingKey, OptionalPath(Settings.AuditLog), r.Bool(Settings.DataHash));
     }
 
-    private static MessagingOptions ReadMessaging(SettingsReader r) => new(
-        r.Parse(Settings.AmqpUri, ParseAmqpUri, "an amqp:// or amqps:// URI like amqp://user:pass@host:5672/vhost"),
-        r.Required(Settings.TodoQueue),
-        r.Required(Settings.DoneQueue),
-        r.OneOf(Settings.QueueType, "classic", "quorum"),
-        r.Bool(Settings.DeclareTopology))
+    private static MessagingOptions ReadMessaging(SettingsReader r)
     {
-        LegacyTopology = r.Bool(Settings.LegacyTopology),
-    };
+        var uris = r.Parse(Settings.AmqpUri, ParseAmqpUris,
+            "an amqp:// or amqps:// URI like amqp://user:pass@host:5672/vhost, or several (the nodes of a cluster) separated by commas")
+            ?? [];
+        return new MessagingOptions(
+            uris.Count > 0 ? uris[0] : new Uri(Settings.AmqpUri.Default!),
+            r.Required(Settings.TodoQueue),
+            r.Required(Settings.DoneQueue),
+            r.OneOf(Settings.QueueType, "classic", "quorum"),
+            r.Bool(Settings.DeclareTopology))
+        {
+            AmqpUris = uris,
+            LegacyTopology = r.Bool(Settings.LegacyTopology),
+        };
+    }
 
     /// <summary>Names of <c>TASKER_*</c> variables that are not settings: most likely typos.</summary>
     public static IReadOnlyList<string> UnknownVariables(IEnumerable<string> names) =>
         names.Where(n => n.StartsWith("TASKER_", StringComparison.Ordinal) && Settings.All.All(s => s.Name != n))
             .Order(StringComparer.Ordinal)
             .ToList();
+
+    private static IReadOnlyList<Uri> ParseAmqpUris(string text) =>
+        text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } parts
+            ? parts.Select(ParseAmqpUri).ToList()
+            : throw new FormatException("no URI");
 
     private static Uri ParseAmqpUri(string text)
     {

@@ -37,6 +37,24 @@ public sealed class TaskerOptionsLoaderTests : IDisposable
         Assert.Throws<ConfigurationException>(() => TaskerOptionsLoader.Load(Values(extra)));
 
     [Fact]
+    public void Load_SeveralAmqpUris_KeepsThemAllInOrderFirstAsTheUri()
+    {
+        var o = TaskerOptionsLoader.Load(Values(("TASKER_AMQP_URI", "amqp://u:p@node1:5672/vh, amqp://node2:5673 ,amqp://node3")));
+
+        Assert.Equal(new Uri("amqp://u:p@node1:5672/vh"), o.Messaging.AmqpUri);
+        Assert.Equal(["node1", "node2", "node3"], o.Messaging.AmqpUris.Select(u => u.Host));
+        Assert.Equal(5673, o.Messaging.AmqpUris[1].Port);
+    }
+
+    [Fact]
+    public void Load_OneBadUriInTheList_FailsNamingTheSetting()
+    {
+        var error = LoadFails(("TASKER_AMQP_URI", "amqp://node1,http://node2"));
+
+        Assert.Contains("TASKER_AMQP_URI", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_LegacySettings_AreRead()
     {
         var o = TaskerOptionsLoader.Load(Values(("TASKER_LEGACY_TOPOLOGY", "true"), ("TASKER_LEGACY_ETAG", "ignore")));
