@@ -116,6 +116,7 @@ public sealed class ScaleOutTests(TaskerFixture fixture, ITestOutputHelper outpu
             ["TASKER_CONCURRENCY"] = "3",
             ["TASKER_CLEANUP_GRACE"] = "2",
             ["TASKER_HTTP_BIND"] = "off",
+            ["TASKER_IMAGE"] = EngineRequirement.RunnerImage,
         };
         if (dockerHost is not null)
         {

@@ -52,6 +52,7 @@ public sealed class TaskerFixture : IAsyncLifetime
             ["TASKER_DONE_QUEUE"] = id + ".done",
             ["TASKER_ID"] = id,
             ["TASKER_HTTP_BIND"] = "off",
+            ["TASKER_IMAGE"] = EngineRequirement.RunnerImage,
         };
     }
 
