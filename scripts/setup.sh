@@ -80,6 +80,19 @@ if [[ ! -x /usr/lib/postgresql/15/bin/initdb ]] || ! command -v chromium >/dev/n
     command -v chromium >/dev/null 2>&1 || die "still missing after install: chromium"
 fi
 
+# The integration tests reproduce the Scala tasker's Django publisher and listener with Debian's pika, run by
+# /usr/bin/python3 (not a python3 that happens to come first on PATH).
+if /usr/bin/python3 -c 'import pika' >/dev/null 2>&1; then
+    log "python3-pika: ok"
+else
+    log "python3-pika: missing; installing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends python3-pika >/dev/null \
+        || { apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-pika >/dev/null; } \
+        || die "could not install python3-pika"
+    log "python3-pika: installed"
+fi
+
 # --- (b) dockerd -----------------------------------------------------------------------------
 if docker_ping; then
     log "dockerd: ok"

@@ -68,7 +68,7 @@ public sealed class ApiHost : IAsyncDisposable
         var connector = new AmqpConnector(Options.Messaging, "tasker-api " + Options.InstanceId, Log, time);
         _owned.Add(connector);
         var connection = await connector.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var topology = new ApiTopology(Options.Messaging);
+        var topology = new ApiTopology(Options.Messaging, Log);
         await topology.DeclareAsync(connection, cancellationToken).ConfigureAwait(false);
         var publisher = new ConfirmedPublisher(connector, Log, time: time);
         _owned.Add(publisher);

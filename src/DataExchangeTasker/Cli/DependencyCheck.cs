@@ -26,7 +26,7 @@ public static class DependencyCheck
         }
 
         await output.WriteLineAsync($"ok    configuration: tasker id {options.TaskerId}, concurrency {options.Concurrency}").ConfigureAwait(false);
-        await Line("broker " + AmqpConnector.Redact(options.Messaging.AmqpUri), async () =>
+        await Line("broker " + AmqpConnector.Describe(options.Messaging), async () =>
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(10));
@@ -41,7 +41,7 @@ public static class DependencyCheck
             }
             catch (BrokerUnreachableException e)
             {
-                throw new InvalidOperationException($"cannot connect to TASKER_AMQP_URI={AmqpConnector.Redact(options.Messaging.AmqpUri)}: {e.InnerException?.Message ?? e.Message}", e);
+                throw new InvalidOperationException($"cannot connect to TASKER_AMQP_URI={AmqpConnector.Describe(options.Messaging)}: {e.InnerException?.Message ?? e.Message}", e);
             }
         }).ConfigureAwait(false);
 

@@ -47,7 +47,7 @@ public static class RunCommand
 
             using var signals = new ShutdownSignals();
             log.Information("DataExchange Tasker {Version:l} as {TaskerId:l}: code {CodeRoot:l}, data {DataRoot:l}, image {Image:l}, broker {Broker:l}",
-                ThisAssembly.Version, options.TaskerId, options.Sandbox.CodeRoot, options.Sandbox.DataRoot, options.Sandbox.Image, AmqpConnector.Redact(options.Messaging.AmqpUri));
+                ThisAssembly.Version, options.TaskerId, options.Sandbox.CodeRoot, options.Sandbox.DataRoot, options.Sandbox.Image, AmqpConnector.Describe(options.Messaging));
             await new TaskerHost(options, log).RunAsync(signals.Stopping, signals.Abort).ConfigureAwait(false);
             return ExitCodes.Ok;
         }

@@ -30,7 +30,7 @@ public static class SubmitCommand
         {
             code, data, taskId, etag, wait, timeout, taskTimeout,
         };
-        source.AddTo(command, [Settings.AmqpUri, Settings.TodoQueue, Settings.DoneQueue, Settings.QueueType, Settings.DeclareTopology]);
+        source.AddTo(command, [Settings.AmqpUri, Settings.TodoQueue, Settings.DoneQueue, Settings.QueueType, Settings.DeclareTopology, Settings.LegacyTopology]);
         command.SetAction(async (result, ct) =>
         {
             try
@@ -63,7 +63,8 @@ public static class SubmitCommand
     {
         var factory = new ConnectionFactory { Uri = options.AmqpUri, ClientProvidedName = "tasker-submit" };
         await using var connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await new Topology(options).DeclareAsync(connection, cancellationToken).ConfigureAwait(false);
+        // The tasker itself warns about what an existing topology loses; submit only needs the queues to exist.
+        await new Topology(options, Serilog.Core.Logger.None).DeclareAsync(connection, cancellationToken).ConfigureAwait(false);
         await using var channel = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken).ConfigureAwait(false);
 

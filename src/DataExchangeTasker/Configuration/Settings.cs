@@ -3,7 +3,7 @@ namespace DataExchangeTasker.Configuration;
 /// <summary>Every setting the tasker reads, in the order the README documents them.</summary>
 public static class Settings
 {
-    public static readonly SettingDefinition AmqpUri = new("TASKER_AMQP_URI", "amqp://guest:guest@localhost:5672/", "RabbitMQ connection URI.");
+    public static readonly SettingDefinition AmqpUri = new("TASKER_AMQP_URI", "amqp://guest:guest@localhost:5672/", "RabbitMQ connection URI; several (the nodes of one cluster) separated by commas, the first giving credentials and vhost.");
     public static readonly SettingDefinition CodeRoot = new("TASKER_CODE_ROOT", null, "Folder that codePath is relative to (required).");
     public static readonly SettingDefinition DataRoot = new("TASKER_DATA_ROOT", null, "Folder that dataPath is relative to (required).");
     public static readonly SettingDefinition WorkRoot = new("TASKER_WORK_ROOT", "/var/lib/dataexchange-tasker/work", "The tasker's private state folder (created 0700; published markers). No container sees it.");
@@ -33,6 +33,8 @@ public static class Settings
     public static readonly SettingDefinition QueueType = new("TASKER_QUEUE_TYPE", "classic", "classic or quorum (for broker clusters).");
     public static readonly SettingDefinition MaxMessageSize = new("TASKER_MAX_MESSAGE_SIZE", "127m", "Largest done message sent; longer streams are cut (truncated flags set). Keep it below the broker's max_message_size (RabbitMQ default 128 MiB).");
     public static readonly SettingDefinition DeclareTopology = new("TASKER_DECLARE_TOPOLOGY", "true", "Declare exchanges and queues at start-up; false to use what exists.");
+    public static readonly SettingDefinition LegacyTopology = new("TASKER_LEGACY_TOPOLOGY", "false", "Declare missing queues and exchanges as the Scala tasker did (non-durable), for unchanged v0.1 consumers.", IsFlag: true);
+    public static readonly SettingDefinition LegacyETag = new("TASKER_LEGACY_ETAG", "reject", "What to do with a codeHash.eTag that is not a sha256 code hash (the original's WebDAV ETag): reject, or ignore it as if absent.");
     public static readonly SettingDefinition MaxRetries = new("TASKER_MAX_RETRIES", "3", "Retries of a task that failed because of the Docker engine.");
     public static readonly SettingDefinition DrainTimeout = new("TASKER_DRAIN_TIMEOUT", "60", "Seconds running tasks may finish after SIGTERM.");
     public static readonly SettingDefinition HttpBind = new("TASKER_HTTP_BIND", "127.0.0.1:9432", "host:port of the health and metrics endpoint; 'off' to disable.");
@@ -53,6 +55,7 @@ public static class Settings
         AmqpUri, CodeRoot, DataRoot, WorkRoot, ResultsRoot, SnapshotRoot, Image, Concurrency, TodoQueue, DoneQueue, DockerHost,
         TaskTimeout, MemoryLimit, CpuLimit, PidsLimit, OutputLimit, OutputFilesLimit, StraceFilter, Runtime, User, TmpfsSize,
         FileSizeLimit, WorkSizeLimit, OpenFilesLimit, KeepAlive, KeepAliveTimeout, RequireCodeHash, QueueType, MaxMessageSize, DeclareTopology,
+        LegacyTopology, LegacyETag,
         MaxRetries, DrainTimeout, HttpBind, LogFormat, LogLevel, OtlpEndpoint, TaskerId, CleanupGrace,
         ApprovalsFile, SigningKey, AuditLog, DataHash,
         Images,

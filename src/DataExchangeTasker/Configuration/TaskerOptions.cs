@@ -41,6 +41,15 @@ public sealed record MessagingOptions(
     string QueueType,
     bool DeclareTopology)
 {
+    /// <summary>
+    /// Every broker node of <c>TASKER_AMQP_URI</c> (a comma-separated list), <see cref="AmqpUri"/> first, which
+    /// also gives the credentials, virtual host and TLS for all of them; empty means just <see cref="AmqpUri"/>.
+    /// </summary>
+    public IReadOnlyList<Uri> AmqpUris { get; init; } = [];
+
+    /// <summary>Declare missing queues and exchanges non-durable, exactly as the Scala tasker did (<c>TASKER_LEGACY_TOPOLOGY</c>).</summary>
+    public bool LegacyTopology { get; init; }
+
     /// <summary>Where start messages nobody can answer go: <c>&lt;todo&gt;.dead</c>.</summary>
     public string DeadLetterQueue => TodoQueue + ".dead";
 
@@ -70,6 +79,9 @@ public sealed record SandboxOptions(
     TimeSpan KeepAliveTimeout,
     bool RequireCodeHash)
 {
+    /// <summary>What a <c>codeHash.eTag</c> that is not a sha256 code hash leads to (<c>TASKER_LEGACY_ETAG</c>).</summary>
+    public Protocol.LegacyETagHandling LegacyETag { get; init; }
+
     /// <summary>Where each task's output files are stored (a folder per task, owner and group only).</summary>
     public string ResultsRoot { get; init; } = "/var/lib/dataexchange-tasker/results";
 

@@ -1,5 +1,6 @@
 using DataExchangeTasker.Docker;
 using DataExchangeTasker.Images;
+using DataExchangeTasker.Protocol;
 
 namespace DataExchangeTasker.Configuration;
 
@@ -37,6 +38,7 @@ public static class TaskerOptionsLoader
             SnapshotRoot = r.AbsolutePath(Settings.SnapshotRoot),
             OutputFilesLimit = r.Int(Settings.OutputFilesLimit, 0, 1_000_000),
             Images = ReadImages(r),
+            LegacyETag = r.OneOf(Settings.LegacyETag, "reject", "ignore") == "ignore" ? LegacyETagHandling.Ignore : LegacyETagHandling.Reject,
         };
 
         var options = new TaskerOptions(
@@ -132,21 +134,34 @@ public static class TaskerOptionsLoader
     /// <summary>The broker and queue settings, read into <paramref name="r"/>'s error list (for <c>tasker api</c>).</summary>
     internal static MessagingOptions LoadMessagingFrom(SettingsReader r) => ReadMessaging(r);
 
-    private static MessagingOptions ReadMessaging(SettingsReader r) => new(
-        r.Parse(Settings.AmqpUri, ParseAmqpUri, "an amqp:// or amqps:// URI like amqp://user:pass@host:5672/vhost"),
-        r.Required(Settings.TodoQueue),
-        r.Required(Settings.DoneQueue),
-        r.OneOf(Settings.QueueType, "classic", "quorum"),
-        r.Bool(Settings.DeclareTopology))
+    private static MessagingOptions ReadMessaging(SettingsReader r)
     {
-        MaxMessageSizeBytes = r.Bytes(Settings.MaxMessageSize, 64 * 1024),
-    };
+        var uris = r.Parse(Settings.AmqpUri, ParseAmqpUris,
+            "an amqp:// or amqps:// URI like amqp://user:pass@host:5672/vhost, or several (the nodes of a cluster) separated by commas")
+            ?? [];
+        return new MessagingOptions(
+            uris.Count > 0 ? uris[0] : new Uri(Settings.AmqpUri.Default!),
+            r.Required(Settings.TodoQueue),
+            r.Required(Settings.DoneQueue),
+            r.OneOf(Settings.QueueType, "classic", "quorum"),
+            r.Bool(Settings.DeclareTopology))
+        {
+            AmqpUris = uris,
+            LegacyTopology = r.Bool(Settings.LegacyTopology),
+            MaxMessageSizeBytes = r.Bytes(Settings.MaxMessageSize, 64 * 1024),
+        };
+    }
 
     /// <summary>Names of <c>TASKER_*</c> variables that are not settings: most likely typos.</summary>
     public static IReadOnlyList<string> UnknownVariables(IEnumerable<string> names) =>
         names.Where(n => n.StartsWith("TASKER_", StringComparison.Ordinal) && Settings.All.All(s => s.Name != n) && ApiSettings.All.All(s => s.Name != n))
             .Order(StringComparer.Ordinal)
             .ToList();
+
+    private static IReadOnlyList<Uri> ParseAmqpUris(string text) =>
+        text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } parts
+            ? parts.Select(ParseAmqpUri).ToList()
+            : throw new FormatException("no URI");
 
     private static Uri ParseAmqpUri(string text)
     {

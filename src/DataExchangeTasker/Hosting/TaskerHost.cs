@@ -52,7 +52,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         }
 
         Health.Report(HealthState.Broker, true, "connected");
-        await new Topology(options.Messaging).DeclareAsync(connector.Connection, stopping).ConfigureAwait(false);
+        await new Topology(options.Messaging, log).DeclareAsync(connector.Connection, stopping).ConfigureAwait(false);
 
         var intake = Channel.CreateBounded<InboundDelivery>(new BoundedChannelOptions(options.Concurrency) { FullMode = BoundedChannelFullMode.Wait });
         await using var intakeController = new IntakeController(connector, options.Messaging, (ushort)options.Concurrency, intake.Writer, Health, log);
@@ -64,7 +64,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         var runner = new SandboxRunner(docker, options.Sandbox, new ContainerSpecFactory(options.Sandbox, options.TaskerId), options.TaskerId, log, Metrics);
         var active = new ActiveSites();
         var ledger = new AnswerLedger(options.Sandbox.WorkRoot);
-        var processor = new TaskProcessor(new TaskPreparer(options.Sandbox), runner, active, ledger, RetryPipelines.EngineCalls(options.MaxRetries), log);
+        var processor = new TaskProcessor(new TaskPreparer(options.Sandbox), runner, active, ledger, RetryPipelines.EngineCalls(options.MaxRetries), log, legacyETag: options.Sandbox.LegacyETag);
         var watch = new EngineWatch(docker, options.Sandbox.Image, Health, Metrics, log);
         watch.AvailabilityChanged += intakeController.Wake;
         var removal = new BackgroundSiteRemover(new TaskSiteRemover(runner, log), log);

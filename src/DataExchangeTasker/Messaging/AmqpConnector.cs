@@ -53,10 +53,15 @@ public sealed class AmqpConnector(MessagingOptions options, string clientName, I
         {
             var e = args.Outcome.Exception!;
             log.Warning("Broker {Broker:l} unreachable (attempt {Attempt}): {Error}; retrying in {Delay}",
-                Redact(options.AmqpUri), args.AttemptNumber + 1, e.InnerException?.Message ?? e.Message, args.RetryDelay);
+                Describe(options), args.AttemptNumber + 1, e.InnerException?.Message ?? e.Message, args.RetryDelay);
             return ValueTask.CompletedTask;
         }, time);
-        var connection = await retry.ExecuteAsync(async ct => await factory.CreateConnectionAsync(ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        // Several nodes: the client tries them in turn, on the first connection and on every recovery, so losing
+        // one node of a cluster moves the tasker to another.
+        var endpoints = options.AmqpUris.Count > 1 ? options.AmqpUris.Select(u => new AmqpTcpEndpoint(u)).ToList() : null;
+        var connection = await retry.ExecuteAsync(async ct => endpoints is null
+            ? await factory.CreateConnectionAsync(ct).ConfigureAwait(false)
+            : await factory.CreateConnectionAsync(endpoints, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         connection.ConnectionShutdownAsync += (_, e) =>
         {
             if (e.Initiator != ShutdownInitiator.Application)
@@ -75,9 +80,13 @@ public sealed class AmqpConnector(MessagingOptions options, string clientName, I
             return Task.CompletedTask;
         };
         _connection = connection;
-        log.Information("Connected to broker {Broker:l}", Redact(options.AmqpUri));
+        log.Information("Connected to broker {Broker:l}", Describe(options));
         return connection;
     }
+
+    /// <summary>Every configured node's URI without its password, for logs.</summary>
+    public static string Describe(MessagingOptions options) =>
+        options.AmqpUris.Count > 1 ? string.Join(",", options.AmqpUris.Select(Redact)) : Redact(options.AmqpUri);
 
     /// <summary>The URI without its password, for logs.</summary>
     public static string Redact(Uri uri) =>

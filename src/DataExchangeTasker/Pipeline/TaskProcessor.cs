@@ -23,10 +23,12 @@ public sealed class TaskProcessor
     private readonly AnswerLedger _ledger;
     private readonly ILogger _log;
     private readonly ResiliencePipeline _engineRetry;
+    private readonly LegacyETagHandling _legacyETag;
 
     /// <summary>Creates the processor; <paramref name="engineRetry"/> is usually <see cref="RetryPipelines.EngineCalls"/>(TASKER_MAX_RETRIES).</summary>
-    public TaskProcessor(TaskPreparer preparer, SandboxRunner runner, ActiveSites active, AnswerLedger ledger, RetryShape engineRetry, ILogger log, TimeProvider? time = null)
+    public TaskProcessor(TaskPreparer preparer, SandboxRunner runner, ActiveSites active, AnswerLedger ledger, RetryShape engineRetry, ILogger log, TimeProvider? time = null, LegacyETagHandling legacyETag = LegacyETagHandling.Reject)
     {
+        _legacyETag = legacyETag;
         _preparer = preparer;
         _runner = runner;
         _active = active;
@@ -47,13 +49,13 @@ public sealed class TaskProcessor
     /// </summary>
     public async Task<TaskOutcome> ProcessAsync(InboundDelivery delivery, CancellationToken cancellationToken)
     {
-        switch (StartMessageParser.Parse(delivery.Body))
+        switch (StartMessageParser.Parse(delivery.Body, _legacyETag))
         {
             case UnusableStart unusable:
                 _log.Warning("Dead-lettering a start message: {Reason:l}", unusable.Reason);
                 return new DeadLetterOutcome(delivery, unusable.Reason);
             case InvalidStart invalid:
-                return new AnswerOutcome(delivery, DoneMessage.Rejected(invalid.TaskId, Reasons.InvalidMessage, invalid.Error), null);
+                return new AnswerOutcome(delivery, DoneMessage.Rejected(invalid.TaskId, invalid.Reason, invalid.Error), null);
             case ParsedStart parsed:
                 return await ProcessAsync(delivery, parsed.Message, cancellationToken).ConfigureAwait(false);
             default:

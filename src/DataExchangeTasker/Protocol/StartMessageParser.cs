@@ -18,7 +18,9 @@ public static class StartMessageParser
     public const int MaxImageLength = 256;
 
     /// <summary>Classifies a raw message body.</summary>
-    public static StartParseResult Parse(ReadOnlyMemory<byte> body)
+    /// <param name="body">The message body.</param>
+    /// <param name="legacyETag">What a <c>codeHash.eTag</c> that is not a sha256 code hash leads to.</param>
+    public static StartParseResult Parse(ReadOnlyMemory<byte> body, LegacyETagHandling legacyETag = LegacyETagHandling.Reject)
     {
         // JsonDocument does not validate UTF-8 inside strings; reading such a string would throw later.
         if (!System.Text.Unicode.Utf8.IsValid(body.Span))
@@ -46,11 +48,11 @@ public static class StartMessageParser
 
         using (document)
         {
-            return Read(document.RootElement);
+            return Read(document.RootElement, legacyETag);
         }
     }
 
-    private static StartParseResult Read(JsonElement root)
+    private static StartParseResult Read(JsonElement root, LegacyETagHandling legacyETag)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -79,9 +81,23 @@ public static class StartMessageParser
         var codeHash = ReadCodeHash(root, errors);
         var limits = LimitsReader.Read(root, errors);
         var image = ReadImage(root, errors);
-        return errors.Count > 0
-            ? new InvalidStart(taskId, "Invalid start message: " + string.Join("; ", errors) + ".")
-            : new ParsedStart(new StartMessage(taskId, codePath!, dataPath!, codeHash, limits, image));
+        if (errors.Count > 0)
+        {
+            return new InvalidStart(taskId, "Invalid start message: " + string.Join("; ", errors) + ".");
+        }
+
+        if (codeHash?.ETag is { Length: > 0 } eTag && !ETagFormat.IsSha256(eTag))
+        {
+            // Only a sha256 can ever match; anything else is answered now, before the code is even looked at.
+            if (legacyETag == LegacyETagHandling.Reject)
+            {
+                return new InvalidStart(taskId, ETagFormat.NotSha256Message(eTag)) { Reason = Reasons.HashMismatch };
+            }
+
+            codeHash = new CodeHash(null);
+        }
+
+        return new ParsedStart(new StartMessage(taskId, codePath!, dataPath!, codeHash, limits, image));
     }
 
     internal static string? CheckTaskId(string taskId) => taskId switch

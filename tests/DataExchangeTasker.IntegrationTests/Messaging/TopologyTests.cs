@@ -8,28 +8,40 @@ using RabbitMQ.Client;
 
 namespace DataExchangeTasker.IntegrationTests.Messaging;
 
-/// <summary>Queue declaration: durable queues of the configured type, and a clear failure when what exists differs.</summary>
+/// <summary>Queue declaration: durable queues of the configured type where none exist, what exists used as it is.</summary>
 [Collection(TaskerCollection.Name)]
 public sealed class TopologyTests(TaskerFixture fixture)
 {
     [Fact]
-    public async Task Start_ExistingQueueOfOtherType_FailsNamingTheArgumentAndTheFix()
+    public async Task Run_ExistingQueueOfOtherType_IsUsedAsItIs()
     {
-        var todo = "mismatch-" + Guid.NewGuid().ToString("N")[..8];
-        await using (var connection = await fixture.Broker.ConnectAsync())
+        var code = fixture.WriteCode("other-type", "print('as is')\n");
+        var data = fixture.WriteData("other-type.txt", "x");
+        var todo = "other-type-" + Guid.NewGuid().ToString("N")[..8];
+        await using var connection = await fixture.Broker.ConnectAsync();
         await using (var channel = await connection.CreateChannelAsync())
         {
             await channel.QueueDeclareAsync(todo, durable: true, exclusive: false, autoDelete: false,
                 arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
         }
 
-        var options = Options(todo, "classic", declare: true);
-        var error = await Assert.ThrowsAsync<TopologyMismatchException>(() => new TaskerHost(options, Serilog.Core.Logger.None).RunAsync(CancellationToken.None, CancellationToken.None));
+        await using var tasker = await InProcessTasker.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            [Settings.QueueType.Name] = "classic",
+            [Settings.TodoQueue.Name] = todo,
+            [Settings.DoneQueue.Name] = todo + ".done",
+        });
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            await TestQueues.PublishAsync(channel, todo, Encoding.UTF8.GetBytes($"{{\"taskId\":\"as-is-1\",\"codePath\":\"{code}\",\"dataPath\":\"{data}\"}}"));
+            var done = await TestQueues.CollectAsync(channel, todo + ".done", 1, TimeSpan.FromSeconds(60));
+            Assert.Equal("as is\n", InProcessTasker.Parse(done[0]).ContainerOutput!.Stdout);
+        }
 
-        Assert.Contains("x-queue-type", error.Message, StringComparison.Ordinal);
-        Assert.Contains(todo, error.Message, StringComparison.Ordinal);
-        Assert.Contains("TASKER_QUEUE_TYPE", error.Message, StringComparison.Ordinal);
-        Assert.Contains("TASKER_DECLARE_TOPOLOGY=false", error.Message, StringComparison.Ordinal);
+        // Still the quorum queue it was: re-declaring it as classic is refused.
+        await using var probe = await connection.CreateChannelAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => probe.QueueDeclareAsync(todo, durable: true, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "classic" }));
     }
 
     [Fact]

@@ -18,14 +18,20 @@ public sealed class DockerEvents : IAsyncDisposable
         _process = process;
     }
 
-    /// <summary>Starts following container starts of containers owned by <paramref name="owner"/>.</summary>
-    public static DockerEvents FollowStarts(string owner)
+    /// <summary>Starts following container starts of containers owned by <paramref name="owner"/> on the engine at <paramref name="dockerHost"/> (default: the CLI's).</summary>
+    public static DockerEvents FollowStarts(string owner, string? dockerHost = null)
     {
         var info = new ProcessStartInfo(File.Exists("/usr/bin/docker") ? "/usr/bin/docker" : "docker")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (dockerHost is not null)
+        {
+            info.ArgumentList.Add("-H");
+            info.ArgumentList.Add(dockerHost);
+        }
+
         foreach (var arg in new[]
         {
             // A second of history covers starts that happen while the CLI connects.

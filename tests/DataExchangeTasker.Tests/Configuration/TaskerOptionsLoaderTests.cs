@@ -37,6 +37,42 @@ public sealed class TaskerOptionsLoaderTests : IDisposable
         Assert.Throws<ConfigurationException>(() => TaskerOptionsLoader.Load(Values(extra)));
 
     [Fact]
+    public void Load_SeveralAmqpUris_KeepsThemAllInOrderFirstAsTheUri()
+    {
+        var o = TaskerOptionsLoader.Load(Values(("TASKER_AMQP_URI", "amqp://u:p@node1:5672/vh, amqp://node2:5673 ,amqp://node3")));
+
+        Assert.Equal(new Uri("amqp://u:p@node1:5672/vh"), o.Messaging.AmqpUri);
+        Assert.Equal(["node1", "node2", "node3"], o.Messaging.AmqpUris.Select(u => u.Host));
+        Assert.Equal(5673, o.Messaging.AmqpUris[1].Port);
+    }
+
+    [Fact]
+    public void Load_OneBadUriInTheList_FailsNamingTheSetting()
+    {
+        var error = LoadFails(("TASKER_AMQP_URI", "amqp://node1,http://node2"));
+
+        Assert.Contains("TASKER_AMQP_URI", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_LegacySettings_AreRead()
+    {
+        var o = TaskerOptionsLoader.Load(Values(("TASKER_LEGACY_TOPOLOGY", "true"), ("TASKER_LEGACY_ETAG", "ignore")));
+
+        Assert.True(o.Messaging.LegacyTopology);
+        Assert.Equal(DataExchangeTasker.Protocol.LegacyETagHandling.Ignore, o.Sandbox.LegacyETag);
+    }
+
+    [Fact]
+    public void Load_UnknownLegacyETagHandling_FailsNamingTheChoices()
+    {
+        var error = LoadFails(("TASKER_LEGACY_ETAG", "accept"));
+
+        Assert.Contains("TASKER_LEGACY_ETAG", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ignore", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_OnlyRoots_AppliesEveryDocumentedDefault()
     {
         var values = Values();
@@ -50,6 +86,8 @@ public sealed class TaskerOptionsLoaderTests : IDisposable
         Assert.Equal("tasker_todo.dead", o.Messaging.DeadLetterQueue);
         Assert.Equal("classic", o.Messaging.QueueType);
         Assert.True(o.Messaging.DeclareTopology);
+        Assert.False(o.Messaging.LegacyTopology);
+        Assert.Equal(DataExchangeTasker.Protocol.LegacyETagHandling.Reject, o.Sandbox.LegacyETag);
         Assert.Equal(_code, o.Sandbox.CodeRoot);
         Assert.Equal(_data, o.Sandbox.DataRoot);
         Assert.Equal("/var/lib/dataexchange-tasker/work", o.Sandbox.WorkRoot);

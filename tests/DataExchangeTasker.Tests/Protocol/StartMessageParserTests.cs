@@ -21,14 +21,72 @@ public sealed class StartMessageParserTests
         return invalid;
     }
 
+    private const string Sha256 = "c3d293b1ba3e95e59d3b3b71f1ff984cdc5ea80b47113197ce6d1c3eaa91cb81";
+
     [Fact]
     public void Parse_ValidV01Message_ReturnsParsedStartWithEveryField()
     {
-        var result = Parse("""{"taskId":"123","codePath":"demo1_code","dataPath":"demo1_data","codeHash":{"eTag":"5db6a51baa9e0"}}""");
+        var result = Parse($$$"""{"taskId":"123","codePath":"demo1_code","dataPath":"demo1_data","codeHash":{"eTag":"{{{Sha256}}}"}}""");
 
         var parsed = Assert.IsType<ParsedStart>(result);
-        Assert.Equal(new StartMessage("123", "demo1_code", "demo1_data", new CodeHash("5db6a51baa9e0"), null), parsed.Message);
+        Assert.Equal(new StartMessage("123", "demo1_code", "demo1_data", new CodeHash(Sha256), null), parsed.Message);
     }
+
+    [Fact]
+    public void Parse_OriginalWebDavETag_RejectsHashMismatchNamingTheFix()
+    {
+        var invalid = AssertInvalid("""{"taskId":"t1","codePath":"demo1_code","dataPath":"demo1_data","codeHash":{"eTag":"5db6a51baa9e0"}}""");
+
+        Assert.Equal(Reasons.HashMismatch, invalid.Reason);
+        Assert.StartsWith("codeHash.eTag \"5db6a51baa9e0\" is not a sha256 code hash (a WebDAV ETag from the original tasker?)", invalid.Error, StringComparison.Ordinal);
+        Assert.Contains("tasker hash <code folder>", invalid.Error, StringComparison.Ordinal);
+        Assert.Contains("TASKER_LEGACY_ETAG=ignore", invalid.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_OriginalWebDavETagWithIgnore_ParsesAsIfTheETagWereAbsent()
+    {
+        var result = StartMessageParser.Parse(
+            Encoding.UTF8.GetBytes("""{"taskId":"t1","codePath":"c","dataPath":"d","codeHash":{"eTag":"5db6a51baa9e0"}}"""), LegacyETagHandling.Ignore);
+
+        var parsed = Assert.IsType<ParsedStart>(result);
+        Assert.Null(parsed.Message.CodeHash?.ETag);
+    }
+
+    [Fact]
+    public void Parse_Sha256ETagWithIgnore_KeepsTheETag()
+    {
+        var result = StartMessageParser.Parse(
+            Encoding.UTF8.GetBytes($$$"""{"taskId":"t1","codePath":"c","dataPath":"d","codeHash":{"eTag":"{{{Sha256.ToUpperInvariant()}}}"}}"""), LegacyETagHandling.Ignore);
+
+        Assert.Equal(Sha256.ToUpperInvariant(), Assert.IsType<ParsedStart>(result).Message.CodeHash?.ETag);
+    }
+
+    [Fact]
+    public void Parse_NonSha256ETagAndAnotherBadField_AnswersInvalidMessageForTheField()
+    {
+        var invalid = AssertInvalid("""{"taskId":"t1","codePath":7,"dataPath":"d","codeHash":{"eTag":"5db6a51baa9e0"}}""");
+
+        Assert.Equal(Reasons.InvalidMessage, invalid.Reason);
+        Assert.Contains("codePath must be a string", invalid.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_EmptyETag_IsTreatedAsAbsentAsBefore()
+    {
+        var parsed = Assert.IsType<ParsedStart>(Parse("""{"taskId":"a","codePath":"c","dataPath":"d","codeHash":{"eTag":""}}"""));
+
+        Assert.Equal("", parsed.Message.CodeHash?.ETag);
+    }
+
+    [Theory]
+    [InlineData(Sha256, true)]
+    [InlineData(" C3D293B1BA3E95E59D3B3B71F1FF984CDC5EA80B47113197CE6D1C3EAA91CB81 ", true)]
+    [InlineData("5db6a51baa9e0", false)]
+    [InlineData("\"5db6a51baa9e0\"", false)]
+    [InlineData("c3d293b1ba3e95e59d3b3b71f1ff984cdc5ea80b47113197ce6d1c3eaa91cb8", false)]
+    [InlineData("g3d293b1ba3e95e59d3b3b71f1ff984cdc5ea80b47113197ce6d1c3eaa91cb81", false)]
+    public void IsSha256_Candidates_OnlySixtyFourHexDigits(string eTag, bool expected) => Assert.Equal(expected, ETagFormat.IsSha256(eTag));
 
     [Fact]
     public void Parse_MinimalMessage_HasNoHashAndNoLimits()
@@ -73,11 +131,11 @@ public sealed class StartMessageParserTests
         var parsed = Assert.IsType<ParsedStart>(Parse(
             """
             {"taskId":"a","codePath":"c","dataPath":"d","priority":7,"extra":{"x":[1,2]},
-             "codeHash":{"eTag":"abc","algorithm":"sha256"},
+             "codeHash":{"eTag":"c3d293b1ba3e95e59d3b3b71f1ff984cdc5ea80b47113197ce6d1c3eaa91cb81","algorithm":"sha256"},
              "limits":{"pids":10,"gpus":1}}
             """));
 
-        Assert.Equal("abc", parsed.Message.CodeHash?.ETag);
+        Assert.Equal(Sha256, parsed.Message.CodeHash?.ETag);
         Assert.Equal(10, parsed.Message.Limits?.Pids);
     }
 

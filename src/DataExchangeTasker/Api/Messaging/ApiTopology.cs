@@ -1,3 +1,4 @@
+using Serilog;
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Messaging;
 using RabbitMQ.Client;
@@ -11,7 +12,7 @@ namespace DataExchangeTasker.Api.Messaging;
 /// cancel fanout exchange <c>tasker_control</c>, and a durable copy of the progress messages (<c>tasker_progress.api</c>,
 /// bound to the exchange <c>tasker_progress</c>). Exchanges that exist are used as they are, whatever their type.
 /// </summary>
-public sealed class ApiTopology(MessagingOptions options)
+public sealed class ApiTopology(MessagingOptions options, ILogger log)
 {
     /// <summary>Fanout exchange workers take cancel messages from (<c>{"cancel": "&lt;taskId&gt;"}</c>).</summary>
     public const string ControlExchange = "tasker_control";
@@ -28,7 +29,7 @@ public sealed class ApiTopology(MessagingOptions options)
     /// <summary>Declares the worker's topology, then the api's.</summary>
     public async Task DeclareAsync(IConnection connection, CancellationToken cancellationToken)
     {
-        await new Topology(options).DeclareAsync(connection, cancellationToken).ConfigureAwait(false);
+        await new Topology(options, log).DeclareAsync(connection, cancellationToken).ConfigureAwait(false);
         await EnsureExchangeAsync(connection, ControlExchange, ExchangeType.Fanout, cancellationToken).ConfigureAwait(false);
         // Same shape as the worker's todo/done exchanges: a durable direct exchange routed by its own name.
         await EnsureExchangeAsync(connection, ProgressExchange, ExchangeType.Direct, cancellationToken).ConfigureAwait(false);
