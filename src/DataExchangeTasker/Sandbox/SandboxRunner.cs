@@ -214,6 +214,12 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
 
         var folder = Path.Combine(options.ResultsRoot, key);
         DeleteResults(folder);
+        if (results?.Manifest is { HasOutputs: false })
+        {
+            // The code left /tmp/out empty: a second exec (the engine's costliest call per task here) has nothing to fetch.
+            return (results, new ExtractedOutputs([], false, []), null);
+        }
+
         Directory.CreateDirectory(options.ResultsRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
         ExtractedOutputs? outputs = null;
         var limits = new OutputLimits(options.OutputFilesLimit, options.WorkSizeLimitBytes);

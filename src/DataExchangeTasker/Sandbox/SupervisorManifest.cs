@@ -16,6 +16,12 @@ public sealed record SupervisorManifest(int? Status, bool TraceComplete, bool Ti
     /// <summary>The container's memory cgroup OOM-killed a process during the run (the kernel's <c>oom_kill</c> count rose).</summary>
     public bool OomKilled { get; init; }
 
+    /// <summary>
+    /// <c>/tmp/out</c> held at least one entry when the code ended (true when the supervisor did not say, so an older
+    /// runner image is still collected in full).
+    /// </summary>
+    public bool HasOutputs { get; init; } = true;
+
     /// <summary>The largest manifest read; the supervisor writes about 100 bytes.</summary>
     public const int MaxBytes = 4096;
 
@@ -48,6 +54,7 @@ public sealed record SupervisorManifest(int? Status, bool TraceComplete, bool Ti
         return new SupervisorManifest(status, Flag(values, "trace_complete"), Flag(values, "timed_out"), Flag(values, "path_changed"), Flag(values, "survivors"))
         {
             OomKilled = Flag(values, "oom_killed"),
+            HasOutputs = !values.ContainsKey("outputs") || Flag(values, "outputs"),
         };
     }
 

@@ -96,6 +96,8 @@ public sealed class TaskProcessorTests : IDisposable
     [Fact]
     public async Task ProcessAsync_Run_FollowsTheLogAfterStartThenCollectsThroughTwoExecs()
     {
+        _docker.OnStart = container => container.Out["result.txt"] = "42"u8.ToArray();
+
         await Process();
 
         // The engine follows only a running container's log (and replays it from the start).
@@ -108,6 +110,19 @@ public sealed class TaskProcessorTests : IDisposable
         Assert.Equal(2, CallCount("exec"));
         Assert.Equal(0, CallCount("kill"));
         Assert.NotNull(_docker.Find(Key));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_OutFolderLeftEmpty_CollectsWithOneExecOnly()
+    {
+        WriteOutputsOnStart();
+
+        var done = await ProcessToDone();
+
+        Assert.Equal(1, CallCount("exec"));
+        Assert.Equal(TaskStates.Success, done.State);
+        Assert.Empty(done.OutputFiles!);
+        Assert.Null(done.OutputFolder);
     }
 
     [Fact]

@@ -21,6 +21,15 @@ public sealed class SupervisorManifestTests
         Assert.True(manifest.PathChanged);
     }
 
+    [Theory]
+    [InlineData("version=1\nstatus=0\ntrace_complete=1\noutputs=0\n", false)]
+    [InlineData("version=1\nstatus=0\ntrace_complete=1\noutputs=1\n", true)]
+    [InlineData("version=1\nstatus=0\ntrace_complete=1\n", true)]
+    public void Parse_OutputsFlag_TellsWhetherOutFolderHoldsAnything(string text, bool expected)
+    {
+        Assert.Equal(expected, SupervisorManifest.Parse(text).HasOutputs);
+    }
+
     [Fact]
     public void Parse_UnknownKeys_AreIgnored()
     {

@@ -408,7 +408,7 @@ public sealed class FakeContainer(string id, string name)
         CodeEnded = true;
         if (!RunTasker.ContainsKey("manifest"))
         {
-            SetStream("manifest", $"version=1\nstatus={status}\ntrace_complete=1\ntimed_out={(timedOut ? 1 : 0)}\npath_changed=0\nsurvivors=0\noom_killed={(oom ? 1 : 0)}\n");
+            SetStream("manifest", $"version=1\nstatus={status}\ntrace_complete=1\ntimed_out={(timedOut ? 1 : 0)}\npath_changed=0\nsurvivors=0\noom_killed={(oom ? 1 : 0)}\noutputs={(Out.Count > 0 ? 1 : 0)}\n");
         }
 
         AppendLog("tasker-supervisor: results ready");
