@@ -126,7 +126,8 @@ public sealed class SealedSandboxTests(TaskerFixture fixture)
                 print('{{marker}}', flush=True)
                 open('/tmp/out/result.txt', 'w').write('{{marker}}\n')
                 open('/tmp/out/started', 'w').close()
-                for i in range(200):
+                # Bounded, and long enough for the host-wide search below on a loaded machine.
+                for i in range(1800):
                     if os.path.exists('/tmp/out/go'):
                         break
                     time.sleep(0.1)
