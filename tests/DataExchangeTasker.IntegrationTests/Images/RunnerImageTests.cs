@@ -83,4 +83,16 @@ public sealed class RunnerImageTests(TaskerFixture fixture)
         Assert.Equal(Reasons.PathNotFound, done.Reason);
         Assert.Contains("run.R", done.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Run_ApprovedImageMissingFromEngine_NamesItAndExitsThree()
+    {
+        var env = fixture.ProcessEnvironment("img-missing-" + Guid.NewGuid().ToString("N")[..8]);
+        env[Settings.Images.Name] = "r=" + EngineRequirement.RRunnerImage + ", julia=dataexchange-tasker-no-such-runner:none";
+
+        await using var run = TaskerProcess.Start(env, "run");
+
+        Assert.Equal(3, await run.WaitForExitAsync(TimeSpan.FromSeconds(90)));
+        Assert.Contains("julia=dataexchange-tasker-no-such-runner:none: the engine has no such image", run.Output, StringComparison.Ordinal);
+    }
 }
