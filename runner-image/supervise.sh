@@ -4,12 +4,14 @@
 # pid 1 of a task container. Runs as root with only CAP_SYS_PTRACE, CAP_SETUID and CAP_SETGID (bounding set),
 # no-new-privileges, no network, read-only root. It runs
 #     strace -f --seccomp-bpf -o /run/tasker/strace.txt -e trace=<filter> -- \
-#         setpriv --reuid=<uid> --regid=<gid> --clear-groups -- python <entry> <data>
+#         setpriv --reuid=<uid> --regid=<gid> --clear-groups -- <interpreter> <entry> <data>
 # so the code runs as the unprivileged code uid with no capabilities and cannot signal, ptrace or read this
 # script, strace, the trace or the results (all root-owned, in the root-only tmpfs /run/tasker, mode 0700).
 #
 # Protocol with the tasker (docs/sandbox-design.md has the full contract):
 #   env TASKER_CODE_USER     uid:gid the code runs as (default 65534:65534); must not be 0
+#   env TASKER_INTERPRETER   program that runs the entry (default python); the tasker sets it from the image's
+#                            label dataexchange.tasker.interpreter (e.g. Rscript); one word, found on PATH or absolute
 #   env STRACE_FILTER        strace -e trace=... expression (default %file,%network,%process); "all": every syscall
 #   env TASKER_DATA_DEV      st_dev (decimal) the tasker resolved for the data path; with TASKER_DATA_INO the
 #   env TASKER_DATA_INO      object at <data path> must be exactly that one, or the code never runs (status 86)
@@ -31,6 +33,7 @@ set -u
 results=/run/tasker
 code_user=${TASKER_CODE_USER:-65534:65534}
 filter=${STRACE_FILTER:-%file,%network,%process}
+interpreter=${TASKER_INTERPRETER:-python}
 collect=${TASKER_COLLECT_SECONDS:-600}
 keep=${KEEP_ALIVE_SECONDS:-0}
 ready_line='tasker-supervisor: results ready'
@@ -40,7 +43,7 @@ fail() { say "error: $*"; exit 70; }
 is_number() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }
 
 if [ "$#" -ne 2 ]; then
-    say "usage: supervise.sh <entry.py> <data path>"
+    say "usage: supervise.sh <entry> <data path>"
     exit 64
 fi
 entry=$1
@@ -50,6 +53,10 @@ gid=${code_user#*:}
 is_number "$uid" && is_number "$gid" && [ "$uid" -ne 0 ] || fail "TASKER_CODE_USER \"$code_user\" is not a non-root uid:gid"
 is_number "$collect" || collect=600
 is_number "$keep" || keep=0
+case $interpreter in
+    '' | -* | *[!A-Za-z0-9._+/-]*) fail "TASKER_INTERPRETER \"$interpreter\" is not a program name or absolute path" ;;
+esac
+command -v -- "$interpreter" >/dev/null 2>&1 || fail "TASKER_INTERPRETER \"$interpreter\" is not in this image"
 [ -d "$results" ] && [ ! -L "$results" ] || fail "$results is missing (the container spec must mount a root-only tmpfs there)"
 umask 077
 
@@ -138,12 +145,12 @@ trap on_timeout USR1
 trap on_term TERM INT
 
 # strace 6.1's -u wants a user name from /etc/passwd; setpriv takes any uid:gid. The traced command starts as
-# root, drops to the code uid (setresuid to non-zero clears every capability) and only then execs python, so
+# root, drops to the code uid (setresuid to non-zero clears every capability) and only then execs the interpreter, so
 # the trace shows the drop and the code never holds a capability.
 if [ "$filter" = "all" ]; then
-    set -- strace -f --seccomp-bpf -o "$results/strace.txt" -- setpriv --reuid="$uid" --regid="$gid" --clear-groups -- python "$entry" "$data"
+    set -- strace -f --seccomp-bpf -o "$results/strace.txt" -- setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$interpreter" "$entry" "$data"
 else
-    set -- strace -f --seccomp-bpf -o "$results/strace.txt" -e trace="$filter" -- setpriv --reuid="$uid" --regid="$gid" --clear-groups -- python "$entry" "$data"
+    set -- strace -f --seccomp-bpf -o "$results/strace.txt" -e trace="$filter" -- setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$interpreter" "$entry" "$data"
 fi
 # The code's working folder is its own output folder; stdin is empty; stdout/stderr are root-owned files it
 # holds open but cannot reopen, rename or read back through /run/tasker.

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Hosting;
+using DataExchangeTasker.Images;
 using DataExchangeTasker.Messaging;
 using Serilog;
 
@@ -52,6 +53,11 @@ public static class RunCommand
             return ExitCodes.Ok;
         }
         catch (ConfigurationException e)
+        {
+            log.Fatal("{Error:l}", e.Message);
+            return ExitCodes.InvalidConfiguration;
+        }
+        catch (ImagePinningException e)
         {
             log.Fatal("{Error:l}", e.Message);
             return ExitCodes.InvalidConfiguration;

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Docker;
 using DataExchangeTasker.Health;
+using DataExchangeTasker.Images;
 using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Pipeline;
 using DataExchangeTasker.Resilience;
@@ -40,6 +41,8 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
                 .Build()
             : null;
         await using var docker = new DockerEngine(options.DockerHost);
+        // Pinned once, before the broker: an unusable TASKER_IMAGES entry stops the start (ImagePinningException).
+        var images = await PinImagesAsync(docker, stopping).ConfigureAwait(false);
         await using var http = options.HttpBind is null ? null : await HttpEndpoint.StartAsync(options.HttpBind, Health, Metrics, log, stopping).ConfigureAwait(false);
         await using var connector = new AmqpConnector(options.Messaging, $"dataexchange-tasker@{options.TaskerId}", log);
         try
@@ -64,7 +67,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         var runner = new SandboxRunner(docker, options.Sandbox, new ContainerSpecFactory(options.Sandbox, options.TaskerId), options.TaskerId, log, Metrics);
         var active = new ActiveSites();
         var ledger = new AnswerLedger(options.Sandbox.WorkRoot);
-        var processor = new TaskProcessor(new TaskPreparer(options.Sandbox), runner, active, ledger, RetryPipelines.EngineCalls(options.MaxRetries), log, legacyETag: options.Sandbox.LegacyETag);
+        var processor = new TaskProcessor(new TaskPreparer(options.Sandbox, images: images), runner, active, ledger, RetryPipelines.EngineCalls(options.MaxRetries), log, legacyETag: options.Sandbox.LegacyETag);
         var watch = new EngineWatch(docker, options.Sandbox.Image, Health, Metrics, log);
         watch.AvailabilityChanged += intakeController.Wake;
         var removal = new BackgroundSiteRemover(new TaskSiteRemover(runner, log), log);
@@ -99,6 +102,23 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         File.SetUnixFileMode(sandbox.WorkRoot, Owner);
         Directory.CreateDirectory(sandbox.ResultsRoot, Owner | Group);
         Directory.CreateDirectory(sandbox.SnapshotRoot, Owner | Group);
+    }
+
+    private async Task<ApprovedImages> PinImagesAsync(DockerEngine docker, CancellationToken cancellationToken)
+    {
+        if (options.Sandbox.Images.Count == 0)
+        {
+            return ApprovedImages.None;
+        }
+
+        var images = await ImagePinner.PinAsync(options.Sandbox.Images, docker, cancellationToken).ConfigureAwait(false);
+        foreach (var image in images.All)
+        {
+            log.Information("Approved runner image {Name:l}: {Reference:l} pinned to {Id:l} (entry {Entry:l}, interpreter {Interpreter:l})",
+                image.Name, image.Reference, image.Id, image.Entry, image.Interpreter);
+        }
+
+        return images;
     }
 
     private async Task RemoveKeptAsync(LeftoverSweeper sweeper, CancellationToken abort)

@@ -37,6 +37,11 @@ public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId
             "PYTHONUNBUFFERED=1",
             "TASKER_COLLECT_SECONDS=" + ((long)CollectWindow.TotalSeconds).ToString(CultureInfo.InvariantCulture),
         };
+        if (task.Image is { } image)
+        {
+            env.Add("TASKER_INTERPRETER=" + image.Interpreter);
+        }
+
         if (task.Data.Identity is { } identity)
         {
             env.Add("TASKER_DATA_DEV=" + identity.Device.ToString(CultureInfo.InvariantCulture));
@@ -63,7 +68,8 @@ public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId
         var runTaskerBytes = (3 * options.FileSizeLimitBytes) + (1024 * 1024);
         return new CreateContainerParameters
         {
-            Image = options.Image,
+            // An approved image runs by the id pinned at start-up, never by its (movable) tag.
+            Image = task.Image?.Id ?? options.Image,
             Entrypoint = [Supervisor],
             Cmd = [task.Entry, task.Data.ContainerPath],
             Env = env,

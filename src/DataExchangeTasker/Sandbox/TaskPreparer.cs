@@ -1,6 +1,7 @@
 using System.Globalization;
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Governance;
+using DataExchangeTasker.Images;
 using DataExchangeTasker.Protocol;
 
 namespace DataExchangeTasker.Sandbox;
@@ -9,10 +10,14 @@ namespace DataExchangeTasker.Sandbox;
 /// Checks a start message against the file system and the configuration before anything runs:
 /// limits within the maxima, paths inside their roots, an entry point, the approved code hash, and (with
 /// <paramref name="approvals"/>) that the hash is on the node's approvals list. The code is read once, into a
-/// content-addressed snapshot: the bytes hashed are the bytes the container sees.
+/// content-addressed snapshot: the bytes hashed are the bytes the container sees. A message naming a runner image
+/// gets it only when <paramref name="images"/> approves it (<c>image_not_allowed</c> otherwise, before any file is read);
+/// that image's entry file (its label, e.g. <c>run.R</c>) is what a code folder must hold.
 /// </summary>
-public sealed class TaskPreparer(SandboxOptions options, ApprovalList? approvals = null)
+public sealed class TaskPreparer(SandboxOptions options, ApprovalList? approvals = null, ApprovedImages? images = null)
 {
+    private readonly ApprovedImages _images = images ?? ApprovedImages.None;
+
     private readonly CodeSnapshotStore _snapshots = new(options.SnapshotRoot);
 
     /// <summary>Code is mounted below this folder in the container.</summary>
@@ -27,6 +32,15 @@ public sealed class TaskPreparer(SandboxOptions options, ApprovalList? approvals
     /// <summary>Returns the prepared task, or why it must not run.</summary>
     public async Task<(PreparedTask? Task, TaskRejection? Rejection)> PrepareAsync(StartMessage message, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(message);
+        var selection = _images.Select(message.Image);
+        if (selection is ImageRejected rejected)
+        {
+            return (null, rejected.Rejection);
+        }
+
+        var image = (selection as ApprovedImageSelected)?.Image;
+        var entryFile = image?.Entry ?? ImageLabels.DefaultEntry;
         var (limits, limitError) = ApplyLimits(message.Limits);
         if (limitError is not null)
         {
@@ -45,10 +59,12 @@ public sealed class TaskPreparer(SandboxOptions options, ApprovalList? approvals
             return (null, dataError);
         }
 
-        if (!code.IsDirectory && !code.HostPath.EndsWith(".py", StringComparison.Ordinal))
+        // A single file runs when it has the entry's extension (.py for run.py, .R for run.R).
+        var extension = Path.GetExtension(entryFile);
+        if (!code.IsDirectory && (extension.Length == 0 || !code.HostPath.EndsWith(extension, StringComparison.Ordinal)))
         {
             return (null, new TaskRejection(Reasons.InvalidMessage,
-                $"codePath \"{message.CodePath}\" is a file but not a .py file; expected a folder with run.py, or a single .py file."));
+                $"codePath \"{message.CodePath}\" is a file but not a {extension} file; expected a folder with {entryFile}, or a single {extension} file."));
         }
 
         CodeSnapshot snapshot;
@@ -67,13 +83,13 @@ public sealed class TaskPreparer(SandboxOptions options, ApprovalList? approvals
         string entry;
         if (code.IsDirectory)
         {
-            if (NativeFiles.KindOf(Path.Combine(snapshot.MountSource, "run.py")) != FileKind.Regular)
+            if (NativeFiles.KindOf(Path.Combine(snapshot.MountSource, entryFile)) != FileKind.Regular)
             {
                 return (null, new TaskRejection(Reasons.PathNotFound,
-                    $"codePath \"{message.CodePath}\" is a folder without run.py; expected a folder whose entry point is run.py, or a single .py file."));
+                    $"codePath \"{message.CodePath}\" is a folder without {entryFile}; expected a folder whose entry point is {entryFile}, or a single {extension} file."));
             }
 
-            entry = code.ContainerPath + "/run.py";
+            entry = code.ContainerPath + "/" + entryFile;
         }
         else
         {
@@ -81,7 +97,7 @@ public sealed class TaskPreparer(SandboxOptions options, ApprovalList? approvals
         }
 
         var hashError = CheckHash(message, snapshot.Hash);
-        return hashError is null ? (new PreparedTask(message, code, snapshot, data, entry, limits), null) : (null, hashError);
+        return hashError is null ? (new PreparedTask(message, code, snapshot, data, entry, limits, image), null) : (null, hashError);
     }
 
     private TaskRejection? CheckHash(StartMessage message, string actual)

@@ -12,6 +12,13 @@ public static class EngineRequirement
     public static string RunnerImage { get; } =
         Environment.GetEnvironmentVariable("TASKER_TEST_RUNNER_IMAGE") is { Length: > 0 } image ? image : "dataexchange-tasker-runner:latest";
 
+    /// <summary>
+    /// The R runner image under test: <c>TASKER_TEST_RUNNER_R_IMAGE</c>, by default the one scripts/setup.sh builds from
+    /// runner-image/r/ (<c>dataexchange-tasker-runner-r:latest</c>).
+    /// </summary>
+    public static string RRunnerImage { get; } =
+        Environment.GetEnvironmentVariable("TASKER_TEST_RUNNER_R_IMAGE") is { Length: > 0 } image ? image : "dataexchange-tasker-runner-r:latest";
+
     /// <summary>Throws a clear failure when the engine does not answer or the runner image is missing.</summary>
     public static async Task EnsureAsync(DockerEngine docker, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using DataExchangeTasker.Configuration;
+using DataExchangeTasker.Images;
 using DataExchangeTasker.Protocol;
 using DataExchangeTasker.Sandbox;
 using DataExchangeTasker.Tests.Support;
@@ -210,5 +211,27 @@ public sealed class ContainerSpecFactoryTests
         Assert.Matches("^tasker-[0-9a-f]{24}$", key);
         Assert.NotEqual(key, ContainerLabels.TaskKey("host-b", "task/../1 ü"));
         Assert.NotEqual(key, ContainerLabels.TaskKey("host-a", "task/../1 u"));
+    }
+
+    [Fact]
+    public void Create_DefaultRunner_UsesConfiguredImageAndNoInterpreter()
+    {
+        var request = Create();
+
+        Assert.Equal(Options.Image, request.Image);
+        Assert.DoesNotContain(request.Env!, e => e.StartsWith("TASKER_INTERPRETER=", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Create_ApprovedImage_RunsPinnedIdWithItsInterpreter()
+    {
+        var image = new PinnedImage("r", "dataexchange-tasker-runner-r:latest", "sha256:" + new string('1', 64), "run.R", "Rscript");
+        var task = Task with { Entry = "/tmp/code/demo1_code/run.R", Image = image };
+
+        var request = new ContainerSpecFactory(Options, "tasker-host-1").Create(task, null);
+
+        Assert.Equal(image.Id, request.Image);
+        Assert.Contains("TASKER_INTERPRETER=Rscript", request.Env!);
+        Assert.Equal(["/tmp/code/demo1_code/run.R", "/tmp/data/demo 1:data"], request.Cmd);
     }
 }
