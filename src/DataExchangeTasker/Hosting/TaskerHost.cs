@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Docker;
+using DataExchangeTasker.Governance;
 using DataExchangeTasker.Health;
 using DataExchangeTasker.Images;
 using DataExchangeTasker.Messaging;
@@ -40,6 +41,12 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
                 .AddOtlpExporter(o => o.Endpoint = otlp)
                 .Build()
             : null;
+        // Governance settings are checked before anything connects: a bad key or a log held by another tasker is fatal.
+        var governance = options.Governance;
+        var approvals = governance.ApprovalsFile is null ? null : new ApprovalList(governance.ApprovalsFile);
+        using var signer = governance.SigningKeyFile is null ? null : ReceiptSigner.Load(governance.SigningKeyFile);
+        using var audit = governance.AuditLogFile is null ? null : AuditLog.Open(governance.AuditLogFile, signer, log);
+        var receipts = signer is null ? null : new RunReceiptStamper(signer, options.TaskerId, governance.HashDataContent);
         await using var docker = new DockerEngine(options.DockerHost);
         // Pinned once, before the broker: an unusable TASKER_IMAGES entry stops the start (ImagePinningException).
         var images = await PinImagesAsync(docker, stopping).ConfigureAwait(false);
@@ -67,14 +74,14 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         var runner = new SandboxRunner(docker, options.Sandbox, new ContainerSpecFactory(options.Sandbox, options.TaskerId), options.TaskerId, log, Metrics);
         var active = new ActiveSites();
         var ledger = new AnswerLedger(options.Sandbox.WorkRoot);
-        var processor = new TaskProcessor(new TaskPreparer(options.Sandbox, images: images), runner, active, ledger, RetryPipelines.EngineCalls(options.MaxRetries), log, legacyETag: options.Sandbox.LegacyETag);
+        var processor = new TaskProcessor(new TaskPreparer(options.Sandbox, approvals, images: images), runner, active, ledger, RetryPipelines.EngineCalls(options.MaxRetries), log, legacyETag: options.Sandbox.LegacyETag, receipts: receipts);
         var watch = new EngineWatch(docker, options.Sandbox.Image, Health, Metrics, log);
         watch.AvailabilityChanged += intakeController.Wake;
         var removal = new BackgroundSiteRemover(new TaskSiteRemover(runner, log), log);
         var removing = removal.RunAsync(abort);
         var settler = new OutcomeSettler(
             new DonePublisher(confirmed, replies, options.Messaging, Metrics, log), new DeadLetterPublisher(confirmed, options.Messaging),
-            removal, ledger, new EngineOutageHold(watch, intakeController, log), Metrics, log);
+            removal, ledger, new EngineOutageHold(watch, intakeController, log), Metrics, log, audit);
         var sweeper = new LeftoverSweeper(docker, options.Sandbox.SnapshotRoot, options.TaskerId, options.CleanupGrace, active, log);
         var sweeping = sweeper.RunAsync(stopping);
         var worker = new TaskerWorker(intake, intakeController, watch, processor, settler, Health, Metrics, options.Concurrency, options.DrainTimeout, log);

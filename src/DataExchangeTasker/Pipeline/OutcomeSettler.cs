@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+using DataExchangeTasker.Governance;
 using DataExchangeTasker.Health;
 using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Sandbox;
@@ -10,9 +13,12 @@ namespace DataExchangeTasker.Pipeline;
 /// (the claim, then the <see cref="AnswerLedger"/>), acknowledge the start message, and only then hand the task's
 /// container to removal (which releases the claim when done). Nothing after the confirm can keep
 /// the delivery from being acknowledged. An engine outage pauses intake before the message goes back.
+/// With an <see cref="AuditLog"/>, each answer's line is written and fsynced before it is published; when that write
+/// fails the answer is not published and the delivery goes back to the queue (a done message never exists without
+/// its line; the redelivery adopts the task's container or runs afresh).
 /// </summary>
 public sealed class OutcomeSettler(
-    IDonePublisher done, IDeadLetterPublisher deadLetters, ITaskSiteRemover sites, AnswerLedger ledger, IIntakeHold intakeHold, TaskMetrics metrics, ILogger log)
+    IDonePublisher done, IDeadLetterPublisher deadLetters, ITaskSiteRemover sites, AnswerLedger ledger, IIntakeHold intakeHold, TaskMetrics metrics, ILogger log, AuditLog? audit = null)
 {
     /// <summary>Carries out one outcome. Cancellation stops a publish that is waiting for the broker.</summary>
     public async Task SettleAsync(TaskOutcome outcome, CancellationToken cancellationToken)
@@ -25,6 +31,12 @@ public sealed class OutcomeSettler(
             switch (outcome)
             {
                 case AnswerOutcome answer:
+                    if (!await TryAuditAsync(answer.Done, cancellationToken).ConfigureAwait(false))
+                    {
+                        await settlement.RequeueAsync(cancellationToken).ConfigureAwait(false);
+                        break;
+                    }
+
                     await done.PublishAsync(answer.Done, answer.Delivery, answer.TraceParent, cancellationToken).ConfigureAwait(false);
                     // From here a waiting redelivery never runs the task again, even if the ack or the cleanup fails.
                     claim?.MarkAnswered();
@@ -76,6 +88,30 @@ public sealed class OutcomeSettler(
             {
                 claim?.Dispose();
             }
+        }
+    }
+
+    /// <summary>Writes the answer's audit line; false (logged) when the log could not be written.</summary>
+    private async Task<bool> TryAuditAsync(Protocol.DoneMessage answer, CancellationToken cancellationToken)
+    {
+        if (audit is null)
+        {
+            return true;
+        }
+
+        var notRun = answer.Receipt is null
+            ? new AuditNotRun(answer.State, answer.Reason, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(answer.Output))))
+            : null;
+        try
+        {
+            await audit.AppendAsync(answer.TaskId, answer.Receipt, answer.ReceiptSignature, notRun, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.ForContext("TaskId", answer.TaskId).Error(
+                "Task {TaskId:l}: could not write the audit log {AuditLog:l} ({Error}); not publishing the answer, requeueing the start message", answer.TaskId, audit.Path, e.Message);
+            return false;
         }
     }
 

@@ -1,4 +1,5 @@
 using DataExchangeTasker.Docker;
+using DataExchangeTasker.Governance;
 using Docker.DotNet.Models;
 using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Protocol;
@@ -24,10 +25,15 @@ public sealed class TaskProcessor
     private readonly ILogger _log;
     private readonly ResiliencePipeline _engineRetry;
     private readonly LegacyETagHandling _legacyETag;
+    private readonly RunReceiptStamper? _receipts;
 
-    /// <summary>Creates the processor; <paramref name="engineRetry"/> is usually <see cref="RetryPipelines.EngineCalls"/>(TASKER_MAX_RETRIES).</summary>
-    public TaskProcessor(TaskPreparer preparer, SandboxRunner runner, ActiveSites active, AnswerLedger ledger, RetryShape engineRetry, ILogger log, TimeProvider? time = null, LegacyETagHandling legacyETag = LegacyETagHandling.Reject)
+    /// <summary>
+    /// Creates the processor; <paramref name="engineRetry"/> is usually <see cref="RetryPipelines.EngineCalls"/>(TASKER_MAX_RETRIES);
+    /// <paramref name="receipts"/> signs a receipt for every task that ran (null when the node does not sign).
+    /// </summary>
+    public TaskProcessor(TaskPreparer preparer, SandboxRunner runner, ActiveSites active, AnswerLedger ledger, RetryShape engineRetry, ILogger log, TimeProvider? time = null, LegacyETagHandling legacyETag = LegacyETagHandling.Reject, RunReceiptStamper? receipts = null)
     {
+        _receipts = receipts;
         _legacyETag = legacyETag;
         _preparer = preparer;
         _runner = runner;
@@ -119,6 +125,21 @@ public sealed class TaskProcessor
             return new AnswerOutcome(delivery, DoneMessage.Rejected(message.TaskId, rejection.Reason, rejection.Message), null);
         }
 
+        DataFingerprint? data = null;
+        if (_receipts is not null)
+        {
+            try
+            {
+                data = await _receipts.FingerprintAsync(task, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                // What the receipt would describe is not what was checked: nothing has run, so refuse like the supervisor would.
+                return new AnswerOutcome(delivery, DoneMessage.Rejected(message.TaskId, Reasons.PathChanged,
+                    $"The data at dataPath could not be fingerprinted for the run receipt ({e.Message}); the code did not run."), null);
+            }
+        }
+
         var attempts = 0;
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(TaskIdKey, message.TaskId);
@@ -128,7 +149,7 @@ public sealed class TaskProcessor
                 async ctx =>
                 {
                     attempts++;
-                    return await RunOrAdoptAsync(delivery, message, task, site, lookFirst: delivery.Redelivered || attempts > 1, ctx.CancellationToken).ConfigureAwait(false);
+                    return await RunOrAdoptAsync(delivery, message, task, data, site, lookFirst: delivery.Redelivered || attempts > 1, ctx.CancellationToken).ConfigureAwait(false);
                 },
                 context).ConfigureAwait(false);
         }
@@ -153,7 +174,7 @@ public sealed class TaskProcessor
     }
 
     /// <summary>One attempt: adopt what an earlier delivery left, or run the code; a name conflict sends it to adoption.</summary>
-    private async Task<TaskOutcome> RunOrAdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, TaskSite site, bool lookFirst, CancellationToken cancellationToken)
+    private async Task<TaskOutcome> RunOrAdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, DataFingerprint? data, TaskSite site, bool lookFirst, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -164,7 +185,7 @@ public sealed class TaskProcessor
                 var existing = lookFirst ? await _runner.FindAsync(site, cancellationToken).ConfigureAwait(false) : null;
                 if (existing is not null && existing.State?.Status != "created")
                 {
-                    return await AdoptAsync(delivery, message, task, site, existing, cancellationToken).ConfigureAwait(false);
+                    return await AdoptAsync(delivery, message, task, data, site, existing, cancellationToken).ConfigureAwait(false);
                 }
 
                 if (existing is not null)
@@ -174,7 +195,7 @@ public sealed class TaskProcessor
                 }
 
                 var run = await _runner.RunAsync(task, site, cancellationToken).ConfigureAwait(false);
-                return new AnswerOutcome(delivery, ResultClassifier.Classify(message.TaskId, task.Limits, run), site) { ContainerId = SandboxRunner.ShortId(run.ContainerId) };
+                return Answer(delivery, task, data, site, run);
             }
             catch (TaskAlreadyRunningException)
             {
@@ -184,13 +205,25 @@ public sealed class TaskProcessor
         }
     }
 
-    private async Task<TaskOutcome> AdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, TaskSite site, ContainerInspectResponse existing, CancellationToken cancellationToken)
+    private async Task<TaskOutcome> AdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, DataFingerprint? data, TaskSite site, ContainerInspectResponse existing, CancellationToken cancellationToken)
     {
         _log.Information("Task {TaskId:l} already has container {ContainerId:l} ({Status:l}) on this host; adopting it instead of running the code again",
             message.TaskId, SandboxRunner.ShortId(existing.ID), existing.State?.Status);
         var limits = task.Limits;
         var run = await _runner.AdoptAsync(existing, site, limits.Timeout, cancellationToken).ConfigureAwait(false);
-        return new AnswerOutcome(delivery, ResultClassifier.Classify(message.TaskId, limits, run), site) { ContainerId = SandboxRunner.ShortId(run.ContainerId) };
+        return Answer(delivery, task, data, site, run);
+    }
+
+    /// <summary>The answer for a container that ran: classified, then receipted when the node signs.</summary>
+    private AnswerOutcome Answer(InboundDelivery delivery, PreparedTask task, DataFingerprint? data, TaskSite site, ContainerRun run)
+    {
+        var done = ResultClassifier.Classify(task.Message.TaskId, task.Limits, run);
+        if (_receipts is not null && data is not null)
+        {
+            done = _receipts.Stamp(done, delivery, task, run, data);
+        }
+
+        return new AnswerOutcome(delivery, done, site) { ContainerId = SandboxRunner.ShortId(run.ContainerId) };
     }
 
     private async Task TryAbandonAsync(TaskSite site, CancellationToken? cancellationToken = null)

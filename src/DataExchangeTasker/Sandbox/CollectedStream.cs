@@ -10,6 +10,12 @@ public sealed record CollectedStream(BoundedText Text, long Length, string Sha25
     /// <summary>SHA-256 of nothing.</summary>
     public const string EmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
+    /// <summary>True when the whole stream is valid UTF-8.</summary>
+    public bool Utf8 { get; init; } = true;
+
+    /// <summary>The whole stream's digest, as a receipt records it.</summary>
+    public Governance.StreamDigest Digest => new(Length, Sha256, Utf8);
+
     /// <summary>A stream that was not in the archive.</summary>
     public static CollectedStream Missing { get; } = new(BoundedText.Empty, 0, EmptySha256);
 }

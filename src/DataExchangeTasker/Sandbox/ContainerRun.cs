@@ -18,4 +18,14 @@ public sealed record ContainerRun(
     SupervisorResults? Results,
     ExtractedOutputs? Outputs,
     string? OutputFolder,
-    string? Missing);
+    string? Missing)
+{
+    /// <summary>The engine's id of the image the container ran (<c>sha256:…</c>), when the engine reported it.</summary>
+    public string? ImageId { get; init; }
+
+    /// <summary>
+    /// SHA-256 of the container create request (JSON) this tasker sent; for an adopted container, of the
+    /// configuration the engine reports for it (the request itself was sent by an earlier process).
+    /// </summary>
+    public string? ContainerSpecSha256 { get; init; }
+}

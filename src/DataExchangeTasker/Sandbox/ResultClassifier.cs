@@ -66,6 +66,7 @@ public static class ResultClassifier
             },
             OutputFolder = run.OutputFolder,
             OutputFiles = run.Outputs?.Files ?? (results is null ? null : []),
+            TraceSummary = results?.TraceSummary,
         };
     }
 }

@@ -46,6 +46,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         ArgumentNullException.ThrowIfNull(site);
         DateTimeOffset? keepUntil = options.KeepAlive ? DateTimeOffset.UtcNow + options.KeepAliveTimeout : null;
         var request = specs.Create(task, keepUntil);
+        var specSha256 = ContainerSpecDigest.Of(request);
         var createdAt = Stopwatch.StartNew();
         string id;
         try
@@ -64,7 +65,8 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         metrics.ContainerStarted(createdAt.Elapsed);
         log.Information("Task {TaskId:l} started in container {ContainerId:l} (code snapshot {Snapshot:l})",
             task.Message.TaskId, ShortId(id), task.Snapshot.Hash);
-        return await WatchAsync(id, site, task.Limits.Timeout, Stopwatch.StartNew(), cancellationToken).ConfigureAwait(false);
+        var run = await WatchAsync(id, site, task.Limits.Timeout, Stopwatch.StartNew(), cancellationToken).ConfigureAwait(false);
+        return run with { ContainerSpecSha256 = specSha256 };
     }
 
     /// <summary>
@@ -81,11 +83,16 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
             var finished = ParseTime(container.State?.FinishedAt);
             return new ContainerRun(container.ID, false, container.State?.OOMKilled == true, started, finished,
                 finished is { } f && f >= started ? (long)(f - started).TotalMilliseconds : 0, null, null, null, null,
-                "the container ended before its results were collected (they lived in its memory only)");
+                "the container ended before its results were collected (they lived in its memory only)")
+            {
+                ImageId = container.Image,
+                ContainerSpecSha256 = ContainerSpecDigest.Of(container),
+            };
         }
 
         var remaining = timeout - (DateTimeOffset.UtcNow - started);
-        return await WatchAsync(container.ID, site, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, clock, cancellationToken, started).ConfigureAwait(false);
+        var run = await WatchAsync(container.ID, site, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, clock, cancellationToken, started).ConfigureAwait(false);
+        return run with { ContainerSpecSha256 = ContainerSpecDigest.Of(container) };
     }
 
     /// <summary>
@@ -151,12 +158,16 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
                 var goneStart = adoptedStart ?? ParseTime(gone?.State?.StartedAt);
                 return new ContainerRun(id, timedOut, gone?.State?.OOMKilled == true, goneStart, finishedAt, Duration(goneStart, finishedAt, duration),
                     await peak.ConfigureAwait(false), null, null, null,
-                    timedOut ? "the code did not stop within 30 s of the timeout" : "the supervisor ended without reporting results");
+                    timedOut ? "the code did not stop within 30 s of the timeout" : "the supervisor ended without reporting results")
+                {
+                    ImageId = gone?.Image,
+                };
             }
 
             var (results, outputs, folder) = await CollectAsync(id, site.Key, cancellationToken).ConfigureAwait(false);
             await watchStop.CancelAsync().ConfigureAwait(false);
-            var state = (await docker.InspectContainerAsync(id, cancellationToken).ConfigureAwait(false))?.State;
+            var inspected = await docker.InspectContainerAsync(id, cancellationToken).ConfigureAwait(false);
+            var state = inspected?.State;
             if (options.KeepAlive)
             {
                 // Warning, not Information: a kept-alive container still holds the task's private data.
@@ -166,7 +177,10 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
 
             var started = adoptedStart ?? ParseTime(state?.StartedAt);
             return new ContainerRun(id, timedOut, state?.OOMKilled == true, started, finishedAt, Duration(started, finishedAt, duration),
-                await peak.ConfigureAwait(false), results, outputs, folder, null);
+                await peak.ConfigureAwait(false), results, outputs, folder, null)
+            {
+                ImageId = inspected?.Image,
+            };
         }
         finally
         {

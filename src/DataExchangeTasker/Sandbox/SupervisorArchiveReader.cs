@@ -1,6 +1,6 @@
 using System.Formats.Tar;
-using System.Security.Cryptography;
 using System.Text;
+using DataExchangeTasker.Governance;
 
 namespace DataExchangeTasker.Sandbox;
 
@@ -17,6 +17,7 @@ public static class SupervisorArchiveReader
     {
         CollectedStream? stdout = null, stderr = null, strace = null;
         SupervisorManifest? manifest = null;
+        TraceSummary? summary = null;
         using var reader = new TarReader(archive, leaveOpen: true);
         while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
         {
@@ -34,7 +35,10 @@ public static class SupervisorArchiveReader
                     stderr = await CollectAsync(entry.DataStream, outputLimitBytes, cancellationToken).ConfigureAwait(false);
                     break;
                 case "strace.txt":
-                    strace = await CollectAsync(entry.DataStream, outputLimitBytes, cancellationToken).ConfigureAwait(false);
+                    // The summary sees every byte of the trace, not just the part the done message keeps.
+                    var summarizer = new TraceSummaryBuilder();
+                    strace = await CollectAsync(entry.DataStream, outputLimitBytes, cancellationToken, summarizer).ConfigureAwait(false);
+                    summary = summarizer.Build();
                     break;
                 case "manifest":
                     var text = await CollectAsync(entry.DataStream, SupervisorManifest.MaxBytes, cancellationToken).ConfigureAwait(false);
@@ -45,7 +49,10 @@ public static class SupervisorArchiveReader
             }
         }
 
-        return new SupervisorResults(stdout ?? CollectedStream.Missing, stderr ?? CollectedStream.Missing, strace ?? CollectedStream.Missing, manifest);
+        return new SupervisorResults(stdout ?? CollectedStream.Missing, stderr ?? CollectedStream.Missing, strace ?? CollectedStream.Missing, manifest)
+        {
+            TraceSummary = summary,
+        };
     }
 
     /// <summary>The entry's name without a leading <c>./</c> or the folder name the archive API prefixes (<c>tasker/</c>).</summary>
@@ -55,9 +62,9 @@ public static class SupervisorArchiveReader
         return trimmed.StartsWith("tasker/", StringComparison.Ordinal) ? trimmed["tasker/".Length..] : trimmed;
     }
 
-    private static async Task<CollectedStream> CollectAsync(Stream data, long limit, CancellationToken cancellationToken)
+    private static async Task<CollectedStream> CollectAsync(Stream data, long limit, CancellationToken cancellationToken, TraceSummaryBuilder? summarizer = null)
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var digest = new StreamDigestBuilder();
         var cap = (int)Math.Min(limit, Array.MaxLength - 1);
         using var kept = new MemoryStream();
         var buffer = new byte[81920];
@@ -65,7 +72,8 @@ public static class SupervisorArchiveReader
         int read;
         while ((read = await data.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
         {
-            sha.AppendData(buffer, 0, read);
+            digest.Append(buffer.AsSpan(0, read));
+            summarizer?.Append(buffer.AsSpan(0, read));
             var room = cap - (int)kept.Length;
             if (room > 0)
             {
@@ -76,6 +84,7 @@ public static class SupervisorArchiveReader
         }
 
         var text = new BoundedText(Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), total > cap);
-        return new CollectedStream(text, total, Convert.ToHexStringLower(sha.GetHashAndReset()));
+        var whole = digest.Build();
+        return new CollectedStream(text, total, whole.Sha256) { Utf8 = whole.Utf8 };
     }
 }
