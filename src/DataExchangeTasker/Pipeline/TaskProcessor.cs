@@ -1,3 +1,4 @@
+using DataExchangeTasker.Control;
 using DataExchangeTasker.Docker;
 using Docker.DotNet.Models;
 using DataExchangeTasker.Messaging;
@@ -24,10 +25,14 @@ public sealed class TaskProcessor
     private readonly ILogger _log;
     private readonly ResiliencePipeline _engineRetry;
     private readonly LegacyETagHandling _legacyETag;
+    private readonly TaskCancellations? _cancellations;
+    private readonly ProgressPublisher? _progress;
 
     /// <summary>Creates the processor; <paramref name="engineRetry"/> is usually <see cref="RetryPipelines.EngineCalls"/>(TASKER_MAX_RETRIES).</summary>
-    public TaskProcessor(TaskPreparer preparer, SandboxRunner runner, ActiveSites active, AnswerLedger ledger, RetryShape engineRetry, ILogger log, TimeProvider? time = null, LegacyETagHandling legacyETag = LegacyETagHandling.Reject)
+    public TaskProcessor(TaskPreparer preparer, SandboxRunner runner, ActiveSites active, AnswerLedger ledger, RetryShape engineRetry, ILogger log, TimeProvider? time = null, LegacyETagHandling legacyETag = LegacyETagHandling.Reject, TaskCancellations? cancellations = null, ProgressPublisher? progress = null)
     {
+        _cancellations = cancellations;
+        _progress = progress;
         _legacyETag = legacyETag;
         _preparer = preparer;
         _runner = runner;
@@ -110,6 +115,15 @@ public sealed class TaskProcessor
             return new AlreadyAnsweredOutcome(delivery, site);
         }
 
+        // Watched before the memory is checked, so a cancel arriving in between is not missed.
+        using var cancel = _cancellations?.Watch(message.TaskId);
+        if (_cancellations?.IsCancelled(message.TaskId) == true)
+        {
+            _log.Information("Task {TaskId:l} was cancelled before it started; answering without a container", message.TaskId);
+            return new AnswerOutcome(delivery, CancelledAnswer.NotStarted(message.TaskId), null);
+        }
+
+        _progress?.Report(message.TaskId, ProgressStep.VerifyingAlgorithm);
         var (task, rejection) = await _preparer.PrepareAsync(message, cancellationToken).ConfigureAwait(false);
         if (task is null)
         {
@@ -119,6 +133,12 @@ public sealed class TaskProcessor
             return new AnswerOutcome(delivery, DoneMessage.Rejected(message.TaskId, rejection.Reason, rejection.Message), null);
         }
 
+        if (cancel?.IsRequested == true)
+        {
+            return new AnswerOutcome(delivery, CancelledAnswer.NotStarted(message.TaskId), null);
+        }
+
+        var control = new RunControl(cancel?.Requested ?? RunControl.None.StopRequested, () => _progress?.Report(message.TaskId, ProgressStep.ExecutingAlgorithm));
         var attempts = 0;
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(TaskIdKey, message.TaskId);
@@ -128,7 +148,11 @@ public sealed class TaskProcessor
                 async ctx =>
                 {
                     attempts++;
-                    return await RunOrAdoptAsync(delivery, message, task, site, lookFirst: delivery.Redelivered || attempts > 1, ctx.CancellationToken).ConfigureAwait(false);
+                    var outcome = await RunOrAdoptAsync(delivery, message, task, site, control, lookFirst: delivery.Redelivered || attempts > 1, ctx.CancellationToken).ConfigureAwait(false);
+                    _progress?.Report(message.TaskId, ProgressStep.CleaningUp);
+                    return cancel?.IsRequested == true && outcome is AnswerOutcome answer
+                        ? answer with { Done = CancelledAnswer.Stopped(answer.Done) }
+                        : outcome;
                 },
                 context).ConfigureAwait(false);
         }
@@ -153,7 +177,7 @@ public sealed class TaskProcessor
     }
 
     /// <summary>One attempt: adopt what an earlier delivery left, or run the code; a name conflict sends it to adoption.</summary>
-    private async Task<TaskOutcome> RunOrAdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, TaskSite site, bool lookFirst, CancellationToken cancellationToken)
+    private async Task<TaskOutcome> RunOrAdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, TaskSite site, RunControl control, bool lookFirst, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -164,7 +188,7 @@ public sealed class TaskProcessor
                 var existing = lookFirst ? await _runner.FindAsync(site, cancellationToken).ConfigureAwait(false) : null;
                 if (existing is not null && existing.State?.Status != "created")
                 {
-                    return await AdoptAsync(delivery, message, task, site, existing, cancellationToken).ConfigureAwait(false);
+                    return await AdoptAsync(delivery, message, task, site, existing, control, cancellationToken).ConfigureAwait(false);
                 }
 
                 if (existing is not null)
@@ -173,7 +197,8 @@ public sealed class TaskProcessor
                     await _runner.AbandonAsync(site, cancellationToken).ConfigureAwait(false);
                 }
 
-                var run = await _runner.RunAsync(task, site, cancellationToken).ConfigureAwait(false);
+                _progress?.Report(message.TaskId, ProgressStep.CreatingContainer);
+                var run = await _runner.RunAsync(task, site, control, cancellationToken).ConfigureAwait(false);
                 return new AnswerOutcome(delivery, ResultClassifier.Classify(message.TaskId, task.Limits, run), site) { ContainerId = SandboxRunner.ShortId(run.ContainerId) };
             }
             catch (TaskAlreadyRunningException)
@@ -184,12 +209,12 @@ public sealed class TaskProcessor
         }
     }
 
-    private async Task<TaskOutcome> AdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, TaskSite site, ContainerInspectResponse existing, CancellationToken cancellationToken)
+    private async Task<TaskOutcome> AdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, TaskSite site, ContainerInspectResponse existing, RunControl control, CancellationToken cancellationToken)
     {
         _log.Information("Task {TaskId:l} already has container {ContainerId:l} ({Status:l}) on this host; adopting it instead of running the code again",
             message.TaskId, SandboxRunner.ShortId(existing.ID), existing.State?.Status);
         var limits = task.Limits;
-        var run = await _runner.AdoptAsync(existing, site, limits.Timeout, cancellationToken).ConfigureAwait(false);
+        var run = await _runner.AdoptAsync(existing, site, limits.Timeout, control, cancellationToken).ConfigureAwait(false);
         return new AnswerOutcome(delivery, ResultClassifier.Classify(message.TaskId, limits, run), site) { ContainerId = SandboxRunner.ShortId(run.ContainerId) };
     }
 
