@@ -21,8 +21,8 @@ public sealed class ProgressTests(TaskerFixture fixture)
         await using var connection = await fixture.Broker.ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
         await channel.ExchangeDeclareAsync(ApiTopology.ProgressExchange, ExchangeType.Direct, durable: true);
-        // A private copy: the shared tasker_progress queue may hold other tests' steps.
-        var queue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
+        // A private copy (exclusive: gone with the connection; not auto-delete, as each collect ends its consumer): the shared tasker_progress queue may hold other tests' steps.
+        var queue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: false)).QueueName;
         await channel.QueueBindAsync(queue, ApiTopology.ProgressExchange, ApiTopology.ProgressExchange);
         await using var tasker = await InProcessTasker.StartAsync(fixture, new Dictionary<string, string?> { [Settings.Progress.Name] = "true" });
         var taskId = "progress-" + Guid.NewGuid().ToString("N")[..8];
