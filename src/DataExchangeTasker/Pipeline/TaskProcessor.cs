@@ -150,7 +150,8 @@ public sealed class TaskProcessor
                     attempts++;
                     var outcome = await RunOrAdoptAsync(delivery, message, task, site, control, lookFirst: delivery.Redelivered || attempts > 1, ctx.CancellationToken).ConfigureAwait(false);
                     _progress?.Report(message.TaskId, ProgressStep.CleaningUp);
-                    return cancel?.IsRequested == true && outcome is AnswerOutcome answer
+                    // A run that succeeded before the stop took effect finished: the cancel changes nothing.
+                    return cancel?.IsRequested == true && outcome is AnswerOutcome { Done.State: not TaskStates.Success } answer
                         ? answer with { Done = CancelledAnswer.Stopped(answer.Done) }
                         : outcome;
                 },
