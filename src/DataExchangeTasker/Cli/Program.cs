@@ -14,6 +14,7 @@ public static class Program
             "  TASKER_CODE_ROOT=/srv/code TASKER_DATA_ROOT=/srv/data tasker run\n" +
             "  tasker run --check --config /etc/tasker/tasker.env\n" +
             "  tasker submit --code demo1_code --data demo1_data --wait\n" +
+            "  tasker cancel submit-0123456789ab\n" +
             "  tasker hash /srv/code/demo1_code\n" +
             "  tasker cleanup\n" +
             "  tasker approve /srv/code/demo1_code --label \"fortune demo, approved by J. Doe\"\n" +
@@ -25,6 +26,7 @@ public static class Program
         RunCommand.Configure(run);
         root.Subcommands.Add(run);
         root.Subcommands.Add(SubmitCommand.Create());
+        root.Subcommands.Add(CancelCommand.Create());
         root.Subcommands.Add(HashCommand.Create());
         root.Subcommands.Add(CleanupCommand.Create());
         root.Subcommands.Add(ApproveCommand.Create());

@@ -41,6 +41,9 @@ public static class Settings
     public static readonly SettingDefinition LogFormat = new("TASKER_LOG_FORMAT", "text", "text or json (JSON lines).");
     public static readonly SettingDefinition LogLevel = new("TASKER_LOG_LEVEL", "info", "debug, info, warning or error.");
     public static readonly SettingDefinition OtlpEndpoint = new("TASKER_OTLP_ENDPOINT", null, "OTLP endpoint for traces (e.g. http://localhost:4317); unset disables export.");
+    public static readonly SettingDefinition CancelMemory = new("TASKER_CANCEL_MEMORY", "86400", "Seconds a cancel ({\"cancel\": taskId} on tasker_control) is remembered, across restarts, for tasks still queued.");
+    public static readonly SettingDefinition Progress = new("TASKER_PROGRESS", "false", "Publish progress ({taskId, step, stepIndex, at}) to the exchange tasker_progress.", IsFlag: true);
+    public static readonly SettingDefinition DoneFormat = new("TASKER_DONE_FORMAT", "v1", "Shape of done messages: v1, or v0.2 (the original's later Running/Success/Error/Rejected states).");
     public static readonly SettingDefinition TaskerId = new("TASKER_ID", null, "This tasker's identity on container labels; defaults to the host name.");
     public static readonly SettingDefinition CleanupGrace = new("TASKER_CLEANUP_GRACE", "300", "Seconds before leftovers of a previous run that no task claimed are removed.");
     public static readonly SettingDefinition ApprovalsFile = new("TASKER_APPROVALS_FILE", null, "File of approved code hashes (tasker approve); when set, unlisted code is rejected not_approved. Re-read on change.");
@@ -58,6 +61,6 @@ public static class Settings
         LegacyTopology, LegacyETag,
         MaxRetries, DrainTimeout, HttpBind, LogFormat, LogLevel, OtlpEndpoint, TaskerId, CleanupGrace,
         ApprovalsFile, SigningKey, AuditLog, DataHash,
-        Images,
+        Images, CancelMemory, Progress, DoneFormat,
     ];
 }

@@ -20,6 +20,9 @@ public sealed record TaskerOptions(
 {
     /// <summary>Approved code, receipts and the audit log (all off by default).</summary>
     public GovernanceOptions Governance { get; init; } = GovernanceOptions.Off;
+
+    /// <summary>Cancel memory, progress messages and the done format.</summary>
+    public ControlOptions Control { get; init; } = ControlOptions.Default;
 }
 
 /// <summary>What the node checks before a run and records after it.</summary>

@@ -56,6 +56,10 @@ public static class TaskerOptionsLoader
             TaskerId: r.Optional(Settings.TaskerId) ?? Environment.MachineName)
         {
             Governance = ReadGovernance(r),
+            Control = new ControlOptions(
+                r.Seconds(Settings.CancelMemory, 60, 365 * 24 * 3600),
+                r.Bool(Settings.Progress),
+                r.OneOf(Settings.DoneFormat, "v1", "v0.2")),
         };
 
         if (options.Sandbox.WorkRoot.Length > 0 && IsInside(options.Sandbox.WorkRoot, options.Sandbox.CodeRoot, options.Sandbox.DataRoot))

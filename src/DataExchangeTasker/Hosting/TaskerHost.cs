@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using DataExchangeTasker.Configuration;
+using DataExchangeTasker.Control;
 using DataExchangeTasker.Docker;
 using DataExchangeTasker.Governance;
 using DataExchangeTasker.Health;
@@ -74,13 +75,21 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         var runner = new SandboxRunner(docker, options.Sandbox, new ContainerSpecFactory(options.Sandbox, options.TaskerId), options.TaskerId, log, Metrics);
         var active = new ActiveSites();
         var ledger = new AnswerLedger(options.Sandbox.WorkRoot);
-        var processor = new TaskProcessor(new TaskPreparer(options.Sandbox, approvals, images: images), runner, active, ledger, RetryPipelines.EngineCalls(options.MaxRetries), log, legacyETag: options.Sandbox.LegacyETag, receipts: receipts);
+        var cancellations = new TaskCancellations(new CancelMemory(options.Sandbox.WorkRoot, options.Control.CancelMemory));
+        await using var control = new ControlListener(cancellations, options.TaskerId, options.Control.CancelMemory, log);
+        await control.StartAsync(connector.Connection, stopping).ConfigureAwait(false);
+        await using var progressPublisher = new ConfirmedPublisher(connector, log);
+        var progress = new ProgressPublisher(progressPublisher, options.Messaging, options.Control, log);
+        await progress.DeclareAsync(connector.Connection, stopping).ConfigureAwait(false);
+        var reporting = progress.RunAsync(abort);
+        var processor = new TaskProcessor(new TaskPreparer(options.Sandbox, approvals, images: images), runner, active, ledger, RetryPipelines.EngineCalls(options.MaxRetries), log,
+            legacyETag: options.Sandbox.LegacyETag, cancellations: cancellations, progress: progress.Enabled ? progress : null, receipts: receipts);
         var watch = new EngineWatch(docker, options.Sandbox.Image, Health, Metrics, log);
         watch.AvailabilityChanged += intakeController.Wake;
         var removal = new BackgroundSiteRemover(new TaskSiteRemover(runner, log), log);
         var removing = removal.RunAsync(abort);
         var settler = new OutcomeSettler(
-            new DonePublisher(confirmed, replies, options.Messaging, Metrics, log), new DeadLetterPublisher(confirmed, options.Messaging),
+            new DonePublisher(confirmed, replies, options.Messaging, Metrics, log, options.Control.DoneV02), new DeadLetterPublisher(confirmed, options.Messaging),
             removal, ledger, new EngineOutageHold(watch, intakeController, log), Metrics, log, audit);
         var sweeper = new LeftoverSweeper(docker, options.Sandbox.SnapshotRoot, options.TaskerId, options.CleanupGrace, active, log);
         var sweeping = sweeper.RunAsync(stopping);
@@ -89,7 +98,8 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         // Every outcome is settled: finish the removals and reply copies already queued (a second signal cuts them short).
         removal.Complete();
         replies.Complete();
-        await Task.WhenAll(removing, copying, sweeping).ConfigureAwait(false);
+        progress.Complete();
+        await Task.WhenAll(removing, copying, sweeping, reporting).ConfigureAwait(false);
         if (options.Sandbox.KeepAlive)
         {
             await RemoveKeptAsync(sweeper, abort).ConfigureAwait(false);

@@ -12,7 +12,7 @@ namespace DataExchangeTasker.Messaging;
 /// asked with <c>reply_to</c>, hands a copy with the start message's correlation id to the <see cref="ReplyCopier"/>
 /// (sent later, a bounded number of attempts: the answer is already safe on <c>tasker_done</c>).
 /// </summary>
-public sealed class DonePublisher(ConfirmedPublisher publisher, ReplyCopier replies, MessagingOptions options, TaskMetrics metrics, ILogger log) : IDonePublisher
+public sealed class DonePublisher(ConfirmedPublisher publisher, ReplyCopier replies, MessagingOptions options, TaskMetrics metrics, ILogger log, bool doneV02 = false) : IDonePublisher
 {
     // Room the broker's limit must leave (it counts the body only; this covers rounding in what it reports).
     private const long Headroom = 1024;
@@ -33,7 +33,13 @@ public sealed class DonePublisher(ConfirmedPublisher publisher, ReplyCopier repl
         for (var refusals = 0; ; refusals++)
         {
             var limit = Interlocked.Read(ref _limit);
-            (_, body, var trimmed) = DoneMessageFitter.Fit(done, limit);
+            (var fitted, body, var trimmed) = DoneMessageFitter.Fit(done, limit);
+            if (doneV02)
+            {
+                // TASKER_DONE_FORMAT=v0.2: the original's later shape, from the same (fitted) answer.
+                body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Control.V02DoneConverter.From(fitted), Control.ControlJsonContext.Default.V02Message);
+            }
+
             if (trimmed)
             {
                 metrics.AnswerTrimmed();

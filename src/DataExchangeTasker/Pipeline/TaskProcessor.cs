@@ -1,3 +1,4 @@
+using DataExchangeTasker.Control;
 using DataExchangeTasker.Docker;
 using DataExchangeTasker.Governance;
 using Docker.DotNet.Models;
@@ -27,13 +28,18 @@ public sealed class TaskProcessor
     private readonly LegacyETagHandling _legacyETag;
     private readonly RunReceiptStamper? _receipts;
 
+    private readonly TaskCancellations? _cancellations;
+    private readonly ProgressPublisher? _progress;
+
     /// <summary>
     /// Creates the processor; <paramref name="engineRetry"/> is usually <see cref="RetryPipelines.EngineCalls"/>(TASKER_MAX_RETRIES);
     /// <paramref name="receipts"/> signs a receipt for every task that ran (null when the node does not sign).
     /// </summary>
-    public TaskProcessor(TaskPreparer preparer, SandboxRunner runner, ActiveSites active, AnswerLedger ledger, RetryShape engineRetry, ILogger log, TimeProvider? time = null, LegacyETagHandling legacyETag = LegacyETagHandling.Reject, RunReceiptStamper? receipts = null)
+    public TaskProcessor(TaskPreparer preparer, SandboxRunner runner, ActiveSites active, AnswerLedger ledger, RetryShape engineRetry, ILogger log, TimeProvider? time = null, LegacyETagHandling legacyETag = LegacyETagHandling.Reject, TaskCancellations? cancellations = null, ProgressPublisher? progress = null, RunReceiptStamper? receipts = null)
     {
         _receipts = receipts;
+        _cancellations = cancellations;
+        _progress = progress;
         _legacyETag = legacyETag;
         _preparer = preparer;
         _runner = runner;
@@ -116,6 +122,15 @@ public sealed class TaskProcessor
             return new AlreadyAnsweredOutcome(delivery, site);
         }
 
+        // Watched before the memory is checked, so a cancel arriving in between is not missed.
+        using var cancel = _cancellations?.Watch(message.TaskId);
+        if (_cancellations?.IsCancelled(message.TaskId) == true)
+        {
+            _log.Information("Task {TaskId:l} was cancelled before it started; answering without a container", message.TaskId);
+            return new AnswerOutcome(delivery, CancelledAnswer.NotStarted(message.TaskId), null);
+        }
+
+        _progress?.Report(message.TaskId, ProgressStep.VerifyingAlgorithm);
         var (task, rejection) = await _preparer.PrepareAsync(message, cancellationToken).ConfigureAwait(false);
         if (task is null)
         {
@@ -124,6 +139,13 @@ public sealed class TaskProcessor
             _log.Debug("Task {TaskId:l} rejected: {Reason:l} {Output}", message.TaskId, rejection!.Reason, rejection.Message);
             return new AnswerOutcome(delivery, DoneMessage.Rejected(message.TaskId, rejection.Reason, rejection.Message), null);
         }
+
+        if (cancel?.IsRequested == true)
+        {
+            return new AnswerOutcome(delivery, CancelledAnswer.NotStarted(message.TaskId), null);
+        }
+
+        var control = new RunControl(cancel?.Requested ?? RunControl.None.StopRequested, () => _progress?.Report(message.TaskId, ProgressStep.ExecutingAlgorithm));
 
         DataFingerprint? data = null;
         if (_receipts is not null)
@@ -149,7 +171,12 @@ public sealed class TaskProcessor
                 async ctx =>
                 {
                     attempts++;
-                    return await RunOrAdoptAsync(delivery, message, task, data, site, lookFirst: delivery.Redelivered || attempts > 1, ctx.CancellationToken).ConfigureAwait(false);
+                    var outcome = await RunOrAdoptAsync(delivery, message, task, data, site, control, lookFirst: delivery.Redelivered || attempts > 1, ctx.CancellationToken).ConfigureAwait(false);
+                    _progress?.Report(message.TaskId, ProgressStep.CleaningUp);
+                    // A run that succeeded before the stop took effect finished: the cancel changes nothing.
+                    return cancel?.IsRequested == true && outcome is AnswerOutcome { Done.State: not TaskStates.Success } answer
+                        ? answer with { Done = CancelledAnswer.Stopped(answer.Done) }
+                        : outcome;
                 },
                 context).ConfigureAwait(false);
         }
@@ -174,7 +201,7 @@ public sealed class TaskProcessor
     }
 
     /// <summary>One attempt: adopt what an earlier delivery left, or run the code; a name conflict sends it to adoption.</summary>
-    private async Task<TaskOutcome> RunOrAdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, DataFingerprint? data, TaskSite site, bool lookFirst, CancellationToken cancellationToken)
+    private async Task<TaskOutcome> RunOrAdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, DataFingerprint? data, TaskSite site, RunControl control, bool lookFirst, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -185,7 +212,7 @@ public sealed class TaskProcessor
                 var existing = lookFirst ? await _runner.FindAsync(site, cancellationToken).ConfigureAwait(false) : null;
                 if (existing is not null && existing.State?.Status != "created")
                 {
-                    return await AdoptAsync(delivery, message, task, data, site, existing, cancellationToken).ConfigureAwait(false);
+                    return await AdoptAsync(delivery, message, task, data, site, existing, control, cancellationToken).ConfigureAwait(false);
                 }
 
                 if (existing is not null)
@@ -194,7 +221,8 @@ public sealed class TaskProcessor
                     await _runner.AbandonAsync(site, cancellationToken).ConfigureAwait(false);
                 }
 
-                var run = await _runner.RunAsync(task, site, cancellationToken).ConfigureAwait(false);
+                _progress?.Report(message.TaskId, ProgressStep.CreatingContainer);
+                var run = await _runner.RunAsync(task, site, control, cancellationToken).ConfigureAwait(false);
                 return Answer(delivery, task, data, site, run);
             }
             catch (TaskAlreadyRunningException)
@@ -205,12 +233,12 @@ public sealed class TaskProcessor
         }
     }
 
-    private async Task<TaskOutcome> AdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, DataFingerprint? data, TaskSite site, ContainerInspectResponse existing, CancellationToken cancellationToken)
+    private async Task<TaskOutcome> AdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, DataFingerprint? data, TaskSite site, ContainerInspectResponse existing, RunControl control, CancellationToken cancellationToken)
     {
         _log.Information("Task {TaskId:l} already has container {ContainerId:l} ({Status:l}) on this host; adopting it instead of running the code again",
             message.TaskId, SandboxRunner.ShortId(existing.ID), existing.State?.Status);
         var limits = task.Limits;
-        var run = await _runner.AdoptAsync(existing, site, limits.Timeout, cancellationToken).ConfigureAwait(false);
+        var run = await _runner.AdoptAsync(existing, site, limits.Timeout, control, cancellationToken).ConfigureAwait(false);
         return Answer(delivery, task, data, site, run);
     }
 

@@ -9,6 +9,9 @@ public static class Reasons
     /// <summary>The code ran past its time limit and was killed; partial output is kept.</summary>
     public const string Timeout = "timeout";
 
+    /// <summary>A publisher cancelled the task (<c>{"cancel": taskId}</c> on <c>tasker_control</c>); output so far is kept.</summary>
+    public const string Cancelled = "cancelled";
+
     /// <summary>The engine reported the container was killed for exceeding its memory limit.</summary>
     public const string Oom = "oom";
 

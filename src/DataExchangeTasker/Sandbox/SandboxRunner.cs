@@ -40,8 +40,13 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         docker.InspectContainerAsync(site.Key, cancellationToken);
 
     /// <summary>Creates and starts the task's container, and collects its results; stops the code at the deadline.</summary>
-    public async Task<ContainerRun> RunAsync(PreparedTask task, TaskSite site, CancellationToken cancellationToken)
+    public Task<ContainerRun> RunAsync(PreparedTask task, TaskSite site, CancellationToken cancellationToken) =>
+        RunAsync(task, site, RunControl.None, cancellationToken);
+
+    /// <summary>As <see cref="RunAsync(PreparedTask, TaskSite, CancellationToken)"/>; <paramref name="control"/> can stop the code early.</summary>
+    public async Task<ContainerRun> RunAsync(PreparedTask task, TaskSite site, RunControl control, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(control);
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(site);
         DateTimeOffset? keepUntil = options.KeepAlive ? DateTimeOffset.UtcNow + options.KeepAliveTimeout : null;
@@ -65,7 +70,8 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         metrics.ContainerStarted(createdAt.Elapsed);
         log.Information("Task {TaskId:l} started in container {ContainerId:l} (code snapshot {Snapshot:l})",
             task.Message.TaskId, ShortId(id), task.Snapshot.Hash);
-        var run = await WatchAsync(id, site, task.Limits.Timeout, Stopwatch.StartNew(), cancellationToken).ConfigureAwait(false);
+        control.Started?.Invoke();
+        var run = await WatchAsync(id, site, task.Limits.Timeout, Stopwatch.StartNew(), control.StopRequested, cancellationToken).ConfigureAwait(false);
         return run with { ContainerSpecSha256 = specSha256 };
     }
 
@@ -73,8 +79,13 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
     /// Follows a container an earlier delivery started (e.g. before a tasker restart): waits for its results with
     /// the time it has left, then collects them. An exited container's results died with it (tmpfs).
     /// </summary>
-    public async Task<ContainerRun> AdoptAsync(ContainerInspectResponse container, TaskSite site, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<ContainerRun> AdoptAsync(ContainerInspectResponse container, TaskSite site, TimeSpan timeout, CancellationToken cancellationToken) =>
+        AdoptAsync(container, site, timeout, RunControl.None, cancellationToken);
+
+    /// <summary>As <see cref="AdoptAsync(ContainerInspectResponse, TaskSite, TimeSpan, CancellationToken)"/>; <paramref name="control"/> can stop the code early.</summary>
+    public async Task<ContainerRun> AdoptAsync(ContainerInspectResponse container, TaskSite site, TimeSpan timeout, RunControl control, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(control);
         ArgumentNullException.ThrowIfNull(container);
         var started = ParseTime(container.State?.StartedAt) ?? DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
@@ -91,7 +102,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         }
 
         var remaining = timeout - (DateTimeOffset.UtcNow - started);
-        var run = await WatchAsync(container.ID, site, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, clock, cancellationToken, started).ConfigureAwait(false);
+        var run = await WatchAsync(container.ID, site, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, clock, control.StopRequested, cancellationToken, started).ConfigureAwait(false);
         return run with { ContainerSpecSha256 = ContainerSpecDigest.Of(container) };
     }
 
@@ -118,7 +129,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         await docker.RemoveContainerAsync(site.Key, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<ContainerRun> WatchAsync(string id, TaskSite site, TimeSpan timeout, Stopwatch clock, CancellationToken cancellationToken, DateTimeOffset? adoptedStart = null)
+    private async Task<ContainerRun> WatchAsync(string id, TaskSite site, TimeSpan timeout, Stopwatch clock, Task stopRequested, CancellationToken cancellationToken, DateTimeOffset? adoptedStart = null)
     {
         using var watchStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var peak = docker.TrackPeakMemoryAsync(id, watchStop.Token);
@@ -127,16 +138,34 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         bool gotReady;
         try
         {
+            bool stop;
             try
             {
-                gotReady = await ready.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+                var first = await Task.WhenAny(ready, stopRequested).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+                stop = first != ready && !ready.IsCompleted;
             }
             catch (TimeoutException)
             {
-                // Whatever the code wrote anywhere, the tasker's clock decides: the supervisor kills the code, keeps
-                // what it wrote, and still reports its results.
-                timedOut = true;
-                log.Information("Container {ContainerId:l} passed its time limit; stopping the code", ShortId(id));
+                stop = timedOut = true;
+            }
+
+            if (!stop)
+            {
+                gotReady = await ready.ConfigureAwait(false);
+            }
+            else
+            {
+                // Whatever the code wrote anywhere, the tasker's clock (or a cancel) decides: the supervisor kills the
+                // code, keeps what it wrote, and still reports its results.
+                if (timedOut)
+                {
+                    log.Information("Container {ContainerId:l} passed its time limit; stopping the code", ShortId(id));
+                }
+                else
+                {
+                    log.Information("Container {ContainerId:l}: task cancelled; stopping the code", ShortId(id));
+                }
+
                 await docker.KillContainerAsync(id, "SIGUSR1", cancellationToken).ConfigureAwait(false);
                 try
                 {

@@ -20,7 +20,7 @@ public sealed class ProtocolExamplesTests
 
     private static readonly string[] RequiredDoneExamples =
     [
-        "success.json", "error-exit-code.json", "timeout.json", "oom.json", "rejected-path-not-found.json",
+        "success.json", "error-exit-code.json", "timeout.json", "cancelled.json", "oom.json", "rejected-path-not-found.json",
         "rejected-invalid-message.json", "rejected-hash-mismatch.json", "infrastructure.json", "truncated.json",
         "output-files.json", "trace-incomplete.json", "rejected-path-changed.json", "rejected-not-approved.json", "success-with-receipt.json",
         "rejected-image-not-allowed.json",

@@ -54,7 +54,8 @@ public sealed class ApiTopology(MessagingOptions options, ILogger log)
         }
     }
 
-    private static async Task EnsureExchangeAsync(IConnection connection, string exchange, string type, CancellationToken cancellationToken)
+    /// <summary>Declares <paramref name="exchange"/> durable unless it exists (then it is used as it is); the worker declares its control and progress exchanges with this too.</summary>
+    internal static async Task EnsureExchangeAsync(IConnection connection, string exchange, string type, CancellationToken cancellationToken)
     {
         // A failed passive declare closes its channel, so the probe gets one of its own.
         await using (var probe = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
