@@ -6,7 +6,7 @@ using Docker.DotNet.Models;
 namespace DataExchangeTasker.IntegrationTests.Cli;
 
 /// <summary>What an operator runs: cleanup of leftovers, JSON logs.</summary>
-[Collection(TaskerCollection.Name)]
+[Collection(OperatorCommandCollection.Name)]
 public sealed class OperatorCommandTests(TaskerFixture fixture)
 {
     [Fact]
@@ -98,4 +98,16 @@ public sealed class OperatorCommandTests(TaskerFixture fixture)
             HostConfig = new HostConfig { NetworkMode = "none" },
         }, CancellationToken.None);
     }
+}
+
+/// <summary>
+/// <c>tasker cleanup</c> acts on every tasker's containers on the engine (it can only tell live taskers by the leases in
+/// its own work root), so its tests run alone, never beside other collections' tasks.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "An xunit collection definition; *Collection is xunit's naming convention.")]
+public sealed class OperatorCommandCollection : ICollectionFixture<TaskerFixture>
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "operator-commands";
 }

@@ -206,7 +206,7 @@ public sealed class SealedSandboxTests(TaskerFixture fixture)
             File.WriteAllText(Path.Combine(roots, "data", "d.txt"), "namespaced");
             var env = RootsEnvironment("ns", roots);
             await using var tasker = TaskerProcess.StartUnder(
-                ["unshare", "--mount", "--propagation", "slave", "sh", "-c", "mount -t tmpfs tmpfs /tmp && exec \"$@\"", "sh"], env, "run");
+                ["unshare", "--mount", "--propagation", "slave", "sh", "-c", PrivateTmpScript, "sh"], env, "run");
             await tasker.WaitForOutputAsync("Ready", TimeSpan.FromSeconds(60));
             await using var client = InProcessTasker.Client(fixture, TaskerFixture.QueuesOf(env));
 
@@ -443,6 +443,15 @@ public sealed class SealedSandboxTests(TaskerFixture fixture)
         }, TimeSpan.FromSeconds(60), "the task's container to run");
         return id!;
     }
+
+    /// <summary>
+    /// A fresh tmpfs over /tmp, as systemd's PrivateTmp= gives the tasker. A checkout that itself lives under /tmp (a CI
+    /// clone) keeps its binary folder and working folder visible, as an installed binary outside /tmp would be.
+    /// </summary>
+    private const string PrivateTmpScript =
+        "mkdir -p /run/tasker-it-host-tmp && mount --bind /tmp /run/tasker-it-host-tmp && mount -t tmpfs tmpfs /tmp && " +
+        "for d in \"$(dirname \"$1\")\" \"$PWD\"; do case $d in /tmp/*) mkdir -p \"$d\" && mount --bind \"/run/tasker-it-host-tmp/${d#/tmp/}\" \"$d\" ;; esac; done && " +
+        "exec \"$@\"";
 
     /// <summary>Runs <paramref name="script"/> in the container as <paramref name="user"/> until it succeeds (bounded).</summary>
     private static async Task ExecUntilAsync(string id, string user, string script)
