@@ -12,7 +12,7 @@ namespace DataExchangeTasker.Control;
 /// it; the queue expires after <c>TASKER_CANCEL_MEMORY</c> without a consumer). A message is acknowledged once the
 /// cancel is remembered on disk.
 /// </summary>
-public sealed class ControlListener(TaskCancellations cancellations, string taskerId, TimeSpan queueExpiry, ILogger log) : IAsyncDisposable
+public sealed class ControlListener(TaskCancellations cancellations, string taskerId, TimeSpan queueExpiry, bool quorum, ILogger log) : IAsyncDisposable
 {
     private IChannel? _channel;
 
@@ -26,6 +26,12 @@ public sealed class ControlListener(TaskCancellations cancellations, string task
         await ApiTopology.EnsureExchangeAsync(connection, ApiTopology.ControlExchange, ExchangeType.Fanout, cancellationToken).ConfigureAwait(false);
         _channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var arguments = new Dictionary<string, object?> { ["x-expires"] = (long)queueExpiry.TotalMilliseconds };
+        if (quorum)
+        {
+            // On a cluster (TASKER_QUEUE_TYPE=quorum) a classic queue lives on one node and is gone while that node is.
+            arguments["x-queue-type"] = "quorum";
+        }
+
         await _channel.QueueDeclareAsync(QueueName, durable: true, exclusive: false, autoDelete: false, arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
         await _channel.QueueBindAsync(QueueName, ApiTopology.ControlExchange, "", cancellationToken: cancellationToken).ConfigureAwait(false);
         await _channel.BasicQosAsync(0, 32, false, cancellationToken).ConfigureAwait(false);

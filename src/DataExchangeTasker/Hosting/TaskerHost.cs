@@ -76,8 +76,16 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         var active = new ActiveSites();
         var ledger = new AnswerLedger(options.Sandbox.WorkRoot);
         var cancellations = new TaskCancellations(new CancelMemory(options.Sandbox.WorkRoot, options.Control.CancelMemory));
-        await using var control = new ControlListener(cancellations, options.TaskerId, options.Control.CancelMemory, log);
-        await control.StartAsync(connector.Connection, stopping).ConfigureAwait(false);
+        await using var control = new ControlListener(cancellations, options.TaskerId, options.Control.CancelMemory, options.Messaging.QueueType == "quorum", log);
+        try
+        {
+            await control.StartAsync(connector.Connection, stopping).ConfigureAwait(false);
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e)
+        {
+            // Cancels are an extra: the tasker still runs every task without them (cancels already remembered still apply).
+            log.Error("Cancels are not taken: the control queue could not be set up ({Error}); tasks still run", e.Message);
+        }
         await using var progressPublisher = new ConfirmedPublisher(connector, log);
         var progress = new ProgressPublisher(progressPublisher, options.Messaging, options.Control, log);
         await progress.DeclareAsync(connector.Connection, stopping).ConfigureAwait(false);
