@@ -56,11 +56,12 @@ public static class DependencyCheck
             var image = await docker.InspectImageAsync(options.Sandbox.Image, cancellationToken).ConfigureAwait(false);
             return image is null ? throw new InvalidOperationException("not found: build it with scripts/setup.sh") : image.ID;
         }).ConfigureAwait(false);
-        foreach (var (what, folder) in new[] { ("state folder", options.Sandbox.WorkRoot), ("results root", options.Sandbox.ResultsRoot), ("snapshot root", options.Sandbox.SnapshotRoot) })
+        await Line("requirements.txt packages", () => Dependencies.PipNetworkCheck.CheckAsync(docker, options.Dependencies, cancellationToken)).ConfigureAwait(false);
+        foreach (var (what, folder) in new[] { ("state folder", options.Sandbox.WorkRoot), ("results root", options.Sandbox.ResultsRoot), ("snapshot root", options.Sandbox.SnapshotRoot), ("requirements cache", options.Dependencies.Root) })
         {
             await Line($"{what} {folder}", () =>
             {
-                Hosting.TaskerHost.PrepareFolders(options.Sandbox);
+                Hosting.TaskerHost.PrepareFolders(options.Sandbox, options.Dependencies);
                 var probe = Path.Combine(folder, ".check-" + Environment.ProcessId);
                 File.WriteAllText(probe, "");
                 File.Delete(probe);

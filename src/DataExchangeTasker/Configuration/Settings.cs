@@ -51,6 +51,12 @@ public static class Settings
     public static readonly SettingDefinition AuditLog = new("TASKER_AUDIT_LOG", null, "Append-only, hash-chained audit log (JSON lines), fsynced before each done message; unset: none.");
     public static readonly SettingDefinition DataHash = new("TASKER_DATA_HASH", "false", "Also hash the full content of the data into each receipt (reads all of it per task).", IsFlag: true);
     public static readonly SettingDefinition Images = new("TASKER_IMAGES", null, "Runner images a start message may ask for by name: name=image[,name=image...], each image an id (sha256:...), a digest (repo@sha256:...) or a tag, pinned to its id at start-up; unset: only TASKER_IMAGE.");
+    public static readonly SettingDefinition DepsRoot = new("TASKER_DEPS_ROOT", "/var/lib/dataexchange-tasker/deps", "Installed requirements.txt packages, one read-only folder per requirements + image + package source, reused by later tasks; must be a path dockerd sees.");
+    public static readonly SettingDefinition Wheelhouse = new("TASKER_WHEELHOUSE", null, "Folder of wheels (.whl) a code folder's requirements.txt is installed from, offline (pip --no-index --find-links), in a preparation container with no network and no data.");
+    public static readonly SettingDefinition PipIndexUrl = new("TASKER_PIP_INDEX_URL", null, "Package index (e.g. http://mirror:3141/simple) for requirements.txt instead of a wheelhouse; needs TASKER_PIP_NETWORK.");
+    public static readonly SettingDefinition PipNetwork = new("TASKER_PIP_NETWORK", null, "An internal Docker network (docker network create --internal) on which the preparation container reaches TASKER_PIP_INDEX_URL; checked at start-up.");
+    public static readonly SettingDefinition PipTimeout = new("TASKER_PIP_TIMEOUT", "300", "Seconds an install of requirements.txt may take; past it the task ends error, reason dependencies_failed.");
+    public static readonly SettingDefinition DepsSizeLimit = new("TASKER_DEPS_SIZE_LIMIT", "512m", "Largest installed requirements.txt (a tmpfs in the preparation container, counted in its memory limit).");
 
     /// <summary>All settings, in documentation order.</summary>
     public static IReadOnlyList<SettingDefinition> All { get; } =
@@ -62,5 +68,6 @@ public static class Settings
         MaxRetries, DrainTimeout, HttpBind, LogFormat, LogLevel, OtlpEndpoint, TaskerId, CleanupGrace,
         ApprovalsFile, SigningKey, AuditLog, DataHash,
         Images, CancelMemory, Progress, DoneFormat,
+        DepsRoot, Wheelhouse, PipIndexUrl, PipNetwork, PipTimeout, DepsSizeLimit,
     ];
 }

@@ -23,6 +23,9 @@ public sealed record TaskerOptions(
 
     /// <summary>Cancel memory, progress messages and the done format.</summary>
     public ControlOptions Control { get; init; } = ControlOptions.Default;
+
+    /// <summary>How a code folder's requirements.txt is installed.</summary>
+    public DependencyOptions Dependencies { get; init; } = DependencyOptions.Default;
 }
 
 /// <summary>What the node checks before a run and records after it.</summary>

@@ -60,7 +60,18 @@ public static class TaskerOptionsLoader
                 r.Seconds(Settings.CancelMemory, 60, 365 * 24 * 3600),
                 r.Bool(Settings.Progress),
                 r.OneOf(Settings.DoneFormat, "v1", "v0.2")),
+            Dependencies = ReadDependencies(r),
         };
+
+        if (options.Dependencies.Root.Length > 0 && IsInside(options.Dependencies.Root, options.Sandbox.CodeRoot, options.Sandbox.DataRoot))
+        {
+            r.Fail(Settings.DepsRoot, options.Dependencies.Root, "a folder outside the code and data roots");
+        }
+
+        if (options.Dependencies.Wheelhouse is { Length: > 0 } wheels && IsInside(wheels, options.Sandbox.DataRoot))
+        {
+            r.Fail(Settings.Wheelhouse, wheels, "a folder outside the data root (the preparation container never sees data)");
+        }
 
         if (options.Sandbox.WorkRoot.Length > 0 && IsInside(options.Sandbox.WorkRoot, options.Sandbox.CodeRoot, options.Sandbox.DataRoot))
         {
@@ -94,6 +105,41 @@ public static class TaskerOptionsLoader
         var r = new SettingsReader(values);
         var result = (r.Parse(Settings.DockerHost, DockerEndpoint.Parse, "unix:///path/to/docker.sock or tcp://host:port"), r.AbsolutePath(Settings.WorkRoot));
         return r.Errors.Count > 0 ? throw new ConfigurationException(r.Errors) : result;
+    }
+
+    private static DependencyOptions ReadDependencies(SettingsReader r)
+    {
+        var wheelhouse = r.Optional(Settings.Wheelhouse) is null ? null : r.ExistingFolder(Settings.Wheelhouse);
+        var index = r.Parse(Settings.PipIndexUrl, ParseIndexUrl, "an http:// or https:// URL of a package index, like http://mirror:3141/simple");
+        var network = r.Optional(Settings.PipNetwork);
+        if (wheelhouse is not null && index is not null)
+        {
+            r.Fail(Settings.PipIndexUrl, index.ToString(), $"unset while {Settings.Wheelhouse.Name} is set (one package source: the wheelhouse, or an index)");
+        }
+
+        if (index is not null && network is null)
+        {
+            r.Fail(Settings.PipNetwork, "", $"the name of an internal Docker network on which {Settings.PipIndexUrl.Name} is reachable (docker network create --internal NAME)");
+        }
+
+        if (network is not null && index is null)
+        {
+            r.Fail(Settings.PipNetwork, network, $"unset unless {Settings.PipIndexUrl.Name} is set (the network only serves the index)");
+        }
+
+        return new DependencyOptions(
+            r.AbsolutePath(Settings.DepsRoot),
+            wheelhouse,
+            index,
+            network,
+            r.Seconds(Settings.PipTimeout, 10, 24 * 3600),
+            r.Bytes(Settings.DepsSizeLimit, 1024 * 1024));
+    }
+
+    private static Uri ParseIndexUrl(string text)
+    {
+        var uri = new Uri(text, UriKind.Absolute);
+        return uri.Scheme is "http" or "https" && uri.Host.Length > 0 ? uri : throw new FormatException("not an http(s) URL");
     }
 
     private static string ParseCodeUser(string text)

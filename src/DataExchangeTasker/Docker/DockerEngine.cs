@@ -88,6 +88,20 @@ public sealed class DockerEngine : IDockerEngine, IAsyncDisposable, IDisposable
         }, cancellationToken);
 
     /// <inheritdoc />
+    public Task<NetworkResponse?> InspectNetworkAsync(string network, CancellationToken cancellationToken) =>
+        CallAsync<NetworkResponse?>("GET /networks/{id}", async (docker, ct) =>
+        {
+            try
+            {
+                return await docker.Networks.InspectNetworkAsync(network, ct).ConfigureAwait(false);
+            }
+            catch (LibraryApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+        }, cancellationToken);
+
+    /// <inheritdoc />
     public Task<string> CreateContainerAsync(string? name, CreateContainerParameters request, CancellationToken cancellationToken) =>
         CallAsync("POST /containers/create", async (docker, ct) =>
         {

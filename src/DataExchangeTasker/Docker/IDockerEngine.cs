@@ -18,6 +18,9 @@ public interface IDockerEngine
     /// <summary>Inspects an image; null when the engine does not have it.</summary>
     Task<ImageInspectResponse?> InspectImageAsync(string image, CancellationToken cancellationToken);
 
+    /// <summary>Inspects a network by name or id; null when the engine has no such network.</summary>
+    Task<NetworkResponse?> InspectNetworkAsync(string network, CancellationToken cancellationToken);
+
     /// <summary>Creates a container (named <paramref name="name"/> when given) and returns its id.</summary>
     Task<string> CreateContainerAsync(string? name, CreateContainerParameters request, CancellationToken cancellationToken);
 

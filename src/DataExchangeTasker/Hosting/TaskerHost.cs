@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Control;
+using DataExchangeTasker.Dependencies;
 using DataExchangeTasker.Docker;
 using DataExchangeTasker.Governance;
 using DataExchangeTasker.Health;
@@ -33,7 +34,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
     public async Task RunAsync(CancellationToken stopping, CancellationToken abort)
     {
         // The tasker's private state (answered records, its lease): owner-only from its creation, no umask window.
-        PrepareFolders(options.Sandbox);
+        PrepareFolders(options.Sandbox, options.Dependencies);
         using var lease = TaskerLease.Acquire(options.Sandbox.WorkRoot, options.TaskerId);
         using var tracing = options.OtlpEndpoint is { } otlp
             ? Sdk.CreateTracerProviderBuilder()
@@ -51,6 +52,8 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         await using var docker = new DockerEngine(options.DockerHost);
         // Pinned once, before the broker: an unusable TASKER_IMAGES entry stops the start (ImagePinningException).
         var images = await PinImagesAsync(docker, stopping).ConfigureAwait(false);
+        // Index mode installs over a network: one that routes outside is a configuration error, before any task.
+        log.Information("Packages for requirements.txt: {Source:l}", await PipNetworkCheck.CheckAsync(docker, options.Dependencies, stopping).ConfigureAwait(false));
         await using var http = options.HttpBind is null ? null : await HttpEndpoint.StartAsync(options.HttpBind, Health, Metrics, log, stopping).ConfigureAwait(false);
         await using var connector = new AmqpConnector(options.Messaging, $"dataexchange-tasker@{options.TaskerId}", log);
         try
@@ -90,8 +93,9 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         var progress = new ProgressPublisher(progressPublisher, options.Messaging, options.Control, log);
         await progress.DeclareAsync(connector.Connection, stopping).ConfigureAwait(false);
         var reporting = progress.RunAsync(abort);
+        using var dependencies = new DependencyPreparer(docker, options.Sandbox, options.Dependencies, options.TaskerId, active, log);
         var processor = new TaskProcessor(new TaskPreparer(options.Sandbox, approvals, images: images), runner, active, ledger, RetryPipelines.EngineCalls(options.MaxRetries), log,
-            legacyETag: options.Sandbox.LegacyETag, cancellations: cancellations, progress: progress.Enabled ? progress : null, receipts: receipts);
+            legacyETag: options.Sandbox.LegacyETag, cancellations: cancellations, progress: progress.Enabled ? progress : null, receipts: receipts, dependencies: dependencies);
         var watch = new EngineWatch(docker, options.Sandbox.Image, Health, Metrics, log);
         watch.AvailabilityChanged += intakeController.Wake;
         var removal = new BackgroundSiteRemover(new TaskSiteRemover(runner, log), log);
@@ -127,6 +131,14 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         File.SetUnixFileMode(sandbox.WorkRoot, Owner);
         Directory.CreateDirectory(sandbox.ResultsRoot, Owner | Group);
         Directory.CreateDirectory(sandbox.SnapshotRoot, Owner | Group);
+    }
+
+    /// <summary>As <see cref="PrepareFolders(SandboxOptions)"/>, and the cache of installed requirements (0750).</summary>
+    public static void PrepareFolders(SandboxOptions sandbox, DependencyOptions dependencies)
+    {
+        ArgumentNullException.ThrowIfNull(dependencies);
+        PrepareFolders(sandbox);
+        Directory.CreateDirectory(dependencies.Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
     }
 
     private async Task<ApprovedImages> PinImagesAsync(DockerEngine docker, CancellationToken cancellationToken)

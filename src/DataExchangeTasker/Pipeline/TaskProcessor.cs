@@ -1,4 +1,5 @@
 using DataExchangeTasker.Control;
+using DataExchangeTasker.Dependencies;
 using DataExchangeTasker.Docker;
 using DataExchangeTasker.Governance;
 using Docker.DotNet.Models;
@@ -30,13 +31,16 @@ public sealed class TaskProcessor
 
     private readonly TaskCancellations? _cancellations;
     private readonly ProgressPublisher? _progress;
+    private readonly DependencyPreparer? _dependencies;
 
     /// <summary>
     /// Creates the processor; <paramref name="engineRetry"/> is usually <see cref="RetryPipelines.EngineCalls"/>(TASKER_MAX_RETRIES);
-    /// <paramref name="receipts"/> signs a receipt for every task that ran (null when the node does not sign).
+    /// <paramref name="receipts"/> signs a receipt for every task that ran (null when the node does not sign);
+    /// <paramref name="dependencies"/> installs a code folder's requirements.txt before its run (null: not installed).
     /// </summary>
-    public TaskProcessor(TaskPreparer preparer, SandboxRunner runner, ActiveSites active, AnswerLedger ledger, RetryShape engineRetry, ILogger log, TimeProvider? time = null, LegacyETagHandling legacyETag = LegacyETagHandling.Reject, TaskCancellations? cancellations = null, ProgressPublisher? progress = null, RunReceiptStamper? receipts = null)
+    public TaskProcessor(TaskPreparer preparer, SandboxRunner runner, ActiveSites active, AnswerLedger ledger, RetryShape engineRetry, ILogger log, TimeProvider? time = null, LegacyETagHandling legacyETag = LegacyETagHandling.Reject, TaskCancellations? cancellations = null, ProgressPublisher? progress = null, RunReceiptStamper? receipts = null, DependencyPreparer? dependencies = null)
     {
+        _dependencies = dependencies;
         _receipts = receipts;
         _cancellations = cancellations;
         _progress = progress;
@@ -222,6 +226,17 @@ public sealed class TaskProcessor
                 }
 
                 _progress?.Report(message.TaskId, ProgressStep.CreatingContainer);
+                // Only a fresh run needs the requirements (an adopted container has them mounted already).
+                switch (_dependencies is null ? DependenciesReady.None : await _dependencies.PrepareAsync(task, cancellationToken).ConfigureAwait(false))
+                {
+                    case DependenciesFailed failed:
+                        _log.Information("Task {TaskId:l}: requirements.txt not installed; the code does not run", message.TaskId);
+                        return new AnswerOutcome(delivery, new DoneMessage(message.TaskId, TaskStates.Error, failed.Output, null, null, Reasons.DependenciesFailed, 0), null);
+                    case DependenciesReady { Site: { } dependencySite }:
+                        task = task with { DependencySite = dependencySite };
+                        break;
+                }
+
                 var run = await _runner.RunAsync(task, site, control, cancellationToken).ConfigureAwait(false);
                 return Answer(delivery, task, data, site, run);
             }

@@ -50,4 +50,10 @@ public static class Reasons
 
     /// <summary>The start message's <c>image</c> names no runner image this node approves (<c>TASKER_IMAGES</c>).</summary>
     public const string ImageNotAllowed = "image_not_allowed";
+
+    /// <summary>
+    /// The code folder's <c>requirements.txt</c> could not be installed (pip failed, took too long, or a line is not
+    /// accepted); <c>output</c> carries pip's output. The code did not run.
+    /// </summary>
+    public const string DependenciesFailed = "dependencies_failed";
 }

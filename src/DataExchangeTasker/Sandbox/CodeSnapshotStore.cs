@@ -152,7 +152,8 @@ public sealed class CodeSnapshotStore(string root)
         await input.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
     }
 
-    private static void Seal(string folder)
+    /// <summary>Makes a folder tree read-only for everyone (files 0444, folders 0555): what a container may read, never write.</summary>
+    internal static void Seal(string folder)
     {
         foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
         {

@@ -16,6 +16,9 @@ public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId
     /// <summary>The supervisor inside the runner image.</summary>
     public const string Supervisor = "/usr/local/bin/supervise.sh";
 
+    /// <summary>Where a task's installed requirements.txt is mounted (read-only) and put on <c>PYTHONPATH</c>.</summary>
+    public const string DependenciesMount = "/opt/tasker/deps";
+
     /// <summary>
     /// How long the supervisor keeps the container (and so its results) up after "results ready" for the tasker to
     /// collect them, also across a tasker restart; the tasker removes it as soon as it has them.
@@ -40,6 +43,13 @@ public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId
         if (task.Image is { } image)
         {
             env.Add("TASKER_INTERPRETER=" + image.Interpreter);
+        }
+
+        if (task.DependencySite is not null)
+        {
+            // Ahead of the image's own packages, so a version the requirements name wins. A PYTHONPATH entry is not a
+            // site folder: no .pth file of a package runs at start-up.
+            env.Add("PYTHONPATH=" + DependenciesMount);
         }
 
         if (task.Data.Identity is { } identity)
@@ -85,6 +95,7 @@ public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId
                     // The snapshot, never the live code path: what runs is what was hashed.
                     Bind(task.Snapshot.MountSource, task.Code.ContainerPath),
                     Bind(task.Data.HostPath, task.Data.ContainerPath),
+                    .. task.DependencySite is { } site ? [Bind(site, DependenciesMount)] : Array.Empty<Mount>(),
                 ],
                 NetworkMode = "none",
                 ReadonlyRootfs = true,

@@ -121,6 +121,15 @@ public sealed class FakeDockerEngine : IDockerEngine
         return Task.FromResult(HasImage ? new ImageInspectResponse { ID = "sha256:feed", RepoTags = [image] } : null);
     }
 
+    /// <summary>Networks <see cref="InspectNetworkAsync"/> knows, by name.</summary>
+    public Dictionary<string, NetworkResponse> Networks { get; } = new(StringComparer.Ordinal);
+
+    public Task<NetworkResponse?> InspectNetworkAsync(string network, CancellationToken cancellationToken)
+    {
+        Enter("network", network);
+        return Task.FromResult(Networks.GetValueOrDefault(network));
+    }
+
     public Task<string> CreateContainerAsync(string? name, CreateContainerParameters request, CancellationToken cancellationToken)
     {
         Enter("create", name ?? "");

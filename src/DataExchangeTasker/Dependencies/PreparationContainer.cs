@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Text;
+using DataExchangeTasker.Configuration;
+using DataExchangeTasker.Docker;
+using DataExchangeTasker.Sandbox;
+using Docker.DotNet.Models;
+using Serilog;
+
+namespace DataExchangeTasker.Dependencies;
+
+/// <summary>
+/// Runs one preparation container (<see cref="PreparationSpecFactory"/>) from create to removal: follows pip's output
+/// to its status line within <c>TASKER_PIP_TIMEOUT</c>, and on success copies the installed site out through
+/// <c>docker exec tar</c> (as the code's uid) into a staging folder, with the rules of task outputs: regular files
+/// and folders only, at most <c>TASKER_DEPS_SIZE_LIMIT</c> bytes.
+/// </summary>
+public sealed class PreparationContainer(IDockerEngine docker, PreparationSpecFactory specs, SandboxOptions sandbox, DependencyOptions options, ILogger log)
+{
+    /// <summary>pip's output read from the log at most (its tail is what a done message carries).</summary>
+    private const long LogLimitBytes = 4 * 1024 * 1024;
+
+    /// <summary>How long the container waits to be collected after pip succeeded.</summary>
+    private static readonly TimeSpan CollectWindow = TimeSpan.FromMinutes(10);
+
+    /// <summary>Deadline of the copying exec, reading included.</summary>
+    private static readonly TimeSpan CollectDeadline = TimeSpan.FromMinutes(5);
+
+    /// <summary>Installs for <paramref name="key"/>; on success the site is in <paramref name="staging"/>/site.</summary>
+    public async Task<PreparationOutcome> InstallAsync(string key, string requirementsFile, string imageId, string staging, CancellationToken cancellationToken)
+    {
+        var name = specs.NameFor(key);
+        // One of ours with this name can only be left by a crash mid-install (the caller holds the key's locks).
+        await docker.RemoveContainerAsync(name, cancellationToken).ConfigureAwait(false);
+        var id = await docker.CreateContainerAsync(name, specs.Create(key, requirementsFile, imageId, CollectWindow), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await docker.StartContainerAsync(id, cancellationToken).ConfigureAwait(false);
+            log.Information("Installing requirements.txt {Key:l} in container {ContainerId:l} ({Source})", key[..16], SandboxRunner.ShortId(id), options.Source);
+            var (status, output) = await FollowAsync(id, cancellationToken).ConfigureAwait(false);
+            if (status != 0)
+            {
+                return PreparationOutcome.Failed(await DescribeFailureAsync(id, status, cancellationToken).ConfigureAwait(false), output);
+            }
+
+            var copyFailure = await CopySiteAsync(id, staging, cancellationToken).ConfigureAwait(false);
+            return copyFailure is null ? PreparationOutcome.Installed(output) : PreparationOutcome.Failed(copyFailure, output);
+        }
+        finally
+        {
+            // Removed whatever happened, with a deadline of its own: a cancelled caller must not leave it running.
+            using var removal = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await docker.RemoveContainerAsync(id, removal.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is DockerApiException or OperationCanceledException)
+            {
+                log.Warning("Could not remove preparation container {ContainerId:l} (the leftover sweep will): {Error}", SandboxRunner.ShortId(id), e.Message);
+            }
+        }
+    }
+
+    /// <summary>pip's status (null: it did not finish in time, or the container ended without a status) and its output.</summary>
+    private async Task<(int? Status, string Output)> FollowAsync(string id, CancellationToken cancellationToken)
+    {
+        var output = new StringBuilder();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.Timeout);
+        try
+        {
+            await foreach (var line in docker.FollowLogLinesAsync(id, LogLimitBytes, deadline.Token).ConfigureAwait(false))
+            {
+                if (line.StartsWith(PreparationSpecFactory.StatusPrefix, StringComparison.Ordinal))
+                {
+                    return (int.TryParse(line.AsSpan(PreparationSpecFactory.StatusPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : -1, output.ToString());
+                }
+
+                output.Append(line).Append('\n');
+            }
+
+            return (null, output.ToString());
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            output.Append(CultureInfo.InvariantCulture, $"\n[the install took longer than {Settings.PipTimeout.Name} ({options.Timeout.TotalSeconds:0} s) and was stopped]\n");
+            return (null, output.ToString());
+        }
+    }
+
+    private async Task<string> DescribeFailureAsync(string id, int? status, CancellationToken cancellationToken)
+    {
+        if (status is { } s)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"Installing requirements.txt failed (pip exit status {s}); the code did not run.");
+        }
+
+        var state = (await docker.InspectContainerAsync(id, cancellationToken).ConfigureAwait(false))?.State;
+        return state switch
+        {
+            { Running: true } => string.Create(CultureInfo.InvariantCulture, $"Installing requirements.txt took longer than {Settings.PipTimeout.Name} ({options.Timeout.TotalSeconds:0} s) and was stopped; the code did not run."),
+            { OOMKilled: true } => string.Create(CultureInfo.InvariantCulture, $"Installing requirements.txt ran out of memory ({Settings.MemoryLimit.Name} {sandbox.MemoryLimitBytes} bytes, which also holds the installed files); the code did not run."),
+            _ => string.Create(CultureInfo.InvariantCulture, $"Installing requirements.txt ended without a status (container exit code {state?.ExitCode}); the code did not run."),
+        };
+    }
+
+    /// <summary>Null when the site is in <paramref name="staging"/>; otherwise why it is not.</summary>
+    private async Task<string?> CopySiteAsync(string id, string staging, CancellationToken cancellationToken)
+    {
+        var exec = await docker.CreateExecAsync(id, new ContainerExecCreateParameters
+        {
+            User = sandbox.User,
+            AttachStdout = true,
+            AttachStderr = true,
+            AttachStdin = false,
+            TTY = false,
+            Privileged = false,
+            Cmd = ["tar", "-cf", "-", "-C", PreparationSpecFactory.OutPath, "site"],
+        }, cancellationToken).ConfigureAwait(false);
+        ExtractedOutputs? copied = null;
+        var archiveCap = options.SizeLimitBytes + (options.SizeLimitBytes / 10) + (16L * 1024 * 1024);
+        ExecResult result;
+        try
+        {
+            result = await docker.RunExecAsync(exec, async (stream, ct) =>
+            {
+                await using var capped = new CappedReadStream(stream, archiveCap);
+                copied = await OutputArchiveExtractor.ExtractAsync(capped, staging, new OutputLimits(int.MaxValue, options.SizeLimitBytes), ct).ConfigureAwait(false);
+            }, CollectDeadline, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
+        {
+            return $"The installed packages could not be copied out ({e.Message}); the code did not run.";
+        }
+
+        if (result.ExitCode != 0 || copied is null)
+        {
+            return $"The installed packages could not be copied out (tar exit status {result.ExitCode}: {result.Stderr.Trim()}); the code did not run.";
+        }
+
+        if (copied.Truncated)
+        {
+            return copied.Refused.Count > 0
+                ? $"The installed packages hold entries other than regular files and folders ({string.Join(", ", copied.Refused.Take(5))}); the code did not run."
+                : $"The installed packages are larger than {Settings.DepsSizeLimit.Name} ({options.SizeLimitBytes} bytes); the code did not run.";
+        }
+
+        return null;
+    }
+}
+
+/// <summary>What one preparation container did.</summary>
+/// <param name="Failure">Null when the site was installed and copied; otherwise the first sentence of the answer.</param>
+/// <param name="PipOutput">pip's stdout and stderr, as the container logged them.</param>
+public sealed record PreparationOutcome(string? Failure, string PipOutput)
+{
+    /// <summary>Installed and copied.</summary>
+    public static PreparationOutcome Installed(string pipOutput) => new(null, pipOutput);
+
+    /// <summary>Not installed.</summary>
+    public static PreparationOutcome Failed(string failure, string pipOutput) => new(failure, pipOutput);
+}
