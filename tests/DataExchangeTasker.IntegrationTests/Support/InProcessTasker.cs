@@ -67,6 +67,8 @@ public sealed class InProcessTasker : IAsyncDisposable
             [Settings.WorkRoot.Name] = Path.Combine(fixture.Root, "work-" + id),
             [Settings.ResultsRoot.Name] = Path.Combine(fixture.Root, "results-" + id),
             [Settings.SnapshotRoot.Name] = Path.Combine(fixture.Root, "snapshots"),
+            // Per tasker: a test that counts installs must not find another test's installed requirements.
+            [Settings.DepsRoot.Name] = Path.Combine(fixture.Root, "deps-" + id),
             [Settings.TodoQueue.Name] = id + ".todo",
             [Settings.DoneQueue.Name] = id + ".done",
             [Settings.TaskerId.Name] = id,
