@@ -103,7 +103,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         var settler = new OutcomeSettler(
             new DonePublisher(confirmed, replies, options.Messaging, Metrics, log, options.Control.DoneV02), new DeadLetterPublisher(confirmed, options.Messaging),
             removal, ledger, new EngineOutageHold(watch, intakeController, log), Metrics, log, audit);
-        var sweeper = new LeftoverSweeper(docker, options.Sandbox.SnapshotRoot, options.TaskerId, options.CleanupGrace, active, log);
+        var sweeper = new LeftoverSweeper(docker, options.Sandbox.SnapshotRoot, options.TaskerId, options.CleanupGrace, active, log) { DependencyRoot = options.Dependencies.Root };
         var sweeping = sweeper.RunAsync(stopping);
         var worker = new TaskerWorker(intake, intakeController, watch, processor, settler, Health, Metrics, options.Concurrency, options.DrainTimeout, log);
         await worker.RunAsync(stopping, abort).ConfigureAwait(false);

@@ -18,6 +18,9 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
     /// <summary>How long a code snapshot no task used is kept (the next task of that code copies it again).</summary>
     public TimeSpan SnapshotRetention { get; init; } = TimeSpan.FromDays(7);
 
+    /// <summary>The cache of installed requirements (<c>TASKER_DEPS_ROOT</c>), expired like snapshots; null: none.</summary>
+    public string? DependencyRoot { get; init; }
+
     /// <summary>
     /// Until stopped: sweeps start-up leftovers once the grace period is over and, from the start, every
     /// <see cref="Interval"/>, kept-alive containers whose time is up (answered records expire on their own).
@@ -66,6 +69,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
                 {
                     await SweepAsync(onlyExpired: true, stopping).ConfigureAwait(false);
                     await ExpireSnapshotsAsync(stopping).ConfigureAwait(false);
+                    await ExpireDependenciesAsync(stopping).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is DockerApiException or IOException)
                 {
@@ -102,9 +106,32 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
     /// Removes snapshots (and crash leftovers of snapshot copies) unused for <see cref="SnapshotRetention"/>, except
     /// those bound into a managed container of any tasker, running or not. Returns how many went.
     /// </summary>
-    public async Task<int> ExpireSnapshotsAsync(CancellationToken cancellationToken)
+    public Task<int> ExpireSnapshotsAsync(CancellationToken cancellationToken) =>
+        ExpireUnboundAsync(snapshotRoot, "code snapshot", cancellationToken);
+
+    /// <summary>
+    /// Removes installed requirements unused for <see cref="SnapshotRetention"/> (the next task needing them installs
+    /// them again), except those bound into a managed container; and staging folders a crash left mid-install.
+    /// </summary>
+    public async Task<int> ExpireDependenciesAsync(CancellationToken cancellationToken)
     {
-        if (!Directory.Exists(snapshotRoot))
+        if (DependencyRoot is null)
+        {
+            return 0;
+        }
+
+        // An install takes at most TASKER_PIP_TIMEOUT (a day at most); an older staging folder has no owner left.
+        foreach (var staging in new Dependencies.DependencyCache(DependencyRoot).StaleStaging(TimeSpan.FromDays(1)))
+        {
+            CodeSnapshotStore.Remove(staging);
+        }
+
+        return await ExpireUnboundAsync(DependencyRoot, "installed requirements.txt", cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<int> ExpireUnboundAsync(string root, string what, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(root))
         {
             return 0;
         }
@@ -113,22 +140,22 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
         var containers = await docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Managed] = null }, cancellationToken).ConfigureAwait(false);
         foreach (var mount in containers.SelectMany(c => c.Mounts ?? []))
         {
-            if (mount.Source is { } source && PathResolver.IsUnder(source, snapshotRoot))
+            if (mount.Source is { } source && PathResolver.IsUnder(source, root))
             {
-                // <root>/<hash> or <root>/<hash>/<file>: the snapshot folder is the first segment below the root.
-                var first = source[(snapshotRoot.TrimEnd('/').Length + 1)..].Split('/')[0];
-                bound.Add(Path.Combine(snapshotRoot, first));
+                // <root>/<name> or <root>/<name>/<file>: the entry is the first segment below the root.
+                var first = source[(root.TrimEnd('/').Length + 1)..].Split('/')[0];
+                bound.Add(Path.Combine(root, first));
             }
         }
 
         var cutoff = DateTime.UtcNow - SnapshotRetention;
         var removed = 0;
-        foreach (var folder in Directory.EnumerateDirectories(snapshotRoot))
+        foreach (var folder in Directory.EnumerateDirectories(root))
         {
-            if (!bound.Contains(folder) && Directory.GetLastWriteTimeUtc(folder) < cutoff)
+            if (!bound.Contains(folder) && !Path.GetFileName(folder).StartsWith(".tmp-", StringComparison.Ordinal) && Directory.GetLastWriteTimeUtc(folder) < cutoff)
             {
                 CodeSnapshotStore.Remove(folder);
-                log.Information("Removed code snapshot {Snapshot:l}, unused for {Days} days", Path.GetFileName(folder), SnapshotRetention.TotalDays);
+                log.Information("Removed {What:l} {Entry:l}, unused for {Days} days", what, Path.GetFileName(folder), SnapshotRetention.TotalDays);
                 removed++;
             }
         }
