@@ -130,6 +130,9 @@ internal sealed class SettingsReader(IReadOnlyDictionary<string, string?> values
         }
     }
 
+    public void Missing(SettingDefinition s, string expected) =>
+        _errors.Add($"{s.Name} is not set: expected {expected}");
+
     public void Fail(SettingDefinition s, string value, string expected) =>
         _errors.Add($"{s.Name}=\"{value}\" is invalid: expected {expected}");
 }

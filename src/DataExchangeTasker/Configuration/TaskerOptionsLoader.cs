@@ -119,7 +119,7 @@ public static class TaskerOptionsLoader
 
         if (index is not null && network is null)
         {
-            r.Fail(Settings.PipNetwork, "", $"the name of an internal Docker network on which {Settings.PipIndexUrl.Name} is reachable (docker network create --internal NAME)");
+            r.Missing(Settings.PipNetwork, $"the name of an internal Docker network on which {Settings.PipIndexUrl.Name} is reachable (docker network create --internal NAME)");
         }
 
         if (network is not null && index is null)
