@@ -90,6 +90,30 @@ public sealed class RequirementsTests(TaskerFixture fixture)
     }
 
     [Fact]
+    public async Task Run_TwoTaskersSharingTheCacheGetSameRequirementsTogether_InstallOnce()
+    {
+        var wheelhouse = Wheelhouse("wh-shared");
+        var code = CodeWithRequirements("deps-shared", "import tasker_probe\nprint(tasker_probe.answer())\n", "tasker-probe>=1\n");
+        var data = fixture.WriteData("deps-shared.txt", "x");
+        var shared = Path.Combine(fixture.Root, "deps-shared-" + Guid.NewGuid().ToString("N")[..8]);
+        var settings = new Dictionary<string, string?> { [Settings.Wheelhouse.Name] = wheelhouse, [Settings.DepsRoot.Name] = shared };
+        await using var one = await InProcessTasker.StartAsync(fixture, settings);
+        await using var two = await InProcessTasker.StartAsync(fixture, settings);
+        await using var watchOne = PreparationWatch.Follow(fixture.Docker, one.Options.TaskerId);
+        await using var watchTwo = PreparationWatch.Follow(fixture.Docker, two.Options.TaskerId);
+
+        await Task.WhenAll(one.PublishAsync(new StartMessage("deps-s1", code, data)), two.PublishAsync(new StartMessage("deps-s2", code, data)));
+        var answers = (await Task.WhenAll(one.CollectResultsAsync(1, TimeSpan.FromMinutes(3)), two.CollectResultsAsync(1, TimeSpan.FromMinutes(3)))).SelectMany(a => a).ToList();
+
+        Assert.All(answers, done => Assert.True(TaskStates.Success == done.State && done.ContainerOutput!.Stdout == "42\n", $"{done.TaskId}: {done.State} {done.Reason}: {done.Output}"));
+        // The lock file makes the second tasker wait for the first one's install and then use it.
+        var created = (await watchOne.CreatedAsync(fixture.Docker, one.Options.TaskerId, EngineRequirement.RunnerImage)).Count
+            + (await watchTwo.CreatedAsync(fixture.Docker, two.Options.TaskerId, EngineRequirement.RunnerImage)).Count;
+        Assert.Equal(1, created);
+        Assert.Single(Directory.GetDirectories(shared));
+    }
+
+    [Fact]
     public async Task Run_RequirementMissingFromWheelhouse_EndsDependenciesFailedAndCodeNeverRuns()
     {
         var wheelhouse = Wheelhouse("wh-missing");
