@@ -30,7 +30,8 @@ public static partial class RequirementsCheck
         string text;
         try
         {
-            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(content);
+            // A leading byte order mark (Windows editors write one) is not part of the first line, as for pip.
+            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(content).TrimStart('\uFEFF');
         }
         catch (DecoderFallbackException)
         {
@@ -93,7 +94,7 @@ public static partial class RequirementsCheck
         }
 
         // After the name: only --hash options may follow the requirement itself.
-        foreach (var option in match.Groups["options"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var option in match.Groups["options"].Value.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
         {
             if (!option.StartsWith("--hash=", StringComparison.Ordinal))
             {
@@ -123,8 +124,19 @@ public static partial class RequirementsCheck
         return line;
     }
 
-    // PEP 508 name, [extras], version specifiers (no '@' direct reference, no '/' or ':' of URLs and paths),
-    // optional '; marker', then options.
-    [GeneratedRegex("""^(?<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[A-Za-z0-9._,\s-]*\])?\s*(?<spec>(?:[<>=!~]=?=?\s*[A-Za-z0-9.*+!_-]+\s*,?\s*)*)(?<marker>;[^@]*?)?(?<options>(?:\s+--\S+)*)$""", RegexOptions.CultureInvariant)]
+    // PEP 508 name, [extras], version specifiers (bare or in parentheses), '; marker', then pip's per-requirement
+    // options: no '@' direct reference, no '/' or ':' of URLs and paths. pip splits a line at its first
+    // whitespace-separated token starting with '-' and reads the rest as options, so no part before <options> may hold
+    // such a token (the marker stops there). Every whitespace run and repetition is atomic, so a long line is matched in
+    // linear time (nested backtracking over whitespace took minutes for a 20 kB line).
+    [GeneratedRegex("""
+        ^(?<name> [A-Za-z0-9] (?>[A-Za-z0-9._-]*) (?<=[A-Za-z0-9]) )
+        (?: (?>\s*) \[ (?>\s*) (?: [A-Za-z0-9] (?>[A-Za-z0-9._-]*) (?<=[A-Za-z0-9]) (?: (?>\s*) , (?>\s*) [A-Za-z0-9] (?>[A-Za-z0-9._-]*) (?<=[A-Za-z0-9]) )* )? (?>\s*) \] )?
+        (?: (?>\s*) (?<spec>
+              \( (?>\s*) (?>[<>=!~]=?=?) (?>\s*) [A-Za-z0-9*] (?>[A-Za-z0-9.*+!_-]*) (?: (?>\s*) , (?>\s*) (?>[<>=!~]=?=?) (?>\s*) [A-Za-z0-9*] (?>[A-Za-z0-9.*+!_-]*) )* (?: (?>\s*) , )? (?>\s*) \)
+            | (?>[<>=!~]=?=?) (?>\s*) [A-Za-z0-9*] (?>[A-Za-z0-9.*+!_-]*) (?: (?>\s*) , (?>\s*) (?>[<>=!~]=?=?) (?>\s*) [A-Za-z0-9*] (?>[A-Za-z0-9.*+!_-]*) )* (?: (?>\s*) , )? ) )?
+        (?: (?>\s*) (?<marker> ; (?>(?: (?!\s-) [^@] )*) ) )?
+        (?<options> (?>(?: (?>\s+) -- (?>\S+) )*) )$
+        """, RegexOptions.CultureInvariant | RegexOptions.IgnorePatternWhitespace)]
     private static partial Regex Requirement();
 }

@@ -351,4 +351,142 @@ public sealed class TaskerOptionsLoaderTests : IDisposable
         Assert.Equal("/srv/code-snapshots", o.Sandbox.SnapshotRoot);
         Assert.Equal(5, o.Sandbox.OutputFilesLimit);
     }
+
+    [Fact]
+    public void Load_OnlyRoots_DependencyDefaultsAreImageOnly()
+    {
+        var d = TaskerOptionsLoader.Load(Values()).Dependencies;
+
+        Assert.Equal("/var/lib/dataexchange-tasker/deps", d.Root);
+        Assert.Null(d.Wheelhouse);
+        Assert.Null(d.IndexUrl);
+        Assert.Null(d.Network);
+        Assert.Equal(TimeSpan.FromSeconds(300), d.Timeout);
+        Assert.Equal(512L * 1024 * 1024, d.SizeLimitBytes);
+        Assert.Equal(DependencySource.ImageOnly, d.Source);
+        Assert.Equal(DependencyOptions.Default, d);
+    }
+
+    [Fact]
+    public void Load_Wheelhouse_IsReadAsTheSource()
+    {
+        var wheels = _temp.CreateFolder("wheels");
+
+        var d = TaskerOptionsLoader.Load(Values(("TASKER_WHEELHOUSE", wheels + "/"), ("TASKER_DEPS_ROOT", _temp.Combine("deps")), ("TASKER_PIP_TIMEOUT", "60"), ("TASKER_DEPS_SIZE_LIMIT", "2g"))).Dependencies;
+
+        Assert.Equal(wheels, d.Wheelhouse);
+        Assert.Equal(DependencySource.Wheelhouse, d.Source);
+        Assert.Equal(_temp.Combine("deps"), d.Root);
+        Assert.Equal(TimeSpan.FromSeconds(60), d.Timeout);
+        Assert.Equal(2L << 30, d.SizeLimitBytes);
+    }
+
+    [Fact]
+    public void Load_IndexWithNetwork_IsReadAsTheSource()
+    {
+        var d = TaskerOptionsLoader.Load(Values(("TASKER_PIP_INDEX_URL", "http://mirror:3141/simple"), ("TASKER_PIP_NETWORK", "tasker-pip"))).Dependencies;
+
+        Assert.Equal(new Uri("http://mirror:3141/simple"), d.IndexUrl);
+        Assert.Equal("tasker-pip", d.Network);
+        Assert.Equal(DependencySource.Index, d.Source);
+    }
+
+    [Fact]
+    public void Load_WheelhouseAndIndex_FailsNamingTheIndexSetting()
+    {
+        var wheels = _temp.CreateFolder("wheels");
+
+        var error = LoadFails(("TASKER_WHEELHOUSE", wheels), ("TASKER_PIP_INDEX_URL", "http://mirror:3141/simple"), ("TASKER_PIP_NETWORK", "tasker-pip"));
+
+        var line = Assert.Single(error.Errors);
+        Assert.StartsWith("TASKER_PIP_INDEX_URL=\"http://mirror:3141/simple\" is invalid", line, StringComparison.Ordinal);
+        Assert.Contains("TASKER_WHEELHOUSE", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_IndexWithoutNetwork_FailsNamingTheNetworkSetting()
+    {
+        var error = LoadFails(("TASKER_PIP_INDEX_URL", "http://mirror:3141/simple"));
+
+        var line = Assert.Single(error.Errors);
+        Assert.StartsWith("TASKER_PIP_NETWORK=", line, StringComparison.Ordinal);
+        Assert.Contains("internal Docker network", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_NetworkWithoutIndex_FailsNamingTheNetworkSetting()
+    {
+        var error = LoadFails(("TASKER_PIP_NETWORK", "tasker-pip"));
+
+        var line = Assert.Single(error.Errors);
+        Assert.StartsWith("TASKER_PIP_NETWORK=\"tasker-pip\" is invalid", line, StringComparison.Ordinal);
+        Assert.Contains("TASKER_PIP_INDEX_URL", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ftp://mirror/simple")]
+    [InlineData("file:///srv/index")]
+    [InlineData("mirror:3141/simple")]
+    [InlineData("/srv/index")]
+    public void Load_IndexUrlNotHttp_FailsNamingTheSetting(string url)
+    {
+        var error = LoadFails(("TASKER_PIP_INDEX_URL", url), ("TASKER_PIP_NETWORK", "tasker-pip"));
+
+        Assert.Contains(error.Errors, e => e.StartsWith($"TASKER_PIP_INDEX_URL=\"{url}\" is invalid: expected an http:// or https:// URL", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Load_WheelhouseThatDoesNotExist_FailsNamingTheSetting()
+    {
+        var missing = _temp.Combine("no-wheels");
+
+        var error = LoadFails(("TASKER_WHEELHOUSE", missing));
+
+        Assert.Equal($"TASKER_WHEELHOUSE=\"{missing}\" is invalid: expected an existing folder", Assert.Single(error.Errors));
+    }
+
+    [Theory]
+    [InlineData("data/wheels")]
+    [InlineData("data")]
+    public void Load_WheelhouseInsideDataRoot_IsRejected(string relative)
+    {
+        var wheels = _temp.CreateFolder(relative);
+
+        var error = LoadFails(("TASKER_WHEELHOUSE", wheels));
+
+        Assert.Equal($"TASKER_WHEELHOUSE=\"{wheels}\" is invalid: expected a folder outside the data root (the preparation container never sees data)", Assert.Single(error.Errors));
+    }
+
+    [Theory]
+    [InlineData("code/deps")]
+    [InlineData("code")]
+    [InlineData("data/deps")]
+    public void Load_DepsRootInsideCodeOrDataRoot_IsRejected(string relative)
+    {
+        var deps = _temp.Combine(relative);
+
+        var error = LoadFails(("TASKER_DEPS_ROOT", deps));
+
+        Assert.Equal($"TASKER_DEPS_ROOT=\"{deps}\" is invalid: expected a folder outside the code and data roots", Assert.Single(error.Errors));
+    }
+
+    [Theory]
+    [InlineData("TASKER_PIP_TIMEOUT", "9", "a whole number from 10 to 86400")]
+    [InlineData("TASKER_PIP_TIMEOUT", "soon", "a whole number from 10 to 86400")]
+    [InlineData("TASKER_DEPS_SIZE_LIMIT", "1k", "a size of at least 1048576 bytes")]
+    [InlineData("TASKER_DEPS_ROOT", "deps", "an absolute path")]
+    public void Load_BadDependencyValue_FailsNamingTheSetting(string name, string value, string expected)
+    {
+        var error = LoadFails((name, value));
+
+        Assert.StartsWith($"{name}=\"{value}\" is invalid: expected {expected}", Assert.Single(error.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void All_DependencySettings_AreListed()
+    {
+        Assert.Equal(
+            ["TASKER_DEPS_ROOT", "TASKER_WHEELHOUSE", "TASKER_PIP_INDEX_URL", "TASKER_PIP_NETWORK", "TASKER_PIP_TIMEOUT", "TASKER_DEPS_SIZE_LIMIT"],
+            Settings.All.Select(s => s.Name).Where(n => n.Contains("DEPS", StringComparison.Ordinal) || n.Contains("PIP", StringComparison.Ordinal) || n.Contains("WHEEL", StringComparison.Ordinal)));
+    }
 }

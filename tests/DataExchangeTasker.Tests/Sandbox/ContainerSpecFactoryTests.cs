@@ -234,4 +234,27 @@ public sealed class ContainerSpecFactoryTests
         Assert.Contains("TASKER_INTERPRETER=Rscript", request.Env!);
         Assert.Equal(["/tmp/code/demo1_code/run.R", "/tmp/data/demo 1:data"], request.Cmd);
     }
+
+    [Fact]
+    public void Create_WithDependencySite_MountsItReadOnlyAndPutsItOnPythonPath()
+    {
+        var task = Task with { DependencySite = "/var/lib/deps/0a1b/site" };
+
+        var request = new ContainerSpecFactory(Options, "tasker-host-1").Create(task, null);
+
+        var deps = Assert.Single(request.HostConfig!.Mounts!, m => m.Target == ContainerSpecFactory.DependenciesMount);
+        Assert.Equal(("bind", "/var/lib/deps/0a1b/site", true, "rprivate"), (deps.Type, deps.Source, deps.ReadOnly, deps.BindOptions?.Propagation));
+        Assert.Equal("/opt/tasker/deps", ContainerSpecFactory.DependenciesMount);
+        Assert.Contains("PYTHONPATH=/opt/tasker/deps", request.Env!);
+        Assert.Equal(3, request.HostConfig.Mounts!.Count);
+    }
+
+    [Fact]
+    public void Create_WithoutDependencySite_HasNeitherMountNorPythonPath()
+    {
+        var request = Create();
+
+        Assert.DoesNotContain(request.HostConfig!.Mounts!, m => m.Target == ContainerSpecFactory.DependenciesMount);
+        Assert.DoesNotContain(request.Env!, e => e.StartsWith("PYTHONPATH=", StringComparison.Ordinal));
+    }
 }
