@@ -409,7 +409,7 @@ public sealed class TaskerOptionsLoaderTests : IDisposable
         var error = LoadFails(("TASKER_PIP_INDEX_URL", "http://mirror:3141/simple"));
 
         var line = Assert.Single(error.Errors);
-        Assert.StartsWith("TASKER_PIP_NETWORK=", line, StringComparison.Ordinal);
+        Assert.StartsWith("TASKER_PIP_NETWORK is not set: expected", line, StringComparison.Ordinal);
         Assert.Contains("internal Docker network", line, StringComparison.Ordinal);
     }
 
