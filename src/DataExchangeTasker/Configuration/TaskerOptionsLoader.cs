@@ -238,7 +238,35 @@ public static class TaskerOptionsLoader
         return text;
     }
 
-    private static bool IsInside(string path, params string[] roots) =>
-        roots.Any(root => root.Length > 0
-            && (path == root || path.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal)));
+    private static bool IsInside(string path, params string[] roots)
+    {
+        // Compared as the kernel resolves them: "<code>/../data/x" or a symbolic link into a root is inside it.
+        var real = Canonical(path);
+        return roots.Any(root => root.Length > 0 && Canonical(root) is var r
+            && (real == r || real.StartsWith(r.TrimEnd('/') + "/", StringComparison.Ordinal)));
+    }
+
+    /// <summary>The path with every symbolic link resolved as far as it exists, and '..' folded.</summary>
+    private static string Canonical(string path)
+    {
+        if (!Path.IsPathFullyQualified(path))
+        {
+            return path;
+        }
+
+        var full = Path.GetFullPath(path).TrimEnd('/');
+        // A path that does not exist yet (a root the tasker creates) resolves through its deepest existing parent.
+        var tail = "";
+        for (var head = full; head.Length > 1; head = Path.GetDirectoryName(head) ?? "/")
+        {
+            if (Sandbox.NativeFiles.RealPath(head, out _) is { } resolved)
+            {
+                return (resolved.TrimEnd('/') + tail) is { Length: > 0 } joined ? joined : "/";
+            }
+
+            tail = "/" + Path.GetFileName(head) + tail;
+        }
+
+        return full.Length > 0 ? full : "/";
+    }
 }

@@ -445,6 +445,33 @@ public sealed class TaskerOptionsLoaderTests : IDisposable
         Assert.Equal($"TASKER_WHEELHOUSE=\"{missing}\" is invalid: expected an existing folder", Assert.Single(error.Errors));
     }
 
+    [Fact]
+    public void Load_WheelhouseReachingIntoDataRootThroughDotDotOrALink_IsRejected()
+    {
+        _temp.CreateFolder("data/wheels");
+        var viaDots = Path.Combine(_code, "..", "data", "wheels");
+        var viaLink = _temp.Combine("wheels-link");
+        Directory.CreateSymbolicLink(viaLink, Path.Combine(_data, "wheels"));
+
+        foreach (var wheels in new[] { viaDots, viaLink })
+        {
+            var error = LoadFails(("TASKER_WHEELHOUSE", wheels));
+
+            Assert.Contains("expected a folder outside the data root", Assert.Single(error.Errors), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Load_DepsRootNotYetCreatedBelowALinkIntoCodeRoot_IsRejected()
+    {
+        var link = _temp.Combine("state-link");
+        Directory.CreateSymbolicLink(link, _code);
+
+        var error = LoadFails(("TASKER_DEPS_ROOT", Path.Combine(link, "deps")));
+
+        Assert.Contains("TASKER_DEPS_ROOT", Assert.Single(error.Errors), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("data/wheels")]
     [InlineData("data")]
