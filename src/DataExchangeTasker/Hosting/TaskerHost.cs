@@ -119,26 +119,33 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
     }
 
     /// <summary>
-    /// The state folder is private (0700); results and snapshots are readable by the tasker's group (0750). Only
-    /// folders this creates get these modes: an operator's choice (e.g. a results root 2750 with a reader group) stays.
+    /// The state folder is private (0700); results, snapshots and installed requirements are readable by the tasker's
+    /// group (0750). Only folders this creates get these modes: an operator's choice (e.g. a results root 2750 with a
+    /// reader group) stays. A folder the tasker's user cannot create is a <see cref="ConfigurationException"/> naming its setting.
     /// </summary>
-    public static void PrepareFolders(SandboxOptions sandbox)
-    {
-        ArgumentNullException.ThrowIfNull(sandbox);
-        const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        const UnixFileMode Group = UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
-        Directory.CreateDirectory(sandbox.WorkRoot, Owner);
-        File.SetUnixFileMode(sandbox.WorkRoot, Owner);
-        Directory.CreateDirectory(sandbox.ResultsRoot, Owner | Group);
-        Directory.CreateDirectory(sandbox.SnapshotRoot, Owner | Group);
-    }
-
-    /// <summary>As <see cref="PrepareFolders(SandboxOptions)"/>, and the cache of installed requirements (0750).</summary>
     public static void PrepareFolders(SandboxOptions sandbox, DependencyOptions dependencies)
     {
+        ArgumentNullException.ThrowIfNull(sandbox);
         ArgumentNullException.ThrowIfNull(dependencies);
-        PrepareFolders(sandbox);
-        Directory.CreateDirectory(dependencies.Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        const UnixFileMode Group = UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
+        Create(Settings.WorkRoot, sandbox.WorkRoot, Owner);
+        File.SetUnixFileMode(sandbox.WorkRoot, Owner);
+        Create(Settings.ResultsRoot, sandbox.ResultsRoot, Owner | Group);
+        Create(Settings.SnapshotRoot, sandbox.SnapshotRoot, Owner | Group);
+        Create(Settings.DepsRoot, dependencies.Root, Owner | Group);
+    }
+
+    private static void Create(SettingDefinition setting, string path, UnixFileMode mode)
+    {
+        try
+        {
+            Directory.CreateDirectory(path, mode);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new ConfigurationException([$"{setting.Name}=\"{path}\" is invalid: expected a folder the tasker's user can create and write ({e.Message})"]);
+        }
     }
 
     private async Task<ApprovedImages> PinImagesAsync(DockerEngine docker, CancellationToken cancellationToken)

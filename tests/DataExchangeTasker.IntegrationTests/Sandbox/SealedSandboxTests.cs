@@ -430,6 +430,7 @@ public sealed class SealedSandboxTests(TaskerFixture fixture)
         env["TASKER_WORK_ROOT"] = Path.Combine(roots, "state");
         env["TASKER_RESULTS_ROOT"] = Path.Combine(roots, "results");
         env["TASKER_SNAPSHOT_ROOT"] = Path.Combine(roots, "snapshots");
+        env["TASKER_DEPS_ROOT"] = Path.Combine(roots, "deps");
         return env;
     }
 

@@ -50,6 +50,7 @@ public sealed class TaskerFixture : IAsyncLifetime
             ["TASKER_WORK_ROOT"] = Path.Combine(Root, "work-" + id),
             ["TASKER_RESULTS_ROOT"] = Path.Combine(Root, "results-" + id),
             ["TASKER_SNAPSHOT_ROOT"] = Path.Combine(Root, "snapshots"),
+            ["TASKER_DEPS_ROOT"] = Path.Combine(Root, "deps-" + id),
             ["TASKER_IMAGE"] = EngineRequirement.RunnerImage,
             ["TASKER_TODO_QUEUE"] = id + ".todo",
             ["TASKER_DONE_QUEUE"] = id + ".done",
