@@ -214,6 +214,63 @@ public sealed class RequirementsTests(TaskerFixture fixture)
     }
 
     [Fact]
+    public async Task Run_MirrorThatNeverAnswers_EndsDependenciesFailedAtThePipTimeoutAndRemovesTheContainer()
+    {
+        // A hung mirror: it accepts connections and never answers; pip alone would wait minutes (timeouts × retries).
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var network = "tasker-it-pip-hung-" + suffix;
+        var server = "tasker-it-hung-" + suffix;
+        await Docker("network", "create", "--internal", network);
+        try
+        {
+            await Docker("run", "-d", "--name", server, "--network", network, "--user", "64000:64000", "--read-only", EngineRequirement.RunnerImage,
+                "python3", "-c", "import socket, time\ns = socket.socket()\ns.bind(('', 8000))\ns.listen(64)\ntime.sleep(3600)");
+            var code = CodeWithRequirements("deps-hung", "print('ran')\n", "tasker-probe==1.0.0\n");
+            var data = fixture.WriteData("deps-hung.txt", "x");
+            await using var tasker = await InProcessTasker.StartAsync(fixture, new Dictionary<string, string?>
+            {
+                [Settings.PipIndexUrl.Name] = $"http://{server}:8000/simple/",
+                [Settings.PipNetwork.Name] = network,
+                [Settings.PipTimeout.Name] = "10",
+            });
+
+            var done = await tasker.RunAsync(new StartMessage("deps-hung", code, data), TimeSpan.FromMinutes(2));
+
+            Assert.Equal((TaskStates.Error, Reasons.DependenciesFailed), (done.State, done.Reason));
+            Assert.StartsWith("Installing requirements.txt took longer than TASKER_PIP_TIMEOUT (10 s) and was stopped; the code did not run.", done.Output, StringComparison.Ordinal);
+            Assert.Null(done.ContainerOutput);
+            Assert.Empty(await tasker.ContainersAsync(fixture));
+            Assert.Empty(Directory.GetDirectories(tasker.Options.Dependencies.Root));
+        }
+        finally
+        {
+            await Docker("rm", "-f", server);
+            await Docker("network", "rm", network);
+        }
+    }
+
+    [Fact]
+    public async Task Run_PackagesLargerThanTheDepsSizeLimit_EndDependenciesFailed()
+    {
+        var wheelhouse = Path.Combine(fixture.Root, "wh-large");
+        // 3 MB of incompressible text (hex of random bytes) in one module, against a 1 MiB install tmpfs.
+        WheelBuilder.Write(wheelhouse, "tasker-large", "1.0.0", "BLOB = '" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(1_500_000)) + "'\n");
+        var code = CodeWithRequirements("deps-large", "print('ran')\n", "tasker-large\n");
+        var data = fixture.WriteData("deps-large.txt", "x");
+        await using var tasker = await InProcessTasker.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            [Settings.Wheelhouse.Name] = wheelhouse,
+            [Settings.DepsSizeLimit.Name] = "1m",
+        });
+
+        var done = await tasker.RunAsync(new StartMessage("deps-large", code, data), TimeSpan.FromMinutes(2));
+
+        Assert.Equal((TaskStates.Error, Reasons.DependenciesFailed), (done.State, done.Reason));
+        Assert.Contains("No space left on device", done.Output, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetDirectories(tasker.Options.Dependencies.Root));
+    }
+
+    [Fact]
     public async Task CheckAsync_PipNetworkThatRoutesOutside_IsAConfigurationError()
     {
         var options = DependencyOptions.Default with { IndexUrl = new Uri("http://mirror:3141/simple"), Network = "bridge" };
