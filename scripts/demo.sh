@@ -11,15 +11,9 @@ cd "$REPO_ROOT"
 
 scripts/setup.sh
 
-tasker=$REPO_ROOT/src/DataExchangeTasker/bin/Release/net10.0/tasker
-[[ -x $tasker ]] || die "$tasker missing: scripts/setup.sh should have built it"
-
-uri=${TASKER_AMQP_URI:-amqp://guest:guest@localhost:5672/}
-port=$(sed -E 's#^amqps?://([^@]*@)?[^:/]+:?([0-9]*).*#\2#' <<<"$uri")
-port=${port:-5672}
+tasker=$(demo_tasker_binary)
 
 demo_dir=$(mktemp -d /tmp/tasker-demo.XXXXXX)
-broker_container=""
 tasker_pid=""
 finish() {
     local status=$?
@@ -27,26 +21,15 @@ finish() {
         log "stopping the tasker (SIGTERM)"
         kill -TERM "$tasker_pid" && wait "$tasker_pid" || true
     fi
-    if [[ -n $broker_container ]]; then
-        log "stopping the demo broker"
-        scripts/stop-broker.sh "$broker_container" >/dev/null 2>&1 || true
-    fi
+    demo_broker_down
     rm -rf "$demo_dir"
     exit "$status"
 }
 trap finish EXIT
 
-if port_in_use "$port"; then
-    log "broker: using the one answering on port $port"
-else
-    log "broker: none on port $port, starting a broker container"
-    eval "$(scripts/start-broker.sh --port "$port")"
-    broker_container=$BROKER_CONTAINER
-    uri="amqp://guest:guest@127.0.0.1:$port/"
-fi
+demo_broker_up
 
 http_port=$(free_port)
-export TASKER_AMQP_URI=$uri
 export TASKER_CODE_ROOT=$REPO_ROOT/examples
 export TASKER_DATA_ROOT=$REPO_ROOT/examples
 export TASKER_WORK_ROOT=$demo_dir/work

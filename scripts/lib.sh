@@ -139,3 +139,34 @@ apt_debian_mirror() {
         END { if (!found && deb822) stanza_end() }
     ' "${files[@]}"
 }
+
+# For the demos: the tasker binary setup.sh built.
+demo_tasker_binary() {
+    local binary=$REPO_ROOT/src/DataExchangeTasker/bin/Release/net10.0/tasker
+    [[ -x $binary ]] || die "$binary missing: scripts/setup.sh should have built it"
+    printf '%s\n' "$binary"
+}
+
+# For the demos: a broker on TASKER_AMQP_URI's port (default 5672), started as a container when nothing answers
+# there (demo_broker_down stops only that one). Exports TASKER_AMQP_URI.
+demo_broker_container=""
+demo_broker_up() {
+    local uri=${TASKER_AMQP_URI:-amqp://guest:guest@localhost:5672/} port
+    port=$(sed -E 's#^amqps?://([^@]*@)?[^:/]+:?([0-9]*).*#\2#' <<<"$uri")
+    port=${port:-5672}
+    if port_in_use "$port"; then
+        log "broker: using the one answering on port $port"
+    else
+        log "broker: none on port $port, starting a broker container"
+        eval "$(scripts/start-broker.sh --port "$port")"
+        demo_broker_container=$BROKER_CONTAINER
+        uri="amqp://guest:guest@127.0.0.1:$port/"
+    fi
+    export TASKER_AMQP_URI=$uri
+}
+demo_broker_down() {
+    if [[ -n $demo_broker_container ]]; then
+        log "stopping the demo broker"
+        scripts/stop-broker.sh "$demo_broker_container" >/dev/null 2>&1 || true
+    fi
+}

@@ -19,28 +19,13 @@ public static class ScheduleEndpoints
 
     private static async Task<IResult> CreateAsync(HttpContext context, ApiServices services)
     {
-        var (caller, denied) = await Access.CallerAsync(context, services, adminMayRead: false).ConfigureAwait(false);
-        if (denied is not null)
+        var (caller, read, error) = await SubmissionReader.ReadRequestAsync(context, services, schedule: true).ConfigureAwait(false);
+        if (error is not null)
         {
-            return denied;
+            return error;
         }
 
-        var (document, bad) = await RequestBody.ReadAsync(context).ConfigureAwait(false);
-        if (bad is not null)
-        {
-            return bad;
-        }
-
-        Submission s;
-        using (document)
-        {
-            if (SubmissionReader.Read(document!.RootElement, schedule: true, out var error) is not { } read)
-            {
-                return ApiErrors.Result(400, error!);
-            }
-
-            s = read;
-        }
+        var s = read!;
 
         var recurrence = s.Every is not null ? Recurrence.ParseEvery(s.Every)! : Recurrence.ParseCron(s.Cron!)!;
         var now = services.NowMs;

@@ -1,16 +1,43 @@
 using System.Text.Json;
 using DataExchangeTasker.Api.Schedules;
 using DataExchangeTasker.Protocol;
+using Microsoft.AspNetCore.Http;
 
 namespace DataExchangeTasker.Api.Http;
 
 /// <summary>
-/// Validates the body of <c>POST /v1/tasks</c> and <c>POST /v1/schedules</c>; the first problem becomes an
+/// Reads and validates a <c>POST /v1/tasks</c> or <c>POST /v1/schedules</c> request; the first problem becomes an
 /// <see cref="ApiError"/> naming the field, the value and what was expected. Unknown fields are ignored, as in the
 /// start message protocol. Whether the paths exist is the worker's question (answered as a rejected task).
 /// </summary>
 public static class SubmissionReader
 {
+    /// <summary>
+    /// A submitting request from start to a submission: the caller's key (an admin may not submit), the JSON body
+    /// (size-capped), then its fields; the first failure is the result to answer with.
+    /// </summary>
+    public static async Task<(Caller? Caller, Submission? Submission, IResult? Error)> ReadRequestAsync(HttpContext context, ApiServices services, bool schedule)
+    {
+        var (caller, denied) = await Access.CallerAsync(context, services, adminMayRead: false).ConfigureAwait(false);
+        if (denied is not null)
+        {
+            return (null, null, denied);
+        }
+
+        var (document, bad) = await RequestBody.ReadAsync(context).ConfigureAwait(false);
+        if (bad is not null)
+        {
+            return (null, null, bad);
+        }
+
+        using (document)
+        {
+            return Read(document!.RootElement, schedule, out var error) is { } read
+                ? (caller, read, null)
+                : (null, null, ApiErrors.Result(400, error!));
+        }
+    }
+
     /// <summary>Longest delay a task may ask for (one year).</summary>
     public const int MaxDelaySeconds = 366 * 24 * 3600;
 

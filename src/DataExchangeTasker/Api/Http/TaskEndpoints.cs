@@ -23,28 +23,13 @@ public static class TaskEndpoints
 
     private static async Task<IResult> SubmitAsync(HttpContext context, ApiServices services)
     {
-        var (caller, denied) = await Access.CallerAsync(context, services, adminMayRead: false).ConfigureAwait(false);
-        if (denied is not null)
+        var (caller, read, error) = await SubmissionReader.ReadRequestAsync(context, services, schedule: false).ConfigureAwait(false);
+        if (error is not null)
         {
-            return denied;
+            return error;
         }
 
-        var (document, bad) = await RequestBody.ReadAsync(context).ConfigureAwait(false);
-        if (bad is not null)
-        {
-            return bad;
-        }
-
-        Submission submission;
-        using (document)
-        {
-            if (SubmissionReader.Read(document!.RootElement, schedule: false, out var error) is not { } read)
-            {
-                return ApiErrors.Result(400, error!);
-            }
-
-            submission = read;
-        }
+        var submission = read!;
 
         var client = caller!.Client!;
         var digest = Digest(submission);
