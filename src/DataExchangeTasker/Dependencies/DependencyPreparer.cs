@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using DataExchangeTasker.Configuration;
@@ -75,8 +76,9 @@ public sealed class DependencyPreparer : IDisposable
             return new DependenciesReady(site);
         }
 
+        var inputs = new DependencyKeyRecord(key, Convert.ToHexStringLower(SHA256.HashData(requirements)), imageId, source, default);
         var shared = _inflight.GetOrAdd(key, k => new Lazy<Task<DependencyResult>>(
-            () => InstallSharedAsync(k, requirementsFile, imageId, source), LazyThreadSafetyMode.ExecutionAndPublication));
+            () => InstallSharedAsync(inputs, requirementsFile), LazyThreadSafetyMode.ExecutionAndPublication));
         return await shared.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -87,22 +89,23 @@ public sealed class DependencyPreparer : IDisposable
         _lifetime.Dispose();
     }
 
-    private async Task<DependencyResult> InstallSharedAsync(string key, string requirementsFile, string imageId, string source)
+    private async Task<DependencyResult> InstallSharedAsync(DependencyKeyRecord inputs, string requirementsFile)
     {
         // Off the caller's stack and token: one waiting task giving up must not stop the install the others wait for.
         await Task.Yield();
         try
         {
-            return await InstallAsync(key, requirementsFile, imageId, source, _lifetime.Token).ConfigureAwait(false);
+            return await InstallAsync(inputs, requirementsFile, _lifetime.Token).ConfigureAwait(false);
         }
         finally
         {
-            _inflight.TryRemove(key, out _);
+            _inflight.TryRemove(inputs.Key, out _);
         }
     }
 
-    private async Task<DependencyResult> InstallAsync(string key, string requirementsFile, string imageId, string source, CancellationToken cancellationToken)
+    private async Task<DependencyResult> InstallAsync(DependencyKeyRecord inputs, string requirementsFile, CancellationToken cancellationToken)
     {
+        var key = inputs.Key;
         // Another tasker sharing this root may be installing the same key: its install serves this one too.
         using var fileLock = await _cache.LockAsync(key, _options.Timeout + TimeSpan.FromMinutes(2), cancellationToken).ConfigureAwait(false);
         if (_cache.Find(key) is { } site)
@@ -115,15 +118,14 @@ public sealed class DependencyPreparer : IDisposable
         var clock = Stopwatch.StartNew();
         try
         {
-            var outcome = await _container.InstallAsync(key, requirementsFile, imageId, staging, cancellationToken).ConfigureAwait(false);
+            var outcome = await _container.InstallAsync(key, requirementsFile, inputs.ImageId, staging, cancellationToken).ConfigureAwait(false);
             if (outcome.Failure is { } failure)
             {
                 _log.Warning("requirements.txt {Key:l} not installed after {Seconds:0.0} s: {Failure:l}", key[..16], clock.Elapsed.TotalSeconds, failure);
                 return new DependenciesFailed(failure + "\n" + Tail(outcome.PipOutput, _sandbox.OutputLimitBytes));
             }
 
-            var keyJson = JsonSerializer.Serialize(new DependencyKeyRecord(key, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(requirementsFile))), imageId, source, DateTimeOffset.UtcNow),
-                DependencyJsonContext.Default.DependencyKeyRecord);
+            var keyJson = JsonSerializer.Serialize(inputs with { InstalledAt = DateTimeOffset.UtcNow }, DependencyJsonContext.Default.DependencyKeyRecord);
             var published = _cache.Publish(staging, key, outcome.PipOutput, keyJson);
             _log.Information("requirements.txt {Key:l} installed in {Seconds:0.0} s; cached at {Site:l}", key[..16], clock.Elapsed.TotalSeconds, published);
             return new DependenciesReady(published);
