@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Docker;
+using DataExchangeTasker.Health;
 using DataExchangeTasker.Images;
 using DataExchangeTasker.Sandbox;
 using Serilog;
@@ -30,10 +31,15 @@ public sealed class DependencyPreparer : IDisposable
     private readonly PreparationContainer _container;
     private readonly ConcurrentDictionary<string, Lazy<Task<DependencyResult>>> _inflight = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _lifetime = new();
+    private readonly TaskMetrics? _metrics;
 
-    /// <summary>Creates the preparer; <paramref name="active"/> holds each preparation container's name while it is in use, so no sweep removes it.</summary>
-    public DependencyPreparer(IDockerEngine docker, SandboxOptions sandbox, DependencyOptions options, string taskerId, ActiveSites active, ILogger log)
+    /// <summary>
+    /// Creates the preparer; <paramref name="active"/> holds each preparation container's name while it is in use, so
+    /// no sweep removes it; <paramref name="metrics"/> counts installs (<c>tasker_dependency_installs_total</c>).
+    /// </summary>
+    public DependencyPreparer(IDockerEngine docker, SandboxOptions sandbox, DependencyOptions options, string taskerId, ActiveSites active, ILogger log, TaskMetrics? metrics = null)
     {
+        _metrics = metrics;
         _docker = docker;
         _sandbox = sandbox;
         _options = options;
@@ -119,6 +125,7 @@ public sealed class DependencyPreparer : IDisposable
         try
         {
             var outcome = await _container.InstallAsync(key, requirementsFile, inputs.ImageId, staging, cancellationToken).ConfigureAwait(false);
+            _metrics?.DependencyInstall(outcome.Failure is null);
             if (outcome.Failure is { } failure)
             {
                 _log.Warning("requirements.txt {Key:l} not installed after {Seconds:0.0} s: {Failure:l}", key[..16], clock.Elapsed.TotalSeconds, failure);

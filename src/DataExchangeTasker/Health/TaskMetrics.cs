@@ -18,6 +18,7 @@ public sealed class TaskMetrics : IDisposable
     private readonly Counter<long> _replyFailures;
     private readonly Counter<long> _engineOutages;
     private readonly Counter<long> _answersTrimmed;
+    private readonly Counter<long> _dependencyInstalls;
 
     public TaskMetrics()
     {
@@ -29,6 +30,7 @@ public sealed class TaskMetrics : IDisposable
         _replyFailures = _meter.CreateCounter<long>("tasker_reply_failures", description: "Copies of done messages to a reply_to queue given up after bounded retries (the answer is on the done queue).");
         _engineOutages = _meter.CreateCounter<long>("tasker_engine_outages", description: "Times the Docker engine became unreachable (intake paused until it answered again).");
         _answersTrimmed = _meter.CreateCounter<long>("tasker_answers_trimmed", description: "Done messages whose streams were cut further to fit the broker's message size limit.");
+        _dependencyInstalls = _meter.CreateCounter<long>("tasker_dependency_installs", description: "Preparation containers that installed a requirements.txt (result installed) or could not (result failed); cache hits are not counted.");
     }
 
     /// <summary>The meter, for exporters.</summary>
@@ -61,6 +63,9 @@ public sealed class TaskMetrics : IDisposable
 
     /// <summary>Counts a done message trimmed to fit the message size limit.</summary>
     public void AnswerTrimmed() => _answersTrimmed.Add(1);
+
+    /// <summary>Counts one preparation container's install of a requirements.txt.</summary>
+    public void DependencyInstall(bool installed) => _dependencyInstalls.Add(1, new KeyValuePair<string, object?>("result", installed ? "installed" : "failed"));
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();

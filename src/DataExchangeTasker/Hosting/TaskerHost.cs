@@ -93,7 +93,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         var progress = new ProgressPublisher(progressPublisher, options.Messaging, options.Control, log);
         await progress.DeclareAsync(connector.Connection, stopping).ConfigureAwait(false);
         var reporting = progress.RunAsync(abort);
-        using var dependencies = new DependencyPreparer(docker, options.Sandbox, options.Dependencies, options.TaskerId, active, log);
+        using var dependencies = new DependencyPreparer(docker, options.Sandbox, options.Dependencies, options.TaskerId, active, log, Metrics);
         var processor = new TaskProcessor(new TaskPreparer(options.Sandbox, approvals, images: images), runner, active, ledger, RetryPipelines.EngineCalls(options.MaxRetries), log,
             legacyETag: options.Sandbox.LegacyETag, cancellations: cancellations, progress: progress.Enabled ? progress : null, receipts: receipts, dependencies: dependencies);
         var watch = new EngineWatch(docker, options.Sandbox.Image, Health, Metrics, log);

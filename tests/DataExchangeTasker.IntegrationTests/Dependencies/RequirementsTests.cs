@@ -69,6 +69,7 @@ public sealed class RequirementsTests(TaskerFixture fixture)
         var entry = Assert.Single(Directory.GetDirectories(tasker.Options.Dependencies.Root));
         Assert.True(File.Exists(Path.Combine(entry, "site", "tasker_probe", "__init__.py")));
         Assert.Contains("Successfully installed tasker-probe-1.0.0", await File.ReadAllTextAsync(Path.Combine(entry, "pip.log")));
+        Assert.Contains("tasker_dependency_installs_total{result=\"installed\"} 1\n", tasker.MetricsText(), StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(entry, "site", "planted.py")));
     }
 
@@ -128,6 +129,7 @@ public sealed class RequirementsTests(TaskerFixture fixture)
         Assert.Equal(Reasons.DependenciesFailed, done.Reason);
         Assert.StartsWith("Installing requirements.txt failed (pip exit status 1); the code did not run.", done.Output, StringComparison.Ordinal);
         Assert.Contains("No matching distribution found for not-in-wheelhouse>=2", done.Output, StringComparison.Ordinal);
+        Assert.Contains("tasker_dependency_installs_total{result=\"failed\"} 1\n", tasker.MetricsText(), StringComparison.Ordinal);
         Assert.Null(done.ContainerOutput);
         Assert.Null(done.ExitCode);
         Assert.Empty(await tasker.ContainersAsync(fixture));
