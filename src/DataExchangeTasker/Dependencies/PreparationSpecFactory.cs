@@ -54,7 +54,7 @@ public sealed class PreparationSpecFactory(SandboxOptions sandbox, DependencyOpt
         """;
 
     /// <summary>The container's name for a cache key: the same on this tasker, so two of them cannot both exist.</summary>
-    public string NameFor(string key) => ContainerLabels.TaskKey(taskerId, "deps:" + key).Replace("tasker-", "tasker-deps-", StringComparison.Ordinal);
+    public string NameFor(string key) => ContainerLabels.PreparationKey(taskerId, key);
 
     /// <summary>The create request installing <paramref name="requirementsFile"/> (a file of a code snapshot) with image <paramref name="imageId"/>.</summary>
     public CreateContainerParameters Create(string key, string requirementsFile, string imageId, TimeSpan collectWindow)

@@ -25,9 +25,17 @@ public static class ContainerLabels
     /// A name safe for the engine and the file system, the same for the same taskId on the same tasker,
     /// so a redelivered message finds (and cannot duplicate) the container of its first delivery.
     /// </summary>
-    public static string TaskKey(string taskerId, string taskId)
+    public static string TaskKey(string taskerId, string taskId) => Name("tasker-", taskerId, taskId);
+
+    /// <summary>
+    /// The name of the container installing the requirements of cache key <paramref name="dependencyKey"/>: the same
+    /// on this tasker, so two installs of one key cannot both exist here.
+    /// </summary>
+    public static string PreparationKey(string taskerId, string dependencyKey) => Name("tasker-deps-", taskerId, "deps:" + dependencyKey);
+
+    private static string Name(string prefix, string taskerId, string key)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(taskerId + "\n" + taskId));
-        return "tasker-" + Convert.ToHexStringLower(hash.AsSpan(0, 12));
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(taskerId + "\n" + key));
+        return prefix + Convert.ToHexStringLower(hash.AsSpan(0, 12));
     }
 }
