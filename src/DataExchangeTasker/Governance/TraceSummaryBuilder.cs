@@ -21,7 +21,11 @@ public sealed class TraceSummaryBuilder
     /// <summary>Entries kept per list.</summary>
     public const int MaxEntries = 1000;
 
-    /// <summary>Longest line parsed; strace abbreviates strings (<c>-s</c>), so only hostile input gets near it.</summary>
+    /// <summary>
+    /// Longest line parsed. strace abbreviates data strings (<c>-s</c>) but prints paths whole: an open with
+    /// <c>-y</c> carries at most three (directory descriptor, path argument, returned descriptor), each at most
+    /// PATH_MAX bytes and at most 4 characters a byte once escaped (<c>\377</c>), so about 49 KiB: every open line fits.
+    /// </summary>
     public const int MaxLineBytes = 64 * 1024;
 
     /// <summary>Where the task's data is mounted in the container.</summary>

@@ -490,6 +490,20 @@ public sealed class TraceSummaryBuilderTests
     }
 
     [Fact]
+    public async Task Append_OpenWithTheLongestEscapedPathsStraceNearlyPrints_DataFileListed()
+    {
+        // strace-long-paths-probe.py: a 3.7 KB folder descriptor and a 3.8 KB path, both of \377 bytes (4 characters
+        // each once escaped), through "..", to /tmp/data/a.csv: a 30 KB line, inside MaxLineBytes.
+        var bytes = await File.ReadAllBytesAsync(Resource("strace-dash-y-long-paths.txt"));
+        Assert.InRange(bytes.Length, 29_000, TraceSummaryBuilder.MaxLineBytes);
+        var builder = new TraceSummaryBuilder();
+
+        builder.Append(bytes);
+
+        Assert.Equal(["/tmp/data/a.csv"], builder.Build().DataRead);
+    }
+
+    [Fact]
     public void Append_OverlongLine_SkippedAndNextLineParsed()
     {
         var builder = new TraceSummaryBuilder();
