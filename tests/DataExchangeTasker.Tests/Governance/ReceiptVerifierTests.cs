@@ -173,5 +173,34 @@ public sealed class ReceiptVerifierTests : IDisposable
         Assert.True(_key.Verifies(ReceiptTestData.Receipt(), loaded.Sign(ReceiptTestData.Receipt())));
     }
 
+    [Fact]
+    public void Verify_SummaryFromATaskerBeforeUnixSocketAttempts_Holds()
+    {
+        // A node that predates unixSocketAttempts hashed and published its summary without that member.
+        var oldSummary = (JsonObject)JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(ReceiptTestData.Summary(), GovernanceJsonContext.Default.TraceSummary))!;
+        Assert.True(oldSummary.Remove("unixSocketAttempts"));
+        var oldHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(oldSummary.ToJsonString())));
+        var receipt = ReceiptTestData.Receipt() with { TraceSummarySha256 = oldHash };
+        var json = ReceiptTestData.Node(ReceiptTestData.Done(receipt, _signer));
+        json["traceSummary"] = oldSummary;
+
+        var outcome = Verify(json);
+
+        Assert.True(outcome.Ok, string.Join("; ", outcome.Failures));
+        Assert.Contains("traceSummary", outcome.Checked);
+    }
+
+    [Fact]
+    public void Verify_UnixSocketAttemptsRemovedFromACurrentMessage_FailsNamingTraceSummary()
+    {
+        var json = ReceiptTestData.Node(ReceiptTestData.Done(ReceiptTestData.Receipt(), _signer));
+        Assert.True(json["traceSummary"]!.AsObject().Remove("unixSocketAttempts"));
+
+        var outcome = Verify(json);
+
+        Assert.False(outcome.Ok);
+        Assert.Contains(outcome.Failures, f => f.StartsWith("traceSummary does not match", StringComparison.Ordinal));
+    }
+
     private ReceiptVerification Verify(JsonObject json) => ReceiptVerifier.Verify(Encoding.UTF8.GetBytes(json.ToJsonString()), _key);
 }
