@@ -96,7 +96,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         using var dependencies = new DependencyPreparer(docker, options.Sandbox, options.Dependencies, options.TaskerId, active, log, Metrics);
         var processor = new TaskProcessor(new TaskPreparer(options.Sandbox, approvals, images: images), runner, active, ledger, RetryPipelines.EngineCalls(options.MaxRetries), log,
             legacyETag: options.Sandbox.LegacyETag, cancellations: cancellations, progress: progress.Enabled ? progress : null, receipts: receipts, dependencies: dependencies);
-        var watch = new EngineWatch(docker, options.Sandbox.Image, Health, Metrics, log);
+        var watch = new EngineWatch(docker, options.Sandbox.Image, Health, Metrics, log, new ResultsRootProbe(options.Sandbox.ResultsRoot));
         watch.AvailabilityChanged += intakeController.Wake;
         var removal = new BackgroundSiteRemover(new TaskSiteRemover(runner, log), log);
         var removing = removal.RunAsync(abort);

@@ -189,7 +189,8 @@ public sealed partial class OutputCollectionTests(TaskerFixture fixture)
             Assert.Equal(trouble == "full" ? ["filler"] : [], Directory.GetFileSystemEntries(results).Select(Path.GetFileName));
             await tasker.WaitUntilAsync(async () => (await http.GetAsync($"http://127.0.0.1:{port}/health/ready")).StatusCode == HttpStatusCode.ServiceUnavailable,
                 TimeSpan.FromSeconds(30), "/health/ready to answer 503");
-            Assert.Contains(results, await http.GetStringAsync($"http://127.0.0.1:{port}/health"), StringComparison.Ordinal);
+            var detailed = await (await http.GetAsync($"http://127.0.0.1:{port}/health/detailed")).Content.ReadAsStringAsync();
+            Assert.Contains(results, detailed, StringComparison.Ordinal);
 
             if (trouble == "read-only")
             {
