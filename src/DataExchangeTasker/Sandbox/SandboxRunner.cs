@@ -51,6 +51,8 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         ArgumentNullException.ThrowIfNull(site);
         DateTimeOffset? keepUntil = options.KeepAlive ? DateTimeOffset.UtcNow + options.KeepAliveTimeout : null;
         var request = specs.Create(task, keepUntil);
+        // From creation (start follows at once): how long a crashed run's container is left to its code (LeftoverSweeper).
+        request.Labels[ContainerLabels.Deadline] = (DateTimeOffset.UtcNow + task.Limits.Timeout).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var specSha256 = ContainerSpecDigest.Of(request);
         var createdAt = Stopwatch.StartNew();
         string id;
