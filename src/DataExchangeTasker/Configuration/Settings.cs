@@ -45,7 +45,7 @@ public static class Settings
     public static readonly SettingDefinition Progress = new("TASKER_PROGRESS", "false", "Publish progress ({taskId, step, stepIndex, at}) to the exchange tasker_progress.", IsFlag: true);
     public static readonly SettingDefinition DoneFormat = new("TASKER_DONE_FORMAT", "v1", "Shape of done messages: v1, or v0.2 (the original's later Running/Success/Error/Rejected states).");
     public static readonly SettingDefinition TaskerId = new("TASKER_ID", null, "This tasker's identity on container labels; defaults to the host name.");
-    public static readonly SettingDefinition CleanupGrace = new("TASKER_CLEANUP_GRACE", "300", "Seconds before leftovers of a previous run that no task claimed are removed.");
+    public static readonly SettingDefinition CleanupGrace = new("TASKER_CLEANUP_GRACE", "300", "Seconds before the first sweep of leftovers of a previous run that no task claims (a running one is left to its time limit, an ended one kept a day).");
     public static readonly SettingDefinition ApprovalsFile = new("TASKER_APPROVALS_FILE", null, "File of approved code hashes (tasker approve); when set, unlisted code is rejected not_approved. Re-read on change.");
     public static readonly SettingDefinition SigningKey = new("TASKER_SIGNING_KEY", null, "Ed25519 private key file (tasker keygen) that signs run receipts and audit lines; unset: no receipts.");
     public static readonly SettingDefinition AuditLog = new("TASKER_AUDIT_LOG", null, "Append-only, hash-chained audit log (JSON lines), fsynced before each done message; unset: none.");
