@@ -29,6 +29,9 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
     /// <summary>How long the code has to stop after the timeout signal before the container is killed outright.</summary>
     private static readonly TimeSpan TimeoutGrace = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long an adopted container's log may take to replay a line written before the adoption.</summary>
+    private static readonly TimeSpan ReplayGrace = TimeSpan.FromSeconds(5);
+
     /// <summary>Deadline of each collecting exec (reading included): up to the work size limit of files at disk speed.</summary>
     private static readonly TimeSpan CollectDeadline = TimeSpan.FromMinutes(5);
 
@@ -151,6 +154,13 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
                 stop = timedOut = true;
             }
 
+            if (timedOut && adoptedStart is not null && await ReportedBeforeAsync(ready, cancellationToken).ConfigureAwait(false))
+            {
+                // Adopted past its limit, but its code had ended in time: the supervisor only waits for its results to
+                // be fetched, and the timeout signal would end it (and them).
+                stop = timedOut = false;
+            }
+
             if (!stop)
             {
                 gotReady = await ready.ConfigureAwait(false);
@@ -218,6 +228,22 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         {
             await watchStop.CancelAsync().ConfigureAwait(false);
             await ready.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Whether an adopted container's supervisor had already reported: its log is replayed from the start, so the line
+    /// arrives within moments if it was written.
+    /// </summary>
+    private static async Task<bool> ReportedBeforeAsync(Task<bool> ready, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ready.WaitAsync(ReplayGrace, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return false;
         }
     }
 

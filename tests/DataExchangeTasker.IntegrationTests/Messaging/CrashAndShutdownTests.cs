@@ -96,6 +96,37 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
     }
 
     [Fact]
+    public async Task KillDashNine_RedeliveryAfterTheTimeLimitWhileResultsWait_CollectsThemInsteadOfLosingThem()
+    {
+        // The code ends on its own within its limit; the tasker dies before collecting; the redelivery comes after the
+        // limit, while the supervisor still keeps the results (collect window): they are collected, not thrown away.
+        var code = fixture.WriteCode("late-past-limit", "import time\ntime.sleep(2)\nprint('finished in time')\n");
+        var data = fixture.WriteData("late-past-limit.txt", "x");
+        var env = Environment("past-limit", concurrency: 1);
+        env["TASKER_TASK_TIMEOUT"] = "6";
+        await using var starts = DockerEvents.FollowStarts(env["TASKER_ID"]!);
+        await using var client = InProcessTasker.Client(fixture, TaskerFixture.QueuesOf(env));
+
+        await using (var first = TaskerProcess.Start(env, "run"))
+        {
+            await first.WaitForOutputAsync("Ready", TimeSpan.FromSeconds(60));
+            await client.PublishAsync(new StartMessage("past-limit-1", code, data));
+            await WaitForRunningContainersAsync(env, 1);
+            await first.SignalAsync("KILL");
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        var deadline = DateTimeOffset.FromUnixTimeSeconds(long.Parse((await ContainersAsync(env)).Single().Labels[ContainerLabels.Deadline], System.Globalization.CultureInfo.InvariantCulture));
+        await WaitForAsync(() => Task.FromResult(DateTimeOffset.UtcNow > deadline + TimeSpan.FromSeconds(1)), "the task's time limit to pass");
+        await using var second = TaskerProcess.Start(env, "run");
+        var done = (await client.CollectResultsAsync(1, TimeSpan.FromSeconds(90)))[0];
+
+        Assert.Equal(TaskStates.Success, done.State);
+        Assert.Equal("finished in time\n", done.ContainerOutput!.Stdout);
+        Assert.Equal(["past-limit-1"], await starts.WaitForAsync(1, TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
     public async Task Sigterm_WithTasksInFlight_DrainsThemAndExitsZero()
     {
         var code = fixture.WriteCode("drain-sleeper", "import time\ntime.sleep(3)\nprint('drained')\n");
