@@ -224,6 +224,29 @@ public sealed class OutputArchiveExtractorTests : IDisposable
     }
 
     [Fact]
+    public async Task ExtractAsync_PaxPathThatIsNotUtf8_IsReadFromTheExtendedHeader()
+    {
+        byte[] path = [.. "./pax-"u8, 0xFE, .. ".txt"u8];
+        var record = System.Text.Encoding.ASCII.GetBytes(" path=").Concat(path).Append((byte)'\n').ToArray();
+        var length = record.Length + 2;
+        record = [.. System.Text.Encoding.ASCII.GetBytes(length.ToString(System.Globalization.CultureInfo.InvariantCulture)), .. record];
+        var stream = new MemoryStream();
+        stream.Write(Header("./PaxHeaders/x"u8.ToArray(), (byte)'x', record.Length, posix: true));
+        var data = new byte[(record.Length + 511) / 512 * 512];
+        record.CopyTo(data, 0);
+        stream.Write(data);
+        stream.Write(Header("./placeholder"u8.ToArray(), (byte)'0', 1, posix: true));
+        stream.Write(new byte[512]);
+        stream.Write(new byte[1024]);
+        stream.Position = 0;
+
+        var result = await ExtractAsync(stream);
+
+        Assert.Empty(result.Files);
+        Assert.Equal([new RefusedOutput(@"pax-\xfe.txt", RefusalReasons.NameNotUtf8)], result.Refused.Entries);
+    }
+
+    [Fact]
     public async Task ExtractAsync_PathPastWhatTheHostTakes_IsRefusedAndNoFolderOfItStays()
     {
         var deep = string.Join('/', Enumerable.Range(0, 24).Select(i => $"d{i:00}" + new string('x', 197)));
@@ -293,7 +316,7 @@ public sealed class OutputArchiveExtractorTests : IDisposable
         return stream;
     }
 
-    private static byte[] Header(byte[] name, byte type, long size)
+    private static byte[] Header(byte[] name, byte type, long size, bool posix = false)
     {
         var header = new byte[512];
         name.CopyTo(header, 0);
@@ -305,7 +328,7 @@ public sealed class OutputArchiveExtractorTests : IDisposable
         Octal(124, 12, size);
         Octal(136, 12, 0);
         header[156] = type;
-        "ustar  \0"u8.CopyTo(header.AsSpan(257));
+        (posix ? "ustar\u000000"u8 : "ustar  \0"u8).CopyTo(header.AsSpan(257));
         "        "u8.CopyTo(header.AsSpan(148));
         var sum = header.Sum(b => (int)b);
         System.Text.Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ").CopyTo(header, 148);
