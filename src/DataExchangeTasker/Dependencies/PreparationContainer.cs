@@ -150,6 +150,9 @@ public sealed class PreparationContainer(IDockerEngine docker, PreparationSpecFa
                 : $"The installed packages are larger than {Settings.DepsSizeLimit.Name} ({options.SizeLimitBytes} bytes); the code did not run.";
         }
 
+        // The extractor makes only the folders stored files need: a site with nothing in it (every requirement met by
+        // the image) is still the folder a run mounts.
+        Directory.CreateDirectory(Path.Combine(staging, "site"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
         return null;
     }
 }
