@@ -93,6 +93,7 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
         Assert.Equal("begin\nend\n", done.ContainerOutput!.Stdout);
         Assert.Contains("adopting it instead of running the code again", second.Output, StringComparison.Ordinal);
         Assert.Equal(["late-1", "late-backlog-1", "late-backlog-2"], (await starts.WaitForAsync(3, TimeSpan.FromSeconds(5))).Order(StringComparer.Ordinal));
+        await StopLeavingNothingAsync(env, second);
     }
 
     [Fact]
@@ -124,6 +125,7 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
         Assert.Equal(TaskStates.Success, done.State);
         Assert.Equal("finished in time\n", done.ContainerOutput!.Stdout);
         Assert.Equal(["past-limit-1"], await starts.WaitForAsync(1, TimeSpan.FromSeconds(5)));
+        await StopLeavingNothingAsync(env, second);
     }
 
     [Fact]
@@ -166,6 +168,14 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
         Assert.Equal(1u, await fixture.Broker.MessageCountAsync(env["TASKER_TODO_QUEUE"]!));
         Assert.Equal(0u, await fixture.Broker.MessageCountAsync(env["TASKER_DONE_QUEUE"]!));
         Assert.Empty(await ContainersAsync(env));
+    }
+
+    /// <summary>Waits until the tasker removed its answered tasks' containers, then stops it cleanly (a kill would leave them).</summary>
+    private async Task StopLeavingNothingAsync(Dictionary<string, string?> env, TaskerProcess tasker)
+    {
+        await WaitForAsync(async () => (await ContainersAsync(env)).Count == 0, "the answered tasks' containers to be removed");
+        await tasker.SignalAsync("TERM");
+        Assert.Equal(0, await tasker.WaitForExitAsync(TimeSpan.FromSeconds(60)));
     }
 
     private Dictionary<string, string?> Environment(string name, int concurrency)

@@ -64,6 +64,16 @@ public sealed class TopologyTests(TaskerFixture fixture)
         await using var client = InProcessTasker.Client(fixture, TaskerFixture.QueuesOf(env));
         var done = await client.RunAsync(new StartMessage("slow-declare-1", code, data));
         Assert.Equal("after a slow start\n", done.ContainerOutput!.Stdout);
+        // Stopped cleanly, once its container is gone (a kill would leave it for its collect window).
+        var removedBy = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while ((await fixture.Docker.ListContainersAsync(new Dictionary<string, string?> { [DataExchangeTasker.Sandbox.ContainerLabels.Owner] = env["TASKER_ID"] }, CancellationToken.None)).Count > 0)
+        {
+            Assert.True(DateTime.UtcNow < removedBy, "the task's container was not removed");
+            await Task.Delay(100);
+        }
+
+        await tasker.SignalAsync("TERM");
+        Assert.Equal(0, await tasker.WaitForExitAsync(TimeSpan.FromSeconds(60)));
     }
 
     [Fact]
