@@ -19,7 +19,7 @@ public static class Settings
     public static readonly SettingDefinition CpuLimit = new("TASKER_CPU_LIMIT", "1", "CPUs a task may use (fractions allowed).");
     public static readonly SettingDefinition PidsLimit = new("TASKER_PIDS_LIMIT", "128", "Processes and threads a task may have.");
     public static readonly SettingDefinition OutputLimit = new("TASKER_OUTPUT_LIMIT", "1m", "Bytes kept per stream (stdout, stderr, strace) in the done message.");
-    public static readonly SettingDefinition OutputFilesLimit = new("TASKER_OUTPUT_FILES_LIMIT", "1000", "Output files kept per task; past it (or past the work size limit in total) the rest is dropped.");
+    public static readonly SettingDefinition OutputFilesLimit = new("TASKER_OUTPUT_FILES_LIMIT", "1000", "Entries of /tmp/out kept per task, files and folders alike; past it (or past the work size limit in total, a folder counting 4096 bytes) the rest is dropped and listed in refusedOutputs.");
     public static readonly SettingDefinition StraceFilter = new("TASKER_STRACE_FILTER", "%file,%network,%process", "strace -e trace= expression; 'all' for a full trace.");
     public static readonly SettingDefinition Runtime = new("TASKER_RUNTIME", null, "OCI runtime registered with the engine (e.g. runsc); empty for the engine's default.");
     public static readonly SettingDefinition User = new("TASKER_USER", "64000:64000", "uid:gid the code runs as inside the container; must be unused on the host (a host process with that uid could read a running task's /tmp/out).");
