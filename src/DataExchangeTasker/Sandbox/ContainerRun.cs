@@ -28,4 +28,10 @@ public sealed record ContainerRun(
     /// configuration the engine reports for it (the request itself was sent by an earlier process).
     /// </summary>
     public string? ContainerSpecSha256 { get; init; }
+
+    /// <summary>
+    /// Why the code's output files could not be stored (the results root could not be written, named); null when they
+    /// were, or there were none.
+    /// </summary>
+    public string? OutputsUnstored { get; init; }
 }

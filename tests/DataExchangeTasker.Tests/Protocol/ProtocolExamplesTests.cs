@@ -23,7 +23,7 @@ public sealed class ProtocolExamplesTests
         "success.json", "error-exit-code.json", "timeout.json", "cancelled.json", "oom.json", "rejected-path-not-found.json",
         "rejected-invalid-message.json", "rejected-hash-mismatch.json", "infrastructure.json", "truncated.json",
         "output-files.json", "trace-incomplete.json", "rejected-path-changed.json", "rejected-not-approved.json", "success-with-receipt.json",
-        "rejected-image-not-allowed.json",
+        "rejected-image-not-allowed.json", "error-results-unwritable.json",
     ];
 
     public static TheoryData<string> StartExamples => ExampleNames("start");
@@ -151,6 +151,25 @@ public sealed class ProtocolExamplesTests
     {
         var schemaValues = EnumStrings(ReadObject("done-message.schema.json"), "reason");
         Assert.Equal(ConstantValues(typeof(Reasons)), schemaValues);
+    }
+
+    [Fact]
+    public void Schema_RefusedOutputReasonEnum_MatchesRefusalReasonsConstants()
+    {
+        var reason = ReadObject("done-message.schema.json")["properties"]!["refusedOutputs"]!["properties"]!["entries"]!["items"]!["properties"]!["reason"]!;
+        var schemaValues = new SortedSet<string>(((JsonArray)reason["enum"]!).Select(n => (string?)n ?? ""), StringComparer.Ordinal);
+        Assert.Equal(ConstantValues(typeof(RefusalReasons)), schemaValues);
+    }
+
+    [Fact]
+    public void Validate_RefusedOutputsAsTheTaskerWritesThem_SatisfySchema()
+    {
+        var done = ReadObject(Path.Combine("examples", "done", "output-files.json"));
+        var refused = new RefusedOutputs(250, [.. Enumerable.Range(0, RefusedOutputs.MaxEntries).Select(i => new RefusedOutput(EscapedPath.Of([0xFE, (byte)('a' + (i % 26)), (byte)'\\']), RefusalReasons.NameNotUtf8))]);
+        done["refusedOutputs"] = JsonNode.Parse(JsonSerializer.Serialize(refused, ProtocolJsonContext.Default.RefusedOutputs));
+
+        Assert.Empty(MiniSchema.Validate(done, ReadObject("done-message.schema.json")));
+        Assert.Equal(@"\xfea\\", (string?)done["refusedOutputs"]!["entries"]![0]!["path"]);
     }
 
     [Theory]

@@ -15,7 +15,7 @@ public sealed class ResultClassifierTests
         "abc", timedOut, oom, Started, Started.AddSeconds(1.5), 1500, 1234,
         new SupervisorResults(Stream("out", truncateStdout), Stream("err"), Stream("trace", truncateStrace),
             manifest ?? new SupervisorManifest((int?)exit, TraceComplete: true, TimedOut: false, PathChanged: false, Survivors: false)),
-        outputs ?? new ExtractedOutputs([], false, []), outputs is { Files.Count: > 0 } ? "/results/tasker-abc" : null, null);
+        outputs ?? ExtractedOutputs.Empty, outputs is { Files.Count: > 0 } ? "/results/tasker-abc" : null, null);
 
     [Fact]
     public void Classify_ExitZeroButTraceIncomplete_IsErrorTraceIncomplete()
@@ -64,7 +64,7 @@ public sealed class ResultClassifierTests
     {
         var files = new[] { new OutputFile("a.txt", 3, "ab") };
 
-        var done = ResultClassifier.Classify("t1", Limits, Run(0, outputs: new ExtractedOutputs(files, true, ["link"])));
+        var done = ResultClassifier.Classify("t1", Limits, Run(0, outputs: new ExtractedOutputs(files, true, new RefusedOutputs(1, [new RefusedOutput("link", RefusalReasons.SymbolicLink)]))));
 
         Assert.Equal("/results/tasker-abc", done.OutputFolder);
         Assert.Equal(files, done.OutputFiles);
