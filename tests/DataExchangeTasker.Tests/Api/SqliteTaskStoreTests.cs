@@ -92,4 +92,39 @@ public sealed class SqliteTaskStoreTests : IAsyncLifetime
         var nextMinute = await _store.CountRequestAsync("c", 60_000, CancellationToken.None);
         Assert.Equal((1L, 2L, 1L), (first, second, nextMinute));
     }
+
+    [Fact]
+    public async Task Open_NewPath_DatabaseWalAndShmAre0600_FolderIs0700()
+    {
+        // Issue 22, defect 4: the store holds the code's output on private data and key hashes.
+        var folder = Path.Combine(_dir.Path, "private", "store");
+        var path = Path.Combine(folder, "tasker.db");
+        await using (var store = SqlTaskStore.Open(path))
+        {
+            await store.MigrateAsync(CancellationToken.None);
+            await store.SubmitAsync(Task("p1"), null, CancellationToken.None);
+            Assert.True(File.Exists(path + "-wal"), "WAL mode: the -wal file exists while the store is open");
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path + "-wal"));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path + "-shm"));
+        }
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
+    }
+
+    [Fact]
+    public async Task Open_ExistingWorldReadableFile_IsMade0600()
+    {
+        var path = Path.Combine(_dir.Path, "old", "tasker.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await using (var first = SqlTaskStore.Open(path))
+        {
+            await first.MigrateAsync(CancellationToken.None);
+        }
+
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        await using var second = SqlTaskStore.Open(path);
+        await second.MigrateAsync(CancellationToken.None);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+    }
 }

@@ -53,4 +53,15 @@ public sealed class SubmissionReaderTests
         Assert.Null(Read("""{"codePath":"\ud800","dataPath":"d"}""", false, out var error));
         Assert.NotNull(error);
     }
+
+    [Theory]
+    [InlineData("0 0 30 2 *")]
+    [InlineData("0 0 31 4 *")]
+    public void Read_CronThatNeverFires_IsRefused(string cron)
+    {
+        var json = JsonSerializer.Serialize(new Dictionary<string, string> { ["codePath"] = "c", ["dataPath"] = "d", ["cron"] = cron });
+        Assert.Null(Read(json, true, out var error));
+        Assert.Equal("cron", error!.Field);
+        Assert.Contains("never", error.Error, StringComparison.Ordinal);
+    }
 }
