@@ -27,9 +27,14 @@ public sealed class ApiStoreIsolationTests(ApiFixture fixture)
         var keyB = await postgres.CreateClientAsync("lab-b");
         var mine = new List<string>();
         var theirs = new List<string>();
+        // Grouped, not alternating: consumers sharing one queue take turns, which alternating answers would match.
         for (var i = 0; i < 4; i++)
         {
             mine.Add(await sqlite.SubmitDemoAsync(keyA));
+        }
+
+        for (var i = 0; i < 4; i++)
+        {
             theirs.Add(await postgres.SubmitDemoAsync(keyB));
         }
 
