@@ -11,7 +11,9 @@ namespace DataExchangeTasker.Api;
 public sealed record ApiServices(
     ApiOptions Options,
     ITaskStore Store,
-    StartPublisher Starts,
+    string StoreId,
+    string DoneCopyQueue,
+    BrokerLink Broker,
     CancelPublisher Cancels,
     DueTaskPublisher DueTasks,
     ViewTokens ViewTokens,

@@ -1,4 +1,5 @@
 using DataExchangeTasker.Api.Store;
+using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Tests.Support;
 
 namespace DataExchangeTasker.Tests.Api;
@@ -13,8 +14,14 @@ public sealed class SqliteTaskStoreTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _store = SqlTaskStore.Open(Path.Combine(_dir.Path, "db", "t.db"));
-        Assert.Equal(1, await _store.MigrateAsync(CancellationToken.None));
+        Assert.Equal(2, await _store.MigrateAsync(CancellationToken.None));
+        foreach (var client in new[] { "c", "d" })
+        {
+            Assert.True(await _store.CreateClientAsync(new ClientRow { ClientId = client, Tier = "t", KeyHash = "h-" + client }, CancellationToken.None));
+        }
     }
+
+    private static readonly Func<string, TierLimits> OneAtATime = _ => new TierLimits(1000, 1);
 
     public async Task DisposeAsync()
     {
@@ -23,7 +30,7 @@ public sealed class SqliteTaskStoreTests : IAsyncLifetime
     }
 
     private static TaskRow Task(string id, string? client = "c", long due = 0) =>
-        new() { TaskId = id, ClientId = client, State = "queued", CodePath = "a", DataPath = "b", CreatedAt = 0, DueAt = due };
+        new() { TaskId = id, ClientTaskId = id, ClientId = client, State = "queued", CodePath = "a", DataPath = "b", CreatedAt = 0, DueAt = due };
 
     [Fact]
     public async Task MigrateAsync_SecondRun_AppliesNothing() => Assert.Equal(0, await _store.MigrateAsync(CancellationToken.None));
@@ -33,20 +40,70 @@ public sealed class SqliteTaskStoreTests : IAsyncLifetime
     {
         await _store.SubmitAsync(Task("t1"), null, CancellationToken.None);
         var done = new DoneRecord("t1", "d1", "success", null, 5, null, 100, "{}");
-        Assert.True(await _store.RecordDoneAsync(done, CancellationToken.None));
-        Assert.False(await _store.RecordDoneAsync(done, CancellationToken.None));
-        Assert.True(await _store.RecordDoneAsync(done with { Digest = "d2", State = "error" }, CancellationToken.None));
+        Assert.Equal(DoneOutcome.Stored, await _store.RecordDoneAsync(done, CancellationToken.None));
+        Assert.Equal(DoneOutcome.Duplicate, await _store.RecordDoneAsync(done, CancellationToken.None));
+        Assert.Equal(DoneOutcome.Stored, await _store.RecordDoneAsync(done with { Digest = "d2", State = "error" }, CancellationToken.None));
         var t = (await _store.GetTaskAsync("t1", CancellationToken.None))!;
         Assert.Equal(("success", 2L, 100L), (t.State, t.DoneCount, t.FinishedAt!.Value));
     }
 
     [Fact]
-    public async Task RecordDoneAsync_UnknownTask_IsKeptWithoutClient()
+    public async Task RecordDoneAsync_UnknownTask_IsNotStored()
     {
-        Assert.True(await _store.RecordDoneAsync(new DoneRecord("other", "d", "rejected", "path_not_found", 0, null, 7, "{}"), CancellationToken.None));
-        var t = (await _store.GetTaskAsync("other", CancellationToken.None))!;
-        Assert.Null(t.ClientId);
-        Assert.Equal("rejected", t.State);
+        Assert.Equal(DoneOutcome.Unknown, await _store.RecordDoneAsync(new DoneRecord("other", "d", "rejected", "path_not_found", 0, null, 7, "{}"), CancellationToken.None));
+        Assert.Null(await _store.GetTaskAsync("other", CancellationToken.None));
+        Assert.Empty(await _store.ListTasksAsync(new TaskQuery(null, null, null, 10), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task SubmitAsync_SameClientTaskIdForTwoClients_BothStored_SameClientTwice_Exists()
+    {
+        Assert.Equal(SubmitOutcome.Created, await _store.SubmitAsync(Task("c:x") with { ClientTaskId = "x" }, 5, CancellationToken.None));
+        Assert.Equal(SubmitOutcome.Created, await _store.SubmitAsync(Task("d:x", client: "d") with { ClientTaskId = "x" }, 5, CancellationToken.None));
+        Assert.Equal(SubmitOutcome.Exists, await _store.SubmitAsync(Task("c:x-again") with { ClientTaskId = "x" }, 5, CancellationToken.None));
+        Assert.Equal("d:x", (await _store.GetClientTaskAsync("d", "x", false, CancellationToken.None))!.TaskId);
+        Assert.Equal(1, (await _store.GetClientAsync("c", CancellationToken.None))!.Unfinished);
+    }
+
+    [Fact]
+    public async Task MarkUnansweredAsync_PastLimitAndGrace_EndsNoAnswerAndFreesTheSlot_ALateAnswerReplacesTheMark()
+    {
+        await _store.SubmitAsync(Task("slow") with { TimeLimitMs = 1000 }, 1, CancellationToken.None);
+        await _store.MarkPublishedAsync(["slow"], 100, CancellationToken.None);
+        Assert.Empty(await _store.MarkUnansweredAsync(100 + 1000 + 500, 500, 60_000, CancellationToken.None));
+        Assert.Equal(["slow"], (await _store.MarkUnansweredAsync(100 + 1000 + 501, 500, 60_000, CancellationToken.None)).Select(t => t.TaskId));
+        var marked = (await _store.GetTaskAsync("slow", CancellationToken.None))!;
+        Assert.Equal(("error", SkipReasons.NoAnswer), (marked.State, marked.Reason));
+        Assert.Equal(0, (await _store.GetClientAsync("c", CancellationToken.None))!.Unfinished);
+        Assert.Equal(SubmitOutcome.Created, await _store.SubmitAsync(Task("next"), 1, CancellationToken.None));
+
+        Assert.Equal(DoneOutcome.Stored, await _store.RecordDoneAsync(new DoneRecord("slow", "late", "success", null, 5, null, 9000, "{\"taskId\":\"slow\"}"), CancellationToken.None));
+        var answered = (await _store.GetTaskAsync("slow", CancellationToken.None))!;
+        Assert.Equal(("success", (string?)null, 1L), (answered.State, answered.Reason, answered.DoneCount));
+        // The slot was freed once: the late answer does not free another.
+        Assert.Equal(1, (await _store.GetClientAsync("c", CancellationToken.None))!.Unfinished);
+    }
+
+    [Fact]
+    public async Task FireScheduleAsync_ClientAtItsConcurrency_StoresASkippedRun()
+    {
+        await _store.SubmitAsync(Task("busy"), 1, CancellationToken.None);
+        Assert.True(await _store.CreateScheduleAsync(new ScheduleRow { ScheduleId = "s", ClientId = "c", CodePath = "a", DataPath = "b", EverySeconds = 1, NextFireAt = 1000 }, 5, CancellationToken.None));
+        var claimed = (await _store.ClaimDueSchedulesAsync(1000, 2000, "a", CancellationToken.None)).Single();
+        var outcome = await _store.FireScheduleAsync(claimed, Task("s-1000") with { ScheduleId = "s", CreatedAt = 1000 }, 2000, "a", OneAtATime, CancellationToken.None);
+        Assert.Equal(new FireOutcome(true, SkipReasons.ConcurrencyLimit), outcome);
+        var run = (await _store.GetTaskAsync("s-1000", CancellationToken.None))!;
+        Assert.Equal(("skipped", SkipReasons.ConcurrencyLimit, true), (run.State, run.Reason, run.FinishedAt is not null));
+        Assert.Equal((0L, 1L), ((await _store.GetScheduleAsync("s", CancellationToken.None))!.FiredCount, (await _store.GetScheduleAsync("s", CancellationToken.None))!.SkippedCount));
+        Assert.DoesNotContain(await _store.ClaimDueTasksAsync(5000, 6000, "a", 10, CancellationToken.None), t => t.TaskId == "s-1000");
+    }
+
+    [Fact]
+    public async Task CreateScheduleAsync_AtThePerClientCap_IsRefused()
+    {
+        Assert.True(await _store.CreateScheduleAsync(new ScheduleRow { ScheduleId = "s1", ClientId = "c", CodePath = "a", DataPath = "b", EverySeconds = 60, NextFireAt = 1 }, 1, CancellationToken.None));
+        Assert.False(await _store.CreateScheduleAsync(new ScheduleRow { ScheduleId = "s2", ClientId = "c", CodePath = "a", DataPath = "b", EverySeconds = 60, NextFireAt = 1 }, 1, CancellationToken.None));
+        Assert.True(await _store.CreateScheduleAsync(new ScheduleRow { ScheduleId = "s3", ClientId = "d", CodePath = "a", DataPath = "b", EverySeconds = 60, NextFireAt = 1 }, 1, CancellationToken.None));
     }
 
     [Fact]
@@ -67,20 +124,20 @@ public sealed class SqliteTaskStoreTests : IAsyncLifetime
         Assert.Equal(["due"], (await _store.ClaimDueTasksAsync(20, 50, "a", 10, CancellationToken.None)).Select(t => t.TaskId));
         Assert.Empty(await _store.ClaimDueTasksAsync(21, 51, "b", 10, CancellationToken.None));
         Assert.Equal(["due"], (await _store.ClaimDueTasksAsync(60, 90, "b", 10, CancellationToken.None)).Select(t => t.TaskId));
-        await _store.MarkPublishedAsync("due", 61, CancellationToken.None);
+        await _store.MarkPublishedAsync(["due"], 61, CancellationToken.None);
         Assert.Empty(await _store.ClaimDueTasksAsync(100, 130, "a", 10, CancellationToken.None));
     }
 
     [Fact]
     public async Task FireScheduleAsync_SamePeriodTwice_FiresOnce()
     {
-        await _store.CreateScheduleAsync(new ScheduleRow { ScheduleId = "s", ClientId = "c", CodePath = "a", DataPath = "b", EverySeconds = 1, NextFireAt = 1000 }, CancellationToken.None);
+        await _store.CreateScheduleAsync(new ScheduleRow { ScheduleId = "s", ClientId = "c", CodePath = "a", DataPath = "b", EverySeconds = 1, NextFireAt = 1000 }, 5, CancellationToken.None);
         var claimedA = (await _store.ClaimDueSchedulesAsync(1000, 2000, "a", CancellationToken.None)).Single();
         Assert.Empty(await _store.ClaimDueSchedulesAsync(1001, 2001, "b", CancellationToken.None));
         // b takes over after a's lease ran out, for the same period: only one of them moves it on.
         var claimedB = (await _store.ClaimDueSchedulesAsync(2500, 3500, "b", CancellationToken.None)).Single();
-        Assert.True(await _store.FireScheduleAsync(claimedB, Task("s-1000"), 3000, "b", CancellationToken.None));
-        Assert.False(await _store.FireScheduleAsync(claimedA, Task("s-1000"), 3000, "a", CancellationToken.None));
+        Assert.True((await _store.FireScheduleAsync(claimedB, Task("s-1000"), 3000, "b", OneAtATime, CancellationToken.None)).Fired);
+        Assert.False((await _store.FireScheduleAsync(claimedA, Task("s-1000"), 3000, "a", OneAtATime, CancellationToken.None)).Fired);
         Assert.Equal(1, (await _store.GetScheduleAsync("s", CancellationToken.None))!.FiredCount);
     }
 
