@@ -60,8 +60,12 @@ public sealed class ApiTaskTests(ApiFixture fixture)
         Assert.Equal("taskId", different.Body!["field"]!.GetValue<string>());
         await api.WaitForStateAsync(key, taskId, "success", RunTimeout);
         // Ran once: one done message stored.
-        var stored = await api.Host.Services.Store.GetTaskAsync(taskId, CancellationToken.None);
+        var stored = await api.Host.Services.Store.GetClientTaskAsync("idem", taskId, withDone: false, CancellationToken.None);
         Assert.Equal(1, stored!.DoneCount);
+        var (_, polled, pr) = await api.SendAsync(HttpMethod.Get, "/v1/tasks/" + taskId, key);
+        pr.Dispose();
+        Assert.Equal(1, polled!["doneCount"]!.GetValue<long>());
+        Assert.Equal("idem:" + taskId, polled["startTaskId"]!.GetValue<string>());
     }
 
     [Fact]
@@ -99,6 +103,8 @@ public sealed class ApiTaskTests(ApiFixture fixture)
         await channel.QueueBindAsync(watch, ApiTopology.ControlExchange, "");
 
         var queued = await api.SubmitDemoAsync(key);
+        // Published first (the outbox publishes right after the submit): a task still in the store is cancelled there.
+        await api.WaitForPublishedAsync(key, queued, TimeSpan.FromSeconds(10));
         var (status, answer, r1) = await api.SendAsync(HttpMethod.Post, $"/v1/tasks/{queued}/cancel", key);
         r1.Dispose();
         Assert.Equal(HttpStatusCode.Accepted, status);

@@ -49,14 +49,29 @@ public sealed class ApiUnderTest : IAsyncDisposable
     /// <summary>A new SQLite store path in the fixture's temp folder.</summary>
     public static string SqlitePath(ApiFixture fixture) => Path.Combine(fixture.Tasker.Root, "api-" + Guid.NewGuid().ToString("N")[..8], "tasker.db");
 
-    public static async Task<ApiUnderTest> StartAsync(IReadOnlyDictionary<string, string?> settings, TimeSpan? startDeadline = null)
+    public static async Task<ApiUnderTest> StartAsync(IReadOnlyDictionary<string, string?> settings, TimeSpan? startDeadline = null, bool waitReady = true)
     {
         var options = ApiOptionsLoader.Load(settings);
         var log = new LoggerConfiguration().MinimumLevel.Warning()
             .WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose, formatProvider: System.Globalization.CultureInfo.InvariantCulture).CreateLogger();
         using var timeout = new CancellationTokenSource(startDeadline ?? TimeSpan.FromSeconds(60));
         var host = await ApiHost.StartAsync(options, log, timeout.Token);
-        return new ApiUnderTest(host, null, host.BaseAddress);
+        var api = new ApiUnderTest(host, null, host.BaseAddress);
+        if (waitReady)
+        {
+            // HTTP is up before the broker link: most tests want both.
+            try
+            {
+                await host.Services.Broker.Ready.WaitAsync(timeout.Token);
+            }
+            catch
+            {
+                await api.DisposeAsync();
+                throw;
+            }
+        }
+
+        return api;
     }
 
     /// <summary>Starts <c>tasker api</c> as a process on a free port and waits until /health/ready answers 200.</summary>
