@@ -26,7 +26,7 @@ public static class StatusPage
         ".success{background:#dafbe1;color:#116329}.error{background:#ffebe9;color:#a40e26}.rejected{background:#fff8c5;color:#7d4e00}" +
         ".queued,.scheduled{background:#ddf4ff;color:#0550ae}.running{background:#fbefff;color:#8250df}.skipped{background:#eaeef2;color:#57606a}" +
         ".counts a{margin-right:12px;text-decoration:none;color:#0969da}.counts a.on{font-weight:700;color:#1b1f24}" +
-        "code{font-size:12px}.m{color:#57606a;font-size:12px}pre{background:#f6f8fa;padding:8px;white-space:pre-wrap;word-break:break-all;max-width:1100px}" +
+        "code{font-size:12px}h1 code{font-size:18px}td:nth-child(4),td:nth-child(5){white-space:nowrap}.m{color:#57606a;font-size:12px}pre{background:#f6f8fa;padding:8px;white-space:pre-wrap;word-break:break-all;max-width:1100px}" +
         "dl{display:grid;grid-template-columns:max-content auto;gap:4px 16px}dt{color:#57606a}dd{margin:0}";
 
     /// <summary>
