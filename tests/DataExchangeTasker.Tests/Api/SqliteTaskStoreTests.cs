@@ -38,7 +38,7 @@ public sealed class SqliteTaskStoreTests : IAsyncLifetime
     [Fact]
     public async Task RecordDoneAsync_SameMessageTwice_StoredOnce()
     {
-        await _store.SubmitAsync(Task("t1"), null, CancellationToken.None);
+        await _store.SubmitAsync(Task("t1"), null, null, CancellationToken.None);
         var done = new DoneRecord("t1", "d1", "success", null, 5, null, 100, "{}");
         Assert.Equal(DoneOutcome.Stored, await _store.RecordDoneAsync(done, CancellationToken.None));
         Assert.Equal(DoneOutcome.Duplicate, await _store.RecordDoneAsync(done, CancellationToken.None));
@@ -58,9 +58,9 @@ public sealed class SqliteTaskStoreTests : IAsyncLifetime
     [Fact]
     public async Task SubmitAsync_SameClientTaskIdForTwoClients_BothStored_SameClientTwice_Exists()
     {
-        Assert.Equal(SubmitOutcome.Created, await _store.SubmitAsync(Task("c:x") with { ClientTaskId = "x" }, 5, CancellationToken.None));
-        Assert.Equal(SubmitOutcome.Created, await _store.SubmitAsync(Task("d:x", client: "d") with { ClientTaskId = "x" }, 5, CancellationToken.None));
-        Assert.Equal(SubmitOutcome.Exists, await _store.SubmitAsync(Task("c:x-again") with { ClientTaskId = "x" }, 5, CancellationToken.None));
+        Assert.Equal(SubmitOutcome.Created, await _store.SubmitAsync(Task("c:x") with { ClientTaskId = "x" }, 5, null, CancellationToken.None));
+        Assert.Equal(SubmitOutcome.Created, await _store.SubmitAsync(Task("d:x", client: "d") with { ClientTaskId = "x" }, 5, null, CancellationToken.None));
+        Assert.Equal(SubmitOutcome.Exists, await _store.SubmitAsync(Task("c:x-again") with { ClientTaskId = "x" }, 5, null, CancellationToken.None));
         Assert.Equal("d:x", (await _store.GetClientTaskAsync("d", "x", false, CancellationToken.None))!.TaskId);
         Assert.Equal(1, (await _store.GetClientAsync("c", CancellationToken.None))!.Unfinished);
     }
@@ -68,14 +68,14 @@ public sealed class SqliteTaskStoreTests : IAsyncLifetime
     [Fact]
     public async Task MarkUnansweredAsync_PastLimitAndGrace_EndsNoAnswerAndFreesTheSlot_ALateAnswerReplacesTheMark()
     {
-        await _store.SubmitAsync(Task("slow") with { TimeLimitMs = 1000 }, 1, CancellationToken.None);
+        await _store.SubmitAsync(Task("slow") with { TimeLimitMs = 1000 }, 1, null, CancellationToken.None);
         await _store.MarkPublishedAsync(["slow"], 100, CancellationToken.None);
         Assert.Empty(await _store.MarkUnansweredAsync(100 + 1000 + 500, 500, 60_000, CancellationToken.None));
         Assert.Equal(["slow"], (await _store.MarkUnansweredAsync(100 + 1000 + 501, 500, 60_000, CancellationToken.None)).Select(t => t.TaskId));
         var marked = (await _store.GetTaskAsync("slow", CancellationToken.None))!;
         Assert.Equal(("error", SkipReasons.NoAnswer), (marked.State, marked.Reason));
         Assert.Equal(0, (await _store.GetClientAsync("c", CancellationToken.None))!.Unfinished);
-        Assert.Equal(SubmitOutcome.Created, await _store.SubmitAsync(Task("next"), 1, CancellationToken.None));
+        Assert.Equal(SubmitOutcome.Created, await _store.SubmitAsync(Task("next"), 1, null, CancellationToken.None));
 
         Assert.Equal(DoneOutcome.Stored, await _store.RecordDoneAsync(new DoneRecord("slow", "late", "success", null, 5, null, 9000, "{\"taskId\":\"slow\"}"), CancellationToken.None));
         var answered = (await _store.GetTaskAsync("slow", CancellationToken.None))!;
@@ -87,7 +87,7 @@ public sealed class SqliteTaskStoreTests : IAsyncLifetime
     [Fact]
     public async Task FireScheduleAsync_ClientAtItsConcurrency_StoresASkippedRun()
     {
-        await _store.SubmitAsync(Task("busy"), 1, CancellationToken.None);
+        await _store.SubmitAsync(Task("busy"), 1, null, CancellationToken.None);
         Assert.True(await _store.CreateScheduleAsync(new ScheduleRow { ScheduleId = "s", ClientId = "c", CodePath = "a", DataPath = "b", EverySeconds = 1, NextFireAt = 1000 }, 5, CancellationToken.None));
         var claimed = (await _store.ClaimDueSchedulesAsync(1000, 2000, "a", CancellationToken.None)).Single();
         var outcome = await _store.FireScheduleAsync(claimed, Task("s-1000") with { ScheduleId = "s", CreatedAt = 1000 }, 2000, "a", OneAtATime, CancellationToken.None);
@@ -109,18 +109,18 @@ public sealed class SqliteTaskStoreTests : IAsyncLifetime
     [Fact]
     public async Task SubmitAsync_AtConcurrencyLimit_RefusesUntilOneFinishes()
     {
-        Assert.Equal(SubmitOutcome.Created, await _store.SubmitAsync(Task("a"), 1, CancellationToken.None));
-        Assert.Equal(SubmitOutcome.OverConcurrency, await _store.SubmitAsync(Task("b"), 1, CancellationToken.None));
-        Assert.Equal(SubmitOutcome.Exists, await _store.SubmitAsync(Task("a"), 1, CancellationToken.None));
+        Assert.Equal(SubmitOutcome.Created, await _store.SubmitAsync(Task("a"), 1, null, CancellationToken.None));
+        Assert.Equal(SubmitOutcome.OverConcurrency, await _store.SubmitAsync(Task("b"), 1, null, CancellationToken.None));
+        Assert.Equal(SubmitOutcome.Exists, await _store.SubmitAsync(Task("a"), 1, null, CancellationToken.None));
         await _store.RecordDoneAsync(new DoneRecord("a", "d", "success", null, 1, null, 1, "{}"), CancellationToken.None);
-        Assert.Equal(SubmitOutcome.Created, await _store.SubmitAsync(Task("b"), 1, CancellationToken.None));
+        Assert.Equal(SubmitOutcome.Created, await _store.SubmitAsync(Task("b"), 1, null, CancellationToken.None));
     }
 
     [Fact]
     public async Task ClaimDueTasksAsync_TwoOwners_EachTaskClaimedOnceUntilTheLeaseEnds()
     {
-        await _store.SubmitAsync(Task("due", due: 10), null, CancellationToken.None);
-        await _store.SubmitAsync(Task("later", due: 1000), null, CancellationToken.None);
+        await _store.SubmitAsync(Task("due", due: 10), null, null, CancellationToken.None);
+        await _store.SubmitAsync(Task("later", due: 1000), null, null, CancellationToken.None);
         Assert.Equal(["due"], (await _store.ClaimDueTasksAsync(20, 50, "a", 10, CancellationToken.None)).Select(t => t.TaskId));
         Assert.Empty(await _store.ClaimDueTasksAsync(21, 51, "b", 10, CancellationToken.None));
         Assert.Equal(["due"], (await _store.ClaimDueTasksAsync(60, 90, "b", 10, CancellationToken.None)).Select(t => t.TaskId));
@@ -142,6 +142,18 @@ public sealed class SqliteTaskStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SubmitAsync_OverTheRate_CountsTheRequestStoresNothing()
+    {
+        var rate = new RateCheck(60_000, 2);
+        Assert.Equal(SubmitOutcome.Created, await _store.SubmitAsync(Task("r1"), 10, rate, CancellationToken.None));
+        Assert.Equal(SubmitOutcome.Created, await _store.SubmitAsync(Task("r2"), 10, rate, CancellationToken.None));
+        Assert.Equal(SubmitOutcome.OverRate, await _store.SubmitAsync(Task("r3"), 10, rate, CancellationToken.None));
+        Assert.Null(await _store.GetTaskAsync("r3", CancellationToken.None));
+        Assert.Equal(4, await _store.CountRequestAsync("c", 60_000, CancellationToken.None));
+        Assert.Equal(SubmitOutcome.Created, await _store.SubmitAsync(Task("r3"), 10, new RateCheck(120_000, 2), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task CountRequestAsync_SameWindow_CountsUp()
     {
         var first = await _store.CountRequestAsync("c", 0, CancellationToken.None);
@@ -159,7 +171,7 @@ public sealed class SqliteTaskStoreTests : IAsyncLifetime
         await using (var store = SqlTaskStore.Open(path))
         {
             await store.MigrateAsync(CancellationToken.None);
-            await store.SubmitAsync(Task("p1"), null, CancellationToken.None);
+            await store.SubmitAsync(Task("p1"), null, null, CancellationToken.None);
             Assert.True(File.Exists(path + "-wal"), "WAL mode: the -wal file exists while the store is open");
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path + "-wal"));

@@ -16,26 +16,38 @@ public static class SubmissionReader
     /// A submitting request from start to a submission: the caller's key (an admin may not submit), the JSON body
     /// (size-capped), then its fields; the first failure is the result to answer with.
     /// </summary>
-    public static async Task<(Caller? Caller, Submission? Submission, IResult? Error)> ReadRequestAsync(HttpContext context, ApiServices services, bool schedule)
+    /// <remarks>
+    /// With <paramref name="countLater"/> the request is not counted here when it is valid: the caller counts it in the
+    /// transaction that stores the task (one write per submit). An invalid one is counted here (its 429 comes first).
+    /// </remarks>
+    public static async Task<(Caller? Caller, Submission? Submission, IResult? Error)> ReadRequestAsync(HttpContext context, ApiServices services, bool schedule, bool countLater = false)
     {
-        var (caller, denied) = await Access.CallerAsync(context, services, adminMayRead: false).ConfigureAwait(false);
+        var (caller, denied) = await Access.CallerAsync(context, services, adminMayRead: false, countRequest: !countLater).ConfigureAwait(false);
         if (denied is not null)
         {
             return (null, null, denied);
         }
 
         var (document, bad) = await RequestBody.ReadAsync(context).ConfigureAwait(false);
-        if (bad is not null)
+        if (bad is null)
         {
-            return (null, null, bad);
+            using (document)
+            {
+                if (Read(document!.RootElement, schedule, out var error) is { } read)
+                {
+                    return (caller, read, null);
+                }
+
+                bad = ApiErrors.Result(400, error!);
+            }
         }
 
-        using (document)
+        if (countLater && await Access.CountAsync(context, services, caller!.Client!).ConfigureAwait(false) is (null, { } overRate))
         {
-            return Read(document!.RootElement, schedule, out var error) is { } read
-                ? (caller, read, null)
-                : (null, null, ApiErrors.Result(400, error!));
+            return (null, null, overRate);
         }
+
+        return (null, null, bad);
     }
 
     /// <summary>Longest delay a task may ask for (one year).</summary>

@@ -33,7 +33,7 @@ public static class TaskEndpoints
 
     private static async Task<IResult> SubmitAsync(HttpContext context, ApiServices services)
     {
-        var (caller, read, error) = await SubmissionReader.ReadRequestAsync(context, services, schedule: false).ConfigureAwait(false);
+        var (caller, read, error) = await SubmissionReader.ReadRequestAsync(context, services, schedule: false, countLater: true).ConfigureAwait(false);
         if (error is not null)
         {
             return error;
@@ -67,7 +67,12 @@ public static class TaskEndpoints
         };
 
         var limits = Access.Tier(services.Options, client.Tier);
-        var outcome = await services.Store.SubmitAsync(task, limits.Concurrent, context.RequestAborted).ConfigureAwait(false);
+        var outcome = await services.Store.SubmitAsync(task, limits.Concurrent, new RateCheck(Quotas.RateWindow.Start(now), limits.RequestsPerMinute), context.RequestAborted).ConfigureAwait(false);
+        if (outcome == SubmitOutcome.OverRate)
+        {
+            return Access.OverRate(context, services, client);
+        }
+
         if (outcome == SubmitOutcome.Exists)
         {
             var existing = await services.Store.GetClientTaskAsync(client.ClientId, task.ClientTaskId, withDone: false, context.RequestAborted).ConfigureAwait(false);

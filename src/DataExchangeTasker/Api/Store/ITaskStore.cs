@@ -34,10 +34,11 @@ public interface ITaskStore : IAsyncDisposable
     Task<long> CountRequestAsync(string clientId, long windowStart, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Stores a new task unless its taskId or its client's id for it exists, or the client already has
+    /// In one transaction: counts the request (<paramref name="rate"/>, when given; over the limit nothing else
+    /// happens), then stores a new task unless its taskId or its client's id for it exists, or the client already has
     /// <paramref name="concurrentLimit"/> unfinished tasks (checked and taken atomically, also across processes).
     /// </summary>
-    Task<SubmitOutcome> SubmitAsync(TaskRow task, int? concurrentLimit, CancellationToken cancellationToken);
+    Task<SubmitOutcome> SubmitAsync(TaskRow task, int? concurrentLimit, RateCheck? rate, CancellationToken cancellationToken);
 
     /// <summary>A task by its start message's taskId.</summary>
     Task<TaskRow?> GetTaskAsync(string taskId, CancellationToken cancellationToken);

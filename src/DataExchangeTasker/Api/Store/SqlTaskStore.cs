@@ -1,4 +1,6 @@
+using System.Data;
 using System.Data.Common;
+using System.Globalization;
 using System.Security.Cryptography;
 using Dapper;
 using DataExchangeTasker.Configuration;
@@ -103,24 +105,59 @@ public sealed class SqlTaskStore : ITaskStore
             $"SELECT {ClientColumns} FROM clients WHERE client_id = @ClientId", new { ClientId = clientId }, null, cancellationToken)).ConfigureAwait(false),
         cancellationToken, write: false);
 
-    public Task<long> CountRequestAsync(string clientId, long windowStart, CancellationToken cancellationToken) => RunAsync(async c =>
-        await c.ExecuteScalarAsync<long>(Cmd(
-            "INSERT INTO rate_windows (client_id, window_start, hits) VALUES (@ClientId, @WindowStart, 1) " +
-            "ON CONFLICT (client_id, window_start) DO UPDATE SET hits = rate_windows.hits + 1 RETURNING hits",
-            new { ClientId = clientId, WindowStart = windowStart }, null, cancellationToken)).ConfigureAwait(false),
-        cancellationToken);
+    private const string CountRequestSql =
+        "INSERT INTO rate_windows (client_id, window_start, hits) VALUES (@ClientId, @WindowStart, 1) " +
+        "ON CONFLICT (client_id, window_start) DO UPDATE SET hits = rate_windows.hits + 1 RETURNING hits";
 
-    public Task<SubmitOutcome> SubmitAsync(TaskRow task, int? concurrentLimit, CancellationToken cancellationToken) => RunAsync(async c =>
+    private const string InsertTaskSql =
+        "INSERT INTO tasks (task_id, client_task_id, client_id, schedule_id, state, code_path, data_path, code_hash, limits_json, image, time_limit_ms, " +
+        "request_digest, submit_state, created_at, due_at, published, published_at, lease_until, lease_owner, started_at, finished_at, reason, duration_ms, done_body, done_count) " +
+        "VALUES (@TaskId, @ClientTaskId, @ClientId, @ScheduleId, @State, @CodePath, @DataPath, @CodeHash, @LimitsJson, @Image, @TimeLimitMs, " +
+        "@RequestDigest, @SubmitState, @CreatedAt, @DueAt, @Published, @PublishedAt, @LeaseUntil, NULL, @StartedAt, @FinishedAt, @Reason, @DurationMs, @DoneBody, @DoneCount) " +
+        // Both unique keys: the broker's taskId and the client's own id.
+        "ON CONFLICT DO NOTHING";
+
+    private const string TakeSlotSql = "UPDATE clients SET unfinished = unfinished + 1 WHERE client_id = @ClientId AND unfinished < @Limit";
+
+    public Task<long> CountRequestAsync(string clientId, long windowStart, CancellationToken cancellationToken) =>
+        RunAsync(c => CountRequestAsync(c, clientId, windowStart, cancellationToken), cancellationToken);
+
+    private async Task<long> CountRequestAsync(DbConnection c, string clientId, long windowStart, CancellationToken cancellationToken) =>
+        Convert.ToInt64(await ScalarAsync(c, null, CountRequestSql, cancellationToken,
+            ("ClientId", clientId, DbType.String), ("WindowStart", windowStart, DbType.Int64)).ConfigureAwait(false), CultureInfo.InvariantCulture);
+
+    public Task<SubmitOutcome> SubmitAsync(TaskRow task, int? concurrentLimit, RateCheck? rate, CancellationToken cancellationToken) => RunAsync(async c =>
     {
+        // The request's count, the task and the client's slot in one transaction, on prepared statements: the hot path.
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        if (!await InsertTaskAsync(c, task, tx, cancellationToken).ConfigureAwait(false))
+        if (rate is not null && task.ClientId is not null)
         {
+            var hits = Convert.ToInt64(await ScalarAsync(c, tx, CountRequestSql, cancellationToken,
+                ("ClientId", task.ClientId, DbType.String), ("WindowStart", rate.WindowStart, DbType.Int64)).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            if (hits > rate.Limit)
+            {
+                // The request still counts, as every request of a client does.
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return SubmitOutcome.OverRate;
+            }
+        }
+
+        if (await ExecAsync(c, tx, InsertTaskSql, cancellationToken, TaskValues(task)).ConfigureAwait(false) != 1)
+        {
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             return SubmitOutcome.Exists;
         }
 
-        if (task.ClientId is not null && !await TakeSlotAsync(c, task.ClientId, concurrentLimit, tx, cancellationToken).ConfigureAwait(false))
+        if (task.ClientId is not null &&
+            await ExecAsync(c, tx, TakeSlotSql, cancellationToken, ("ClientId", task.ClientId, DbType.String), ("Limit", (long)(concurrentLimit ?? int.MaxValue), DbType.Int64)).ConfigureAwait(false) != 1)
         {
+            // Only the insert is undone: the request's count stays.
             await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            if (rate is not null)
+            {
+                await CountRequestAsync(c, task.ClientId, rate.WindowStart, cancellationToken).ConfigureAwait(false);
+            }
+
             return SubmitOutcome.OverConcurrency;
         }
 
@@ -385,10 +422,8 @@ public sealed class SqlTaskStore : ITaskStore
         cancellationToken);
 
     /// <summary>Takes one of the client's concurrent slots; false when it has <paramref name="limit"/> unfinished tasks.</summary>
-    private static async Task<bool> TakeSlotAsync(DbConnection c, string clientId, int? limit, DbTransaction tx, CancellationToken cancellationToken) =>
-        await c.ExecuteAsync(Cmd(
-            "UPDATE clients SET unfinished = unfinished + 1 WHERE client_id = @ClientId AND (@Limit IS NULL OR unfinished < @Limit)",
-            new { ClientId = clientId, Limit = (long?)limit }, tx, cancellationToken)).ConfigureAwait(false) == 1 || limit is null;
+    private static async Task<bool> TakeSlotAsync(DbConnection c, string clientId, int limit, DbTransaction tx, CancellationToken cancellationToken) =>
+        await c.ExecuteAsync(Cmd(TakeSlotSql, new { ClientId = clientId, Limit = (long)limit }, tx, cancellationToken)).ConfigureAwait(false) == 1;
 
     private static Task<int> ReleaseSlotAsync(DbConnection c, string clientId, DbTransaction tx, CancellationToken cancellationToken) =>
         c.ExecuteAsync(Cmd("UPDATE clients SET unfinished = unfinished - 1 WHERE client_id = @ClientId AND unfinished > 0",
@@ -426,39 +461,93 @@ public sealed class SqlTaskStore : ITaskStore
 
     public ValueTask DisposeAsync() => _dialect.DisposeAsync();
 
-    private static async Task<bool> InsertTaskAsync(DbConnection c, TaskRow task, DbTransaction tx, CancellationToken cancellationToken) =>
-        await c.ExecuteAsync(Cmd(
-            "INSERT INTO tasks (task_id, client_task_id, client_id, schedule_id, state, code_path, data_path, code_hash, limits_json, image, time_limit_ms, " +
-            "request_digest, submit_state, created_at, due_at, published, published_at, lease_until, lease_owner, started_at, finished_at, reason, duration_ms, done_body, done_count) " +
-            "VALUES (@TaskId, @ClientTaskId, @ClientId, @ScheduleId, @State, @CodePath, @DataPath, @CodeHash, @LimitsJson, @Image, @TimeLimitMs, " +
-            "@RequestDigest, @SubmitState, @CreatedAt, @DueAt, @Published, @PublishedAt, @LeaseUntil, NULL, @StartedAt, @FinishedAt, @Reason, @DurationMs, @DoneBody, @DoneCount) " +
-            // Both unique keys: the broker's taskId and the client's own id.
-            "ON CONFLICT DO NOTHING",
-            task, tx, cancellationToken)).ConfigureAwait(false) == 1;
+    private async Task<bool> InsertTaskAsync(DbConnection c, TaskRow task, DbTransaction tx, CancellationToken cancellationToken) =>
+        await ExecAsync(c, tx, InsertTaskSql, cancellationToken, TaskValues(task)).ConfigureAwait(false) == 1;
+
+    private static (string, object?, DbType)[] TaskValues(TaskRow t) =>
+    [
+        ("TaskId", t.TaskId, DbType.String), ("ClientTaskId", t.ClientTaskId, DbType.String), ("ClientId", t.ClientId, DbType.String),
+        ("ScheduleId", t.ScheduleId, DbType.String), ("State", t.State, DbType.String), ("CodePath", t.CodePath, DbType.String),
+        ("DataPath", t.DataPath, DbType.String), ("CodeHash", t.CodeHash, DbType.String), ("LimitsJson", t.LimitsJson, DbType.String),
+        ("Image", t.Image, DbType.String), ("TimeLimitMs", t.TimeLimitMs, DbType.Int64), ("RequestDigest", t.RequestDigest, DbType.String),
+        ("SubmitState", t.SubmitState, DbType.String), ("CreatedAt", t.CreatedAt, DbType.Int64), ("DueAt", t.DueAt, DbType.Int64),
+        ("Published", t.Published, DbType.Int64), ("PublishedAt", t.PublishedAt, DbType.Int64), ("LeaseUntil", t.LeaseUntil, DbType.Int64),
+        ("StartedAt", t.StartedAt, DbType.Int64), ("FinishedAt", t.FinishedAt, DbType.Int64), ("Reason", t.Reason, DbType.String),
+        ("DurationMs", t.DurationMs, DbType.Int64), ("DoneBody", t.DoneBody, DbType.String), ("DoneCount", t.DoneCount, DbType.Int64),
+    ];
+
+    /// <summary>Runs a statement of the hot path through the dialect's command cache (prepared once on SQLite's writer).</summary>
+    private async Task<int> ExecAsync(DbConnection c, DbTransaction? tx, string sql, CancellationToken cancellationToken, params (string Name, object? Value, DbType Type)[] values)
+    {
+        var command = Bind(c, tx, sql, values, out var reused);
+        try
+        {
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!reused)
+            {
+                await command.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<object?> ScalarAsync(DbConnection c, DbTransaction? tx, string sql, CancellationToken cancellationToken, params (string Name, object? Value, DbType Type)[] values)
+    {
+        var command = Bind(c, tx, sql, values, out var reused);
+        try
+        {
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!reused)
+            {
+                await command.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private DbCommand Bind(DbConnection c, DbTransaction? tx, string sql, (string Name, object? Value, DbType Type)[] values, out bool reused)
+    {
+        var command = _dialect.Command(c, sql, out var kept);
+        command.Transaction = tx;
+        if (command.Parameters.Count == 0)
+        {
+            foreach (var (name, _, type) in values)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.DbType = type;
+                command.Parameters.Add(parameter);
+            }
+        }
+
+        foreach (var (name, value, _) in values)
+        {
+            command.Parameters[name].Value = value ?? DBNull.Value;
+        }
+
+        // Kept commands are owned by the dialect; the others are disposed by the caller.
+        reused = kept;
+        return command;
+    }
 
     private static CommandDefinition Cmd(string sql, object? parameters, DbTransaction? tx, CancellationToken cancellationToken) =>
         new(sql, parameters, tx, cancellationToken: cancellationToken);
 
     private async Task<T> RunAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken, bool write = true)
     {
-        var gate = write ? _dialect.WriteGate : null;
-        if (gate is not null)
-        {
-            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         try
         {
-            await using var connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return await work(connection).ConfigureAwait(false);
+            return write
+                ? await _dialect.WriteAsync(work, cancellationToken).ConfigureAwait(false)
+                : await _dialect.ReadAsync(work, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is DbException or TimeoutException or IOException)
         {
             throw new StoreUnavailableException($"The {_dialect.Kind} task store failed: {e.Message}", e);
-        }
-        finally
-        {
-            gate?.Release();
         }
     }
 
