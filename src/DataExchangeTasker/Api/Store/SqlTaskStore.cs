@@ -29,7 +29,13 @@ public sealed class SqlTaskStore : ITaskStore
 
     static SqlTaskStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
-    public SqlTaskStore(IStoreDialect dialect) => _dialect = dialect;
+    private readonly SubmitBatcher _submits;
+
+    public SqlTaskStore(IStoreDialect dialect)
+    {
+        _dialect = dialect;
+        _submits = new SubmitBatcher(SubmitBatchAsync);
+    }
 
     /// <summary>Opens the store <paramref name="database"/> names: a postgres:// URI, or else a SQLite file path.</summary>
     public static SqlTaskStore Open(string database) =>
@@ -119,6 +125,10 @@ public sealed class SqlTaskStore : ITaskStore
 
     private const string TakeSlotSql = "UPDATE clients SET unfinished = unfinished + 1 WHERE client_id = @ClientId AND unfinished < @Limit";
 
+    private const string ReleaseSlotSql = "UPDATE clients SET unfinished = unfinished - 1 WHERE client_id = @ClientId AND unfinished > 0";
+
+    private const string ExistsSql = "SELECT 1 FROM tasks WHERE task_id = @TaskId OR (client_id = @ClientId AND client_task_id = @ClientTaskId)";
+
     public Task<long> CountRequestAsync(string clientId, long windowStart, CancellationToken cancellationToken) =>
         RunAsync(c => CountRequestAsync(c, clientId, windowStart, cancellationToken), cancellationToken);
 
@@ -126,44 +136,70 @@ public sealed class SqlTaskStore : ITaskStore
         Convert.ToInt64(await ScalarAsync(c, null, CountRequestSql, cancellationToken,
             ("ClientId", clientId, DbType.String), ("WindowStart", windowStart, DbType.Int64)).ConfigureAwait(false), CultureInfo.InvariantCulture);
 
-    public Task<SubmitOutcome> SubmitAsync(TaskRow task, int? concurrentLimit, RateCheck? rate, CancellationToken cancellationToken) => RunAsync(async c =>
+    public Task<SubmitOutcome> SubmitAsync(TaskRow task, int? concurrentLimit, RateCheck? rate, CancellationToken cancellationToken) =>
+        _submits.SubmitAsync(task, concurrentLimit, rate, cancellationToken);
+
+    /// <summary>A batch of submits in one transaction (<see cref="SubmitBatcher"/>), on prepared statements: the hot path.</summary>
+    private Task<bool> SubmitBatchAsync(IReadOnlyList<SubmitBatcher.Pending> batch, CancellationToken cancellationToken) => RunAsync(async c =>
     {
-        // The request's count, the task and the client's slot in one transaction, on prepared statements: the hot path.
-        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        if (rate is not null && task.ClientId is not null)
+        var outcomes = new SubmitOutcome[batch.Count];
+        await using (var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                outcomes[i] = await SubmitOneAsync(c, tx, batch[i], cancellationToken).ConfigureAwait(false);
+            }
+
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Outcome.TrySetResult(outcomes[i]);
+        }
+
+        return true;
+    }, cancellationToken);
+
+    /// <summary>
+    /// One submit inside a batch's transaction, in an order that never needs undoing: the request is counted (and
+    /// stays counted), a slot is taken, the task inserted; a task that exists gives its slot back.
+    /// </summary>
+    private async Task<SubmitOutcome> SubmitOneAsync(DbConnection c, DbTransaction tx, SubmitBatcher.Pending submit, CancellationToken cancellationToken)
+    {
+        var task = submit.Task;
+        if (submit.Rate is { } rate && task.ClientId is not null)
         {
             var hits = Convert.ToInt64(await ScalarAsync(c, tx, CountRequestSql, cancellationToken,
                 ("ClientId", task.ClientId, DbType.String), ("WindowStart", rate.WindowStart, DbType.Int64)).ConfigureAwait(false), CultureInfo.InvariantCulture);
             if (hits > rate.Limit)
             {
-                // The request still counts, as every request of a client does.
-                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return SubmitOutcome.OverRate;
             }
         }
 
-        if (await ExecAsync(c, tx, InsertTaskSql, cancellationToken, TaskValues(task)).ConfigureAwait(false) != 1)
-        {
-            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return SubmitOutcome.Exists;
-        }
-
         if (task.ClientId is not null &&
-            await ExecAsync(c, tx, TakeSlotSql, cancellationToken, ("ClientId", task.ClientId, DbType.String), ("Limit", (long)(concurrentLimit ?? int.MaxValue), DbType.Int64)).ConfigureAwait(false) != 1)
+            await ExecAsync(c, tx, TakeSlotSql, cancellationToken, ("ClientId", task.ClientId, DbType.String), ("Limit", (long)(submit.ConcurrentLimit ?? int.MaxValue), DbType.Int64)).ConfigureAwait(false) != 1)
         {
-            // Only the insert is undone: the request's count stays.
-            await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
-            if (rate is not null)
-            {
-                await CountRequestAsync(c, task.ClientId, rate.WindowStart, cancellationToken).ConfigureAwait(false);
-            }
-
-            return SubmitOutcome.OverConcurrency;
+            // At the limit, an idempotent resubmit of an existing task is still answered as one.
+            return await ScalarAsync(c, tx, ExistsSql, cancellationToken,
+                ("TaskId", task.TaskId, DbType.String), ("ClientId", task.ClientId, DbType.String), ("ClientTaskId", task.ClientTaskId, DbType.String)).ConfigureAwait(false) is null
+                ? SubmitOutcome.OverConcurrency
+                : SubmitOutcome.Exists;
         }
 
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return SubmitOutcome.Created;
-    }, cancellationToken);
+        if (await ExecAsync(c, tx, InsertTaskSql, cancellationToken, TaskValues(task)).ConfigureAwait(false) == 1)
+        {
+            return SubmitOutcome.Created;
+        }
+
+        if (task.ClientId is not null)
+        {
+            await ExecAsync(c, tx, ReleaseSlotSql, cancellationToken, ("ClientId", task.ClientId, DbType.String)).ConfigureAwait(false);
+        }
+
+        return SubmitOutcome.Exists;
+    }
 
     public Task<TaskRow?> GetTaskAsync(string taskId, CancellationToken cancellationToken) => RunAsync(async c =>
         await c.QuerySingleOrDefaultAsync<TaskRow>(Cmd($"SELECT {TaskColumns} FROM tasks WHERE task_id = @TaskId", new { TaskId = taskId }, null, cancellationToken)).ConfigureAwait(false),
@@ -426,8 +462,7 @@ public sealed class SqlTaskStore : ITaskStore
         await c.ExecuteAsync(Cmd(TakeSlotSql, new { ClientId = clientId, Limit = (long)limit }, tx, cancellationToken)).ConfigureAwait(false) == 1;
 
     private static Task<int> ReleaseSlotAsync(DbConnection c, string clientId, DbTransaction tx, CancellationToken cancellationToken) =>
-        c.ExecuteAsync(Cmd("UPDATE clients SET unfinished = unfinished - 1 WHERE client_id = @ClientId AND unfinished > 0",
-            new { ClientId = clientId }, tx, cancellationToken));
+        c.ExecuteAsync(Cmd(ReleaseSlotSql, new { ClientId = clientId }, tx, cancellationToken));
 
     /// <summary>Null when the client may run <paramref name="firing"/> now (a slot and a request of the minute are taken), else why not.</summary>
     private static async Task<string?> AdmitRunAsync(DbConnection c, TaskRow firing, Func<string, TierLimits> tierOf, DbTransaction tx, CancellationToken cancellationToken)
@@ -459,7 +494,11 @@ public sealed class SqlTaskStore : ITaskStore
         return null;
     }
 
-    public ValueTask DisposeAsync() => _dialect.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _submits.DisposeAsync().ConfigureAwait(false);
+        await _dialect.DisposeAsync().ConfigureAwait(false);
+    }
 
     private async Task<bool> InsertTaskAsync(DbConnection c, TaskRow task, DbTransaction tx, CancellationToken cancellationToken) =>
         await ExecAsync(c, tx, InsertTaskSql, cancellationToken, TaskValues(task)).ConfigureAwait(false) == 1;
