@@ -143,9 +143,11 @@ public sealed class SqlTaskStore : ITaskStore
     private Task<bool> SubmitBatchAsync(IReadOnlyList<SubmitBatcher.Pending> batch, CancellationToken cancellationToken) => RunAsync(async c =>
     {
         var outcomes = new SubmitOutcome[batch.Count];
+        // In client order: two processes' batches lock the clients' rows (PostgreSQL) in the same order, never in a cycle.
+        var order = Enumerable.Range(0, batch.Count).OrderBy(i => batch[i].Task.ClientId, StringComparer.Ordinal).ToArray();
         await using (var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
         {
-            for (var i = 0; i < batch.Count; i++)
+            foreach (var i in order)
             {
                 outcomes[i] = await SubmitOneAsync(c, tx, batch[i], cancellationToken).ConfigureAwait(false);
             }
