@@ -8,6 +8,7 @@
 # and the store's growth per 10,000 tasks.
 #   TASKER_AMQP_URI: a broker to use (default: a fresh one from scripts/start-broker.sh)
 #   BENCH_API_TASKS (default 10000)   BENCH_API_CONCURRENCY (default 32)   BENCH_API_RATE (default 1000)
+#   BENCH_API_TASKER: another tasker binary to measure (e.g. one built from an older commit, for a before/after)
 set -euo pipefail
 
 LOG_TAG=bench-api
@@ -17,7 +18,7 @@ cd "$REPO_ROOT"
 tasks=${BENCH_API_TASKS:-10000}
 concurrency=${BENCH_API_CONCURRENCY:-32}
 rate=${BENCH_API_RATE:-1000}
-tasker=$REPO_ROOT/src/DataExchangeTasker/bin/Release/net10.0/tasker
+tasker=${BENCH_API_TASKER:-$REPO_ROOT/src/DataExchangeTasker/bin/Release/net10.0/tasker}
 [[ -x $tasker ]] || die "$tasker missing: run scripts/setup.sh"
 dotnet build bench/ApiLoad -c Release --nologo -v quiet -tl:off >/dev/null
 load=$REPO_ROOT/bench/ApiLoad/bin/Release/net10.0/ApiLoad
@@ -60,7 +61,8 @@ key=$(curl -sf -X POST "http://127.0.0.1:$api_port/admin/clients" -H "X-Admin-Ke
     -d '{"clientId":"bench","tier":"bench"}' | sed -E 's/.*"apiKey":"([^"]+)".*/\1/')
 
 # The store's own copy queue of done messages (named from the store's id), deleted afterwards with the others.
-copy_queue=$(curl -sf "http://127.0.0.1:$api_port/version" | sed -E 's/.*"doneCopyQueue":"([^"]+)".*/\1/')
+copy_queue=$(curl -sf "http://127.0.0.1:$api_port/version" | sed -nE 's/.*"doneCopyQueue":"([^"]+)".*/\1/p')
+[[ -n $copy_queue ]] || copy_queue=$queues.done.api   # a tasker from before issue 22: one fixed copy queue
 
 size() { du -cb "$dir"/tasker.db* | tail -1 | cut -f1; }
 before=$(size)

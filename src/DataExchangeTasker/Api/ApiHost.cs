@@ -76,7 +76,7 @@ public sealed class ApiHost : IAsyncDisposable
         var starts = new StartPublisher(broker.Publisher, Options.Messaging);
         var dueTasks = new DueTaskPublisher(store, starts, () => broker.IsReady, metrics, health, Options.InstanceId, Log, time);
         Services = new ApiServices(Options, store, storeId, topology.DoneCopyQueue, broker, new CancelPublisher(broker.Publisher), dueTasks,
-            new ViewTokens(secret), metrics, health, Log, time);
+            new ViewTokens(secret), new Quotas.ClientKeyCache(time), metrics, health, Log, time);
 
         _app = ApiServer.Build(Services);
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -17,6 +17,7 @@ public sealed record ApiServices(
     CancelPublisher Cancels,
     DueTaskPublisher DueTasks,
     ViewTokens ViewTokens,
+    Quotas.ClientKeyCache Clients,
     ApiMetrics Metrics,
     ApiHealth Health,
     ILogger Log,

@@ -33,7 +33,7 @@ public static class Access
             return (null, ApiErrors.Result(401, "the Authorization header is not a bearer key", "Authorization: Bearer <api key>", "Authorization"));
         }
 
-        var client = await services.Store.FindClientByKeyHashAsync(ApiKey.Hash(header[7..].Trim()), context.RequestAborted).ConfigureAwait(false);
+        var client = await services.Clients.GetAsync(ApiKey.Hash(header[7..].Trim()), hash => services.Store.FindClientByKeyHashAsync(hash, context.RequestAborted)).ConfigureAwait(false);
         if (client is null || client.Enabled != 1)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";

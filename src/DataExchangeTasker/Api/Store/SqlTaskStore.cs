@@ -559,7 +559,8 @@ public sealed class SqlTaskStore : ITaskStore
             foreach (var (name, _, type) in values)
             {
                 var parameter = command.CreateParameter();
-                parameter.ParameterName = name;
+                // With its prefix, as in the SQL: SQLite would otherwise look for each prefix on every bind.
+                parameter.ParameterName = "@" + name;
                 parameter.DbType = type;
                 command.Parameters.Add(parameter);
             }
@@ -567,7 +568,7 @@ public sealed class SqlTaskStore : ITaskStore
 
         foreach (var (name, value, _) in values)
         {
-            command.Parameters[name].Value = value ?? DBNull.Value;
+            command.Parameters["@" + name].Value = value ?? DBNull.Value;
         }
 
         // Kept commands are owned by the dialect; the others are disposed by the caller.
