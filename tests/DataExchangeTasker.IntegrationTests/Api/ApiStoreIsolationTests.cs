@@ -98,4 +98,46 @@ public sealed class ApiStoreIsolationTests(ApiFixture fixture)
         nr.Dispose();
         Assert.Equal(HttpStatusCode.Accepted, next);
     }
+
+    [Fact]
+    public async Task SharedCopyQueueOfEarlierVersions_IsRetired_AnswersLeftInItReachTheirStore()
+    {
+        var queues = "legacy-" + Guid.NewGuid().ToString("N")[..8];
+        var settings = ApiUnderTest.Settings(fixture, ApiUnderTest.SqlitePath(fixture), queuesOf: queues);
+        string key, taskId;
+        await using (var first = await ApiUnderTest.StartAsync(settings))
+        {
+            key = await first.CreateClientAsync("upgraded");
+            taskId = await first.SubmitDemoAsync(key);
+            await first.WaitForPublishedAsync(key, taskId, TimeSpan.FromSeconds(10));
+        }
+
+        // The fixed queue earlier versions shared, bound as they bound it, holding this task's answer.
+        var factory = new ConnectionFactory { Uri = fixture.Tasker.Broker.AmqpUri };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        await channel.QueueDeclareAsync(queues + ".done.api", durable: true, exclusive: false, autoDelete: false);
+        await channel.QueueBindAsync(queues + ".done.api", queues + ".done", queues + ".done");
+        var done = new JsonObject { ["taskId"] = taskId, ["state"] = "success", ["durationMs"] = 5 };
+        await TestQueues.PublishAsync(channel, queues + ".done.api", Encoding.UTF8.GetBytes(done.ToJsonString()));
+
+        await using var second = await ApiUnderTest.StartAsync(settings);
+        await second.WaitForStateAsync(key, taskId, "success", TimeSpan.FromSeconds(20));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            await using var probe = await connection.CreateChannelAsync();
+            try
+            {
+                await probe.QueueDeclarePassiveAsync(queues + ".done.api");
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+            {
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the shared copy queue was not deleted");
+            await Task.Delay(100);
+        }
+    }
 }
