@@ -64,4 +64,25 @@ public sealed class SubmissionReaderTests
         Assert.Equal("cron", error!.Field);
         Assert.Contains("never", error.Error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("""{"codePath":"c","dataPath":"d","image":" "}""", "image")]
+    [InlineData("""{"codePath":"c","dataPath":"d","image":5}""", "image")]
+    [InlineData("""{"codePath":"c","dataPath":"d","taskId":" "}""", "taskId")]
+    [InlineData("""{"codePath":"c","dataPath":"d\u0001"}""", "dataPath")]
+    public void Read_FieldTheStartMessageRulesRefuse_NamesIt(string json, string field)
+    {
+        Assert.Null(Read(json, false, out var error));
+        Assert.Equal(field, error!.Field);
+    }
+
+    [Fact]
+    public void Read_ImageAndAChosenTaskIdOfTheLongestLength_Accepted()
+    {
+        var taskId = new string('t', SubmissionReader.MaxClientTaskIdLength);
+        var s = Read("{\"codePath\":\"c\",\"dataPath\":\"d\",\"image\":\"dataexchange-tasker-runner-r:latest\",\"taskId\":\"" + taskId + "\"}", false, out var error);
+        Assert.Null(error);
+        Assert.Equal(("dataexchange-tasker-runner-r:latest", taskId), (s!.Image, s.TaskId));
+        Assert.Null(Read("{\"codePath\":\"c\",\"dataPath\":\"d\",\"taskId\":\"" + taskId + "t\"}", false, out _));
+    }
 }
