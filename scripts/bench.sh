@@ -8,8 +8,8 @@
 #   scripts/bench.sh --full     the full counts: 200 tasks for every system at c=1 and c=4 (≈ 20 min)
 #   scripts/bench.sh --trace-overhead   only the trace overhead of the sealed runner (scripts/bench-trace-overhead.sh,
 #                               docker CLI, ≈ 2 min): write- and import-heavy scripts traced vs untraced
-#   scripts/bench.sh --api      only tasker api (scripts/bench-api.sh, ≈ 1 min): submits/s and p50/p95 POST /v1/tasks
-#                               latency on SQLite with the worker idle, store growth per 10,000 tasks
+#   scripts/bench.sh --api      only tasker api (scripts/bench-api.sh, ≈ 1 min): submits/s at 32 in flight, p50/p95
+#                               POST /v1/tasks latency at a steady 1,000/s, on SQLite with the worker idle, store growth
 #   BENCH_ONLY=throughput,overhead,memory,rejected,ready   run a subset
 # Baselines: bench/Floor (Engine API create → start → wait → remove, the tasker's own client and spec
 # factory) and bench/naive/naive-consumer.sh (amqp-tools + docker run --rm). See bench/README.md.
