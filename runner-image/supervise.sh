@@ -3,15 +3,16 @@
 #
 # pid 1 of a task container. Runs as root with only CAP_SYS_PTRACE, CAP_SETUID, CAP_SETGID and CAP_DAC_READ_SEARCH
 # (bounding set), no-new-privileges, no network, read-only root. It runs
-#     strace -f --seccomp-bpf -y -o /run/tasker/strace.txt -e trace=<filter>,execve,<refused> \
-#         -e inject=<refused>:error=EPERM -- \
+#     strace -f --seccomp-bpf -y -o /run/tasker/strace.txt -e trace=<filter>,execve,clone3,<refused> \
+#         -e inject=<refused>:error=EPERM -e inject=clone3:error=ENOSYS -- \
 #         setpriv --reuid=<uid> --regid=<gid> --clear-groups -- \
 #         tasker-code-filter --tracer=seccomp-bpf -- <interpreter path> <entry> <data>
 # so the code runs as the unprivileged code uid with no capabilities and cannot signal, ptrace or read this
 # script, strace, the trace or the results (all root-owned, in the root-only tmpfs /run/tasker, mode 0700).
 # <refused> = io_uring_setup,io_uring_enter,io_uring_register,seccomp,ptrace: tasker-code-filter (a seccomp filter
 # for the code only, loaded after the uid drop) hands them to strace (SECCOMP_RET_TRACE), which answers EPERM and
-# prints "(INJECTED)"; clone(CLONE_UNTRACED) and prctl(PR_SET_SECCOMP) raise SIGSYS; clone3 fails ENOSYS.
+# prints "(INJECTED)"; clone(CLONE_UNTRACED) and prctl(PR_SET_SECCOMP) raise SIGSYS; clone3 (whose flags no filter
+# can read) is handed to strace too, which fails it with ENOSYS (glibc then uses clone).
 # -y prints the file behind every fd ("= 3</tmp/data/x>"); reading the code's /proc/<pid>/fd needs
 # CAP_DAC_READ_SEARCH (strace is root, the folder belongs to the code's uid).
 # Under gVisor (runsc) strace gets no seccomp stops: it stops at every syscall instead (no --seccomp-bpf, no
@@ -199,8 +200,8 @@ else
     tracer=ptrace
 fi
 set -- "$@" -y -o "$results/strace.txt"
-[ "$filter" = "all" ] || set -- "$@" -e "trace=$filter,execve,$refused"
-[ "$gvisor" -eq 1 ] || set -- "$@" -e "inject=$refused:error=EPERM"
+[ "$filter" = "all" ] || set -- "$@" -e "trace=$filter,execve,clone3,$refused"
+[ "$gvisor" -eq 1 ] || set -- "$@" -e "inject=$refused:error=EPERM" -e "inject=clone3:error=ENOSYS"
 set -- "$@" -- setpriv --reuid="$uid" --regid="$gid" --clear-groups -- \
     "$code_filter" --tracer="$tracer" -- "$interpreter_path" "$entry" "$data"
 # The code's working folder is its own output folder; stdin is empty; stdout/stderr are root-owned files it

@@ -26,8 +26,9 @@
  *     would be invisible under --seccomp-bpf; the SIGSYS it raises is always in the trace
  *     ("--- SIGSYS {... si_syscall=__NR_clone ...} ---") and, unhandled, ends the process. No program the code
  *     legitimately runs uses either.
- *   clone3: SECCOMP_RET_ERRNO(ENOSYS), as the engine's own profile does: glibc then falls back to clone, which the
- *     filter can read.
+ *   clone3 fails ENOSYS, so that glibc falls back to clone, whose flags the filter can read. --tracer=seccomp-bpf:
+ *     SECCOMP_RET_TRACE, and strace injects ENOSYS (the trace shows which clone3 asked for CLONE_UNTRACED);
+ *     otherwise SECCOMP_RET_ERRNO(ENOSYS). A clone3 refused with SIGSYS would end every thread start.
  * Both syscall tables a 64-bit process can reach are covered: x86_64 and i386 (int 0x80). x32 (the x86_64 table
  * with bit 30 set) fails with ENOSYS, as on a kernel built without it; any other architecture kills the process.
  *
@@ -79,7 +80,7 @@ static int emit(struct sock_filter instruction)
 
 /* The instructions for one table; every path ends in a RETURN. args[0] is read in its low 32 bits (little-endian),
  * where the kernel reads prctl's option (an int) and CLONE_UNTRACED. */
-static int emit_table(const struct table *t, unsigned refusal)
+static int emit_table(const struct table *t, unsigned refusal, unsigned clone3)
 {
     int failed = 0;
     failed |= LOAD(nr);
@@ -93,7 +94,7 @@ static int emit_table(const struct table *t, unsigned refusal)
         failed |= RETURN(refusal);
     }
     failed |= IF_EQ(t->clone3);
-    failed |= RETURN(SECCOMP_RET_ERRNO | ENOSYS);
+    failed |= RETURN(clone3);
     /* clone: when it matches, the next four instructions decide; otherwise jump over them. */
     failed |= emit((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, t->clone, 0, 4));
     failed |= LOAD(args[0]);
@@ -109,7 +110,7 @@ static int emit_table(const struct table *t, unsigned refusal)
     return failed;
 }
 
-static int build(unsigned refusal)
+static int build(unsigned refusal, unsigned clone3)
 {
     int failed = LOAD(arch);
     unsigned jumps[sizeof tables / sizeof tables[0]];
@@ -122,7 +123,7 @@ static int build(unsigned refusal)
         if (length - jumps[i] - 1 > 255)
             return -1;
         program[jumps[i]].jt = (unsigned char)(length - jumps[i] - 1);
-        failed |= emit_table(&tables[i], refusal);
+        failed |= emit_table(&tables[i], refusal, clone3);
     }
     return failed;
 }
@@ -137,9 +138,9 @@ int main(int argc, char **argv)
 {
     if (argc < 3)
         return usage();
-    unsigned refusal;
+    unsigned refusal, clone3 = SECCOMP_RET_ERRNO | ENOSYS;
     if (strcmp(argv[1], "--tracer=seccomp-bpf") == 0)
-        refusal = SECCOMP_RET_TRACE;
+        refusal = clone3 = SECCOMP_RET_TRACE;
     else if (strcmp(argv[1], "--tracer=ptrace") == 0)
         refusal = SECCOMP_RET_TRAP;
     else if (strcmp(argv[1], "--tracer=none") == 0)
@@ -149,7 +150,7 @@ int main(int argc, char **argv)
     int first = strcmp(argv[2], "--") == 0 ? 3 : 2;
     if (first >= argc || argv[first][0] != '/')
         return usage();
-    if (build(refusal) != 0) {
+    if (build(refusal, clone3) != 0) {
         fputs("tasker-code-filter: the filter does not fit\n", stderr);
         return 70;
     }

@@ -92,7 +92,7 @@ public sealed class PreparationSpecFactoryTests
 
         Assert.Equal(["ALL"], host.CapDrop);
         Assert.True(host.CapAdd is null || host.CapAdd.Count == 0);
-        Assert.Equal(["no-new-privileges"], host.SecurityOpt);
+        Assert.Equal(["no-new-privileges", SeccompProfile.SecurityOpt], host.SecurityOpt);
         Assert.True(host.ReadonlyRootfs);
         Assert.False(host.Privileged);
         Assert.Equal("private", host.IpcMode);
