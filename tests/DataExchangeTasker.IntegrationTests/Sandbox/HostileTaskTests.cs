@@ -321,8 +321,8 @@ public sealed class HostileTaskTests(TaskerFixture fixture)
         var code = fixture.WriteCode(Unique("confine"), Python + """
             import pwd, shutil, subprocess
             status = dict(line.split(':', 1) for line in open('/proc/self/status').read().splitlines() if ':' in line)
-            for key in ('CapEff', 'CapPrm', 'CapInh', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp'):
-                print(key, status[key].strip())
+            for key in ('CapEff', 'CapPrm', 'CapInh', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp', 'Seccomp_filters'):
+                print(key, status.get(key, 'missing').strip())
             print('uid', os.getuid(), os.geteuid(), 'gid', os.getgid(), os.getegid())
             attempt('read supervisor', lambda: open('/proc/1/environ').read())
             for sock in ('/var/run/docker.sock', '/run/docker.sock', '/run/containerd/containerd.sock'):
@@ -343,12 +343,18 @@ public sealed class HostileTaskTests(TaskerFixture fixture)
         Assert.Contains("CapEff 0000000000000000\n", stdout, StringComparison.Ordinal);
         Assert.Contains("CapPrm 0000000000000000\n", stdout, StringComparison.Ordinal);
         Assert.Contains("CapInh 0000000000000000\n", stdout, StringComparison.Ordinal);
-        // The bounding set is the supervisor's (SYS_PTRACE, SETUID, SETGID); without effective or permitted
-        // capabilities and with no-new-privileges the code can never raise them.
-        Assert.Contains("CapBnd 00000000000800c0\n", stdout, StringComparison.Ordinal);
+        // The bounding set is the supervisor's (SYS_PTRACE, SETUID, SETGID, DAC_READ_SEARCH); without effective or
+        // permitted capabilities and with no-new-privileges the code can never raise them.
+        Assert.Contains("CapBnd 00000000000800c4\n", stdout, StringComparison.Ordinal);
         Assert.Contains("CapAmb 0000000000000000\n", stdout, StringComparison.Ordinal);
         Assert.Contains("NoNewPrivs 1\n", stdout, StringComparison.Ordinal);
-        Assert.Contains("Seccomp 2\n", stdout, StringComparison.Ordinal); // the engine's default seccomp filter
+        Assert.Contains("Seccomp 2\n", stdout, StringComparison.Ordinal);
+        if (!EngineRequirement.UnderGvisor)
+        {
+            // The tasker's profile (the engine loads it), strace's --seccomp-bpf filter and the code's own filter.
+            Assert.Contains("Seccomp_filters 3\n", stdout, StringComparison.Ordinal);
+        }
+
         Assert.Contains("uid 64000 64000 gid 64000 64000\n", stdout, StringComparison.Ordinal);
         Assert.Contains("read supervisor failed EACCES\n", stdout, StringComparison.Ordinal);
         Assert.Contains("exists /var/run/docker.sock False\n", stdout, StringComparison.Ordinal);
