@@ -35,9 +35,10 @@
 #                            "tasker-supervisor: results ready" once /run/tasker is final
 #   /run/tasker/stdout.txt, stderr.txt, strace.txt   the code's streams and the trace
 #   /run/tasker/manifest     key=value lines: version, status, trace_complete, timed_out, path_changed, survivors,
-#                            oom_killed (the memory cgroup's oom_kill count rose during the run);
+#                            oom_killed (the memory cgroup's oom_kill count rose during the run), misreported
+#                            (gVisor: strace was handed a stale result for a traced call, see below);
 #                            trace_complete=1 needs the interpreter's successful execve and the end of the top
-#                            process in the trace, and no code process left when strace ended
+#                            process in the trace, no code process left when strace ended, and nothing misreported
 #   /tmp/out                 the code's output files (Docker tmpfs); frozen once "results ready" is printed:
 #                            no process of the code uid is left
 # Exit status: 64 usage, 70 internal error, 86 data path changed; otherwise the code's status (128+n: signal n).
@@ -112,7 +113,7 @@ oom_kills() {
 }
 oom_before=$(oom_kills)
 
-write_manifest() { # status trace_complete timed_out path_changed survivors [oom_killed [outputs]]
+write_manifest() { # status trace_complete timed_out path_changed survivors [oom_killed [outputs [misreported]]]
     {
         echo "version=1"
         echo "status=$1"
@@ -122,6 +123,7 @@ write_manifest() { # status trace_complete timed_out path_changed survivors [oom
         echo "survivors=$5"
         echo "oom_killed=${6:-0}"
         echo "outputs=${7:-1}"
+        echo "misreported=${8:-0}"
     } >"$results/manifest.tmp" && mv -f "$results/manifest.tmp" "$results/manifest"
 }
 
@@ -241,6 +243,24 @@ if is_number "$top" && [ "$survivors" -eq 0 ] &&
     trace_complete=1
 fi
 
+# gVisor (runsc 20221219, ptrace platform) hands strace a stale result when another thread of the same process runs
+# while a traced call returns: the call that succeeded (an open of the data, say) is printed "= -1 ENOSYS", so it
+# looks like it never happened. None of these calls is ever ENOSYS otherwise, so such a line means the trace lies
+# about what the code did: it is not complete. (Linux's strace reads the real result; only gVisor is checked.)
+misreported=0
+if [ "$gvisor" -eq 1 ] && awk '
+    {
+        rest = $0; sub(/^[0-9]+ +/, "", rest)
+        name = rest
+        if (sub(/^<\.\.\. /, "", name)) sub(/ resumed>.*$/, "", name); else sub(/\(.*$/, "", name)
+        if (name ~ /^(open|openat|creat|execve|execveat|clone|fork|vfork|chdir|fchdir|connect|bind|accept|accept4|sendto|sendmsg)$/ && rest ~ / = -1 ENOSYS \(/) { found = 1; exit }
+    }
+    END { exit !found }' "$results/strace.txt"; then
+    misreported=1
+    trace_complete=0
+    say "trace unreliable: gVisor reported a traced call that succeeded as ENOSYS (a thread of the code ran meanwhile)"
+fi
+
 final=$status
 oom_killed=0
 [ "$(oom_kills)" != "$oom_before" ] && oom_killed=1
@@ -248,7 +268,7 @@ oom_killed=0
 # the second collecting exec, which costs the engine more than the whole check here.
 outputs=1
 [ -z "$(as_code find /tmp/out -mindepth 1 -maxdepth 1 2>/dev/null | head -n 1)" ] && outputs=0
-write_manifest "$status" "$trace_complete" "$timed_out" 0 "$survivors" "$oom_killed" "$outputs"
+write_manifest "$status" "$trace_complete" "$timed_out" 0 "$survivors" "$oom_killed" "$outputs" "$misreported"
 sync 2>/dev/null
 say "results ready"
 stay_up

@@ -112,12 +112,13 @@ public sealed class PreparationSpecFactory(SandboxOptions sandbox, DependencyOpt
                 Memory = sandbox.MemoryLimitBytes,
                 MemorySwap = sandbox.MemoryLimitBytes,
                 NanoCPUs = (long)(sandbox.CpuLimit * 1_000_000_000),
-                PidsLimit = sandbox.PidsLimit,
+                PidsLimit = GvisorLimits.PidsLimit(sandbox.Runtime, sandbox.PidsLimit),
                 Ulimits =
                 [
                     new Ulimit { Name = "fsize", Soft = sandbox.FileSizeLimitBytes, Hard = sandbox.FileSizeLimitBytes },
                     new Ulimit { Name = "nofile", Soft = sandbox.OpenFilesLimit, Hard = sandbox.OpenFilesLimit },
                     new Ulimit { Name = "core", Soft = 0, Hard = 0 },
+                    .. GvisorLimits.IsGvisor(sandbox.Runtime) ? [new Ulimit { Name = "nproc", Soft = sandbox.PidsLimit, Hard = sandbox.PidsLimit }] : Array.Empty<Ulimit>(),
                 ],
                 Runtime = sandbox.Runtime,
                 Privileged = false,

@@ -121,12 +121,13 @@ public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId
                 Memory = limits.MemoryBytes,
                 MemorySwap = limits.MemoryBytes,
                 NanoCPUs = (long)(limits.Cpus * 1_000_000_000),
-                PidsLimit = limits.Pids,
+                PidsLimit = GvisorLimits.PidsLimit(options.Runtime, limits.Pids),
                 Ulimits =
                 [
                     Limit("fsize", options.FileSizeLimitBytes),
                     Limit("nofile", options.OpenFilesLimit),
                     Limit("core", 0),
+                    .. GvisorLimits.IsGvisor(options.Runtime) ? [Limit("nproc", limits.Pids)] : Array.Empty<Ulimit>(),
                 ],
                 Runtime = options.Runtime,
                 Privileged = false,

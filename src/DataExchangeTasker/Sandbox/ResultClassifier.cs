@@ -34,9 +34,12 @@ public static class ResultClassifier
             (_, null) => (TaskStates.Error, Reasons.TraceIncomplete,
                 "The run's results and trace could not be collected" + (run.Missing is null ? "." : ": " + run.Missing)),
             (_, { TraceComplete: false }) => (TaskStates.Error, Reasons.TraceIncomplete,
-                manifest is { Survivors: true }
-                    ? "The syscall trace is incomplete: a process of the code outlived its tracer, so part of the run was not traced."
-                    : "The syscall trace is incomplete: the tracer ended before the code did, so part of the run was not traced."),
+                manifest switch
+                {
+                    { Survivors: true } => "The syscall trace is incomplete: a process of the code outlived its tracer, so part of the run was not traced.",
+                    { Misreported: true } => "The syscall trace is unreliable: the runtime (gVisor) reported a traced call that succeeded as failed (ENOSYS) while another thread of the code ran, so the trace misstates what the code opened.",
+                    _ => "The syscall trace is incomplete: it does not show the interpreter's start and the code's end (the tracer ended early, or recorded nothing), so part of the run was not traced.",
+                }),
             (_, { Status: 0 }) => (TaskStates.Success, null, ""),
             _ when signal is not null => (TaskStates.Error, Reasons.Signal,
                 string.Create(CultureInfo.InvariantCulture, $"Container exited with an error. The code was killed by {signal} (status code: {exit}).")),

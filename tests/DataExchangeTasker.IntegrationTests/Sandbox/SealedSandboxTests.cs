@@ -373,6 +373,7 @@ public sealed class SealedSandboxTests(TaskerFixture fixture)
             [TaskerSettings.SnapshotRoot.Name] = Path.Combine(fixture.Root, "snapshots"),
             [TaskerSettings.Image.Name] = EngineRequirement.RunnerImage,
             [TaskerSettings.TaskerId.Name] = name,
+            [TaskerSettings.Runtime.Name] = EngineRequirement.Runtime,
         };
         var options = TaskerOptionsLoader.Load(values).Sandbox;
         using var metrics = new TaskMetrics();

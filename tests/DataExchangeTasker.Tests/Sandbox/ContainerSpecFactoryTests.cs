@@ -105,6 +105,19 @@ public sealed class ContainerSpecFactoryTests
 
         Assert.Equal(500_000_000L, host.NanoCPUs);
         Assert.Equal(64L, host.PidsLimit);
+        // Under runc RLIMIT_NPROC would count the uid's processes in every container at once.
+        Assert.DoesNotContain(host.Ulimits!, u => u.Name == "nproc");
+    }
+
+    [Fact]
+    public void Create_PidsUnderGvisor_AreRlimitNprocInsideAndTheCgroupLeavesRoomForGvisorsOwnTasks()
+    {
+        var host = Create(Options with { Runtime = "runsc" }).HostConfig!;
+
+        // gVisor's kernel runs in host tasks of the container's pids cgroup (about 45, plus up to about 35 per process
+        // of the code): a cgroup of 64 would kill the sandbox, not stop the code's 65th process.
+        Assert.Equal(256L + (48 * 64), host.PidsLimit);
+        Assert.Contains(host.Ulimits!, u => u.Name == "nproc" && u.Soft == 64 && u.Hard == 64);
     }
 
     [Fact]
