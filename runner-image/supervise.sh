@@ -15,8 +15,9 @@
 # can read) is handed to strace too, which fails it with ENOSYS (glibc then uses clone).
 # -y prints the file behind every fd ("= 3</tmp/data/x>"); reading the code's /proc/<pid>/fd needs
 # CAP_DAC_READ_SEARCH (strace is root, the folder belongs to the code's uid).
-# Under gVisor (runsc) strace gets no seccomp stops: it stops at every syscall instead (no --seccomp-bpf, no
-# inject), and tasker-code-filter --tracer=ptrace refuses all of them with SIGSYS, which such a trace always shows.
+# Under gVisor (runsc) strace gets no seccomp stops: it stops at every syscall instead (no --seccomp-bpf) and so
+# sees, and answers, the refused calls before the filter does; tasker-code-filter --tracer=ptrace refuses with SIGSYS
+# only what reaches it anyway (see the filter's source for why never ERRNO there).
 #
 # Protocol with the tasker (docs/sandbox-design.md has the full contract):
 #   env TASKER_CODE_USER     uid:gid the code runs as (default 65534:65534); must not be 0
@@ -36,7 +37,7 @@
 #   /run/tasker/stdout.txt, stderr.txt, strace.txt   the code's streams and the trace
 #   /run/tasker/manifest     key=value lines: version, status, trace_complete, timed_out, path_changed, survivors,
 #                            oom_killed (the memory cgroup's oom_kill count rose during the run), misreported
-#                            (gVisor: strace was handed a stale result for a traced call, see below);
+#                            (gVisor handed strace a stale result for a traced call, see below);
 #                            trace_complete=1 needs the interpreter's successful execve and the end of the top
 #                            process in the trace, no code process left when strace ended, and nothing misreported
 #   /tmp/out                 the code's output files (Docker tmpfs); frozen once "results ready" is printed:
@@ -203,7 +204,7 @@ else
 fi
 set -- "$@" -y -o "$results/strace.txt"
 [ "$filter" = "all" ] || set -- "$@" -e "trace=$filter,execve,clone3,$refused"
-[ "$gvisor" -eq 1 ] || set -- "$@" -e "inject=$refused:error=EPERM" -e "inject=clone3:error=ENOSYS"
+set -- "$@" -e "inject=$refused:error=EPERM" -e "inject=clone3:error=ENOSYS"
 set -- "$@" -- setpriv --reuid="$uid" --regid="$gid" --clear-groups -- \
     "$code_filter" --tracer="$tracer" -- "$interpreter_path" "$entry" "$data"
 # The code's working folder is its own output folder; stdin is empty; stdout/stderr are root-owned files it
@@ -243,10 +244,10 @@ if is_number "$top" && [ "$survivors" -eq 0 ] &&
     trace_complete=1
 fi
 
-# gVisor (runsc 20221219, ptrace platform) hands strace a stale result when another thread of the same process runs
-# while a traced call returns: the call that succeeded (an open of the data, say) is printed "= -1 ENOSYS", so it
-# looks like it never happened. None of these calls is ever ENOSYS otherwise, so such a line means the trace lies
-# about what the code did: it is not complete. (Linux's strace reads the real result; only gVisor is checked.)
+# gVisor (runsc 20221219) hands strace a stale result for every call of a task after a seccomp filter refused one of
+# its calls (ERRNO, or a SIGSYS the code caught): a call that succeeded (an open of the data, say) is printed
+# "= -1 ENOSYS", so it looks like it never happened. None of these calls is ever ENOSYS otherwise, so such a line means
+# the trace misstates what the code did: it is not complete. (On Linux strace reads the real result.)
 misreported=0
 if [ "$gvisor" -eq 1 ] && awk '
     {
@@ -258,7 +259,7 @@ if [ "$gvisor" -eq 1 ] && awk '
     END { exit !found }' "$results/strace.txt"; then
     misreported=1
     trace_complete=0
-    say "trace unreliable: gVisor reported a traced call that succeeded as ENOSYS (a thread of the code ran meanwhile)"
+    say "trace unreliable: gVisor handed strace ENOSYS as the result of calls that succeeded"
 fi
 
 final=$status

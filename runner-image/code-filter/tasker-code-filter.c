@@ -15,22 +15,26 @@
  *   clone3()                       its flags (CLONE_UNTRACED too) sit in memory a filter cannot read
  *
  * How it refuses, so that the refusal shows in the trace:
- *   the first three, --tracer=seccomp-bpf: SECCOMP_RET_TRACE. strace stops on them and answers EPERM itself
- *     (-e inject=...:error=EPERM), printed as "= -1 EPERM (Operation not permitted) (INJECTED)". A filter's ERRNO
- *     would outrank strace's TRACE and never reach the trace. With no tracer attached (strace died, or a process
- *     escaped it) RET_TRACE fails the call with ENOSYS, so the refusal holds without strace too.
- *   the first three, --tracer=ptrace: SECCOMP_RET_TRAP, as below. Under a tracer without seccomp stops (strace
- *     under gVisor) an ERRNO'd call of a multi-threaded process is missing from the trace; the SIGSYS is not.
+ *   the first three, --tracer=seccomp-bpf (strace --seccomp-bpf, Linux): SECCOMP_RET_TRACE. strace stops on them and
+ *     answers EPERM itself (-e inject=...:error=EPERM), printed as "= -1 EPERM (Operation not permitted) (INJECTED)".
+ *     A filter's ERRNO would outrank strace's TRACE and never reach the trace. With no tracer attached (strace died,
+ *     or a process escaped it) RET_TRACE fails the call with ENOSYS, so the refusal holds without strace too.
+ *   the first three, --tracer=ptrace (strace without seccomp stops: gVisor): strace sees every call before the filter
+ *     and injects EPERM the same way; what reaches the filter anyway (no tracer) gets SECCOMP_RET_TRAP. No ERRNO:
+ *     under gVisor (runsc 20221219) once a filter has answered ERRNO, strace is handed a stale "-1 ENOSYS" as the
+ *     result of every later call of that task.
  *   the first three, --tracer=none (no tracer, e.g. the preparation container): SECCOMP_RET_ERRNO(EPERM).
  *   clone(CLONE_UNTRACED), prctl(PR_SET_SECCOMP): SECCOMP_RET_TRAP. strace cannot refuse by argument, and an ERRNO
  *     would be invisible under --seccomp-bpf; the SIGSYS it raises is always in the trace
  *     ("--- SIGSYS {... si_syscall=__NR_clone ...} ---") and, unhandled, ends the process. No program the code
  *     legitimately runs uses either.
- *   clone3 fails ENOSYS, so that glibc falls back to clone, whose flags the filter can read. --tracer=seccomp-bpf:
- *     SECCOMP_RET_TRACE, and strace injects ENOSYS (the trace shows which clone3 asked for CLONE_UNTRACED);
- *     otherwise SECCOMP_RET_ERRNO(ENOSYS). A clone3 refused with SIGSYS would end every thread start.
+ *   clone3 fails ENOSYS, so that glibc falls back to clone, whose flags the filter can read: strace injects it
+ *     (-e inject=clone3:error=ENOSYS, the trace shows which clone3 asked for CLONE_UNTRACED); behind it
+ *     --tracer=seccomp-bpf hands clone3 to strace (RET_TRACE), --tracer=none answers ERRNO(ENOSYS) and
+ *     --tracer=ptrace lets it through to a kernel that has no clone3 (gVisor). A SIGSYS would end every thread start.
  * Both syscall tables a 64-bit process can reach are covered: x86_64 and i386 (int 0x80). x32 (the x86_64 table
- * with bit 30 set) fails with ENOSYS, as on a kernel built without it; any other architecture kills the process.
+ * with bit 30 set) fails as on a kernel built without it (ENOSYS; SIGSYS with --tracer=ptrace); syscall -1, which is
+ * how a tracer skips a call it answered itself, is let through; any other architecture kills the process.
  *
  * Exit status: 64 usage, 70 the filter could not be loaded, 127 PROGRAM could not be executed.
  */
@@ -80,13 +84,15 @@ static int emit(struct sock_filter instruction)
 
 /* The instructions for one table; every path ends in a RETURN. args[0] is read in its low 32 bits (little-endian),
  * where the kernel reads prctl's option (an int) and CLONE_UNTRACED. */
-static int emit_table(const struct table *t, unsigned refusal, unsigned clone3)
+static int emit_table(const struct table *t, unsigned refusal, unsigned clone3, unsigned x32)
 {
     int failed = 0;
     failed |= LOAD(nr);
+    failed |= IF_EQ(0xffffffffu);
+    failed |= RETURN(SECCOMP_RET_ALLOW);
     if (t->has_x32) {
         failed |= IF_GE(X32_SYSCALL_BIT);
-        failed |= RETURN(SECCOMP_RET_ERRNO | ENOSYS);
+        failed |= RETURN(x32);
     }
     const unsigned refused[] = {t->io_uring_setup, t->io_uring_enter, t->io_uring_register, t->seccomp, t->ptrace};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
@@ -110,7 +116,7 @@ static int emit_table(const struct table *t, unsigned refusal, unsigned clone3)
     return failed;
 }
 
-static int build(unsigned refusal, unsigned clone3)
+static int build(unsigned refusal, unsigned clone3, unsigned x32)
 {
     int failed = LOAD(arch);
     unsigned jumps[sizeof tables / sizeof tables[0]];
@@ -123,7 +129,7 @@ static int build(unsigned refusal, unsigned clone3)
         if (length - jumps[i] - 1 > 255)
             return -1;
         program[jumps[i]].jt = (unsigned char)(length - jumps[i] - 1);
-        failed |= emit_table(&tables[i], refusal, clone3);
+        failed |= emit_table(&tables[i], refusal, clone3, x32);
     }
     return failed;
 }
@@ -138,19 +144,23 @@ int main(int argc, char **argv)
 {
     if (argc < 3)
         return usage();
-    unsigned refusal, clone3 = SECCOMP_RET_ERRNO | ENOSYS;
-    if (strcmp(argv[1], "--tracer=seccomp-bpf") == 0)
+    unsigned refusal, clone3, x32;
+    if (strcmp(argv[1], "--tracer=seccomp-bpf") == 0) {
         refusal = clone3 = SECCOMP_RET_TRACE;
-    else if (strcmp(argv[1], "--tracer=ptrace") == 0)
-        refusal = SECCOMP_RET_TRAP;
-    else if (strcmp(argv[1], "--tracer=none") == 0)
+        x32 = SECCOMP_RET_ERRNO | ENOSYS;
+    } else if (strcmp(argv[1], "--tracer=ptrace") == 0) {
+        refusal = x32 = SECCOMP_RET_TRAP;
+        clone3 = SECCOMP_RET_ALLOW;
+    } else if (strcmp(argv[1], "--tracer=none") == 0) {
         refusal = SECCOMP_RET_ERRNO | EPERM;
-    else
+        clone3 = x32 = SECCOMP_RET_ERRNO | ENOSYS;
+    } else {
         return usage();
+    }
     int first = strcmp(argv[2], "--") == 0 ? 3 : 2;
     if (first >= argc || argv[first][0] != '/')
         return usage();
-    if (build(refusal, clone3) != 0) {
+    if (build(refusal, clone3, x32) != 0) {
         fputs("tasker-code-filter: the filter does not fit\n", stderr);
         return 70;
     }

@@ -37,7 +37,7 @@ public static class ResultClassifier
                 manifest switch
                 {
                     { Survivors: true } => "The syscall trace is incomplete: a process of the code outlived its tracer, so part of the run was not traced.",
-                    { Misreported: true } => "The syscall trace is unreliable: the runtime (gVisor) reported a traced call that succeeded as failed (ENOSYS) while another thread of the code ran, so the trace misstates what the code opened.",
+                    { Misreported: true } => "The syscall trace is unreliable: the runtime (gVisor) reported traced calls that succeeded as failed (ENOSYS), which it does after a seccomp filter refused one of the code's calls, so the trace misstates what the code opened.",
                     _ => "The syscall trace is incomplete: it does not show the interpreter's start and the code's end (the tracer ended early, or recorded nothing), so part of the run was not traced.",
                 }),
             (_, { Status: 0 }) => (TaskStates.Success, null, ""),

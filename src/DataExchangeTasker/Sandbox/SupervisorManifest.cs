@@ -23,9 +23,9 @@ public sealed record SupervisorManifest(int? Status, bool TraceComplete, bool Ti
     public bool HasOutputs { get; init; } = true;
 
     /// <summary>
-    /// The runtime handed strace a stale result for a traced call (gVisor: a call that succeeded printed as ENOSYS
-    /// while another thread of the code ran), so the trace misstates what the code did; <see cref="TraceComplete"/>
-    /// is then false.
+    /// The runtime handed strace a stale result for a traced call (gVisor, after a seccomp filter refused one of the
+    /// task's calls: a call that succeeded printed as ENOSYS), so the trace misstates what the code did;
+    /// <see cref="TraceComplete"/> is then false.
     /// </summary>
     public bool Misreported { get; init; }
 
