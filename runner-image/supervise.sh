@@ -15,9 +15,9 @@
 # can read) is handed to strace too, which fails it with ENOSYS (glibc then uses clone).
 # -y prints the file behind every fd ("= 3</tmp/data/x>"); reading the code's /proc/<pid>/fd needs
 # CAP_DAC_READ_SEARCH (strace is root, the folder belongs to the code's uid).
-# Under gVisor (runsc) strace gets no seccomp stops: it stops at every syscall instead (no --seccomp-bpf) and so
-# sees, and answers, the refused calls before the filter does; tasker-code-filter --tracer=ptrace refuses with SIGSYS
-# only what reaches it anyway (see the filter's source for why never ERRNO there).
+# Under gVisor (runsc) strace gets no seccomp stops: it stops at every syscall instead (no --seccomp-bpf) and answers
+# the refused calls itself; tasker-code-filter --tracer=ptrace keeps only the SIGSYS refusals (see its source for
+# why nothing else there).
 #
 # Protocol with the tasker (docs/sandbox-design.md has the full contract):
 #   env TASKER_CODE_USER     uid:gid the code runs as (default 65534:65534); must not be 0

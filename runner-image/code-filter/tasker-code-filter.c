@@ -19,10 +19,11 @@
  *     answers EPERM itself (-e inject=...:error=EPERM), printed as "= -1 EPERM (Operation not permitted) (INJECTED)".
  *     A filter's ERRNO would outrank strace's TRACE and never reach the trace. With no tracer attached (strace died,
  *     or a process escaped it) RET_TRACE fails the call with ENOSYS, so the refusal holds without strace too.
- *   the first three, --tracer=ptrace (strace without seccomp stops: gVisor): strace sees every call before the filter
- *     and injects EPERM the same way; what reaches the filter anyway (no tracer) gets SECCOMP_RET_TRAP. No ERRNO:
- *     under gVisor (runsc 20221219) once a filter has answered ERRNO, strace is handed a stale "-1 ENOSYS" as the
- *     result of every later call of that task.
+ *   the first three, --tracer=ptrace (strace without seccomp stops: gVisor): let through to strace, which stops at
+ *     every call and injects EPERM the same way. gVisor (runsc 20221219) runs the filter before that stop, so a TRAP
+ *     here would kill instead, and after any ERRNO or caught SIGSYS it hands strace a stale "-1 ENOSYS" as the
+ *     result of every later call of that task (the supervisor then marks the trace incomplete). With no tracer the
+ *     run is incomplete anyway (strace's end is missing, or a process outlived it).
  *   the first three, --tracer=none (no tracer, e.g. the preparation container): SECCOMP_RET_ERRNO(EPERM).
  *   clone(CLONE_UNTRACED), prctl(PR_SET_SECCOMP): SECCOMP_RET_TRAP. strace cannot refuse by argument, and an ERRNO
  *     would be invisible under --seccomp-bpf; the SIGSYS it raises is always in the trace
@@ -149,8 +150,8 @@ int main(int argc, char **argv)
         refusal = clone3 = SECCOMP_RET_TRACE;
         x32 = SECCOMP_RET_ERRNO | ENOSYS;
     } else if (strcmp(argv[1], "--tracer=ptrace") == 0) {
-        refusal = x32 = SECCOMP_RET_TRAP;
-        clone3 = SECCOMP_RET_ALLOW;
+        refusal = clone3 = SECCOMP_RET_ALLOW;
+        x32 = SECCOMP_RET_TRAP;
     } else if (strcmp(argv[1], "--tracer=none") == 0) {
         refusal = SECCOMP_RET_ERRNO | EPERM;
         clone3 = x32 = SECCOMP_RET_ERRNO | ENOSYS;

@@ -212,9 +212,16 @@ public sealed class HostileTaskTests(TaskerFixture fixture)
 
         var done = await tasker.RunAsync(new StartMessage(Unique("oom"), code, data, Limits: new TaskLimits(TimeoutSeconds: 60)), TimeSpan.FromSeconds(150));
 
-        Assert.Equal(TaskStates.Error, done.State);
-        Assert.Equal(Reasons.Oom, done.Reason);
+        Assert.True(done.State == TaskStates.Error && done.Reason == Reasons.Oom, $"{done.State}/{done.Reason}: {done.Output}");
         Assert.Equal("SIGKILL", done.Signal);
+        if (EngineRequirement.UnderGvisor)
+        {
+            // The limit holds gVisor's own kernel too: the host's OOM killer ends the whole sandbox, and the results it
+            // held in memory with it.
+            Assert.Null(done.ContainerOutput);
+            return;
+        }
+
         Assert.Contains("allocated MiB 1\n", done.ContainerOutput!.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("allocated all", done.ContainerOutput.Stdout, StringComparison.Ordinal);
         AssertTraced(done);
@@ -337,6 +344,7 @@ public sealed class HostileTaskTests(TaskerFixture fixture)
             print('prctl no_new_privs', libc.prctl(39, 0, 0, 0, 0))  # PR_GET_NO_NEW_PRIVS
             print('uid', os.getuid(), os.geteuid(), 'gid', os.getgid(), os.getegid())
             attempt('read supervisor', lambda: open('/proc/1/environ').read())
+            attempt('reopen trace', lambda: open('/proc/%d/fd/3' % os.getppid()).read())  # strace's -o file
             for sock in ('/var/run/docker.sock', '/run/docker.sock', '/run/containerd/containerd.sock'):
                 print('exists', sock, os.path.exists(sock))
             attempt('rootfs write', lambda: open('/etc/pwned', 'w'))
@@ -370,11 +378,14 @@ public sealed class HostileTaskTests(TaskerFixture fixture)
         }
 
         Assert.Contains("uid 64000 64000 gid 64000 64000\n", stdout, StringComparison.Ordinal);
-        Assert.Contains("read supervisor failed EACCES\n", stdout, StringComparison.Ordinal);
+        // gVisor lets any process read another's /proc/<pid>/environ (no ptrace access check there; the supervisor's
+        // environment holds no secret); the trace stays closed on both.
+        Assert.Contains(EngineRequirement.UnderGvisor ? "read supervisor succeeded\n" : "read supervisor failed EACCES\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("reopen trace failed EACCES\n", stdout, StringComparison.Ordinal);
         Assert.Contains("exists /var/run/docker.sock False\n", stdout, StringComparison.Ordinal);
         Assert.Contains("exists /run/docker.sock False\n", stdout, StringComparison.Ordinal);
         Assert.Contains("exists /run/containerd/containerd.sock False\n", stdout, StringComparison.Ordinal);
-        Assert.Contains("rootfs write failed EROFS\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("rootfs write failed " + (EngineRequirement.UnderGvisor ? "EACCES" : "EROFS") + "\n", stdout, StringComparison.Ordinal);
         Assert.Contains("setuid failed EPERM\n", stdout, StringComparison.Ordinal);
         Assert.Contains("tmp exec failed EACCES\n", stdout, StringComparison.Ordinal);
         Assert.Contains("execve(\"/tmp/planted\"", done.ContainerOutput.Strace, StringComparison.Ordinal);
