@@ -7,10 +7,10 @@ namespace DataExchangeTasker.Sandbox;
 /// <summary>
 /// The sealed container for one task (docs/sandbox-design.md, section 3): the runner's supervisor is pid 1 as root
 /// with only the four capabilities strace and the uid drop need; the code runs under it as <c>TASKER_USER</c> with
-/// none. No network, read-only root, no privilege gain, the tasker's seccomp profile, memory without swap, CPU,
-/// pids and ulimits. The code
-/// snapshot and the data are read-only binds; everything writable (<c>/tmp</c>, the code's <c>/tmp/out</c>, the
-/// supervisor's root-only <c>/run/tasker</c>) is a Docker tmpfs that exists only inside the container.
+/// none. No network, read-only root, no privilege gain, the tasker's seccomp profile (<see cref="SeccompProfile"/>),
+/// memory without swap, CPU, pids and ulimits. The code snapshot and the data are read-only binds; everything writable
+/// (<c>/tmp</c>, the code's <c>/tmp/out</c>, the supervisor's root-only <c>/run/tasker</c>) is a Docker tmpfs that
+/// exists only inside the container.
 /// </summary>
 public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId)
 {
