@@ -6,13 +6,14 @@
 # figures per case: the code's own wall time (measured by the script, from its first line to its last) and the
 # task's (container start → "results ready", polled every 50 ms).
 # Run: scripts/bench.sh --trace-overhead  (or this script directly). Env: IMAGE, RUNS (default 5), RUNTIME (e.g.
-# runsc; default the engine's).
+# runsc; default the engine's), TIMEOUT (seconds per run, default 60; under runsc the traced write-heavy script
+# takes about two minutes: every syscall stops there).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 image=${IMAGE:-dataexchange-tasker-runner:sealed-dev}
 runs=${RUNS:-5}
-runtime_args=()
-[[ -n "${RUNTIME:-}" ]] && runtime_args=(-r "$RUNTIME")
+runtime_args=(-t "${TIMEOUT:-60}")
+[[ -n "${RUNTIME:-}" ]] && runtime_args+=(-r "$RUNTIME")
 w=$(mktemp -d /var/tmp/trace-overhead.XXXXXX)
 chmod 0755 "$w"
 trap 'rm -rf "$w"' EXIT

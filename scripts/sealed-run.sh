@@ -54,6 +54,10 @@ dev_ino=$(stat -c '%d %i' "$data")
 stamp=$(find "$data" -maxdepth 0 -printf '%y %s %T@ %C@' | sed -E 's/\.([0-9]{9})[0-9]*/.\1/g')
 # The tasker's own seccomp profile (src/DataExchangeTasker/Sandbox/SeccompProfile.json), as it sends it.
 profile=$(cd "$(dirname "$0")/.." && pwd)/src/DataExchangeTasker/Sandbox/SeccompProfile.json
+# The tasker's process limit (GvisorLimits): under gVisor RLIMIT_NPROC for the code, and a pids cgroup with room for
+# gVisor's own host tasks.
+pids="--pids-limit 128"
+case $runtime in --runtime=runsc*) pids="--pids-limit $((256 + 48 * 128)) --ulimit nproc=128:128" ;; esac
 
 if [ "$filter" = untraced ]; then
     # Same container, same uid and limits, python run directly by the supervisor's own steps but without strace.
@@ -70,7 +74,7 @@ docker create --name "$name" --label dataexchange-tasker.prototype=1 \
     --network none --read-only --user 0:0 \
     --cap-drop ALL --cap-add SYS_PTRACE --cap-add SETUID --cap-add SETGID --cap-add DAC_READ_SEARCH \
     --security-opt no-new-privileges --security-opt "seccomp=$profile" --ipc private $runtime \
-    --pids-limit 128 --memory 512m --memory-swap 512m --cpus 1 \
+    $pids --memory 512m --memory-swap 512m --cpus 1 \
     --ulimit fsize=268435456 --ulimit nofile=256:256 --ulimit core=0 \
     --tmpfs /tmp:rw,nosuid,nodev,noexec,size=64m,mode=1777 \
     --tmpfs /run/tasker:rw,nosuid,nodev,noexec,size=800m,mode=0700 \
