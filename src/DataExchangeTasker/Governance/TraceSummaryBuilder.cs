@@ -18,12 +18,17 @@ public sealed class TraceSummaryBuilder
     /// <summary>Longest line parsed; strace abbreviates strings (<c>-s</c>), so only hostile input gets near it.</summary>
     public const int MaxLineBytes = 64 * 1024;
 
+    /// <summary>Distinct data paths kept for comparing with the witness (past <see cref="MaxEntries"/>, which only bounds the list).</summary>
+    public const int MaxComparedDataPaths = 100_000;
+
     /// <summary>Where the task's data is mounted in the container.</summary>
     public const string DataMount = "/tmp/data";
 
     private readonly StraceLineParser _parser = new();
     private readonly List<string> _dataRead = [];
     private readonly HashSet<string> _dataReadSeen = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dataReadAll = new(StringComparer.Ordinal);
+    private bool _dataReadAllCapped;
     private readonly List<string> _filesWritten = [];
     private readonly HashSet<string> _filesWrittenSeen = new(StringComparer.Ordinal);
     private readonly List<NetworkAttempt> _network = [];
@@ -79,7 +84,11 @@ public sealed class TraceSummaryBuilder
             EndLine();
         }
 
-        return new TraceSummary(_dataRead.ToList(), _filesWritten.ToList(), _network.ToList(), _processes.ToList(), _denied, _capped);
+        return new TraceSummary(_dataRead.ToList(), _filesWritten.ToList(), _network.ToList(), _processes.ToList(), _denied, _capped)
+        {
+            DataReadAll = _dataReadAll,
+            DataReadAllCapped = _dataReadAllCapped,
+        };
     }
 
     /// <summary>The summary of a whole trace read from <paramref name="reader"/>.</summary>
@@ -163,6 +172,7 @@ public sealed class TraceSummaryBuilder
         else if (IsUnderData(Normalize(resolved)))
         {
             AddDistinct(_dataRead, _dataReadSeen, Normalize(resolved));
+            AddCompared(Normalize(resolved));
         }
     }
 
@@ -282,6 +292,19 @@ public sealed class TraceSummaryBuilder
 
         seen.Add(path);
         list.Add(path);
+    }
+
+    /// <summary>Keeps every distinct data path (bounded) so the witness can be compared past the list's cap.</summary>
+    private void AddCompared(string path)
+    {
+        if (_dataReadAll.Count < MaxComparedDataPaths)
+        {
+            _dataReadAll.Add(path);
+        }
+        else
+        {
+            _dataReadAllCapped |= !_dataReadAll.Contains(path);
+        }
     }
 
     private static string? PathArgument(StraceCall call, int index) =>

@@ -10,6 +10,7 @@ using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Pipeline;
 using DataExchangeTasker.Resilience;
 using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Witness;
 using OpenTelemetry;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -52,6 +53,17 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         await using var docker = new DockerEngine(options.DockerHost);
         // Pinned once, before the broker: an unusable TASKER_IMAGES entry stops the start (ImagePinningException).
         var images = await PinImagesAsync(docker, stopping).ConfigureAwait(false);
+        // The witness is decided before the broker: TASKER_WITNESS=fanotify on a host that cannot have one stops here (exit 3).
+        await using var witness = WitnessStartup.Create(options.Witness, options.Sandbox, docker, log);
+        if (witness is OffWitness off && options.Witness != WitnessMode.Off)
+        {
+            log.Warning("The witness is off: {Why:l}. Runs are recorded by their trace alone ({Setting:l}=off silences this)", off.Why, Settings.Witness.Name);
+        }
+        else
+        {
+            log.Information("Witness: {Witness:l}", witness.Description);
+        }
+
         // Index mode installs over a network: one that routes outside is a configuration error, before any task.
         log.Information("Packages for requirements.txt: {Source:l}", await PipNetworkCheck.CheckAsync(docker, options.Dependencies, stopping).ConfigureAwait(false));
         await using var http = options.HttpBind is null ? null : await HttpEndpoint.StartAsync(options.HttpBind, Health, Metrics, log, stopping).ConfigureAwait(false);
@@ -75,7 +87,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         await using var replyPublisher = new ConfirmedPublisher(connector, log);
         var replies = new ReplyCopier(replyPublisher, Metrics, log);
         var copying = replies.RunAsync(abort);
-        var runner = new SandboxRunner(docker, options.Sandbox, new ContainerSpecFactory(options.Sandbox, options.TaskerId), options.TaskerId, log, Metrics);
+        var runner = new SandboxRunner(docker, options.Sandbox, new ContainerSpecFactory(options.Sandbox, options.TaskerId), options.TaskerId, log, Metrics, witness);
         var active = new ActiveSites();
         var ledger = new AnswerLedger(options.Sandbox.WorkRoot);
         var cancellations = new TaskCancellations(new CancelMemory(options.Sandbox.WorkRoot, options.Control.CancelMemory));

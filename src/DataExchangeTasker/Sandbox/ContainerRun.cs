@@ -28,4 +28,7 @@ public sealed record ContainerRun(
     /// configuration the engine reports for it (the request itself was sent by an earlier process).
     /// </summary>
     public string? ContainerSpecSha256 { get; init; }
+
+    /// <summary>What the witness outside the sandbox saw the task open; null when no witness was asked (tests).</summary>
+    public Governance.WitnessSummary? Witness { get; init; }
 }
