@@ -30,12 +30,10 @@ public sealed record TraceSummary(
 
     /// <summary>
     /// Every distinct path of <see cref="DataRead"/> the whole trace showed, past the list's cap (up to
-    /// <see cref="TraceSummaryBuilder.MaxComparedDataPaths"/>), for comparing with the witness. Not part of the message.
+    /// <see cref="TraceSummaryBuilder.MaxComparedDataPaths"/>), for comparing with the witness. Internal: not part of the message.
     /// </summary>
-    [JsonIgnore]
-    public IReadOnlySet<string>? DataReadAll { get; init; }
+    internal IReadOnlySet<string>? DataReadAll { get; init; }
 
     /// <summary>True when <see cref="DataReadAll"/> itself reached its cap. Not part of the message.</summary>
-    [JsonIgnore]
-    public bool DataReadAllCapped { get; init; }
+    internal bool DataReadAllCapped { get; init; }
 }

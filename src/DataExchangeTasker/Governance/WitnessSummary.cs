@@ -59,10 +59,9 @@ public sealed record WitnessSummary(string Method)
 
     /// <summary>
     /// Every distinct path the witness kept (up to its own cap), for comparing with the trace when
-    /// <see cref="DataRead"/> was cut. Not part of the message.
+    /// <see cref="DataRead"/> was cut. Internal: not part of the message.
     /// </summary>
-    [JsonIgnore]
-    public IReadOnlySet<string>? DataReadAll { get; init; }
+    internal IReadOnlySet<string>? DataReadAll { get; init; }
 
     /// <summary>A witness that did not watch, saying why.</summary>
     public static WitnessSummary NotWatched(string why) => new(Off) { Why = why };

@@ -23,6 +23,7 @@ public sealed class ProtocolExamplesTests
         "success.json", "error-exit-code.json", "timeout.json", "cancelled.json", "oom.json", "rejected-path-not-found.json",
         "rejected-invalid-message.json", "rejected-hash-mismatch.json", "infrastructure.json", "truncated.json",
         "output-files.json", "trace-incomplete.json", "rejected-path-changed.json", "rejected-not-approved.json", "success-with-receipt.json",
+        "success-with-witness.json", "trace-incomplete-witness.json",
         "rejected-image-not-allowed.json",
     ];
 
@@ -87,6 +88,18 @@ public sealed class ProtocolExamplesTests
 
         Assert.True(outcome.Ok, string.Join("; ", outcome.Failures));
         Assert.Contains("strace", outcome.Checked);
+        Assert.Contains("traceSummary", outcome.Checked);
+    }
+
+    [Fact]
+    public void SuccessWithWitnessExample_VersionTwo_VerifiesWithTheExampleNodeKey()
+    {
+        var key = DataExchangeTasker.Governance.ReceiptPublicKey.Parse(Path.Combine(ProtocolDirectory, "examples", "node-example.pub"));
+        var outcome = DataExchangeTasker.Governance.ReceiptVerifier.Verify(
+            File.ReadAllBytes(Path.Combine(ProtocolDirectory, "examples", "done", "success-with-witness.json")), key);
+
+        Assert.True(outcome.Ok, string.Join("; ", outcome.Failures));
+        Assert.Contains("witness", outcome.Checked);
         Assert.Contains("traceSummary", outcome.Checked);
     }
 
@@ -266,7 +279,7 @@ public sealed class ProtocolExamplesTests
                 errors.Add($"{path}{name}: schema allows null but {type.Type.Name}.{property.Name} is not nullable");
             }
 
-            if (nullsWritten && property.IsGetNullable && !schemaAllowsNull)
+            if (nullsWritten && property.IsGetNullable && !schemaAllowsNull && !OmittedWhenNull(property))
             {
                 errors.Add($"{path}{name}: {type.Type.Name} may write null but the schema does not allow it");
             }
@@ -282,6 +295,15 @@ public sealed class ProtocolExamplesTests
         }
     }
 
+    /// <summary>
+    /// A member written only when it has a value (<c>[JsonIgnore(Condition = WhenWritingNull)]</c>, e.g. members a later
+    /// version added to a signed object): optional in the schema, and never null there.
+    /// </summary>
+    private static bool OmittedWhenNull(JsonPropertyInfo property) =>
+        property.AttributeProvider?.GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonIgnoreAttribute), false)
+            .OfType<System.Text.Json.Serialization.JsonIgnoreAttribute>()
+            .Any(a => a.Condition == System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull) == true;
+
     /// <summary>The element type of a list of objects; null for lists of strings or numbers.</summary>
     private static Type? ObjectElementType(Type listType) =>
         NestedTypeInfo(listType).ElementType is { } element && JsonTypeOf(element) == "object" ? element : null;
@@ -292,7 +314,7 @@ public sealed class ProtocolExamplesTests
             .Select(n => (string?)n ?? "")
             .ToHashSet(StringComparer.Ordinal);
         var typeRequired = type.Properties
-            .Where(p => everyMember || p.AssociatedParameter is { HasDefaultValue: false })
+            .Where(p => everyMember ? !OmittedWhenNull(p) : p.AssociatedParameter is { HasDefaultValue: false })
             .Select(p => p.Name)
             .ToHashSet(StringComparer.Ordinal);
 
