@@ -31,6 +31,9 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
     /// <summary>The host's instruments.</summary>
     public TaskMetrics Metrics { get; } = new();
 
+    /// <summary>The witness of the running host (null before it started and after it stopped), for tests.</summary>
+    public ITaskWitness? Witness { get; private set; }
+
     /// <summary>Runs until <paramref name="stopping"/>; <paramref name="abort"/> skips the drain.</summary>
     public async Task RunAsync(CancellationToken stopping, CancellationToken abort)
     {
@@ -55,6 +58,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         var images = await PinImagesAsync(docker, stopping).ConfigureAwait(false);
         // The witness is decided before the broker: TASKER_WITNESS=fanotify on a host that cannot have one stops here (exit 3).
         await using var witness = WitnessStartup.Create(options.Witness, options.Sandbox, docker, log);
+        Witness = witness;
         if (witness is OffWitness off && options.Witness != WitnessMode.Off)
         {
             log.Warning("The witness is off: {Why:l}. Runs are recorded by their trace alone ({Setting:l}=off silences this)", off.Why, Settings.Witness.Name);
@@ -128,6 +132,8 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         {
             await RemoveKeptAsync(sweeper, abort).ConfigureAwait(false);
         }
+
+        Witness = null;
     }
 
     /// <summary>
