@@ -96,5 +96,11 @@ internal static partial class FanotifyNative
     internal static partial int eventfd(uint initialValue, int flags);
 
     [LibraryImport("libc", SetLastError = true)]
+    internal static unsafe partial int fstat(int fd, byte* buffer);
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int pidfd_open(int pid, uint flags);
+
+    [LibraryImport("libc", SetLastError = true)]
     internal static unsafe partial int ioctl(int fd, ulong request, int* argument);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
@@ -10,19 +9,21 @@ using Serilog;
 namespace DataExchangeTasker.Witness;
 
 /// <summary>
-/// The fanotify witness, and the single owner of its fanotify group. A dedicated reader thread blocks in
+/// The fanotify witness, and the single owner of its fanotify group. One dedicated reader thread blocks in
 /// <c>poll</c>, reads events as they come (promptly, so the process behind an open can still be looked up), resolves
-/// each (mount, path, process) and closes its descriptors; what it resolved flows through a channel to one loop that
-/// keeps the per-task books (<see cref="WitnessLedger"/>). Tasks talk to that loop through the same channel, so a
-/// task's watch is in place before any of its events and its summary is taken after a fence that follows all of
-/// them. Shutdown is ordered: stop the reader, drain the loop, close the group (which drops all marks).
+/// each (mount, path, process), closes its descriptors and books it (<see cref="WitnessLedger"/>, touched by this
+/// thread only). Tasks reach the loop through a channel of <see cref="WitnessRequest"/>s, applied after each read
+/// and before its events are booked: a task's watch (posted before its container starts) is therefore in place
+/// before any event its container caused, and its summary is taken after a fence that follows all of them. One
+/// thread, no thread-pool wake-up per event. Shutdown is ordered: stop the loop, answer what is pending, close the
+/// group (which drops all marks).
 /// </summary>
 public sealed class FanotifyWitness : ITaskWitness
 {
     /// <summary>Deadline of the engine lookup that finds a started container's init process.</summary>
     private static readonly TimeSpan InspectDeadline = TimeSpan.FromSeconds(10);
 
-    /// <summary>(mount, device, inode) of opens already resolved as a live, non-root container process's; bounded.</summary>
+    /// <summary>(mount, device, inode) of opens already booked as a live, non-root container process's; bounded.</summary>
     private const int SeenLimit = 100_000;
 
     private const int ReadBufferBytes = 64 * 1024;
@@ -32,11 +33,9 @@ public sealed class FanotifyWitness : ITaskWitness
     private readonly IDockerEngine _docker;
     private readonly bool _standsIn;
     private readonly ILogger _log;
-    private readonly Channel<WitnessSignal> _signals = Channel.CreateUnbounded<WitnessSignal>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentQueue<TaskCompletionSource> _fenceRequests = new();
+    private readonly Channel<WitnessRequest> _requests = Channel.CreateUnbounded<WitnessRequest>(new UnboundedChannelOptions { SingleReader = true });
     private readonly WitnessLedger _ledger = new();
     private readonly TaskCompletionSource _readerEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Task _books;
     private volatile bool _stopping;
     private volatile string? _failed;
 
@@ -47,7 +46,6 @@ public sealed class FanotifyWitness : ITaskWitness
         _docker = docker;
         _standsIn = standsIn;
         _log = log;
-        _books = Task.Run(KeepBooksAsync);
         new Thread(ReadLoop) { IsBackground = true, Name = "fanotify witness" }.Start();
     }
 
@@ -97,7 +95,7 @@ public sealed class FanotifyWitness : ITaskWitness
         }
 
         var watched = new WatchedTask(containerId, task.Data.ContainerPath) { PartlyMarked = capped };
-        Post(new WitnessSignal.Watch(watched));
+        Post(new WitnessRequest.Watch(watched));
         return ValueTask.FromResult<IWitnessSession>(new FanotifyWitnessSession(this, watched, marks, task.Data.Identity));
     }
 
@@ -115,17 +113,14 @@ public sealed class FanotifyWitness : ITaskWitness
         _stopping = true;
         _group.Wake();
         await _readerEnded.Task.ConfigureAwait(false);
-        _signals.Writer.TryComplete();
-        await _books.ConfigureAwait(false);
         _group.Dispose();
     }
 
-    /// <summary>Completes once every event the kernel queued before this call has been applied.</summary>
+    /// <summary>Completes once every event the kernel queued before this call has been booked.</summary>
     internal async Task FenceAsync(CancellationToken cancellationToken)
     {
         var fence = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _fenceRequests.Enqueue(fence);
-        _group.Wake();
+        Post(new WitnessRequest.Fence(fence));
         await fence.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -133,13 +128,13 @@ public sealed class FanotifyWitness : ITaskWitness
     internal async Task<WitnessSummary> UnwatchAsync(WatchedTask task, CancellationToken cancellationToken)
     {
         var summary = new TaskCompletionSource<WitnessSummary>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Post(new WitnessSignal.Unwatch(task, _standsIn, summary));
+        Post(new WitnessRequest.Unwatch(task, _standsIn, summary));
         return await summary.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Drops a task without a summary (its run was abandoned).</summary>
     internal void Forget(WatchedTask task) =>
-        Post(new WitnessSignal.Unwatch(task, _standsIn, new TaskCompletionSource<WitnessSummary>(TaskCreationOptions.RunContinuationsAsynchronously)));
+        Post(new WitnessRequest.Unwatch(task, _standsIn, new TaskCompletionSource<WitnessSummary>(TaskCreationOptions.RunContinuationsAsynchronously)));
 
     /// <summary>
     /// Finds the mount the task's data arrives through in its container: the engine names the container's init
@@ -164,7 +159,7 @@ public sealed class FanotifyWitness : ITaskWitness
                 return;
             }
 
-            Post(new WitnessSignal.MountFound(task, found.MountId));
+            Post(new WitnessRequest.MountFound(task, found.MountId));
         }
         catch (Exception e) when (e is DockerApiException or OperationCanceledException or IOException)
         {
@@ -173,48 +168,29 @@ public sealed class FanotifyWitness : ITaskWitness
         }
     }
 
-    private void Post(WitnessSignal signal)
+    private void Post(WitnessRequest request)
     {
-        if (!_signals.Writer.TryWrite(signal))
+        if (_requests.Writer.TryWrite(request))
         {
-            // Only after shutdown: nobody waits for books that are closed.
-            if (signal is WitnessSignal.Unwatch unwatch)
-            {
-                unwatch.Summary.TrySetResult(WitnessSummary.NotWatched("the tasker was stopping"));
-            }
-            else if (signal is WitnessSignal.Fence fence)
-            {
-                fence.Passed.TrySetResult();
-            }
+            _group.Wake();
+        }
+        else
+        {
+            // Only after shutdown: nobody may wait for a loop that has ended.
+            Answer(request, "the tasker was stopping");
         }
     }
 
-    private async Task KeepBooksAsync()
+    private static void Answer(WitnessRequest request, string why)
     {
-        await foreach (var signal in _signals.Reader.ReadAllAsync().ConfigureAwait(false))
+        switch (request)
         {
-            switch (signal)
-            {
-                case WitnessSignal.Opened opened:
-                    _ledger.Apply(opened.Open);
-                    break;
-                case WitnessSignal.Lost:
-                    _ledger.EventsLost();
-                    break;
-                case WitnessSignal.Fence fence:
-                    fence.Passed.TrySetResult();
-                    break;
-                case WitnessSignal.Watch watch:
-                    _ledger.Watch(watch.Task);
-                    break;
-                case WitnessSignal.MountFound mount:
-                    _ledger.MountFound(mount.Task, mount.MountId);
-                    break;
-                case WitnessSignal.Unwatch unwatch:
-                    _ledger.Unwatch(unwatch.Task);
-                    unwatch.Summary.TrySetResult(unwatch.Task.Summary(unwatch.StandsIn));
-                    break;
-            }
+            case WitnessRequest.Unwatch unwatch:
+                unwatch.Summary.TrySetResult(WitnessSummary.NotWatched(why));
+                break;
+            case WitnessRequest.Fence fence:
+                fence.Passed.TrySetResult();
+                break;
         }
     }
 
@@ -224,60 +200,87 @@ public sealed class FanotifyWitness : ITaskWitness
         var events = new List<FanotifyEvent>();
         var fences = new List<(TaskCompletionSource Fence, int Remaining)>();
         var seen = new HashSet<MountedObject>();
+        var openers = new OpenerCache();
         try
         {
-            while (true)
+            while (!_stopping)
             {
-                if (fences.Count == 0 && _fenceRequests.IsEmpty && !_stopping)
-                {
-                    _group.Wait();
-                }
-
+                _group.Wait();
                 _group.ClearWake();
-                if (_stopping)
+                // Read until the kernel's queue is empty (or a fence is due), booking as we go.
+                while (!_stopping)
                 {
-                    break;
-                }
-
-                // A fence passes once as many bytes as were queued at its request have been read (the queue is
-                // first-in first-out; merged events only ever join an earlier one), or the queue ran dry.
-                while (_fenceRequests.TryDequeue(out var request))
-                {
-                    fences.Add((request, _group.QueuedBytes()));
-                }
-
-                var read = _group.Read(buffer);
-                if (read > 0)
-                {
+                    var read = _group.Read(buffer);
                     events.Clear();
-                    try
+                    if (read > 0)
                     {
-                        FanotifyEventParser.Parse(buffer.AsSpan(0, read), _group.PidFds, events);
-                    }
-                    catch (InvalidDataException e)
-                    {
-                        _log.Error("Witness: unreadable fanotify events, counted as lost: {Error}", e.Message);
-                        _signals.Writer.TryWrite(new WitnessSignal.Lost());
+                        try
+                        {
+                            FanotifyEventParser.Parse(buffer.AsSpan(0, read), _group.PidFds, events);
+                        }
+                        catch (InvalidDataException e)
+                        {
+                            _log.Error("Witness: unreadable fanotify events, counted as lost: {Error}", e.Message);
+                            _ledger.EventsLost();
+                        }
                     }
 
+                    // Resolved now (the processes may be about to exit), booked after the requests posted so far: a
+                    // task's watch was posted before its container started, so before any of these events happened.
+                    var opens = new List<WitnessedOpen>(events.Count);
+                    var lost = false;
                     foreach (var item in events)
                     {
-                        Resolve(item, seen);
+                        lost |= item.IsOverflow;
+                        if (Resolve(item, seen, openers) is { } open)
+                        {
+                            opens.Add(open);
+                        }
                     }
-                }
 
-                for (var i = fences.Count - 1; i >= 0; i--)
-                {
-                    var (fence, remaining) = fences[i];
-                    remaining -= read;
-                    if (read == 0 || remaining <= 0)
+                    var newFences = ApplyRequests();
+                    if (lost)
                     {
-                        Post(new WitnessSignal.Fence(fence));
-                        fences.RemoveAt(i);
+                        _log.Warning("Witness: the kernel's event queue overflowed; the runs watched now end trace_incomplete (events lost)");
+                        _ledger.EventsLost();
                     }
-                    else
+
+                    foreach (var open in opens)
                     {
-                        fences[i] = (fence, remaining);
+                        _ledger.Apply(open);
+                    }
+
+                    // Only now, with this batch booked, may a fence pass. Earlier fences count the bytes read since; one
+                    // whose request found the queue empty (or that sees it empty now) has nothing left to wait for.
+                    var waiting = new List<(TaskCompletionSource Fence, int Remaining)>();
+                    foreach (var (fence, remaining) in fences)
+                    {
+                        if (read == 0 || remaining - read <= 0)
+                        {
+                            fence.TrySetResult();
+                        }
+                        else
+                        {
+                            waiting.Add((fence, remaining - read));
+                        }
+                    }
+
+                    foreach (var (fence, queued) in newFences)
+                    {
+                        if (queued == 0)
+                        {
+                            fence.TrySetResult();
+                        }
+                        else
+                        {
+                            waiting.Add((fence, queued));
+                        }
+                    }
+
+                    fences = waiting;
+                    if (read == 0)
+                    {
+                        break;
                     }
                 }
             }
@@ -287,42 +290,78 @@ public sealed class FanotifyWitness : ITaskWitness
             // A bug or a broken descriptor: what the witness says from now on cannot be vouched for.
             _failed = e.Message;
             _log.Error(e, "The witness stopped reading events; runs watched now end as if events were lost, later runs are not watched");
-            _signals.Writer.TryWrite(new WitnessSignal.Lost());
+            _ledger.EventsLost();
         }
         finally
         {
+            _requests.Writer.TryComplete();
             foreach (var (fence, _) in fences)
             {
-                Post(new WitnessSignal.Fence(fence));
+                fence.TrySetResult();
             }
 
-            while (_fenceRequests.TryDequeue(out var request))
+            // Whatever is still asked is answered (a summary of a failed witness says events were lost).
+            while (_requests.Reader.TryRead(out var request))
             {
-                Post(new WitnessSignal.Fence(request));
+                if (request is WitnessRequest.Unwatch unwatch && !_stopping)
+                {
+                    _ledger.Unwatch(unwatch.Task);
+                    unwatch.Summary.TrySetResult(unwatch.Task.Summary(unwatch.StandsIn));
+                }
+                else
+                {
+                    Answer(request, "the tasker was stopping");
+                }
             }
 
             _readerEnded.TrySetResult();
         }
     }
 
-    /// <summary>Turns one event into a <see cref="WitnessedOpen"/> (or drops a repeat), closing its descriptors.</summary>
-    private void Resolve(FanotifyEvent item, HashSet<MountedObject> seen)
+    /// <summary>
+    /// Applies every request posted so far. Fences are returned with the bytes the kernel holds queued now (taken after
+    /// their request, so every event before it is either read already or among those bytes).
+    /// </summary>
+    private List<(TaskCompletionSource Fence, int Queued)> ApplyRequests()
+    {
+        var fences = new List<(TaskCompletionSource Fence, int Queued)>();
+        while (_requests.Reader.TryRead(out var request))
+        {
+            switch (request)
+            {
+                case WitnessRequest.Watch watch:
+                    _ledger.Watch(watch.Task);
+                    break;
+                case WitnessRequest.MountFound mount:
+                    _ledger.MountFound(mount.Task, mount.MountId);
+                    break;
+                case WitnessRequest.Fence fence:
+                    fences.Add((fence.Passed, _group.QueuedBytes()));
+                    break;
+                case WitnessRequest.Unwatch unwatch:
+                    _ledger.Unwatch(unwatch.Task);
+                    unwatch.Summary.TrySetResult(unwatch.Task.Summary(unwatch.StandsIn));
+                    break;
+            }
+        }
+
+        return fences;
+    }
+
+    /// <summary>
+    /// Turns one event into a <see cref="WitnessedOpen"/>, closing its descriptors; null for an overflow marker and
+    /// for a repeat of an open already booked.
+    /// </summary>
+    private static WitnessedOpen? Resolve(FanotifyEvent item, HashSet<MountedObject> seen, OpenerCache openers)
     {
         try
         {
-            if (item.IsOverflow)
+            if (item.IsOverflow || item.Fd < 0 || MountedObject.OfDescriptor(item.Fd) is not { } opened || seen.Contains(opened))
             {
-                _log.Warning("Witness: the kernel's event queue overflowed; the runs watched now end trace_incomplete (events lost)");
-                _signals.Writer.TryWrite(new WitnessSignal.Lost());
-                return;
+                return null;
             }
 
-            if (item.Fd < 0 || MountedObject.OfDescriptor(item.Fd) is not { } opened || seen.Contains(opened))
-            {
-                return;
-            }
-
-            var opener = OpenerLookup.Find(item.Pid, item.PidFd);
+            var opener = openers.Find(item.Pid, item.PidFd);
             var path = PathOf(item.Fd);
             if (opener.Kind != OpenerKind.Gone && !opener.Root)
             {
@@ -335,7 +374,7 @@ public sealed class FanotifyWitness : ITaskWitness
                 seen.Add(opened);
             }
 
-            _signals.Writer.TryWrite(new WitnessSignal.Opened(new WitnessedOpen(opened.MountId, path, opener)));
+            return new WitnessedOpen(opened.MountId, path, opener);
         }
         finally
         {
