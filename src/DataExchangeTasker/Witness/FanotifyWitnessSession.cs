@@ -24,9 +24,14 @@ internal sealed class FanotifyWitnessSession(FanotifyWitness witness, WatchedTas
         try
         {
             // The lookup catches its own failures; it must be done so its mount is booked before the summary.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             await _mountLookup.ConfigureAwait(false);
+            var lookup = clock.Elapsed.TotalMilliseconds;
             await witness.FenceAsync(cancellationToken).ConfigureAwait(false);
-            return await witness.UnwatchAsync(task, cancellationToken).ConfigureAwait(false);
+            var fence = clock.Elapsed.TotalMilliseconds - lookup;
+            var summary = await witness.UnwatchAsync(task, cancellationToken).ConfigureAwait(false);
+            witness.Timed(task, lookup, fence, clock.Elapsed.TotalMilliseconds - lookup - fence);
+            return summary;
         }
         catch (OperationCanceledException)
         {
