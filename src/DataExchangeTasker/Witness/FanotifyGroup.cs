@@ -149,7 +149,17 @@ internal sealed class FanotifyGroup : IDisposable
         }
     }
 
-    /// <summary>Makes a blocked (or the next) <see cref="Wait"/> return. Thread-safe.</summary>
+    /// <summary>
+    /// Blocks up to <paramref name="timeoutMs"/> or until <see cref="Wake"/> is called, without watching the event
+    /// queue: events keep accumulating meanwhile (and the kernel merges a process's repeated events on one object).
+    /// </summary>
+    public unsafe void Nap(int timeoutMs)
+    {
+        var fd = new FanotifyNative.PollFd { Fd = _wake, Events = FanotifyNative.PollIn };
+        _ = FanotifyNative.poll(&fd, 1, timeoutMs);
+    }
+
+    /// <summary>Makes a blocked (or the next) <see cref="Wait"/> or <see cref="Nap"/> return. Thread-safe.</summary>
     public unsafe void Wake()
     {
         ulong one = 1;
