@@ -92,9 +92,9 @@ public sealed class ProtocolExamplesTests
     }
 
     [Fact]
-    public void SuccessWithWitnessExample_VersionTwo_VerifiesWithTheExampleNodeKey()
+    public void SuccessWithWitnessExample_VersionTwo_VerifiesWithItsExampleNodeKey()
     {
-        var key = DataExchangeTasker.Governance.ReceiptPublicKey.Parse(Path.Combine(ProtocolDirectory, "examples", "node-example.pub"));
+        var key = DataExchangeTasker.Governance.ReceiptPublicKey.Parse(Path.Combine(ProtocolDirectory, "examples", "node-example-witness.pub"));
         var outcome = DataExchangeTasker.Governance.ReceiptVerifier.Verify(
             File.ReadAllBytes(Path.Combine(ProtocolDirectory, "examples", "done", "success-with-witness.json")), key);
 
