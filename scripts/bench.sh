@@ -8,8 +8,8 @@
 #   scripts/bench.sh --full     the full counts: 200 tasks for every system at c=1 and c=4 (≈ 20 min)
 #   scripts/bench.sh --trace-overhead   only the trace overhead of the sealed runner (scripts/bench-trace-overhead.sh,
 #                               docker CLI, ≈ 2 min): write- and import-heavy scripts traced vs untraced
-#   scripts/bench.sh --api      only tasker api (scripts/bench-api.sh, ≈ 1 min): submits/s and p50/p95 POST /v1/tasks
-#                               latency on SQLite with the worker idle, store growth per 10,000 tasks
+#   scripts/bench.sh --api      only tasker api (scripts/bench-api.sh, ≈ 1 min): submits/s at 32 in flight, p50/p95
+#                               POST /v1/tasks latency at a steady 1,000/s, on SQLite with the worker idle, store growth
 #   scripts/bench.sh --witness  only the witness's cost (≈ 3 min): 30 tasks each with TASKER_WITNESS=off and =fanotify,
 #                               taking turns, each reading a folder of 1,000 files; p50 added overhead, container life and
 #                               tasker CPU per task (also part of the default run; needs root for fanotify)

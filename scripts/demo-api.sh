@@ -58,13 +58,15 @@ task_id=$(sed -E 's/.*"taskId":"([^"]+)".*/\1/' <<<"$submitted")
 state=""
 deadline=$((SECONDS + 120))
 while ((SECONDS < deadline)); do
-    task=$(curl -sf "$api/v1/tasks/$task_id" -H "Authorization: Bearer $key")
+    # Polling asks for the state only: the done message (with its strace) is fetched once, below.
+    task=$(curl -sf "$api/v1/tasks/$task_id?fields=state" -H "Authorization: Bearer $key")
     new_state=$(sed -E 's/^\{"taskId":"[^"]*","state":"([^"]+)".*/\1/' <<<"$task")
     [[ $new_state != "$state" ]] && log "GET /v1/tasks/$task_id: state $new_state"
     state=$new_state
     [[ $state =~ ^(success|error|rejected)$ ]] && break
     sleep 0.5
 done
+task=$(curl -sf "$api/v1/tasks/$task_id" -H "Authorization: Bearer $key")
 log "result:"
 if command -v python3 >/dev/null; then
     python3 -c 'import json,sys; t=json.load(sys.stdin); d=t.get("done") or {}; print(json.dumps({k: t[k] for k in ("taskId","state","reason","durationMs")} | {"stdout": (d.get("containerOutput") or {}).get("stdout")}, indent=2))' <<<"$task"

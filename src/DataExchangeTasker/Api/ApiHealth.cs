@@ -1,17 +1,11 @@
-using DataExchangeTasker.Messaging;
+using DataExchangeTasker.Api.Messaging;
 
 namespace DataExchangeTasker.Api;
 
 /// <summary>The api process's dependencies as <c>/health</c> reports them.</summary>
-public sealed class ApiHealth(AmqpConnector connector)
+public sealed class ApiHealth(BrokerLink broker)
 {
     private volatile string? _storeError;
-
-    /// <summary>Set by the owner once the copy-queue consumers exist.</summary>
-    public Func<bool> DoneConsumerUp { get; set; } = () => false;
-
-    /// <summary>Set by the owner once the progress consumer exists.</summary>
-    public Func<bool> ProgressConsumerUp { get; set; } = () => false;
 
     /// <summary>The last store failure seen by a background loop, cleared by its next success.</summary>
     public string? StoreError
@@ -23,5 +17,13 @@ public sealed class ApiHealth(AmqpConnector connector)
     /// <summary>True while stopping: readiness turns false first.</summary>
     public bool Draining { get; set; }
 
-    public bool BrokerUp => connector.IsConnected;
+    /// <summary>Connected, topology declared, consumers started.</summary>
+    public bool BrokerUp => broker.IsReady;
+
+    /// <summary>The broker's address and state (why it is down), for <c>/health/ready</c>.</summary>
+    public string Broker => broker.Describe();
+
+    public bool DoneConsumerUp => broker.DoneConsumerUp;
+
+    public bool ProgressConsumerUp => broker.ProgressConsumerUp;
 }

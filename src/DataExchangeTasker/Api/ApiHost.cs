@@ -14,9 +14,10 @@ using Serilog;
 namespace DataExchangeTasker.Api;
 
 /// <summary>
-/// Composition root and lifecycle owner of <c>tasker api</c>: store (migrated), broker connection and topology, the
-/// done and progress consumers, the due-task publisher, the schedule runner and the HTTP server. Started by
-/// <see cref="StartAsync"/>, stopped in reverse order by <see cref="DisposeAsync"/>.
+/// Composition root and lifecycle owner of <c>tasker api</c>: store (migrated), the HTTP server (up at once), and in
+/// the background the broker link (connection, topology, done and progress consumers), the outbox publisher, the
+/// schedule runner and the sweep of unanswered tasks. Started by <see cref="StartAsync"/>, stopped in reverse order by
+/// <see cref="DisposeAsync"/>. Only the store must answer at start; the broker may come later.
 /// </summary>
 public sealed class ApiHost : IAsyncDisposable
 {
@@ -24,6 +25,7 @@ public sealed class ApiHost : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private readonly List<IAsyncDisposable> _owned = [];
     private WebApplication? _app;
+    private long _unknownLogged;
 
     private ApiHost(ApiOptions options, ILogger log)
     {
@@ -41,7 +43,7 @@ public sealed class ApiHost : IAsyncDisposable
     /// <summary>The services the endpoints use (tests read the store through it).</summary>
     public ApiServices Services { get; private set; } = null!;
 
-    /// <summary>Starts everything; throws (after cleaning up) when the store or the broker cannot be reached in time.</summary>
+    /// <summary>Starts everything; throws (after cleaning up) when the store cannot be reached in time.</summary>
     public static async Task<ApiHost> StartAsync(ApiOptions options, ILogger log, CancellationToken cancellationToken, TimeProvider? time = null)
     {
         var host = new ApiHost(options, log);
@@ -62,34 +64,19 @@ public sealed class ApiHost : IAsyncDisposable
         var store = SqlTaskStore.Open(Options.Database);
         _owned.Add(store);
         var applied = await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
-        Log.Information("Task store {Kind:l} ready ({Applied} migrations applied now)", store.Kind, applied);
         var secret = await store.GetOrCreateSecretAsync(cancellationToken).ConfigureAwait(false);
+        var storeId = await store.GetOrCreateStoreIdAsync(cancellationToken).ConfigureAwait(false);
+        Log.Information("Task store {Kind:l} {StoreId:l} ready ({Applied} migrations applied now)", store.Kind, storeId, applied);
 
-        var connector = new AmqpConnector(Options.Messaging, "tasker-api " + Options.InstanceId, Log, time);
-        _owned.Add(connector);
-        var connection = await connector.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var topology = new ApiTopology(Options.Messaging, Log);
-        await topology.DeclareAsync(connection, cancellationToken).ConfigureAwait(false);
-        var publisher = new ConfirmedPublisher(connector, Log, time: time);
-        _owned.Add(publisher);
-
+        var topology = new ApiTopology(Options.Messaging, storeId, Log);
+        var broker = new BrokerLink(Options.Messaging, Options.InstanceId, topology, IngestDoneAsync, IngestProgressAsync, Log, time);
+        _owned.Add(broker);
         var metrics = new ApiMetrics();
-        var health = new ApiHealth(connector);
-        var starts = new StartPublisher(publisher, Options.Messaging);
-        var dueTasks = new DueTaskPublisher(store, starts, metrics, health, Options.InstanceId, Log, time);
-        Services = new ApiServices(Options, store, starts, new CancelPublisher(publisher), dueTasks, new ViewTokens(secret), metrics, health, Log, time);
-
-        var done = new CopyQueueConsumer(connector, topology.DoneCopyQueue, 64, (body, ct) => IngestDoneAsync(body, ct), Log);
-        var progress = new CopyQueueConsumer(connector, ApiTopology.ProgressCopyQueue, 64, (body, ct) => IngestProgressAsync(body, ct), Log);
-        _owned.Add(done);
-        _owned.Add(progress);
-        await done.StartAsync(cancellationToken).ConfigureAwait(false);
-        await progress.StartAsync(cancellationToken).ConfigureAwait(false);
-        health.DoneConsumerUp = () => done.IsSubscribed;
-        health.ProgressConsumerUp = () => progress.IsSubscribed;
-
-        _loops.Add(Task.Run(() => dueTasks.RunAsync(_stopping.Token), CancellationToken.None));
-        _loops.Add(Task.Run(() => new ScheduleRunner(store, dueTasks, metrics, health, Options.InstanceId, Log, time).RunAsync(_stopping.Token), CancellationToken.None));
+        var health = new ApiHealth(broker);
+        var starts = new StartPublisher(broker.Publisher, Options.Messaging);
+        var dueTasks = new DueTaskPublisher(store, starts, () => broker.IsReady, metrics, health, Options.InstanceId, Log, time);
+        Services = new ApiServices(Options, store, storeId, topology.DoneCopyQueue, broker, new CancelPublisher(broker.Publisher), dueTasks,
+            new ViewTokens(secret), new Quotas.ClientKeyCache(time), metrics, health, Log, time);
 
         _app = ApiServer.Build(Services);
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -97,8 +84,21 @@ public sealed class ApiHost : IAsyncDisposable
             ? new Uri(a.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal))
             : new Uri($"http://{Options.Bind}/");
         BaseAddress = address;
-        Log.Information("tasker api {Version:l} listening on {Address:l}, store {Kind:l}, broker {Broker:l}, done copy {Queue:l}",
-            ThisAssembly.Version, address, store.Kind, AmqpConnector.Redact(Options.Messaging.AmqpUri), topology.DoneCopyQueue);
+
+        var stopping = _stopping.Token;
+        _loops.Add(Task.Run(async () =>
+        {
+            await broker.RunAsync(stopping).ConfigureAwait(false);
+            // What was stored while the broker was away goes out now.
+            dueTasks.Wake();
+        }, CancellationToken.None));
+        _loops.Add(Task.Run(() => dueTasks.RunAsync(stopping), CancellationToken.None));
+        _loops.Add(Task.Run(() => new ScheduleRunner(store, dueTasks, tier => Access.Tier(Options, tier), Options.DefaultTaskTimeout,
+            metrics, health, Options.InstanceId, Log, time).RunAsync(stopping), CancellationToken.None));
+        _loops.Add(Task.Run(() => new UnansweredTasks(store, Options.AnswerGraceOrDefault, Options.DefaultTaskTimeout, metrics, health, Log, time).RunAsync(stopping),
+            CancellationToken.None));
+        Log.Information("tasker api {Version:l} listening on {Address:l}, store {Kind:l} {StoreId:l}, broker {Broker:l}, done copy {Queue:l}",
+            ThisAssembly.Version, address, store.Kind, storeId, AmqpConnector.Describe(Options.Messaging), topology.DoneCopyQueue);
     }
 
     private async Task IngestDoneAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
@@ -118,13 +118,24 @@ public sealed class ApiHost : IAsyncDisposable
             return;
         }
 
-        if (await s.Store.RecordDoneAsync(record, cancellationToken).ConfigureAwait(false))
+        switch (await s.Store.RecordDoneAsync(record, cancellationToken).ConfigureAwait(false))
         {
-            s.Metrics.DoneStored();
-        }
-        else
-        {
-            s.Metrics.DoneDuplicate();
+            case DoneOutcome.Stored:
+                s.Metrics.DoneStored();
+                break;
+            case DoneOutcome.Duplicate:
+                s.Metrics.DoneDuplicate();
+                break;
+            default:
+                s.Metrics.DoneUnknown();
+                // Every store sees the answers of every task on the broker; one line per 100 keeps the log readable.
+                if (Interlocked.Increment(ref _unknownLogged) % 100 == 1)
+                {
+                    Log.Information("Done message for task {TaskId:l}, which this store ({StoreId:l}) does not know: not stored " +
+                        "(another store's or another publisher's task; {Count} so far, tasker_api_done_unknown_total)", record.TaskId, s.StoreId, s.Metrics.DoneUnknownCount);
+                }
+
+                break;
         }
     }
 

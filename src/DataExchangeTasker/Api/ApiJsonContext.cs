@@ -14,6 +14,7 @@ namespace DataExchangeTasker.Api;
 [JsonSerializable(typeof(TaskView))]
 [JsonSerializable(typeof(TaskPage))]
 [JsonSerializable(typeof(ScheduleView))]
+[JsonSerializable(typeof(SchedulePage))]
 [JsonSerializable(typeof(ClientView))]
 [JsonSerializable(typeof(IReadOnlyList<ClientView>))]
 [JsonSerializable(typeof(CancelResponse))]

@@ -14,6 +14,9 @@ public sealed class ApiMetrics
     private long _published;
     private long _publishFailures;
     private long _scheduleFirings;
+    private long _scheduleSkips;
+    private long _doneUnknown;
+    private long _unanswered;
 
     public void Response(int status) => _responses.AddOrUpdate(status, 1, (_, n) => n + 1);
 
@@ -27,11 +30,17 @@ public sealed class ApiMetrics
 
     public void Progress() => Interlocked.Increment(ref _progress);
 
-    public void Published() => Interlocked.Increment(ref _published);
+    public void Published(int count = 1) => Interlocked.Add(ref _published, count);
 
     public void PublishFailed() => Interlocked.Increment(ref _publishFailures);
 
     public void ScheduleFired() => Interlocked.Increment(ref _scheduleFirings);
+
+    public void ScheduleSkipped() => Interlocked.Increment(ref _scheduleSkips);
+
+    public void DoneUnknown() => Interlocked.Increment(ref _doneUnknown);
+
+    public void Unanswered(int count) => Interlocked.Add(ref _unanswered, count);
 
     public IReadOnlyDictionary<int, long> Responses => _responses;
 
@@ -50,4 +59,10 @@ public sealed class ApiMetrics
     public long PublishFailureCount => Interlocked.Read(ref _publishFailures);
 
     public long ScheduleFiringCount => Interlocked.Read(ref _scheduleFirings);
+
+    public long ScheduleSkipCount => Interlocked.Read(ref _scheduleSkips);
+
+    public long DoneUnknownCount => Interlocked.Read(ref _doneUnknown);
+
+    public long UnansweredCount => Interlocked.Read(ref _unanswered);
 }

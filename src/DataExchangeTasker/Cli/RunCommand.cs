@@ -67,6 +67,11 @@ public static class RunCommand
             log.Fatal("{Error}", e.Message);
             return ExitCodes.InvalidConfiguration;
         }
+        catch (BrokerDeclarationException e)
+        {
+            log.Fatal("{Error:l}", e.Message);
+            return ExitCodes.Error;
+        }
         catch (Exception e)
         {
             log.Fatal(e, "The tasker stopped because of an unexpected error");

@@ -9,6 +9,9 @@ namespace DataExchangeTasker.Configuration;
 /// <param name="Messaging">Broker and queues, as the worker reads them.</param>
 /// <param name="LogFormat">text or json.</param>
 /// <param name="LogLevel">debug, info, warning or error.</param>
+/// <param name="MaxSchedulesPerClient">Schedules one client may have.</param>
+/// <param name="TaskTimeout">The workers' time limit of a task that asks for none (TASKER_TASK_TIMEOUT).</param>
+/// <param name="AnswerGrace">How long past its time limit a published task may stay without a done message.</param>
 public sealed record ApiOptions(
     System.Net.IPEndPoint Bind,
     string Database,
@@ -17,7 +20,17 @@ public sealed record ApiOptions(
     string InstanceId,
     MessagingOptions Messaging,
     string LogFormat,
-    string LogLevel);
+    string LogLevel,
+    int MaxSchedulesPerClient = 20,
+    TimeSpan? TaskTimeout = null,
+    TimeSpan? AnswerGrace = null)
+{
+    /// <summary>The workers' default time limit (30 min unless configured).</summary>
+    public TimeSpan DefaultTaskTimeout => TaskTimeout ?? TimeSpan.FromSeconds(1800);
+
+    /// <summary>The grace past a task's time limit (1 h unless configured).</summary>
+    public TimeSpan AnswerGraceOrDefault => AnswerGrace ?? TimeSpan.FromHours(1);
+}
 
 /// <summary>One tier's quota.</summary>
 /// <param name="RequestsPerMinute">Authenticated requests per calendar minute.</param>

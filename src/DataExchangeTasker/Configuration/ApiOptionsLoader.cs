@@ -40,7 +40,10 @@ public static class ApiOptionsLoader
 
         var id = r.Optional(ApiSettings.InstanceId) ?? $"{Environment.MachineName}-{Environment.ProcessId}";
         var options = new ApiOptions(bind!, database, adminKey, tiers!, id, messaging,
-            r.OneOf(Settings.LogFormat, "text", "json"), r.OneOf(Settings.LogLevel, "debug", "info", "warning", "error"));
+            r.OneOf(Settings.LogFormat, "text", "json"), r.OneOf(Settings.LogLevel, "debug", "info", "warning", "error"),
+            r.Int(ApiSettings.MaxSchedules, 0, 1_000_000),
+            r.Seconds(Settings.TaskTimeout, 1, 7 * 24 * 3600),
+            r.Seconds(ApiSettings.AnswerGrace, 0, 30 * 24 * 3600));
         return r.Errors.Count > 0 ? throw new ConfigurationException(r.Errors) : options;
     }
 

@@ -19,7 +19,7 @@ public static class Settings
     public static readonly SettingDefinition CpuLimit = new("TASKER_CPU_LIMIT", "1", "CPUs a task may use (fractions allowed).");
     public static readonly SettingDefinition PidsLimit = new("TASKER_PIDS_LIMIT", "128", "Processes and threads a task may have.");
     public static readonly SettingDefinition OutputLimit = new("TASKER_OUTPUT_LIMIT", "1m", "Bytes kept per stream (stdout, stderr, strace) in the done message.");
-    public static readonly SettingDefinition OutputFilesLimit = new("TASKER_OUTPUT_FILES_LIMIT", "1000", "Output files kept per task; past it (or past the work size limit in total) the rest is dropped.");
+    public static readonly SettingDefinition OutputFilesLimit = new("TASKER_OUTPUT_FILES_LIMIT", "1000", "Entries of /tmp/out kept per task, files and folders alike; past it (or past the work size limit in total, a folder counting 4096 bytes) the rest is dropped and listed in refusedOutputs.");
     public static readonly SettingDefinition StraceFilter = new("TASKER_STRACE_FILTER", "%file,%network,%process", "strace -e trace= expression; 'all' for a full trace.");
     public static readonly SettingDefinition Witness = new("TASKER_WITNESS", "auto", "auto, fanotify or off: a second record, kept by the host kernel outside the sandbox, of every data file each task opened (traceSummary.witness); auto uses fanotify when the tasker has CAP_SYS_ADMIN on the host, fanotify makes start-up fail without it.");
     public static readonly SettingDefinition Runtime = new("TASKER_RUNTIME", null, "OCI runtime registered with the engine (e.g. runsc); empty for the engine's default.");
@@ -46,7 +46,7 @@ public static class Settings
     public static readonly SettingDefinition Progress = new("TASKER_PROGRESS", "false", "Publish progress ({taskId, step, stepIndex, at}) to the exchange tasker_progress.", IsFlag: true);
     public static readonly SettingDefinition DoneFormat = new("TASKER_DONE_FORMAT", "v1", "Shape of done messages: v1, or v0.2 (the original's later Running/Success/Error/Rejected states).");
     public static readonly SettingDefinition TaskerId = new("TASKER_ID", null, "This tasker's identity on container labels; defaults to the host name.");
-    public static readonly SettingDefinition CleanupGrace = new("TASKER_CLEANUP_GRACE", "300", "Seconds before leftovers of a previous run that no task claimed are removed.");
+    public static readonly SettingDefinition CleanupGrace = new("TASKER_CLEANUP_GRACE", "300", "Seconds before the first sweep of leftovers of a previous run that no task claims (a running one is left to its time limit, an ended one kept a day).");
     public static readonly SettingDefinition ApprovalsFile = new("TASKER_APPROVALS_FILE", null, "File of approved code hashes (tasker approve); when set, unlisted code is rejected not_approved. Re-read on change.");
     public static readonly SettingDefinition SigningKey = new("TASKER_SIGNING_KEY", null, "Ed25519 private key file (tasker keygen) that signs run receipts and audit lines; unset: no receipts.");
     public static readonly SettingDefinition AuditLog = new("TASKER_AUDIT_LOG", null, "Append-only, hash-chained audit log (JSON lines), fsynced before each done message; unset: none.");

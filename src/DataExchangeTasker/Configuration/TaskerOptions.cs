@@ -97,7 +97,7 @@ public sealed record SandboxOptions(
     /// <summary>Where approved code is copied, read-only and content-addressed, before it is mounted.</summary>
     public string SnapshotRoot { get; init; } = "/var/lib/dataexchange-tasker/code";
 
-    /// <summary>Output files kept per task.</summary>
+    /// <summary>Entries of /tmp/out kept per task, files and folders alike.</summary>
     public int OutputFilesLimit { get; init; } = 1000;
 
     /// <summary>Runner images a start message may ask for by name (<c>TASKER_IMAGES</c>), not yet pinned to ids.</summary>

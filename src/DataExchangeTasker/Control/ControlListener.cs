@@ -19,10 +19,17 @@ public sealed class ControlListener(TaskCancellations cancellations, string task
     /// <summary>The queue this tasker takes its cancels from.</summary>
     public string QueueName { get; } = ApiTopology.ControlExchange + "." + taskerId;
 
-    /// <summary>Declares the exchange (if missing) and the queue, and starts consuming.</summary>
+    /// <summary>Declares the exchange (if missing) and the queue, and starts consuming. Again after a failure: on a new channel.</summary>
     public async Task StartAsync(IConnection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        if (_channel is { } earlier)
+        {
+            // An earlier attempt that failed half-way (e.g. past the RPC timeout): its channel is of no further use.
+            _channel = null;
+            await earlier.DisposeAsync().ConfigureAwait(false);
+        }
+
         await ApiTopology.EnsureExchangeAsync(connection, ApiTopology.ControlExchange, ExchangeType.Fanout, cancellationToken).ConfigureAwait(false);
         _channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var arguments = new Dictionary<string, object?> { ["x-expires"] = (long)queueExpiry.TotalMilliseconds };

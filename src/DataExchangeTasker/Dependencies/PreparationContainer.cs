@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Docker;
+using DataExchangeTasker.Protocol;
 using DataExchangeTasker.Sandbox;
 using Docker.DotNet.Models;
 using Serilog;
@@ -131,6 +132,10 @@ public sealed class PreparationContainer(IDockerEngine docker, PreparationSpecFa
         {
             return $"The installed packages could not be copied out ({e.Message}); the code did not run.";
         }
+        catch (ResultsUnwritableException e)
+        {
+            return $"The installed packages could not be stored under {Settings.DepsRoot.Name}: {e.Message} The code did not run.";
+        }
 
         if (result.ExitCode != 0 || copied is null)
         {
@@ -139,11 +144,15 @@ public sealed class PreparationContainer(IDockerEngine docker, PreparationSpecFa
 
         if (copied.Truncated)
         {
-            return copied.Refused.Count > 0
-                ? $"The installed packages hold entries other than regular files and folders ({string.Join(", ", copied.Refused.Take(5))}); the code did not run."
+            var odd = copied.Refused.Entries.Where(r => r.Reason is not (RefusalReasons.SizeLimit or RefusalReasons.FilesLimit)).Take(5).ToList();
+            return odd.Count > 0
+                ? $"The installed packages hold entries other than regular files and folders ({string.Join(", ", odd.Select(r => $"{r.Path} ({r.Reason})"))}); the code did not run."
                 : $"The installed packages are larger than {Settings.DepsSizeLimit.Name} ({options.SizeLimitBytes} bytes); the code did not run.";
         }
 
+        // The extractor makes only the folders stored files need: a site with nothing in it (every requirement met by
+        // the image) is still the folder a run mounts.
+        Directory.CreateDirectory(Path.Combine(staging, "site"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
         return null;
     }
 }

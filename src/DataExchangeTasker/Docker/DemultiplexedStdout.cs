@@ -5,9 +5,11 @@ namespace DataExchangeTasker.Docker;
 
 /// <summary>
 /// The stdout of a non-TTY exec or log stream as a plain read-only <see cref="Stream"/>: stderr frames are kept
-/// aside (up to a cap) instead of being mixed in, so a tar stream on stdout stays intact.
+/// aside (up to a cap) instead of being mixed in, so a tar stream on stdout stays intact. A failure to read from
+/// the engine surfaces as <see cref="DockerApiException"/> (the boundary's type), so whoever reads this stream can
+/// tell the engine's failures from its own.
 /// </summary>
-internal sealed class DemultiplexedStdout(MultiplexedStream inner, int stderrLimitBytes) : Stream
+internal sealed class DemultiplexedStdout(MultiplexedStream inner, int stderrLimitBytes, string operation) : Stream
 {
     private readonly MemoryStream _stderr = new();
 
@@ -38,7 +40,16 @@ internal sealed class DemultiplexedStdout(MultiplexedStream inner, int stderrLim
         var chunk = new byte[Math.Min(buffer.Length, 81920)];
         while (true)
         {
-            var result = await inner.ReadOutputAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
+            MultiplexedStream.ReadResult result;
+            try
+            {
+                result = await inner.ReadOutputAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && EngineErrors.Translate(operation, e) is { } translated)
+            {
+                throw translated;
+            }
+
             if (result.EOF)
             {
                 return 0;

@@ -40,8 +40,15 @@ public sealed class DockerApiException : Exception
     /// <summary>The <c>message</c> of the engine's error body, or the transport error.</summary>
     public string EngineMessage { get; }
 
+    /// <summary>
+    /// The engine could not be reached, or its transport failed mid-call (no HTTP status): an outage of the node, never
+    /// one task's fault. Only the engine client's transport produces it, at the boundary (<c>EngineErrors</c>); a
+    /// failure of the tasker's own code while it reads a stream from the engine is never wrapped as one.
+    /// </summary>
+    public bool EngineUnreachable => StatusCode is null;
+
     /// <summary>True when the engine could not be reached or failed internally (worth a retry).</summary>
-    public bool IsTransient => StatusCode is null or >= HttpStatusCode.InternalServerError;
+    public bool IsTransient => EngineUnreachable || StatusCode >= HttpStatusCode.InternalServerError;
 
     private static string Format(string operation, HttpStatusCode? status, string message) =>
         status is null

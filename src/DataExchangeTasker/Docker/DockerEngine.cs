@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using Docker.DotNet;
 using Docker.DotNet.Models;
@@ -206,16 +207,31 @@ public sealed class DockerEngine : IDockerEngine, IAsyncDisposable, IDisposable
     public async Task<ExecResult> RunExecAsync(string execId, Func<Stream, CancellationToken, Task> readStdout, TimeSpan deadline, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(readStdout);
-        return await CallAsync("POST /exec/{id}/start", async (docker, ct) =>
+        const string Operation = "POST /exec/{id}/start";
+        ExceptionDispatchInfo? readerFailure = null;
+        var result = await CallAsync(Operation, async (docker, ct) =>
         {
             var multiplexed = await docker.Exec.StartContainerExecAsync(execId, new ContainerExecStartParameters { Detach = false, TTY = false }, ct).ConfigureAwait(false);
-            await using var stdout = new DemultiplexedStdout(multiplexed, ExecResult.StderrLimitBytes);
-            await readStdout(stdout, ct).ConfigureAwait(false);
+            await using var stdout = new DemultiplexedStdout(multiplexed, ExecResult.StderrLimitBytes, Operation);
+            try
+            {
+                await readStdout(stdout, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not (DockerApiException or OperationCanceledException))
+            {
+                // The reader's own failure (its disk, its parsing): not the engine's, so it must not pass through the
+                // translation below, which would take an IOException for an unreachable engine.
+                readerFailure = ExceptionDispatchInfo.Capture(e);
+                return null;
+            }
+
             // The reader may stop at the end of its data (a tar's end blocks): drain the rest so the process can exit.
             await stdout.CopyToAsync(Stream.Null, ct).ConfigureAwait(false);
             var inspect = await docker.Exec.InspectContainerExecAsync(execId, ct).ConfigureAwait(false);
             return new ExecResult(inspect.Running ? null : inspect.ExitCode, stdout.Stderr);
         }, cancellationToken, deadline).ConfigureAwait(false);
+        readerFailure?.Throw();
+        return result!;
     }
 
     /// <inheritdoc />
@@ -223,7 +239,7 @@ public sealed class DockerEngine : IDockerEngine, IAsyncDisposable, IDisposable
     {
         var parameters = new ContainerLogsParameters { Follow = true, ShowStdout = true, ShowStderr = false };
         var multiplexed = await CallAsync("GET /containers/{id}/logs", (docker, ct) => docker.Containers.GetContainerLogsAsync(id, parameters, ct), cancellationToken).ConfigureAwait(false);
-        await using var stdout = new DemultiplexedStdout(multiplexed, 0);
+        await using var stdout = new DemultiplexedStdout(multiplexed, 0, "GET /containers/{id}/logs");
         var line = new List<byte>();
         var buffer = new byte[4096];
         long total = 0;
@@ -342,7 +358,7 @@ public sealed class DockerEngine : IDockerEngine, IAsyncDisposable, IDisposable
         }
         catch (Exception e) when (EngineErrors.Translate(operation, e) is { } translated)
         {
-            if (translated.StatusCode is null)
+            if (translated.EngineUnreachable)
             {
                 MarkUnreachable();
             }

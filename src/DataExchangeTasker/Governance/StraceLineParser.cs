@@ -78,48 +78,45 @@ public sealed class StraceLineParser
             return new StraceCall(name, arguments, null, null, null);
         }
 
-        // "= 3", "= 3</tmp/x>" (-y), "= -1 ENOENT (No such file or directory)", "= 0x7f12", "= ? ERESTARTSYS (...)"
-        var tokens = result[1..].Trim().Split(' ', 3, StringSplitOptions.RemoveEmptyEntries);
-        if (tokens.Length == 0)
+        // "= 3", "= 3</tmp/x>" (-y), "= -1 ENOENT (No such file or directory)", "= 0x7f12", "= ? ERESTARTSYS (...)",
+        // "= -1 EPERM (Operation not permitted) (INJECTED)". A returned descriptor's path is escaped by strace (no raw
+        // '<', '>' or newline in it), so it ends at the first '>' however the file is named.
+        var value = result[1..].TrimStart();
+        var end = 0;
+        while (end < value.Length && value[end] != ' ' && value[end] != '<')
         {
-            return new StraceCall(name, arguments, null, null, null);
+            end++;
         }
 
-        var first = tokens[0];
+        var first = value[..end];
+        var rest = value[end..];
         string? returnedPath = null;
-        var angle = first.IndexOf('<', StringComparison.Ordinal);
-        if (angle > 0 && first.EndsWith('>'))
+        var pathEnd = rest.StartsWith('<') ? rest.IndexOf('>', StringComparison.Ordinal) : -1;
+        if (pathEnd > 0 && StraceText.DescriptorPath(first + rest[..(pathEnd + 1)]) is { } path)
         {
-            returnedPath = first[(angle + 1)..^1];
-            first = first[..angle];
-        }
-        else if (angle > 0)
-        {
-            // A returned path with spaces: take everything up to the last '>'.
-            var fromAngle = result.IndexOf('<', StringComparison.Ordinal);
-            var lastAngle = result.LastIndexOf('>');
-            returnedPath = lastAngle > fromAngle ? result[(fromAngle + 1)..lastAngle] : null;
-            first = first[..angle];
+            returnedPath = path;
+            rest = rest[(pathEnd + 1)..];
         }
 
-        long? value = null;
-        if (long.TryParse(first, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
+        long? number = null;
+        if (long.TryParse(first, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed))
         {
-            value = number;
+            number = parsed;
         }
         else if (first.StartsWith("0x", StringComparison.Ordinal)
                  && ulong.TryParse(first[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var address))
         {
-            value = (long)(address & long.MaxValue);
+            number = (long)(address & long.MaxValue);
         }
 
+        var tokens = rest.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
         string? errno = null;
-        if (tokens.Length > 1 && tokens[1].StartsWith('E') && (value is < 0 || first == "?"))
+        if (tokens.Length > 0 && tokens[0].StartsWith('E') && (number is < 0 || first == "?"))
         {
-            errno = tokens[1];
+            errno = tokens[0];
         }
 
-        return new StraceCall(name, arguments, value, errno, returnedPath);
+        return new StraceCall(name, arguments, number, errno, returnedPath);
     }
 
     private static (int Pid, string Text) SplitPid(string line)

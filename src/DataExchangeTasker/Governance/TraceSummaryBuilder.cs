@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace DataExchangeTasker.Governance;
@@ -10,28 +9,41 @@ namespace DataExchangeTasker.Governance;
 /// and the parser keeps at most <see cref="StraceLineParser.MaxPending"/> unfinished calls. Not thread-safe:
 /// one builder per trace stream.
 /// </summary>
+/// <remarks>
+/// A successful call is a data read when it returned a descriptor whose kernel path (strace <c>-y</c>) is under
+/// <see cref="DataMount"/>, whatever the call and its flags (<c>open</c>, <c>openat</c>, <c>openat2</c>,
+/// <c>creat</c>, <c>open_by_handle_at</c>, ...); when that path is missing or outside, an open or exec whose path as
+/// written resolves there (<see cref="LexicalPath"/>) still counts, so a descriptor strace could not resolve, or
+/// resolved after another thread swapped it, does not hide a read the line names.
+/// </remarks>
 public sealed class TraceSummaryBuilder
 {
     /// <summary>Entries kept per list.</summary>
     public const int MaxEntries = 1000;
 
-    /// <summary>Longest line parsed; strace abbreviates strings (<c>-s</c>), so only hostile input gets near it.</summary>
-    public const int MaxLineBytes = 64 * 1024;
-
     /// <summary>Distinct data paths kept for comparing with the witness (past <see cref="MaxEntries"/>, which only bounds the list).</summary>
     public const int MaxComparedDataPaths = 100_000;
+
+    /// <summary>
+    /// Longest line parsed. strace abbreviates data strings (<c>-s</c>) but prints paths whole: an open with
+    /// <c>-y</c> carries at most three (directory descriptor, path argument, returned descriptor), each at most
+    /// PATH_MAX bytes and at most 4 characters a byte once escaped (<c>\377</c>), so about 49 KiB: every open line fits.
+    /// </summary>
+    public const int MaxLineBytes = 64 * 1024;
 
     /// <summary>Where the task's data is mounted in the container.</summary>
     public const string DataMount = "/tmp/data";
 
+    private const string WriteFlagsOfCreat = "O_CREAT|O_WRONLY|O_TRUNC";
+
     private readonly StraceLineParser _parser = new();
-    private readonly List<string> _dataRead = [];
-    private readonly HashSet<string> _dataReadSeen = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dataRead = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dataReadAll = new(StringComparer.Ordinal);
     private bool _dataReadAllCapped;
     private readonly List<string> _filesWritten = [];
     private readonly HashSet<string> _filesWrittenSeen = new(StringComparer.Ordinal);
-    private readonly List<NetworkAttempt> _network = [];
+    private readonly List<SocketAttempt> _network = [];
+    private readonly List<SocketAttempt> _unix = [];
     private readonly List<ExecutedProgram> _processes = [];
     private readonly HashSet<ExecutedProgram> _processesSeen = [];
     private readonly byte[] _line = new byte[MaxLineBytes];
@@ -84,7 +96,14 @@ public sealed class TraceSummaryBuilder
             EndLine();
         }
 
-        return new TraceSummary(_dataRead.ToList(), _filesWritten.ToList(), _network.ToList(), _processes.ToList(), _denied, _capped)
+        return new TraceSummary(
+            _dataRead.Order(StringComparer.Ordinal).ToList(),
+            _filesWritten.ToList(),
+            _network.ToList(),
+            _unix.ToList(),
+            _processes.ToList(),
+            _denied,
+            _capped)
         {
             DataReadAll = _dataReadAll,
             DataReadAllCapped = _dataReadAllCapped,
@@ -127,70 +146,97 @@ public sealed class TraceSummaryBuilder
         switch (call.Name)
         {
             case "open":
-                AddOpen(call, PathArgument(call, 0), FlagsArgument(call, 1));
+                AddOpen(call, null, call.StringAt(0), Argument(call, 1));
                 break;
             case "openat":
-                AddOpen(call, PathArgument(call, 1), FlagsArgument(call, 2));
+                AddOpen(call, call.DescriptorPathAt(0), call.StringAt(1), Argument(call, 2));
                 break;
             case "openat2":
-                AddOpen(call, PathArgument(call, 1), call.Arguments.Count > 2 ? StraceText.Field(call.Arguments[2], "flags") ?? "" : "");
+                AddOpen(call, call.DescriptorPathAt(0), call.StringAt(1), StraceText.Field(Argument(call, 2), "flags") ?? "");
                 break;
             case "creat":
-                AddOpen(call, PathArgument(call, 0), "O_CREAT|O_WRONLY|O_TRUNC");
+                AddOpen(call, null, call.StringAt(0), WriteFlagsOfCreat);
                 break;
             case "execve":
-                AddExec(call, 0);
+                AddExec(call, null, 0);
                 break;
             case "execveat":
-                AddExec(call, 1);
+                AddExec(call, call.DescriptorPathAt(0), 1);
                 break;
-            case "connect" or "bind" or "sendto" or "sendmsg" or "sendmmsg" or "accept" or "accept4":
-                AddNetwork(call);
+            case "connect" or "bind" or "accept" or "accept4":
+                AddSocket(call, Argument(call, 1));
+                break;
+            case "sendto":
+                AddSocket(call, Argument(call, 4));
+                break;
+            case "sendmsg":
+                AddSocket(call, StraceText.Field(Argument(call, 1), "msg_name") ?? "");
+                break;
+            case "sendmmsg":
+                foreach (var message in StraceText.Elements(Argument(call, 1), '[', ']'))
+                {
+                    AddSocket(call, StraceText.Field(StraceText.Field(message, "msg_hdr") ?? "", "msg_name") ?? "");
+                }
+
+                break;
+            default:
+                // Any other call that hands out a descriptor of a data file (open_by_handle_at, open_tree, dup, ...).
+                if (call.Succeeded && call.ReturnedPath is { } returned && LexicalPath.Resolve(null, returned) is { } kernel
+                    && LexicalPath.IsUnder(kernel, DataMount))
+                {
+                    AddDataRead(kernel);
+                }
+
                 break;
         }
     }
 
-    private void AddOpen(StraceCall call, string? path, string flags)
+    /// <param name="call">The open.</param>
+    /// <param name="directory">The path strace printed for the directory descriptor (AT_FDCWD: the working folder).</param>
+    /// <param name="path">The path as the code passed it.</param>
+    /// <param name="flags">The open flags as strace printed them.</param>
+    private void AddOpen(StraceCall call, string? directory, string? path, string flags)
     {
         if (!call.Succeeded)
         {
             return;
         }
 
-        // With strace -y the kernel's own path of the returned descriptor beats the path as the code spelled it.
-        var resolved = call.ReturnedPath ?? path;
-        if (resolved is null)
+        var kernel = call.ReturnedPath is { } returned ? LexicalPath.Resolve(null, returned) : null;
+        var written = path is null ? null : LexicalPath.Resolve(directory, path);
+
+        // A data file opened successfully is a read whatever the flags: the data mount is read-only, so O_CREAT,
+        // O_APPEND or O_TRUNC on it can only have opened what was there.
+        if (kernel is not null && LexicalPath.IsUnder(kernel, DataMount))
         {
-            return;
+            AddDataRead(kernel);
+        }
+        else if (written is not null && LexicalPath.IsUnder(written, DataMount))
+        {
+            AddDataRead(written);
         }
 
-        var writes = HasAny(flags, "O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND");
-        if (writes)
+        if (HasAny(flags, "O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND") && (kernel ?? written ?? path) is { } listed)
         {
-            AddDistinct(_filesWritten, _filesWrittenSeen, Normalize(resolved));
-        }
-        else if (IsUnderData(Normalize(resolved)))
-        {
-            AddDistinct(_dataRead, _dataReadSeen, Normalize(resolved));
-            AddCompared(Normalize(resolved));
+            AddDistinct(_filesWritten, _filesWrittenSeen, listed);
         }
     }
 
-    private void AddExec(StraceCall call, int pathIndex)
+    private void AddExec(StraceCall call, string? directory, int pathIndex)
     {
-        if (!call.Succeeded || call.Arguments.Count <= pathIndex + 1)
+        if (!call.Succeeded || call.StringAt(pathIndex) is not { } path)
         {
             return;
         }
 
-        var path = StraceText.FirstString(call.Arguments[pathIndex]);
-        if (path is null)
+        // execveat(fd, "", ..., AT_EMPTY_PATH) runs the descriptor's own file.
+        var resolved = path.Length == 0 ? directory : LexicalPath.Resolve(directory, path);
+        if (resolved is not null && LexicalPath.IsUnder(resolved, DataMount))
         {
-            return;
+            AddDataRead(resolved);
         }
 
-        var argv0 = StraceText.FirstString(call.Arguments[pathIndex + 1]) ?? "";
-        var program = new ExecutedProgram(path, argv0);
+        var program = new ExecutedProgram(path, call.StringAt(pathIndex + 1) ?? "");
         if (_processesSeen.Contains(program))
         {
             return;
@@ -206,75 +252,64 @@ public sealed class TraceSummaryBuilder
         _processes.Add(program);
     }
 
-    private void AddNetwork(StraceCall call)
+    private void AddSocket(StraceCall call, string sockaddr)
     {
-        // connect(fd, addr, len), bind(fd, addr, len), accept(fd, addr, len), sendto(fd, buf, n, flags, addr, len),
-        // sendmsg(fd, {msg_name=addr, ...}, flags): the first sockaddr in the arguments, whichever position it has.
-        var address = call.Arguments.Skip(1).Select(ParseSockaddr).FirstOrDefault(a => a is not null);
-        if (address is null)
+        if (StraceSockaddr.Parse(sockaddr) is not { } address)
         {
             return;
         }
 
-        if (_network.Count >= MaxEntries)
+        // AF_NETLINK talks to the kernel of the container's own network namespace (glibc asks it for the
+        // interfaces): neither network nor another process's socket, so it is left to the raw trace.
+        var list = address.Family switch
+        {
+            "AF_UNIX" => _unix,
+            "AF_NETLINK" => null,
+            _ => _network,
+        };
+        if (list is null)
+        {
+            return;
+        }
+
+        if (list.Count >= MaxEntries)
         {
             _capped = true;
             return;
         }
 
         var result = call.Errno ?? (call.ReturnValue is >= 0 ? "ok" : "unknown");
-        _network.Add(new NetworkAttempt(call.Name, address.Value.Family, address.Value.Address, address.Value.Port, result));
+        list.Add(new SocketAttempt(call.Name, address.Family, address.Address, address.Port, result));
     }
 
-    private static (string Family, string? Address, int? Port)? ParseSockaddr(string argument)
+    private void AddDataRead(string path)
     {
-        var at = argument.IndexOf("sa_family=", StringComparison.Ordinal);
-        if (at < 0)
+        AddCompared(path);
+        if (_dataRead.Contains(path))
         {
-            return null;
+            return;
         }
 
-        var rest = argument[(at + "sa_family=".Length)..];
-        var end = rest.IndexOfAny([',', '}']);
-        var family = end < 0 ? rest : rest[..end];
-        string? address = null;
-        int? port = null;
-        switch (family)
+        if (_dataRead.Count >= MaxEntries)
         {
-            case "AF_INET":
-                address = Between(argument, "inet_addr(", ")") is { } v4 ? StraceText.FirstString(v4) : null;
-                port = Port(argument, "sin_port=htons(");
-                break;
-            case "AF_INET6":
-                address = Between(argument, "inet_pton(AF_INET6, ", ")") is { } v6 ? StraceText.FirstString(v6) : null;
-                port = Port(argument, "sin6_port=htons(");
-                break;
-            case "AF_UNIX":
-                address = Between(argument, "sun_path=", "}") is { } unixPath
-                    ? StraceText.FirstString(unixPath) ?? unixPath.Trim()
-                    : null;
-                break;
+            _capped = true;
+            return;
         }
 
-        return (family, address, port);
+        _dataRead.Add(path);
     }
 
-    private static int? Port(string text, string marker) =>
-        Between(text, marker, ")") is { } digits && int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var port)
-            ? port
-            : null;
-
-    private static string? Between(string text, string start, string end)
+    /// <summary>Keeps every distinct data path (bounded) so the witness can be compared past the list's cap.</summary>
+    private void AddCompared(string path)
     {
-        var from = text.IndexOf(start, StringComparison.Ordinal);
-        if (from < 0)
+        if (_dataReadAll.Count < MaxComparedDataPaths)
         {
-            return null;
+            _dataReadAll.Add(path);
         }
-
-        from += start.Length;
-        var to = text.IndexOf(end, from, StringComparison.Ordinal);
-        return to < 0 ? null : text[from..to];
+        else
+        {
+            _dataReadAllCapped |= !_dataReadAll.Contains(path);
+        }
     }
 
     private void AddDistinct(List<string> list, HashSet<string> seen, string path)
@@ -294,55 +329,8 @@ public sealed class TraceSummaryBuilder
         list.Add(path);
     }
 
-    /// <summary>Keeps every distinct data path (bounded) so the witness can be compared past the list's cap.</summary>
-    private void AddCompared(string path)
-    {
-        if (_dataReadAll.Count < MaxComparedDataPaths)
-        {
-            _dataReadAll.Add(path);
-        }
-        else
-        {
-            _dataReadAllCapped |= !_dataReadAll.Contains(path);
-        }
-    }
-
-    private static string? PathArgument(StraceCall call, int index) =>
-        call.Arguments.Count > index ? StraceText.FirstString(call.Arguments[index]) : null;
-
-    private static string FlagsArgument(StraceCall call, int index) =>
-        call.Arguments.Count > index ? call.Arguments[index] : "";
+    private static string Argument(StraceCall call, int index) => index < call.Arguments.Count ? call.Arguments[index] : "";
 
     private static bool HasAny(string flags, params string[] names) =>
         flags.Split('|').Any(f => Array.IndexOf(names, f.Trim()) >= 0);
-
-    private static bool IsUnderData(string path) =>
-        path == DataMount || path.StartsWith(DataMount + "/", StringComparison.Ordinal);
-
-    /// <summary>Lexical normalisation (".", "..", doubled slashes), so "/tmp/data/../code" is not mistaken for data.</summary>
-    private static string Normalize(string path)
-    {
-        if (!path.StartsWith('/'))
-        {
-            return path;
-        }
-
-        var parts = new List<string>();
-        foreach (var segment in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (segment == "..")
-            {
-                if (parts.Count > 0)
-                {
-                    parts.RemoveAt(parts.Count - 1);
-                }
-            }
-            else if (segment != ".")
-            {
-                parts.Add(segment);
-            }
-        }
-
-        return "/" + string.Join('/', parts);
-    }
 }

@@ -47,10 +47,10 @@ public static class HealthReport
     /// <summary>Appends the health gauges and build info to a Prometheus exposition.</summary>
     public static void Gauges(StringBuilder text, HealthState health)
     {
-        foreach (var (component, metric) in new[] { (HealthState.Broker, "tasker_broker_up"), (HealthState.Engine, "tasker_engine_up"), (HealthState.Consumer, "tasker_queue_consumer_up"), (HealthState.Image, "tasker_runner_image_present") })
+        foreach (var (component, metric) in new[] { (HealthState.Broker, "tasker_broker_up"), (HealthState.Engine, "tasker_engine_up"), (HealthState.Consumer, "tasker_queue_consumer_up"), (HealthState.Image, "tasker_runner_image_present"), (HealthState.Results, "tasker_results_writable") })
         {
             text.Append("# TYPE ").Append(metric).Append(" gauge\n");
-            PrometheusExporter.Sample(text, metric, "", health.IsUp(component) ? 1 : 0);
+            PrometheusExporter.Sample(text, metric, "", (component == HealthState.Results ? health.IsNotDown(component) : health.IsUp(component)) ? 1 : 0);
         }
 
         text.Append("# TYPE tasker_ready gauge\n");

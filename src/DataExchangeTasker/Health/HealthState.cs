@@ -12,6 +12,9 @@ public sealed class HealthState
     public const string Image = "image";
     public const string Consumer = "consumer";
 
+    /// <summary>The results root (<c>TASKER_RESULTS_ROOT</c>): down while it cannot be written (full, read-only).</summary>
+    public const string Results = "results";
+
     /// <summary>True once shutdown began: no new tasks are taken.</summary>
     public bool Draining { get; set; }
 
@@ -49,8 +52,17 @@ public sealed class HealthState
         }
     }
 
-    /// <summary>Ready to take tasks: broker, engine and image up, consuming, not draining.</summary>
-    public bool IsReady => !Draining && IsUp(Broker) && IsUp(Engine) && IsUp(Image) && IsUp(Consumer);
+    /// <summary>False only while a component was reported down (unknown counts as up, e.g. before the first check).</summary>
+    public bool IsNotDown(string component)
+    {
+        lock (_gate)
+        {
+            return !_components.TryGetValue(component, out var c) || c.Up;
+        }
+    }
+
+    /// <summary>Ready to take tasks: broker, engine and image up, consuming, results root writable, not draining.</summary>
+    public bool IsReady => !Draining && IsUp(Broker) && IsUp(Engine) && IsUp(Image) && IsUp(Consumer) && IsNotDown(Results);
 }
 
 /// <summary>One component's state and its last error.</summary>

@@ -82,7 +82,9 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         }
 
         Health.Report(HealthState.Broker, true, "connected");
-        await new Topology(options.Messaging, log).DeclareAsync(connector.Connection, stopping).ConfigureAwait(false);
+        // A broker under load may answer a declaration past the client's RPC timeout: retried, bounded, like connecting.
+        var topology = new Topology(options.Messaging, log);
+        await connector.DeclareAsync("the task queues and exchanges", topology.DeclareAsync, stopping).ConfigureAwait(false);
 
         var intake = Channel.CreateBounded<InboundDelivery>(new BoundedChannelOptions(options.Concurrency) { FullMode = BoundedChannelFullMode.Wait });
         await using var intakeController = new IntakeController(connector, options.Messaging, (ushort)options.Concurrency, intake.Writer, Health, log);
@@ -98,21 +100,21 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         await using var control = new ControlListener(cancellations, options.TaskerId, options.Control.CancelMemory, options.Messaging.QueueType == "quorum", log);
         try
         {
-            await control.StartAsync(connector.Connection, stopping).ConfigureAwait(false);
+            await connector.DeclareAsync("the control queue", control.StartAsync, stopping).ConfigureAwait(false);
         }
-        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e)
+        catch (Exception e) when (e is RabbitMQ.Client.Exceptions.OperationInterruptedException or BrokerDeclarationException)
         {
             // Cancels are an extra: the tasker still runs every task without them (cancels already remembered still apply).
             log.Error("Cancels are not taken: the control queue could not be set up ({Error}); tasks still run", e.Message);
         }
         await using var progressPublisher = new ConfirmedPublisher(connector, log);
         var progress = new ProgressPublisher(progressPublisher, options.Messaging, options.Control, log);
-        await progress.DeclareAsync(connector.Connection, stopping).ConfigureAwait(false);
+        await connector.DeclareAsync("the progress exchange", progress.DeclareAsync, stopping).ConfigureAwait(false);
         var reporting = progress.RunAsync(abort);
         using var dependencies = new DependencyPreparer(docker, options.Sandbox, options.Dependencies, options.TaskerId, active, log, Metrics);
         var processor = new TaskProcessor(new TaskPreparer(options.Sandbox, approvals, images: images), runner, active, ledger, RetryPipelines.EngineCalls(options.MaxRetries), log,
             legacyETag: options.Sandbox.LegacyETag, cancellations: cancellations, progress: progress.Enabled ? progress : null, receipts: receipts, dependencies: dependencies);
-        var watch = new EngineWatch(docker, options.Sandbox.Image, Health, Metrics, log);
+        var watch = new EngineWatch(docker, options.Sandbox.Image, Health, Metrics, log, new ResultsRootProbe(options.Sandbox.ResultsRoot));
         watch.AvailabilityChanged += intakeController.Wake;
         var removal = new BackgroundSiteRemover(new TaskSiteRemover(runner, log), log);
         var removing = removal.RunAsync(abort);

@@ -84,6 +84,48 @@ public sealed class AmqpConnector(MessagingOptions options, string clientName, I
         return connection;
     }
 
+    /// <summary>
+    /// Runs a start-up declaration (<paramref name="what"/>: for logs) on the open connection, retrying what a slow
+    /// or briefly unavailable broker throws (<see cref="RetryPipelines.StartupDeclarations"/>: bounded, each retry
+    /// logged). Declarations are idempotent, so a retry after an answer that came too late does no harm.
+    /// </summary>
+    /// <exception cref="BrokerDeclarationException">The broker did not answer within the retries.</exception>
+    public async Task DeclareAsync(string what, Func<IConnection, CancellationToken, Task> declare, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(declare);
+        var shape = RetryPipelines.StartupDeclarations;
+        var retry = RetryPipelines.Build(shape, e => IsTransient(e, cancellationToken), args =>
+        {
+            log.Warning("Declaring {What:l} failed (attempt {Attempt} of {Max}): {Error}; retrying in {Delay}",
+                what, args.AttemptNumber + 1, shape.MaxRetries + 1, Describe(args.Outcome.Exception!), args.RetryDelay);
+            return ValueTask.CompletedTask;
+        }, time);
+        try
+        {
+            await retry.ExecuteAsync(async ct => await declare(Connection, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsTransient(e, cancellationToken))
+        {
+            throw new BrokerDeclarationException($"The broker did not answer declaring {what} after {shape.MaxRetries + 1} attempts: {Describe(e)}", e);
+        }
+    }
+
+    /// <summary>
+    /// What a slow or restarting broker throws: an RPC that ran past the client's timeout (a cancellation nobody here
+    /// asked for), a connection lost or closed by the broker, a socket error.
+    /// </summary>
+    private static bool IsTransient(Exception error, CancellationToken stopping) => error switch
+    {
+        OperationCanceledException => !stopping.IsCancellationRequested,
+        OperationInterruptedException interrupted => interrupted.ShutdownReason?.ReplyCode is not (403 or 404 or 406),
+        AlreadyClosedException or BrokerUnreachableException or TimeoutException or IOException => true,
+        _ => false,
+    };
+
+    private static string Describe(Exception error) => error is OperationCanceledException
+        ? "no answer within the client's RPC timeout"
+        : error.InnerException?.Message ?? error.Message;
+
     /// <summary>Every configured node's URI without its password, for logs.</summary>
     public static string Describe(MessagingOptions options) =>
         options.AmqpUris.Count > 1 ? string.Join(",", options.AmqpUris.Select(Redact)) : Redact(options.AmqpUri);

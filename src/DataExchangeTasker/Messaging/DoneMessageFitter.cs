@@ -6,7 +6,8 @@ namespace DataExchangeTasker.Messaging;
 /// <summary>
 /// Makes a done message fit a size limit: caps every stream at the largest common length that fits (keeping each
 /// stream's start) and sets the <c>truncated</c> flag of each stream it cut; if even empty streams do not fit, drops
-/// output file entries (<c>truncated.files</c>), then shortens <c>output</c>. Each step is a binary search over a
+/// the listed refused entries (their count stays), then output file entries (<c>truncated.files</c>), then shortens
+/// <c>output</c>. Each step is a binary search over a
 /// length, so it ends after a few dozen serializations, never loops.
 /// </summary>
 public static class DoneMessageFitter
@@ -44,6 +45,18 @@ public static class DoneMessageFitter
 
             current = Capped(0);
             truncated = current.Truncated!;
+        }
+
+        if (current.RefusedOutputs is { Entries.Count: > 0 } refused)
+        {
+            var withoutStreamsOrRefused = current;
+            DoneMessage Listed(int count) => withoutStreamsOrRefused with { RefusedOutputs = refused with { Entries = refused.Entries.Take(count).ToList() } };
+            if (Largest(refused.Entries.Count - 1, Listed, maxBytes) is { } fits)
+            {
+                return (fits.Done, fits.Body, true);
+            }
+
+            current = Listed(0);
         }
 
         if (current.OutputFiles is { Count: > 0 } files)

@@ -140,7 +140,8 @@ public sealed class IntakeController : IAsyncDisposable
         }
     }
 
-    private bool Wanted => !_stop.IsCancellationRequested && !_health.Draining && _health.IsUp(HealthState.Engine) && _health.IsUp(HealthState.Image);
+    private bool Wanted => !_stop.IsCancellationRequested && !_health.Draining && _health.IsUp(HealthState.Engine) && _health.IsUp(HealthState.Image)
+        && _health.IsNotDown(HealthState.Results);
 
     private async ValueTask ReconcileOnceAsync(CancellationToken cancellationToken)
     {

@@ -5,10 +5,11 @@ using Serilog;
 namespace DataExchangeTasker.Pipeline;
 
 /// <summary>
-/// Pings the engine and checks the runner image, and reports both to <see cref="HealthState"/>. It decides nothing:
-/// the intake owner (<see cref="Messaging.IntakeController"/>) reads the report and pauses or resumes intake.
+/// Pings the engine and checks the runner image, and (with a <see cref="ResultsRootProbe"/>) that the results root can
+/// be written, and reports them to <see cref="HealthState"/>. It decides nothing: the intake owner
+/// (<see cref="Messaging.IntakeController"/>) reads the report and pauses or resumes intake.
 /// </summary>
-public sealed class EngineWatch(IDockerEngine docker, string image, HealthState health, TaskMetrics metrics, ILogger log)
+public sealed class EngineWatch(IDockerEngine docker, string image, HealthState health, TaskMetrics metrics, ILogger log, ResultsRootProbe? results = null)
 {
     private readonly Lock _gate = new();
     private bool? _lastAvailable;
@@ -35,6 +36,22 @@ public sealed class EngineWatch(IDockerEngine docker, string image, HealthState 
         {
             health.Report(HealthState.Engine, false, e.Message);
             ok = false;
+        }
+
+        if (results is not null)
+        {
+            var failure = await results.ProbeAsync(cancellationToken).ConfigureAwait(false);
+            if (failure is not null && health.IsNotDown(HealthState.Results))
+            {
+                log.Error("Not taking tasks: {Error:l}", failure);
+            }
+            else if (failure is null && !health.IsNotDown(HealthState.Results))
+            {
+                log.Information("The results root {Root:l} can be written again", results.Root);
+            }
+
+            health.Report(HealthState.Results, failure is null, failure ?? results.Root);
+            ok &= failure is null;
         }
 
         Changed(ok, engineLost: !health.IsUp(HealthState.Engine));

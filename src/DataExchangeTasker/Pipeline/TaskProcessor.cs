@@ -51,7 +51,7 @@ public sealed class TaskProcessor
         _ledger = ledger;
         _log = log;
         // An engine that answered with a server error is retried here; one that could not be reached is an outage (below).
-        _engineRetry = RetryPipelines.Build(engineRetry, e => e is DockerApiException { IsTransient: true, StatusCode: not null }, args =>
+        _engineRetry = RetryPipelines.Build(engineRetry, e => e is DockerApiException { IsTransient: true, EngineUnreachable: false }, args =>
         {
             _log.Warning("Task {TaskId:l}: Docker engine error (attempt {Attempt} of {Max}), retrying in {Delay}: {Error}",
                 args.Context.Properties.GetValue(TaskIdKey, "?"), args.AttemptNumber + 1, engineRetry.MaxRetries + 1, args.RetryDelay, args.Outcome.Exception!.Message);
@@ -184,7 +184,7 @@ public sealed class TaskProcessor
                 },
                 context).ConfigureAwait(false);
         }
-        catch (DockerApiException e) when (e.StatusCode is null && !cancellationToken.IsCancellationRequested)
+        catch (DockerApiException e) when (e.EngineUnreachable && !cancellationToken.IsCancellationRequested)
         {
             // Never the task's fault: it goes back to the queue and intake pauses until the engine answers again. What
             // this attempt left (a created or running container) is adopted or replaced by the redelivery.

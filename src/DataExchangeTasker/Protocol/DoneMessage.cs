@@ -44,6 +44,12 @@ public sealed record DoneMessage(
     /// <summary>The files stored in <see cref="OutputFolder"/>; empty when the code wrote none, null when no container ran.</summary>
     public IReadOnlyList<OutputFile>? OutputFiles { get; init; }
 
+    /// <summary>
+    /// The entries of <c>/tmp/out</c> that were not stored, and why (beside <see cref="TruncatedStreams.Files"/>);
+    /// null when no container ran.
+    /// </summary>
+    public RefusedOutputs? RefusedOutputs { get; init; }
+
     /// <summary>What the run did, summarised from its whole trace; null when no container ran.</summary>
     public Governance.TraceSummary? TraceSummary { get; init; }
 

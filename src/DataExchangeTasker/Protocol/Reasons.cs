@@ -24,6 +24,12 @@ public static class Reasons
     /// </summary>
     public const string TraceIncomplete = "trace_incomplete";
 
+    /// <summary>
+    /// The code ran, but its output files could not be stored: the results root (<c>TASKER_RESULTS_ROOT</c>, named in
+    /// <c>output</c>) is full, read-only or not writable. Streams and trace are in the answer; no file is kept.
+    /// </summary>
+    public const string ResultsUnwritable = "results_unwritable";
+
     /// <summary>The Docker engine failed (after retries); the code may not have run.</summary>
     public const string Infrastructure = "infrastructure";
 

@@ -11,11 +11,11 @@ public static class StartMessageParser
     /// <summary>Largest body parsed into a task; larger ones are answered (or dead-lettered) unread.</summary>
     public const int MaxBodyBytes = 1024 * 1024;
 
-    /// <summary>Longest usable taskId.</summary>
-    public const int MaxTaskIdLength = 256;
+    /// <summary>Longest usable taskId (<see cref="StartMessageRules"/>).</summary>
+    public const int MaxTaskIdLength = StartMessageRules.MaxTaskIdLength;
 
-    /// <summary>Longest usable image name; whether a name is approved is decided later (<c>image_not_allowed</c>).</summary>
-    public const int MaxImageLength = 256;
+    /// <summary>Longest usable image name (<see cref="StartMessageRules"/>).</summary>
+    public const int MaxImageLength = StartMessageRules.MaxImageLength;
 
     /// <summary>Classifies a raw message body.</summary>
     /// <param name="body">The message body.</param>
@@ -100,13 +100,7 @@ public static class StartMessageParser
         return new ParsedStart(new StartMessage(taskId, codePath!, dataPath!, codeHash, limits, image));
     }
 
-    internal static string? CheckTaskId(string taskId) => taskId switch
-    {
-        _ when string.IsNullOrWhiteSpace(taskId) => "taskId is empty: expected a non-empty string",
-        { Length: > MaxTaskIdLength } => $"taskId is {taskId.Length} characters long; expected at most {MaxTaskIdLength}",
-        _ when taskId.Any(char.IsControl) => "taskId contains control characters; expected printable text",
-        _ => null,
-    };
+    internal static string? CheckTaskId(string taskId) => StartMessageRules.CheckTaskId(taskId);
 
     private static string? RequiredPath(JsonElement root, string field, string rootName, List<string> errors)
     {
@@ -172,14 +166,7 @@ public static class StartMessageParser
         }
 
         var image = element.GetString()!;
-        var problem = image switch
-        {
-            _ when image.Trim().Length == 0 => "image is empty: expected the name of an approved runner image, or leave it out",
-            { Length: > MaxImageLength } => $"image is {image.Length} characters long; expected at most {MaxImageLength}",
-            _ when image.Any(char.IsControl) => "image contains control characters; expected the name of an approved runner image",
-            _ => null,
-        };
-        if (problem is not null)
+        if (StartMessageRules.CheckImage(image) is { } problem)
         {
             errors.Add(problem);
             return null;

@@ -16,6 +16,14 @@ public static class RetryPipelines
     public static RetryShape FirstBrokerConnect { get; } = new(TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(10), null);
 
     /// <summary>
+    /// Declaring the queues and exchanges at start-up, on the connection the first connect made (a broker under load
+    /// can let a declaration run past the client's 20 s RPC timeout). The first connection's delays, bounded: 10
+    /// retries (about 4 minutes with the RPC timeouts); then start-up fails, saying which declaration the broker
+    /// did not answer.
+    /// </summary>
+    public static RetryShape StartupDeclarations { get; } = FirstBrokerConnect with { MaxRetries = 10 };
+
+    /// <summary>
     /// A done message to <c>tasker_done</c> or a dead-lettered copy, until the broker confirms it. Unbounded until
     /// shutdown: the start message is acked only after, and giving up would lose the task's only answer.
     /// </summary>

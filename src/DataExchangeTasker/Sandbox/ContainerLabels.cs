@@ -18,6 +18,12 @@ public static class ContainerLabels
     /// <summary>The identity (<c>TASKER_ID</c>) of the tasker that created it.</summary>
     public const string Owner = "dataexchange.tasker.owner";
 
+    /// <summary>
+    /// When the code's time limit ends (Unix seconds, from the container's creation): a container nobody claims (its
+    /// tasker crashed) is stopped that long plus the collect window after, never before, whatever the backlog.
+    /// </summary>
+    public const string Deadline = "dataexchange.tasker.deadline";
+
     /// <summary>When a kept-alive container may be removed (Unix seconds).</summary>
     public const string KeepUntil = "dataexchange.tasker.keep-until";
 

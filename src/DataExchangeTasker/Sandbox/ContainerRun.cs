@@ -29,6 +29,12 @@ public sealed record ContainerRun(
     /// </summary>
     public string? ContainerSpecSha256 { get; init; }
 
+    /// <summary>
+    /// Why the code's output files could not be stored (the results root could not be written, named); null when they
+    /// were, or there were none.
+    /// </summary>
+    public string? OutputsUnstored { get; init; }
+
     /// <summary>What the witness outside the sandbox saw the task open; null when no witness was asked (tests).</summary>
     public Governance.WitnessSummary? Witness { get; init; }
 }

@@ -119,6 +119,8 @@ public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId
                     Limit("fsize", options.FileSizeLimitBytes),
                     Limit("nofile", options.OpenFilesLimit),
                     Limit("core", 0),
+                    // No POSIX message queue can be created (mq_open: EMFILE); /dev/shm stays, private (IpcMode) and 64 MiB.
+                    Limit("msgqueue", 0),
                 ],
                 Runtime = options.Runtime,
                 Privileged = false,

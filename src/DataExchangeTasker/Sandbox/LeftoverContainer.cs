@@ -10,6 +10,12 @@ public sealed record LeftoverContainer(string Id, string Key, string? TaskId, bo
     /// <summary>The <c>TASKER_ID</c> of the tasker that created it (its owner label).</summary>
     public string? Owner { get; init; }
 
+    /// <summary>The engine's state: <c>created</c>, <c>running</c>, <c>exited</c>, <c>dead</c>, ….</summary>
+    public string? State { get; init; }
+
+    /// <summary>When the code's time limit ended (<see cref="ContainerLabels.Deadline"/>, Unix seconds); null for older containers.</summary>
+    public long? Deadline { get; init; }
+
     /// <summary>Reads a container listing entry; <paramref name="nowUnixSeconds"/> decides whether a kept-alive one's time is up.</summary>
     public static LeftoverContainer From(ContainerListResponse container, long nowUnixSeconds)
     {
@@ -22,6 +28,8 @@ public sealed record LeftoverContainer(string Id, string Key, string? TaskId, bo
             keepUntil is not null, expired)
         {
             Owner = container.Label(ContainerLabels.Owner),
+            State = container.State,
+            Deadline = long.TryParse(container.Label(ContainerLabels.Deadline), CultureInfo.InvariantCulture, out var deadline) ? deadline : null,
         };
     }
 }

@@ -4,26 +4,42 @@ using Serilog;
 namespace DataExchangeTasker.Sandbox;
 
 /// <summary>
-/// Removes what an earlier run of this tasker left (after a crash) once redeliveries had the grace period to
-/// claim it, kept-alive debugging containers whose time is up, and code snapshots no task used for
-/// <see cref="SnapshotRetention"/>. Only touches containers labelled with this tasker's identity; never a snapshot that any managed container (of any tasker) has bound.
+/// Removes what an earlier run of this tasker left (after a crash), kept-alive debugging containers whose time is up,
+/// and code snapshots no task used for <see cref="SnapshotRetention"/>. Only touches containers labelled with this
+/// tasker's identity that no task of this process claims; never a snapshot that any managed container (of any tasker)
+/// has bound. A crashed run's container may still be wanted by its task's redelivery, however long the backlog ahead
+/// of it: one that runs is left to its code until its time limit plus the collect window (then killed), and one that
+/// ended stays <see cref="ExitedRetention"/> (a redelivery adopts it and answers without running the code again);
+/// only a container whose code never started is removed at once.
 /// </summary>
 public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, string taskerId, TimeSpan grace, ActiveSites active, ILogger log)
 {
     private readonly LeftoverSweep _sweep = new(docker);
 
-    /// <summary>How often kept-alive containers are checked.</summary>
+    /// <summary>How often leftovers are checked.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a code snapshot no task used is kept (the next task of that code copies it again).</summary>
     public TimeSpan SnapshotRetention { get; init; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How long a crashed run's container stays once it ended: as long as answers are remembered (AnswerLedger), so a
+    /// redelivery within that time finds it and never runs the code a second time.
+    /// </summary>
+    public TimeSpan ExitedRetention { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// How long past its time limit a crashed run's running container is left: the timeout grace and the collect
+    /// window, so a redelivery adopting it late still collects its results.
+    /// </summary>
+    public TimeSpan Overrun { get; init; } = TimeSpan.FromSeconds(30) + ContainerSpecFactory.CollectWindow;
+
     /// <summary>The cache of installed requirements (<c>TASKER_DEPS_ROOT</c>), expired like snapshots; null: none.</summary>
     public string? DependencyRoot { get; init; }
 
     /// <summary>
-    /// Until stopped: sweeps start-up leftovers once the grace period is over and, from the start, every
-    /// <see cref="Interval"/>, kept-alive containers whose time is up (answered records expire on their own).
+    /// Until stopped: sweeps leftovers once the grace period is over, then every <see cref="Interval"/> (answered
+    /// records expire on their own).
     /// </summary>
     public Task RunAsync(CancellationToken stopping) => Task.WhenAll(StartupSweepAsync(stopping), PeriodicSweepAsync(stopping));
 
@@ -42,7 +58,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
         try
         {
             await Task.Delay(grace, stopping).ConfigureAwait(false);
-            var removed = await SweepAsync(onlyExpired: false, stopping).ConfigureAwait(false);
+            var removed = await SweepAsync(stopping).ConfigureAwait(false);
             if (removed > 0)
             {
                 log.Information("Removed {Count} leftover container(s) of an earlier run", removed);
@@ -67,7 +83,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
             {
                 try
                 {
-                    await SweepAsync(onlyExpired: true, stopping).ConfigureAwait(false);
+                    await SweepAsync(stopping).ConfigureAwait(false);
                     await ExpireSnapshotsAsync(stopping).ConfigureAwait(false);
                     await ExpireDependenciesAsync(stopping).ConfigureAwait(false);
                 }
@@ -84,22 +100,62 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
     }
 
     /// <summary>
-    /// Removes this tasker's containers that no running task claims; with
-    /// <paramref name="onlyExpired"/>, only kept-alive containers past their time. Returns how many went.
+    /// One pass over this tasker's containers that no task of this process claims: removes kept-alive ones whose time
+    /// is up, ones whose code never started, and ones that ended more than <see cref="ExitedRetention"/> ago; kills
+    /// running ones more than <see cref="Overrun"/> past their time limit. Returns how many were removed.
     /// </summary>
-    public async Task<int> SweepAsync(bool onlyExpired, CancellationToken cancellationToken)
+    public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
-        var result = await _sweep.SweepAsync(
-            taskerId,
-            c => onlyExpired ? c.KeepAliveExpired : !c.KeptAlive || c.KeepAliveExpired,
-            active.Contains,
-            cancellationToken).ConfigureAwait(false);
-        foreach (var c in result.Containers)
+        var now = DateTimeOffset.UtcNow;
+        var removed = 0;
+        var labels = new Dictionary<string, string?> { [ContainerLabels.Managed] = null, [ContainerLabels.Owner] = taskerId };
+        foreach (var summary in await docker.ListContainersAsync(labels, cancellationToken).ConfigureAwait(false))
         {
-            log.Information("Removed container {ContainerId:l} ({Key:l}){Why}", SandboxRunner.ShortId(c.Id), c.Key, c.KeepAliveExpired ? ": keep-alive time is up" : "");
+            var c = LeftoverContainer.From(summary, now.ToUnixTimeSeconds());
+            if (active.Contains(c.Key))
+            {
+                continue;
+            }
+
+            string? why;
+            if (c.KeptAlive)
+            {
+                why = c.KeepAliveExpired ? "keep-alive time is up" : null;
+            }
+            else if (c.State == "created")
+            {
+                why = "its code never started";
+            }
+            else if (c.Running || c.State is "paused" or "restarting")
+            {
+                if (c.Deadline is { } deadline && now > DateTimeOffset.FromUnixTimeSeconds(deadline) + Overrun)
+                {
+                    // No task claimed it within its time limit and the collect window: its tasker is gone and no
+                    // redelivery came. Killed, it stays as evidence (and for a redelivery still to come) like any ended one.
+                    log.Warning("Container {ContainerId:l} ({Key:l}) of an earlier run ran past its time limit with no task claiming it; killing it", SandboxRunner.ShortId(c.Id), c.Key);
+                    await docker.KillContainerAsync(c.Id, "SIGKILL", cancellationToken).ConfigureAwait(false);
+                }
+
+                continue;
+            }
+            else
+            {
+                var finished = DateTimeOffset.TryParse((await docker.InspectContainerAsync(c.Id, cancellationToken).ConfigureAwait(false))?.State?.FinishedAt,
+                    System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at) && at.Year > 1 ? at : (DateTimeOffset?)null;
+                why = finished is null || now - finished > ExitedRetention ? "ended longer ago than answers are remembered, unclaimed" : null;
+            }
+
+            if (why is null)
+            {
+                continue;
+            }
+
+            await docker.RemoveContainerAsync(c.Id, cancellationToken).ConfigureAwait(false);
+            log.Information("Removed container {ContainerId:l} ({Key:l}): {Why:l}", SandboxRunner.ShortId(c.Id), c.Key, why);
+            removed++;
         }
 
-        return result.Count;
+        return removed;
     }
 
     /// <summary>

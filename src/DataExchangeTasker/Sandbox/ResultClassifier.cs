@@ -39,6 +39,8 @@ public static class ResultClassifier
                 manifest is { Survivors: true }
                     ? "The syscall trace is incomplete: a process of the code outlived its tracer, so part of the run was not traced."
                     : "The syscall trace is incomplete: the tracer ended before the code did, so part of the run was not traced."),
+            _ when run.OutputsUnstored is { } unstored => (TaskStates.Error, Reasons.ResultsUnwritable,
+                "The code ran, but its output files could not be stored: " + unstored),
             (_, { Status: 0 }) => (TaskStates.Success, null, ""),
             _ when signal is not null => (TaskStates.Error, Reasons.Signal,
                 string.Create(CultureInfo.InvariantCulture, $"Container exited with an error. The code was killed by {signal} (status code: {exit}).")),
@@ -77,6 +79,7 @@ public static class ResultClassifier
             },
             OutputFolder = run.OutputFolder,
             OutputFiles = run.Outputs?.Files ?? (results is null ? null : []),
+            RefusedOutputs = run.Outputs?.Refused ?? (results is null ? null : RefusedOutputs.None),
             TraceSummary = summary,
         };
     }

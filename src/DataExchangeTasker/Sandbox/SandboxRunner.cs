@@ -32,6 +32,9 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
     /// <summary>How long the code has to stop after the timeout signal before the container is killed outright.</summary>
     private static readonly TimeSpan TimeoutGrace = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long an adopted container's log may take to replay a line written before the adoption.</summary>
+    private static readonly TimeSpan ReplayGrace = TimeSpan.FromSeconds(5);
+
     /// <summary>Deadline of each collecting exec (reading included): up to the work size limit of files at disk speed.</summary>
     private static readonly TimeSpan CollectDeadline = TimeSpan.FromMinutes(5);
 
@@ -57,6 +60,8 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         ArgumentNullException.ThrowIfNull(site);
         DateTimeOffset? keepUntil = options.KeepAlive ? DateTimeOffset.UtcNow + options.KeepAliveTimeout : null;
         var request = specs.Create(task, keepUntil);
+        // From creation (start follows at once): how long a crashed run's container is left to its code (LeftoverSweeper).
+        request.Labels[ContainerLabels.Deadline] = (DateTimeOffset.UtcNow + task.Limits.Timeout).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var specSha256 = ContainerSpecDigest.Of(request);
         var createdAt = Stopwatch.StartNew();
         string id;
@@ -160,6 +165,13 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
                 stop = timedOut = true;
             }
 
+            if (timedOut && adoptedStart is not null && await ReportedBeforeAsync(ready, cancellationToken).ConfigureAwait(false))
+            {
+                // Adopted past its limit, but its code had ended in time: the supervisor only waits for its results to
+                // be fetched, and the timeout signal would end it (and them).
+                stop = timedOut = false;
+            }
+
             if (!stop)
             {
                 gotReady = await ready.ConfigureAwait(false);
@@ -204,7 +216,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
                 };
             }
 
-            var (results, outputs, folder) = await CollectAsync(id, site.Key, cancellationToken).ConfigureAwait(false);
+            var (results, outputs, folder, unstored) = await CollectAsync(id, site.Key, cancellationToken).ConfigureAwait(false);
             await watchStop.CancelAsync().ConfigureAwait(false);
             var inspected = await docker.InspectContainerAsync(id, cancellationToken).ConfigureAwait(false);
             var state = inspected?.State;
@@ -220,12 +232,29 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
                 await peak.ConfigureAwait(false), results, outputs, folder, null)
             {
                 ImageId = inspected?.Image,
+                OutputsUnstored = unstored,
             };
         }
         finally
         {
             await watchStop.CancelAsync().ConfigureAwait(false);
             await ready.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Whether an adopted container's supervisor had already reported: its log is replayed from the start, so the line
+    /// arrives within moments if it was written.
+    /// </summary>
+    private static async Task<bool> ReportedBeforeAsync(Task<bool> ready, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ready.WaitAsync(ReplayGrace, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return false;
         }
     }
 
@@ -248,7 +277,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         return false;
     }
 
-    private async Task<(SupervisorResults? Results, ExtractedOutputs? Outputs, string? Folder)> CollectAsync(string id, string key, CancellationToken cancellationToken)
+    private async Task<Collected> CollectAsync(string id, string key, CancellationToken cancellationToken)
     {
         SupervisorResults? results = null;
         var supervisor = await docker.CreateExecAsync(id, TarExec("0:0", "/run/tasker", "manifest", "stdout.txt", "stderr.txt", "strace.txt"), cancellationToken).ConfigureAwait(false);
@@ -267,14 +296,22 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         }
 
         var folder = Path.Combine(options.ResultsRoot, key);
-        DeleteResults(folder);
-        if (results?.Manifest is { HasOutputs: false })
+        try
         {
-            // The code left /tmp/out empty: a second exec (the engine's costliest call per task here) has nothing to fetch.
-            return (results, new ExtractedOutputs([], false, []), null);
+            DeleteResults(folder);
+            if (results?.Manifest is { HasOutputs: false })
+            {
+                // The code left /tmp/out empty: a second exec (the engine's costliest call per task here) has nothing to fetch.
+                return new Collected(results, ExtractedOutputs.Empty, null, null);
+            }
+
+            Directory.CreateDirectory(options.ResultsRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Unstored(id, folder, results, new ResultsUnwritableException(options.ResultsRoot, e));
         }
 
-        Directory.CreateDirectory(options.ResultsRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
         ExtractedOutputs? outputs = null;
         var limits = new OutputLimits(options.OutputFilesLimit, options.WorkSizeLimitBytes);
         // /tmp/out can hold no more than the work size limit; allow for tar's headers and padding, no more.
@@ -292,8 +329,12 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
         {
             log.Warning("Container {ContainerId:l}: the archive of /tmp/out is unreadable or too long; no output file is kept: {Error}", ShortId(id), e.Message);
-            DeleteResults(folder);
-            return (results, new ExtractedOutputs([], true, []), null);
+            TryDeleteResults(folder);
+            return new Collected(results, ExtractedOutputs.Empty with { Truncated = true }, null, null);
+        }
+        catch (ResultsUnwritableException e)
+        {
+            return Unstored(id, folder, results, e);
         }
 
         if (outputs is not null && extracted.ExitCode != 0)
@@ -305,17 +346,29 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
 
         if (outputs is { Refused.Count: > 0 })
         {
-            log.Warning("Container {ContainerId:l}: refused output entries (links, devices, FIFOs, unsafe names): {Refused}", ShortId(id), outputs.Refused.Take(20));
+            log.Warning("Container {ContainerId:l}: {Count} output entries not stored; the first: {Refused}",
+                ShortId(id), outputs.Refused.Count, outputs.Refused.Entries.Take(20).Select(r => $"{r.Path} ({r.Reason})"));
         }
 
         if (outputs is null || outputs.Files.Count == 0)
         {
-            DeleteResults(folder);
-            return (results, outputs, null);
+            TryDeleteResults(folder);
+            return new Collected(results, outputs, null, null);
         }
 
-        return (results, outputs, folder);
+        return new Collected(results, outputs, folder, null);
     }
+
+    /// <summary>The results disk could not be written: nothing of the task's files stays, the rest of the run is kept.</summary>
+    private Collected Unstored(string id, string folder, SupervisorResults? results, ResultsUnwritableException error)
+    {
+        log.Error("Container {ContainerId:l}: output files not stored: {Error:l}", ShortId(id), error.Message);
+        TryDeleteResults(folder);
+        return new Collected(results, null, null, error.Message);
+    }
+
+    /// <summary>What collecting a run brought back.</summary>
+    private sealed record Collected(SupervisorResults? Results, ExtractedOutputs? Outputs, string? Folder, string? Unstored);
 
     private static ContainerExecCreateParameters TarExec(string user, string folder, params string[] entries) => new()
     {
@@ -337,6 +390,19 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         catch (DirectoryNotFoundException)
         {
             // Nothing from an earlier attempt.
+        }
+    }
+
+    /// <summary>Deletes what a failed collection left; a disk that refuses even that is already being reported.</summary>
+    private void TryDeleteResults(string folder)
+    {
+        try
+        {
+            DeleteResults(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Warning("Could not delete {Folder:l}: {Error:l}", folder, e.Message);
         }
     }
 

@@ -130,21 +130,21 @@ public sealed class TaskPreparer(SandboxOptions options, ApprovalList? approvals
         }
 
         string? error = null;
-        if (requested.TimeoutSeconds is { } t && (t < 1 || t > max.Timeout.TotalSeconds))
+        if (requested.TimeoutSeconds is { } t && (t < StartMessageRules.MinTimeoutSeconds || t > max.Timeout.TotalSeconds))
         {
-            error = Describe("limits.timeoutSeconds", t, 1, max.Timeout.TotalSeconds);
+            error = Describe("limits.timeoutSeconds", t, StartMessageRules.MinTimeoutSeconds, max.Timeout.TotalSeconds);
         }
-        else if (requested.MemoryBytes is { } m && (m < 6 * 1024 * 1024 || m > max.MemoryBytes))
+        else if (requested.MemoryBytes is { } m && (m < StartMessageRules.MinMemoryBytes || m > max.MemoryBytes))
         {
-            error = Describe("limits.memoryBytes", m, 6 * 1024 * 1024, max.MemoryBytes);
+            error = Describe("limits.memoryBytes", m, StartMessageRules.MinMemoryBytes, max.MemoryBytes);
         }
-        else if (requested.Cpus is { } c && (c < 0.01 || c > max.Cpus))
+        else if (requested.Cpus is { } c && (c < StartMessageRules.MinCpus || c > max.Cpus))
         {
-            error = Describe("limits.cpus", c, 0.01, max.Cpus);
+            error = Describe("limits.cpus", c, StartMessageRules.MinCpus, max.Cpus);
         }
-        else if (requested.Pids is { } p && (p < 8 || p > max.Pids))
+        else if (requested.Pids is { } p && (p < StartMessageRules.MinPids || p > max.Pids))
         {
-            error = Describe("limits.pids", p, 8, max.Pids);
+            error = Describe("limits.pids", p, StartMessageRules.MinPids, max.Pids);
         }
 
         var limits = new EffectiveLimits(

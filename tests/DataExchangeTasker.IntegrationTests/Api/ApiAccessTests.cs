@@ -168,4 +168,43 @@ public sealed class ApiAccessTests(ApiFixture fixture)
         using var ready = await api.Http.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
     }
+
+    [Fact]
+    public async Task SameTaskId_TwoClients_EachHasItsOwnTask_NeitherLearnsOfTheOther()
+    {
+        // Issue 22, defect 3: task ids are per client; a 409 would tell B that A used the id.
+        var queues = "ids-" + Guid.NewGuid().ToString("N")[..8];
+        await using var api = await ApiUnderTest.StartAsync(ApiUnderTest.Settings(fixture, ApiUnderTest.SqlitePath(fixture), queuesOf: queues));
+        var alice = await api.CreateClientAsync("ids-alice");
+        var bob = await api.CreateClientAsync("ids-bob");
+        var aliceBody = Demo();
+        aliceBody["taskId"] = "idem-1";
+        var bobBody = Demo();
+        bobBody["taskId"] = "idem-1";
+        bobBody["dataPath"] = "other_data";
+
+        var (a, aAnswer, r1) = await api.SendAsync(HttpMethod.Post, "/v1/tasks", alice, aliceBody);
+        var (b, bAnswer, r2) = await api.SendAsync(HttpMethod.Post, "/v1/tasks", bob, bobBody);
+        Assert.Equal(HttpStatusCode.Accepted, a);
+        Assert.Equal(HttpStatusCode.Accepted, b);
+        Assert.Equal("idem-1", aAnswer!["taskId"]!.GetValue<string>());
+        Assert.Equal("idem-1", bAnswer!["taskId"]!.GetValue<string>());
+
+        var (_, asAlice, r3) = await api.SendAsync(HttpMethod.Get, "/v1/tasks/idem-1", alice);
+        var (_, asBob, r4) = await api.SendAsync(HttpMethod.Get, "/v1/tasks/idem-1", bob);
+        Assert.Equal(ApiFixture.DemoData, asAlice!["dataPath"]!.GetValue<string>());
+        Assert.Equal("other_data", asBob!["dataPath"]!.GetValue<string>());
+
+        // Two start messages with distinct taskIds reach the workers (their protocol needs them unique).
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = fixture.Tasker.Broker.AmqpUri };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var starts = await Support.TestQueues.CollectAsync(channel, queues + ".todo", 2, TimeSpan.FromSeconds(30));
+        var brokerIds = starts.Select(m => JsonNode.Parse(m.Body)!["taskId"]!.GetValue<string>()).ToList();
+        Assert.Equal(2, brokerIds.Distinct().Count());
+        foreach (var r in new[] { r1, r2, r3, r4 })
+        {
+            r.Dispose();
+        }
+    }
 }

@@ -93,6 +93,42 @@ public sealed class ApiScheduleTests(ApiFixture fixture)
         Assert.All(periods.Zip(periods.Skip(1)), p => Assert.Equal(1000, p.Second - p.First));
     }
 
+    [Fact]
+    public async Task ListSchedules_ShowsTheClientsOwnOnly_DeletedOnRequest()
+    {
+        await using var api = await ApiUnderTest.StartAsync(ApiUnderTest.Settings(fixture, ApiUnderTest.SqlitePath(fixture), queuesOf: "list-" + Guid.NewGuid().ToString("N")[..8]));
+        var alice = await api.CreateClientAsync("list-alice");
+        var bob = await api.CreateClientAsync("list-bob");
+        var hourly = new JsonObject { ["codePath"] = ApiFixture.DemoCode, ["dataPath"] = ApiFixture.DemoData, ["cron"] = "0 * * * *" };
+        var ids = new List<string>();
+        foreach (var key in new[] { alice, alice, bob })
+        {
+            var (_, created, r) = await api.SendAsync(HttpMethod.Post, "/v1/schedules", key, hourly.DeepClone());
+            r.Dispose();
+            ids.Add(created!["scheduleId"]!.GetValue<string>());
+        }
+
+        var (deleted, _, dr) = await api.SendAsync(HttpMethod.Delete, "/v1/schedules/" + ids[0], alice);
+        dr.Dispose();
+        Assert.Equal(HttpStatusCode.NoContent, deleted);
+
+        var (status, page, lr) = await api.SendAsync(HttpMethod.Get, "/v1/schedules", alice);
+        var (_, withDeleted, wr) = await api.SendAsync(HttpMethod.Get, "/v1/schedules?deleted=true", alice);
+        var (other, _, or) = await api.SendAsync(HttpMethod.Get, "/v1/schedules?client=list-bob", alice);
+        foreach (var r in new[] { lr, wr, or })
+        {
+            r.Dispose();
+        }
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal([ids[1]], page!["schedules"]!.AsArray().Select(s => s!["scheduleId"]!.GetValue<string>()));
+        Assert.Equal(0, page["schedules"]![0]!["skippedCount"]!.GetValue<long>());
+        Assert.Equal(new[] { ids[0], ids[1] }.Order(), withDeleted!["schedules"]!.AsArray().Select(s => s!["scheduleId"]!.GetValue<string>()).Order());
+        Assert.Equal(HttpStatusCode.Forbidden, other);
+        var (_, all) = await api.AdminSendAsync(HttpMethod.Get, "/v1/schedules");
+        Assert.Equal(2, all!["schedules"]!.AsArray().Count);
+    }
+
     private static async Task<long> FiringsAsync(ApiUnderTest api)
     {
         var text = await api.Http.GetStringAsync("/metrics");

@@ -41,6 +41,39 @@ public sealed class ApiTaskTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task GetTask_WithFields_LeavesOutTheDoneMessage_SummaryAndTraceLinkInstead()
+    {
+        await using var api = await ApiUnderTest.StartAsync(ApiUnderTest.Settings(fixture, ApiUnderTest.SqlitePath(fixture)));
+        var key = await api.CreateClientAsync("poller");
+        var taskId = await api.SubmitDemoAsync(key);
+        var whole = await api.WaitForStateAsync(key, taskId, "success", RunTimeout);
+        Assert.NotNull(whole["done"]!["containerOutput"]!["strace"]);
+        Assert.Equal(1, whole["doneCount"]!.GetValue<long>());
+
+        var (status, light, r) = await api.SendAsync(HttpMethod.Get, $"/v1/tasks/{taskId}?fields=state,summary,links", key);
+        r.Dispose();
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(["taskId", "state", "summary", "links"], light!.AsObject().Select(p => p.Key).ToArray());
+        Assert.Equal(0, light["summary"]!["exitCode"]!.GetValue<int>());
+        Assert.Contains("Average fortune", light["summary"]!["stdoutHead"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.NotNull(light["summary"]!["traceSummary"]);
+        Assert.True(light.ToJsonString().Length < whole.ToJsonString().Length / 2, "the light answer is not much smaller than the whole one");
+
+        using var trace = await api.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, light["links"]!["trace"]!.GetValue<string>())
+        {
+            Headers = { { "Authorization", "Bearer " + key } },
+        });
+        Assert.Equal(HttpStatusCode.OK, trace.StatusCode);
+        Assert.StartsWith("text/plain", trace.Content.Headers.ContentType!.ToString(), StringComparison.Ordinal);
+        Assert.Equal(whole["done"]!["containerOutput"]!["strace"]!.GetValue<string>(), await trace.Content.ReadAsStringAsync());
+
+        var (bad, error, br) = await api.SendAsync(HttpMethod.Get, $"/v1/tasks/{taskId}?fields=state,secrets", key);
+        br.Dispose();
+        Assert.Equal(HttpStatusCode.BadRequest, bad);
+        Assert.Equal("fields", error!["field"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Submit_SameTaskIdAgain_SameAnswerForSameBodyAnd409ForDifferentBody()
     {
         await using var api = await ApiUnderTest.StartAsync(ApiUnderTest.Settings(fixture, ApiUnderTest.SqlitePath(fixture)));
@@ -60,8 +93,12 @@ public sealed class ApiTaskTests(ApiFixture fixture)
         Assert.Equal("taskId", different.Body!["field"]!.GetValue<string>());
         await api.WaitForStateAsync(key, taskId, "success", RunTimeout);
         // Ran once: one done message stored.
-        var stored = await api.Host.Services.Store.GetTaskAsync(taskId, CancellationToken.None);
+        var stored = await api.Host.Services.Store.GetClientTaskAsync("idem", taskId, withDone: false, CancellationToken.None);
         Assert.Equal(1, stored!.DoneCount);
+        var (_, polled, pr) = await api.SendAsync(HttpMethod.Get, "/v1/tasks/" + taskId, key);
+        pr.Dispose();
+        Assert.Equal(1, polled!["doneCount"]!.GetValue<long>());
+        Assert.Equal("idem:" + taskId, polled["startTaskId"]!.GetValue<string>());
     }
 
     [Fact]
@@ -99,6 +136,8 @@ public sealed class ApiTaskTests(ApiFixture fixture)
         await channel.QueueBindAsync(watch, ApiTopology.ControlExchange, "");
 
         var queued = await api.SubmitDemoAsync(key);
+        // Published first (the outbox publishes right after the submit): a task still in the store is cancelled there.
+        await api.WaitForPublishedAsync(key, queued, TimeSpan.FromSeconds(10));
         var (status, answer, r1) = await api.SendAsync(HttpMethod.Post, $"/v1/tasks/{queued}/cancel", key);
         r1.Dispose();
         Assert.Equal(HttpStatusCode.Accepted, status);

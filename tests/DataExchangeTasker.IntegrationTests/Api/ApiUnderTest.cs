@@ -49,14 +49,29 @@ public sealed class ApiUnderTest : IAsyncDisposable
     /// <summary>A new SQLite store path in the fixture's temp folder.</summary>
     public static string SqlitePath(ApiFixture fixture) => Path.Combine(fixture.Tasker.Root, "api-" + Guid.NewGuid().ToString("N")[..8], "tasker.db");
 
-    public static async Task<ApiUnderTest> StartAsync(IReadOnlyDictionary<string, string?> settings)
+    public static async Task<ApiUnderTest> StartAsync(IReadOnlyDictionary<string, string?> settings, TimeSpan? startDeadline = null, bool waitReady = true)
     {
         var options = ApiOptionsLoader.Load(settings);
         var log = new LoggerConfiguration().MinimumLevel.Warning()
             .WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose, formatProvider: System.Globalization.CultureInfo.InvariantCulture).CreateLogger();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(startDeadline ?? TimeSpan.FromSeconds(60));
         var host = await ApiHost.StartAsync(options, log, timeout.Token);
-        return new ApiUnderTest(host, null, host.BaseAddress);
+        var api = new ApiUnderTest(host, null, host.BaseAddress);
+        if (waitReady)
+        {
+            // HTTP is up before the broker link: most tests want both.
+            try
+            {
+                await host.Services.Broker.Ready.WaitAsync(timeout.Token);
+            }
+            catch
+            {
+                await api.DisposeAsync();
+                throw;
+            }
+        }
+
+        return api;
     }
 
     /// <summary>Starts <c>tasker api</c> as a process on a free port and waits until /health/ready answers 200.</summary>
@@ -122,6 +137,37 @@ public sealed class ApiUnderTest : IAsyncDisposable
         return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text), response);
     }
 
+    /// <summary>Sends a request with the admin key.</summary>
+    public async Task<(HttpStatusCode Status, JsonNode? Body)> AdminSendAsync(HttpMethod method, string path, JsonNode? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Add("X-Admin-Key", AdminKey);
+        if (body is not null)
+        {
+            request.Content = Json(body);
+        }
+
+        using var response = await Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
+    }
+
+    /// <summary>Every task of <paramref name="clientId"/> (newest first), as the admin sees them.</summary>
+    public async Task<IReadOnlyList<JsonNode>> AdminTasksAsync(string? clientId = null)
+    {
+        var (status, page) = await AdminSendAsync(HttpMethod.Get, "/v1/tasks?limit=500" + (clientId is null ? "" : "&client=" + clientId));
+        Assert.True(status == HttpStatusCode.OK, page?.ToJsonString());
+        return page!["tasks"]!.AsArray().Select(t => t!).ToList();
+    }
+
+    /// <summary>The value of one unlabelled counter or gauge of <c>/metrics</c> (0 when absent).</summary>
+    public async Task<long> MetricAsync(string name)
+    {
+        var text = await Http.GetStringAsync("/metrics");
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(name + " ", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Submits the demo task; asserts 202 and returns the taskId.</summary>
     public async Task<string> SubmitDemoAsync(string key, string? taskId = null, int delaySeconds = 0)
     {
@@ -161,6 +207,27 @@ public sealed class ApiUnderTest : IAsyncDisposable
         }
 
         throw new TimeoutException($"task {taskId} not {state} within {timeout}; last: {last?.ToJsonString()}");
+    }
+
+    /// <summary>Polls GET /v1/tasks/{id} until the broker confirmed its start message (publishedAt set); returns the task.</summary>
+    public async Task<JsonNode> WaitForPublishedAsync(string key, string taskId, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        JsonNode? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            var (status, body, response) = await SendAsync(HttpMethod.Get, "/v1/tasks/" + taskId, key);
+            response.Dispose();
+            last = body;
+            if (status == HttpStatusCode.OK && body!["publishedAt"] is not null)
+            {
+                return body;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"task {taskId} not published within {timeout}; last: {last?.ToJsonString()}");
     }
 
     public static StringContent Json(JsonNode body) => new(body.ToJsonString(), Encoding.UTF8, "application/json");

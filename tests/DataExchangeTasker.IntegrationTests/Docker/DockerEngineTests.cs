@@ -59,6 +59,49 @@ public sealed class DockerEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunExecAsync_ReaderFailsWithItsOwnIOException_ThatExceptionSurfacesAndTheEngineIsNotTakenForGone()
+    {
+        var id = await CreateAsync(["sleep", "60"]);
+        await _docker.StartContainerAsync(id, CancellationToken.None);
+        var exec = await _docker.CreateExecAsync(id, new ContainerExecCreateParameters { AttachStdout = true, AttachStderr = true, Cmd = ["sh", "-c", "echo some output"] }, CancellationToken.None);
+
+        // What the results disk throws when it is full: the reader's failure, not the engine's.
+        var error = await Assert.ThrowsAsync<IOException>(() => _docker.RunExecAsync(exec, async (stream, ct) =>
+        {
+            _ = await stream.ReadAsync(new byte[16], ct);
+            throw new IOException("No space left on device", 28);
+        }, TimeSpan.FromSeconds(30), CancellationToken.None));
+
+        Assert.Equal(28, error.HResult);
+        Assert.IsNotType<DockerApiException>(error.InnerException);
+        Assert.NotNull(await _docker.InspectContainerAsync(id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task RunExecAsync_EngineTransportGoesAwayWhileReading_IsOurUnreachableException()
+    {
+        await using var proxy = new SocketProxy(Path.Combine(_root, "engine.sock"), "/var/run/docker.sock");
+        proxy.Start();
+        await using var docker = new DockerEngine(DockerEndpoint.Parse("unix://" + proxy.Path));
+        var id = await CreateAsync(["sleep", "60"]);
+        await _docker.StartContainerAsync(id, CancellationToken.None);
+        var exec = await docker.CreateExecAsync(id, new ContainerExecCreateParameters { AttachStdout = true, AttachStderr = true, Cmd = ["sh", "-c", "echo first; sleep 30"] }, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<DockerApiException>(() => docker.RunExecAsync(exec, async (stream, ct) =>
+        {
+            var buffer = new byte[64];
+            _ = await stream.ReadAsync(buffer, ct);
+            await proxy.StopAsync();
+            // The reader passes on whatever reading the engine's stream throws, as a tar reader does.
+            while (await stream.ReadAsync(buffer, ct) > 0)
+            {
+            }
+        }, TimeSpan.FromSeconds(30), CancellationToken.None));
+
+        Assert.True(error.EngineUnreachable);
+    }
+
+    [Fact]
     public async Task WaitForExitAsync_RunningContainer_CompletesAtItsExit()
     {
         var id = await CreateAsync(["sh", "-c", "sleep 1; exit 3"]);

@@ -52,6 +52,83 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
     }
 
     [Fact]
+    public async Task KillDashNine_RedeliveryArrivesAfterABacklogLongerThanTheGrace_AdoptsTheRunningContainerInsteadOfRunningAgain()
+    {
+        var code = fixture.WriteCode("late-redelivery", "import time\nprint('begin', flush=True)\ntime.sleep(5)\nprint('end')\n");
+        var backlogCode = fixture.WriteCode("late-backlog", "import time\ntime.sleep(3)\nprint('backlog')\n");
+        var data = fixture.WriteData("late-redelivery.txt", "x");
+        var env = Environment("late", concurrency: 1);
+        await using var starts = DockerEvents.FollowStarts(env["TASKER_ID"]!);
+        await using var client = InProcessTasker.Client(fixture, TaskerFixture.QueuesOf(env));
+        var todo = env["TASKER_TODO_QUEUE"]!;
+
+        await using (var first = TaskerProcess.Start(env, "run"))
+        {
+            await first.WaitForOutputAsync("Ready", TimeSpan.FromSeconds(60));
+            await client.PublishAsync(new StartMessage("late-1", code, data));
+            await WaitForRunningContainersAsync(env, 1);
+            await first.SignalAsync("KILL");
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        // The redelivery is held elsewhere (as a backlog ahead of it would) while the restarted tasker works through
+        // two tasks taking longer than its 2 s grace.
+        await using var holder = await new RabbitMQ.Client.ConnectionFactory { Uri = fixture.Broker.AmqpUri, AutomaticRecoveryEnabled = false }.CreateConnectionAsync();
+        await using var held = await holder.CreateChannelAsync();
+        RabbitMQ.Client.BasicGetResult? redelivery = null;
+        await WaitForAsync(async () => (redelivery = await held.BasicGetAsync(todo, autoAck: false)) is not null, "the killed tasker's message to be back in the queue");
+        Assert.True(redelivery!.Redelivered);
+        await client.PublishAsync(new StartMessage("late-backlog-1", backlogCode, data));
+        await client.PublishAsync(new StartMessage("late-backlog-2", backlogCode, data));
+        await using var second = TaskerProcess.Start(env, "run");
+        var backlog = await client.CollectResultsAsync(2, TimeSpan.FromSeconds(120));
+        Assert.All(backlog, d => Assert.Equal("backlog\n", d.ContainerOutput!.Stdout));
+        Assert.Contains(await ContainersAsync(env), c => c.Labels[ContainerLabels.TaskId] == "late-1");
+
+        await held.BasicNackAsync(redelivery.DeliveryTag, multiple: false, requeue: true);
+        var done = (await client.CollectResultsAsync(1, TimeSpan.FromSeconds(120)))[0];
+
+        Assert.Equal("late-1", done.TaskId);
+        Assert.Equal(TaskStates.Success, done.State);
+        Assert.Equal("begin\nend\n", done.ContainerOutput!.Stdout);
+        Assert.Contains("adopting it instead of running the code again", second.Output, StringComparison.Ordinal);
+        Assert.Equal(["late-1", "late-backlog-1", "late-backlog-2"], (await starts.WaitForAsync(3, TimeSpan.FromSeconds(5))).Order(StringComparer.Ordinal));
+        await StopLeavingNothingAsync(env, second);
+    }
+
+    [Fact]
+    public async Task KillDashNine_RedeliveryAfterTheTimeLimitWhileResultsWait_CollectsThemInsteadOfLosingThem()
+    {
+        // The code ends on its own within its limit; the tasker dies before collecting; the redelivery comes after the
+        // limit, while the supervisor still keeps the results (collect window): they are collected, not thrown away.
+        var code = fixture.WriteCode("late-past-limit", "import time\ntime.sleep(2)\nprint('finished in time')\n");
+        var data = fixture.WriteData("late-past-limit.txt", "x");
+        var env = Environment("past-limit", concurrency: 1);
+        env["TASKER_TASK_TIMEOUT"] = "6";
+        await using var starts = DockerEvents.FollowStarts(env["TASKER_ID"]!);
+        await using var client = InProcessTasker.Client(fixture, TaskerFixture.QueuesOf(env));
+
+        await using (var first = TaskerProcess.Start(env, "run"))
+        {
+            await first.WaitForOutputAsync("Ready", TimeSpan.FromSeconds(60));
+            await client.PublishAsync(new StartMessage("past-limit-1", code, data));
+            await WaitForRunningContainersAsync(env, 1);
+            await first.SignalAsync("KILL");
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        var deadline = DateTimeOffset.FromUnixTimeSeconds(long.Parse((await ContainersAsync(env)).Single().Labels[ContainerLabels.Deadline], System.Globalization.CultureInfo.InvariantCulture));
+        await WaitForAsync(() => Task.FromResult(DateTimeOffset.UtcNow > deadline + TimeSpan.FromSeconds(1)), "the task's time limit to pass");
+        await using var second = TaskerProcess.Start(env, "run");
+        var done = (await client.CollectResultsAsync(1, TimeSpan.FromSeconds(90)))[0];
+
+        Assert.Equal(TaskStates.Success, done.State);
+        Assert.Equal("finished in time\n", done.ContainerOutput!.Stdout);
+        Assert.Equal(["past-limit-1"], await starts.WaitForAsync(1, TimeSpan.FromSeconds(5)));
+        await StopLeavingNothingAsync(env, second);
+    }
+
+    [Fact]
     public async Task Sigterm_WithTasksInFlight_DrainsThemAndExitsZero()
     {
         var code = fixture.WriteCode("drain-sleeper", "import time\ntime.sleep(3)\nprint('drained')\n");
@@ -91,6 +168,14 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
         Assert.Equal(1u, await fixture.Broker.MessageCountAsync(env["TASKER_TODO_QUEUE"]!));
         Assert.Equal(0u, await fixture.Broker.MessageCountAsync(env["TASKER_DONE_QUEUE"]!));
         Assert.Empty(await ContainersAsync(env));
+    }
+
+    /// <summary>Waits until the tasker removed its answered tasks' containers, then stops it cleanly (a kill would leave them).</summary>
+    private async Task StopLeavingNothingAsync(Dictionary<string, string?> env, TaskerProcess tasker)
+    {
+        await WaitForAsync(async () => (await ContainersAsync(env)).Count == 0, "the answered tasks' containers to be removed");
+        await tasker.SignalAsync("TERM");
+        Assert.Equal(0, await tasker.WaitForExitAsync(TimeSpan.FromSeconds(60)));
     }
 
     private Dictionary<string, string?> Environment(string name, int concurrency)

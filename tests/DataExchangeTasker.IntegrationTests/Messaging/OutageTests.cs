@@ -49,7 +49,8 @@ public sealed class OutageTests(TaskerFixture fixture)
         }
 
         await tasker.WaitUntilAsync(() => tasker.Health.IsReady, TimeSpan.FromSeconds(10), "ready");
-        await Task.Delay(TimeSpan.FromSeconds(1)); // let the first tasks start their containers
+        // The restart must find tasks running: waited for, not guessed with a sleep (a slow engine made that a race).
+        await tasker.WaitUntilAsync(async () => (await tasker.ContainersAsync(fixture)).Any(c => c.State == "running"), TimeSpan.FromSeconds(60), "a task's container to run");
         await broker.StopAsync();
         await broker.StartAgainAsync();
         await tasker.WaitUntilAsync(() => tasker.Health.IsUp(HealthState.Broker), TimeSpan.FromSeconds(60), "the broker connection to recover");

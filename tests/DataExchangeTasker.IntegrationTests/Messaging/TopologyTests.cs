@@ -45,6 +45,38 @@ public sealed class TopologyTests(TaskerFixture fixture)
     }
 
     [Fact]
+    public async Task Start_BrokerSlowToAnswerTheExchangeDeclaration_RetriesAndBecomesReady()
+    {
+        var code = fixture.WriteCode("slow-declare", "print('after a slow start')\n");
+        var data = fixture.WriteData("slow-declare.txt", "x");
+        // Past the client's 20 s RPC timeout: the declaration's answer comes too late once, as from a broker under load.
+        var (classId, methodId) = AmqpDelayProxy.ExchangeDeclare;
+        await using var proxy = new AmqpDelayProxy(fixture.Broker.AmqpUri, classId, methodId, TimeSpan.FromSeconds(25), count: 1);
+        var env = fixture.ProcessEnvironment("slow-declare");
+        env["TASKER_AMQP_URI"] = proxy.AmqpUri.ToString();
+
+        await using var tasker = TaskerProcess.Start(env, "run");
+        await tasker.WaitForOutputAsync("Ready", TimeSpan.FromSeconds(120));
+
+        Assert.Equal(1, proxy.Delayed);
+        Assert.DoesNotContain("unexpected error", tasker.Output, StringComparison.Ordinal);
+        Assert.Contains("retrying", tasker.Output, StringComparison.Ordinal);
+        await using var client = InProcessTasker.Client(fixture, TaskerFixture.QueuesOf(env));
+        var done = await client.RunAsync(new StartMessage("slow-declare-1", code, data));
+        Assert.Equal("after a slow start\n", done.ContainerOutput!.Stdout);
+        // Stopped cleanly, once its container is gone (a kill would leave it for its collect window).
+        var removedBy = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while ((await fixture.Docker.ListContainersAsync(new Dictionary<string, string?> { [DataExchangeTasker.Sandbox.ContainerLabels.Owner] = env["TASKER_ID"] }, CancellationToken.None)).Count > 0)
+        {
+            Assert.True(DateTime.UtcNow < removedBy, "the task's container was not removed");
+            await Task.Delay(100);
+        }
+
+        await tasker.SignalAsync("TERM");
+        Assert.Equal(0, await tasker.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
     public async Task Start_DeclarationOffAndQueueMissing_FailsSayingSo()
     {
         var options = Options("absent-" + Guid.NewGuid().ToString("N")[..8], "classic", declare: false);

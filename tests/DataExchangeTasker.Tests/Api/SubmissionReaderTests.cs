@@ -53,4 +53,36 @@ public sealed class SubmissionReaderTests
         Assert.Null(Read("""{"codePath":"\ud800","dataPath":"d"}""", false, out var error));
         Assert.NotNull(error);
     }
+
+    [Theory]
+    [InlineData("0 0 30 2 *")]
+    [InlineData("0 0 31 4 *")]
+    public void Read_CronThatNeverFires_IsRefused(string cron)
+    {
+        var json = JsonSerializer.Serialize(new Dictionary<string, string> { ["codePath"] = "c", ["dataPath"] = "d", ["cron"] = cron });
+        Assert.Null(Read(json, true, out var error));
+        Assert.Equal("cron", error!.Field);
+        Assert.Contains("never", error.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"codePath":"c","dataPath":"d","image":" "}""", "image")]
+    [InlineData("""{"codePath":"c","dataPath":"d","image":5}""", "image")]
+    [InlineData("""{"codePath":"c","dataPath":"d","taskId":" "}""", "taskId")]
+    [InlineData("""{"codePath":"c","dataPath":"d\u0001"}""", "dataPath")]
+    public void Read_FieldTheStartMessageRulesRefuse_NamesIt(string json, string field)
+    {
+        Assert.Null(Read(json, false, out var error));
+        Assert.Equal(field, error!.Field);
+    }
+
+    [Fact]
+    public void Read_ImageAndAChosenTaskIdOfTheLongestLength_Accepted()
+    {
+        var taskId = new string('t', SubmissionReader.MaxClientTaskIdLength);
+        var s = Read("{\"codePath\":\"c\",\"dataPath\":\"d\",\"image\":\"dataexchange-tasker-runner-r:latest\",\"taskId\":\"" + taskId + "\"}", false, out var error);
+        Assert.Null(error);
+        Assert.Equal(("dataexchange-tasker-runner-r:latest", taskId), (s!.Image, s.TaskId));
+        Assert.Null(Read("{\"codePath\":\"c\",\"dataPath\":\"d\",\"taskId\":\"" + taskId + "t\"}", false, out _));
+    }
 }

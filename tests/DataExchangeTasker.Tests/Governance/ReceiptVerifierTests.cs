@@ -157,7 +157,7 @@ public sealed class ReceiptVerifierTests : IDisposable
         // A version 1 node hashed the six members only; the witness member must not appear when there is none.
         var json = Encoding.UTF8.GetString(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(ReceiptTestData.SummaryV1(), GovernanceJsonContext.Default.TraceSummary));
 
-        Assert.Equal("{\"dataRead\":[\"/tmp/data/people.csv\"],\"filesWritten\":[],\"networkAttempts\":[],\"processes\":[{\"path\":\"/usr/bin/python\",\"argv0\":\"python\"}],\"syscallsDenied\":0,\"capped\":false}", json);
+        Assert.Equal("{\"dataRead\":[\"/tmp/data/people.csv\"],\"filesWritten\":[],\"networkAttempts\":[],\"unixSocketAttempts\":[],\"processes\":[{\"path\":\"/usr/bin/python\",\"argv0\":\"python\"}],\"syscallsDenied\":0,\"capped\":false}", json);
     }
 
     [Fact]
@@ -260,6 +260,35 @@ public sealed class ReceiptVerifierTests : IDisposable
 
         Assert.Equal(_signer.PublicKeyBase64, loaded.PublicKeyBase64);
         Assert.True(_key.Verifies(ReceiptTestData.Receipt(), loaded.Sign(ReceiptTestData.Receipt())));
+    }
+
+    [Fact]
+    public void Verify_SummaryFromATaskerBeforeUnixSocketAttempts_Holds()
+    {
+        // A node that predates unixSocketAttempts hashed and published its summary without that member.
+        var oldSummary = (JsonObject)JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(ReceiptTestData.Summary(), GovernanceJsonContext.Default.TraceSummary))!;
+        Assert.True(oldSummary.Remove("unixSocketAttempts"));
+        var oldHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(oldSummary.ToJsonString())));
+        var receipt = ReceiptTestData.Receipt() with { TraceSummarySha256 = oldHash };
+        var json = ReceiptTestData.Node(ReceiptTestData.Done(receipt, _signer));
+        json["traceSummary"] = oldSummary;
+
+        var outcome = Verify(json);
+
+        Assert.True(outcome.Ok, string.Join("; ", outcome.Failures));
+        Assert.Contains("traceSummary", outcome.Checked);
+    }
+
+    [Fact]
+    public void Verify_UnixSocketAttemptsRemovedFromACurrentMessage_FailsNamingTraceSummary()
+    {
+        var json = ReceiptTestData.Node(ReceiptTestData.Done(ReceiptTestData.Receipt(), _signer));
+        Assert.True(json["traceSummary"]!.AsObject().Remove("unixSocketAttempts"));
+
+        var outcome = Verify(json);
+
+        Assert.False(outcome.Ok);
+        Assert.Contains(outcome.Failures, f => f.StartsWith("traceSummary does not match", StringComparison.Ordinal));
     }
 
     private ReceiptVerification Verify(JsonObject json) => ReceiptVerifier.Verify(Encoding.UTF8.GetBytes(json.ToJsonString()), _key);

@@ -71,4 +71,20 @@ public sealed class DoneMessageFitterTests
         Assert.True(fitted.Truncated!.Files);
         Assert.True(fitted.OutputFiles!.Count < files.Count);
     }
+
+    [Fact]
+    public void Fit_ManyLongRefusedEntries_DropsThoseBeforeAnyOutputFileAndKeepsTheCount()
+    {
+        var files = new[] { new OutputFile("kept.csv", 1, new string('0', 64)) };
+        var refused = new RefusedOutputs(5000, [.. Enumerable.Range(0, RefusedOutputs.MaxEntries).Select(i => new RefusedOutput(new string('x', 1000) + i, RefusalReasons.FilesLimit))]);
+        var done = Done("", "", "") with { OutputFiles = files, RefusedOutputs = refused };
+
+        var (fitted, body, trimmed) = DoneMessageFitter.Fit(done, 20_000);
+
+        Assert.True(trimmed);
+        Assert.True(body.Length <= 20_000);
+        Assert.Equal(files, fitted.OutputFiles);
+        Assert.Equal(5000, fitted.RefusedOutputs!.Count);
+        Assert.InRange(fitted.RefusedOutputs.Entries.Count, 1, RefusedOutputs.MaxEntries - 1);
+    }
 }

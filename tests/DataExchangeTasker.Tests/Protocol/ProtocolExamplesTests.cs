@@ -24,7 +24,7 @@ public sealed class ProtocolExamplesTests
         "rejected-invalid-message.json", "rejected-hash-mismatch.json", "infrastructure.json", "truncated.json",
         "output-files.json", "trace-incomplete.json", "rejected-path-changed.json", "rejected-not-approved.json", "success-with-receipt.json",
         "success-with-witness.json", "trace-incomplete-witness.json",
-        "rejected-image-not-allowed.json",
+        "rejected-image-not-allowed.json", "error-results-unwritable.json",
     ];
 
     public static TheoryData<string> StartExamples => ExampleNames("start");
@@ -166,6 +166,25 @@ public sealed class ProtocolExamplesTests
         Assert.Equal(ConstantValues(typeof(Reasons)), schemaValues);
     }
 
+    [Fact]
+    public void Schema_RefusedOutputReasonEnum_MatchesRefusalReasonsConstants()
+    {
+        var reason = ReadObject("done-message.schema.json")["properties"]!["refusedOutputs"]!["properties"]!["entries"]!["items"]!["properties"]!["reason"]!;
+        var schemaValues = new SortedSet<string>(((JsonArray)reason["enum"]!).Select(n => (string?)n ?? ""), StringComparer.Ordinal);
+        Assert.Equal(ConstantValues(typeof(RefusalReasons)), schemaValues);
+    }
+
+    [Fact]
+    public void Validate_RefusedOutputsAsTheTaskerWritesThem_SatisfySchema()
+    {
+        var done = ReadObject(Path.Combine("examples", "done", "output-files.json"));
+        var refused = new RefusedOutputs(250, [.. Enumerable.Range(0, RefusedOutputs.MaxEntries).Select(i => new RefusedOutput(EscapedPath.Of([0xFE, (byte)('a' + (i % 26)), (byte)'\\']), RefusalReasons.NameNotUtf8))]);
+        done["refusedOutputs"] = JsonNode.Parse(JsonSerializer.Serialize(refused, ProtocolJsonContext.Default.RefusedOutputs));
+
+        Assert.Empty(MiniSchema.Validate(done, ReadObject("done-message.schema.json")));
+        Assert.Equal(@"\xfea\\", (string?)done["refusedOutputs"]!["entries"]![0]!["path"]);
+    }
+
     [Theory]
     [MemberData(nameof(StartExamples))]
     public void Validate_EveryStartExample_SatisfiesSchema(string example)
@@ -296,11 +315,12 @@ public sealed class ProtocolExamplesTests
     }
 
     /// <summary>
-    /// A member written only when it has a value (<c>[JsonIgnore(Condition = WhenWritingNull)]</c>, e.g. members a later
-    /// version added to a signed object): optional in the schema, and never null there.
+    /// A nullable member written only when it has a value (<c>[JsonIgnore(Condition = WhenWritingNull)]</c>, e.g. members
+    /// a later version added to a signed object, or that apply to one case only): optional in the schema, and never null
+    /// there. A non-nullable member with that attribute is always written by this tasker (left out only of old messages).
     /// </summary>
     private static bool OmittedWhenNull(JsonPropertyInfo property) =>
-        property.AttributeProvider?.GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonIgnoreAttribute), false)
+        property.IsGetNullable && property.AttributeProvider?.GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonIgnoreAttribute), false)
             .OfType<System.Text.Json.Serialization.JsonIgnoreAttribute>()
             .Any(a => a.Condition == System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull) == true;
 

@@ -53,7 +53,7 @@ public sealed class ProtocolJsonTests
         var wire = JsonNode.Parse(JsonSerializer.Serialize(FullDone(), ProtocolJson.Done))!.AsObject();
 
         Assert.Equal(
-            ["containerOutput", "durationMs", "exitCode", "finishedAt", "output", "outputFiles", "outputFolder", "peakMemoryBytes", "reason", "receipt", "receiptSignature", "signal", "startedAt", "state", "taskId", "traceSummary", "truncated"],
+            ["containerOutput", "durationMs", "exitCode", "finishedAt", "output", "outputFiles", "outputFolder", "peakMemoryBytes", "reason", "receipt", "receiptSignature", "refusedOutputs", "signal", "startedAt", "state", "taskId", "traceSummary", "truncated"],
             wire.Select(p => p.Key).Order(StringComparer.Ordinal));
         Assert.Equal(["stderr", "stdout", "strace"], wire["containerOutput"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
         Assert.Equal(["files", "stderr", "stdout", "strace"], wire["truncated"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));

@@ -84,13 +84,13 @@ public sealed class ContainerSpecFactoryTests
     }
 
     [Fact]
-    public void Create_Ulimits_CapFileSizeOpenFilesAndCoreDumps()
+    public void Create_Ulimits_CapFileSizeOpenFilesCoreDumpsAndMessageQueues()
     {
         var ulimits = Create(Options with { FileSizeLimitBytes = 1234567, OpenFilesLimit = 99 }).HostConfig!.Ulimits;
 
         Assert.NotNull(ulimits);
         Assert.Equal(
-            [("core", 0L, 0L), ("fsize", 1234567L, 1234567L), ("nofile", 99L, 99L)],
+            [("core", 0L, 0L), ("fsize", 1234567L, 1234567L), ("msgqueue", 0L, 0L), ("nofile", 99L, 99L)],
             ulimits.Select(u => (u.Name, u.Soft, u.Hard)).Order());
     }
 

@@ -15,11 +15,11 @@ public sealed class ResultClassifierTests
         "abc", timedOut, oom, Started, Started.AddSeconds(1.5), 1500, 1234,
         new SupervisorResults(Stream("out", truncateStdout), Stream("err"), Stream("trace", truncateStrace),
             manifest ?? new SupervisorManifest((int?)exit, TraceComplete: true, TimedOut: false, PathChanged: false, Survivors: false)),
-        outputs ?? new ExtractedOutputs([], false, []), outputs is { Files.Count: > 0 } ? "/results/tasker-abc" : null, null);
+        outputs ?? ExtractedOutputs.Empty, outputs is { Files.Count: > 0 } ? "/results/tasker-abc" : null, null);
 
     private static ContainerRun Witnessed(ContainerRun run, string[] traced, string[] seen) => run with
     {
-        Results = run.Results! with { TraceSummary = new DataExchangeTasker.Governance.TraceSummary(traced, [], [], [], 0, false) },
+        Results = run.Results! with { TraceSummary = new DataExchangeTasker.Governance.TraceSummaryBuilder().Build() with { DataRead = traced, DataReadAll = null } },
         Witness = new DataExchangeTasker.Governance.WitnessSummary(DataExchangeTasker.Governance.WitnessSummary.Fanotify)
         {
             DataRead = seen, Capped = false, Unattributed = 0, RuntimeOpens = 0, EventsLost = false, StandsIn = false,
@@ -72,7 +72,7 @@ public sealed class ResultClassifierTests
     [Fact]
     public void Classify_RunWithoutWitness_SaysTheWitnessWasOff()
     {
-        var done = ResultClassifier.Classify("t1", Limits, Run(0) with { Results = Run(0).Results! with { TraceSummary = new DataExchangeTasker.Governance.TraceSummary([], [], [], [], 0, false) } });
+        var done = ResultClassifier.Classify("t1", Limits, Run(0) with { Results = Run(0).Results! with { TraceSummary = new DataExchangeTasker.Governance.TraceSummaryBuilder().Build() } });
 
         Assert.Equal(DataExchangeTasker.Governance.WitnessSummary.Off, done.TraceSummary!.Witness!.Method);
         Assert.Equal(TaskStates.Success, done.State);
@@ -125,7 +125,7 @@ public sealed class ResultClassifierTests
     {
         var files = new[] { new OutputFile("a.txt", 3, "ab") };
 
-        var done = ResultClassifier.Classify("t1", Limits, Run(0, outputs: new ExtractedOutputs(files, true, ["link"])));
+        var done = ResultClassifier.Classify("t1", Limits, Run(0, outputs: new ExtractedOutputs(files, true, new RefusedOutputs(1, [new RefusedOutput("link", RefusalReasons.SymbolicLink)]))));
 
         Assert.Equal("/results/tasker-abc", done.OutputFolder);
         Assert.Equal(files, done.OutputFiles);

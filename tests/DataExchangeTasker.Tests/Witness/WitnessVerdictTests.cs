@@ -5,7 +5,7 @@ namespace DataExchangeTasker.Tests.Witness;
 
 public sealed class WitnessVerdictTests
 {
-    private static TraceSummary Trace(params string[] dataRead) => new(dataRead, [], [], [], 0, false);
+    private static TraceSummary Trace(params string[] dataRead) => new TraceSummaryBuilder().Build() with { DataRead = dataRead, DataReadAll = null };
 
     private static WitnessSummary Saw(params string[] dataRead) => new(WitnessSummary.Fanotify)
     {
@@ -67,7 +67,7 @@ public sealed class WitnessVerdictTests
     public void Unexplained_ListsCutOnBothSides_ComparesTheFullSets()
     {
         var all = Enumerable.Range(0, 1500).Select(i => $"/tmp/data/f{i:D4}").ToList();
-        var trace = new TraceSummary(all.Take(1000).ToList(), [], [], [], 0, true) { DataReadAll = all.ToHashSet(StringComparer.Ordinal) };
+        var trace = Trace([.. all.Take(1000)]) with { Capped = true, DataReadAll = all.ToHashSet(StringComparer.Ordinal) };
         var witness = Saw([.. all.Take(1000)]) with { DataReadAll = all.Append("/tmp/data/hidden").ToHashSet(StringComparer.Ordinal), Capped = true };
 
         Assert.Equal(["/tmp/data/hidden"], WitnessVerdict.Unexplained(trace, witness));
@@ -78,6 +78,6 @@ public sealed class WitnessVerdictTests
     {
         var cut = Enumerable.Range(0, TraceSummaryBuilder.MaxEntries).Select(i => $"/tmp/data/f{i:D4}").ToList();
 
-        Assert.Empty(WitnessVerdict.Unexplained(new TraceSummary(cut, [], [], [], 0, true), Saw("/tmp/data/other")));
+        Assert.Empty(WitnessVerdict.Unexplained(Trace([.. cut]) with { Capped = true }, Saw("/tmp/data/other")));
     }
 }

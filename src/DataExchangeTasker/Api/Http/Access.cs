@@ -1,4 +1,5 @@
 using DataExchangeTasker.Api.Quotas;
+using DataExchangeTasker.Api.Store;
 using DataExchangeTasker.Configuration;
 using Microsoft.AspNetCore.Http;
 
@@ -12,7 +13,7 @@ namespace DataExchangeTasker.Api.Http;
 public static class Access
 {
     /// <summary>The client (or, when <paramref name="adminMayRead"/>, the admin) behind the request, or the 401/429 to answer.</summary>
-    public static async Task<(Caller? Caller, IResult? Error)> CallerAsync(HttpContext context, ApiServices services, bool adminMayRead)
+    public static async Task<(Caller? Caller, IResult? Error)> CallerAsync(HttpContext context, ApiServices services, bool adminMayRead, bool countRequest = true)
     {
         if (adminMayRead && context.Request.Headers.ContainsKey("X-Admin-Key"))
         {
@@ -32,23 +33,30 @@ public static class Access
             return (null, ApiErrors.Result(401, "the Authorization header is not a bearer key", "Authorization: Bearer <api key>", "Authorization"));
         }
 
-        var client = await services.Store.FindClientByKeyHashAsync(ApiKey.Hash(header[7..].Trim()), context.RequestAborted).ConfigureAwait(false);
+        var client = await services.Clients.GetAsync(ApiKey.Hash(header[7..].Trim()), hash => services.Store.FindClientByKeyHashAsync(hash, context.RequestAborted)).ConfigureAwait(false);
         if (client is null || client.Enabled != 1)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
             return (null, ApiErrors.Result(401, client is null ? "unknown API key" : "this client is disabled", "a valid, enabled client's API key", "Authorization"));
         }
 
-        var limits = Tier(services.Options, client.Tier);
+        return countRequest ? await CountAsync(context, services, client).ConfigureAwait(false) : (new Caller(client, false), null);
+    }
+
+    /// <summary>Counts the request against the client's requests of the minute: the caller, or the 429 to answer.</summary>
+    public static async Task<(Caller? Caller, IResult? Error)> CountAsync(HttpContext context, ApiServices services, ClientRow client)
+    {
         var now = services.NowMs;
         var count = await services.Store.CountRequestAsync(client.ClientId, RateWindow.Start(now), context.RequestAborted).ConfigureAwait(false);
-        if (count > limits.RequestsPerMinute)
-        {
-            context.Response.Headers.RetryAfter = RateWindow.RetryAfterSeconds(now).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return (null, ApiErrors.Result(429, $"rate limit: {limits.RequestsPerMinute} requests per minute for tier {client.Tier}", "fewer requests; retry after Retry-After seconds", "Authorization", client.ClientId));
-        }
+        return count > Tier(services.Options, client.Tier).RequestsPerMinute ? (null, OverRate(context, services, client)) : (new Caller(client, false), null);
+    }
 
-        return (new Caller(client, false), null);
+    /// <summary>The 429 of a client over its requests per minute, with Retry-After.</summary>
+    public static IResult OverRate(HttpContext context, ApiServices services, ClientRow client)
+    {
+        var limits = Tier(services.Options, client.Tier);
+        context.Response.Headers.RetryAfter = RateWindow.RetryAfterSeconds(services.NowMs).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return ApiErrors.Result(429, $"rate limit: {limits.RequestsPerMinute} requests per minute for tier {client.Tier}", "fewer requests; retry after Retry-After seconds", "Authorization", client.ClientId);
     }
 
     /// <summary>Null when the request carries the admin key, else the 401/403 to answer.</summary>

@@ -104,6 +104,7 @@ public static class AdminEndpoints
             }
 
             var updated = await services.Store.UpdateClientAsync(clientId, tier, enabled, context.RequestAborted).ConfigureAwait(false);
+            services.Clients.Forget(clientId);
             return updated is null
                 ? ApiErrors.Result(404, "no such client", "the clientId of an existing client", "clientId", clientId)
                 : Results.Json(TaskViews.From(updated), ApiJson.Context.ClientView);

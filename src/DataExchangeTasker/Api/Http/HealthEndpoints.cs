@@ -8,7 +8,7 @@ namespace DataExchangeTasker.Api.Http;
 
 /// <summary>
 /// The worker's health set for the api: <c>/health</c> = <c>/health/ready</c> (store answers, broker connected, done
-/// consumer subscribed, not stopping), <c>/health/live</c>, <c>/health/detailed</c>, <c>/metrics</c> (Prometheus text,
+/// consumer subscribed, not stopping; 503 naming what is not), <c>/health/live</c> (answers as soon as HTTP is up), <c>/health/detailed</c>, <c>/metrics</c> (Prometheus text,
 /// with per-client task counts), <c>/version</c>, and <c>/openapi.json</c>. Unauthenticated, like the worker's.
 /// </summary>
 public static class HealthEndpoints
@@ -19,7 +19,7 @@ public static class HealthEndpoints
         app.MapGet("/health", (Func<HttpContext, Task<IResult>>)(context => ReadyAsync(context, services)));
         app.MapGet("/health/ready", (Func<HttpContext, Task<IResult>>)(context => ReadyAsync(context, services)));
         app.MapGet("/health/detailed", (Func<HttpContext, Task<IResult>>)(context => ReadyAsync(context, services)));
-        app.MapGet("/version", () => Results.Json(new VersionView(ThisAssembly.Version, services.Store.Kind), ApiJson.Context.VersionView));
+        app.MapGet("/version", () => Results.Json(new VersionView(ThisAssembly.Version, services.Store.Kind, services.StoreId, services.DoneCopyQueue), ApiJson.Context.VersionView));
         app.MapGet("/metrics", (Func<HttpContext, Task<IResult>>)(context => MetricsAsync(context, services)));
         app.MapGet("/openapi.json", () =>
         {
@@ -35,12 +35,12 @@ public static class HealthEndpoints
         var components = new Dictionary<string, string>
         {
             ["store"] = store ? $"up ({services.Store.Kind})" : "down: " + (h.StoreError ?? "no answer"),
-            ["broker"] = h.BrokerUp ? "up" : "down",
-            ["doneConsumer"] = h.DoneConsumerUp() ? "subscribed" : "not subscribed",
-            ["progressConsumer"] = h.ProgressConsumerUp() ? "subscribed" : "not subscribed",
+            ["broker"] = h.Broker,
+            ["doneConsumer"] = h.DoneConsumerUp ? "subscribed to " + services.DoneCopyQueue : "not subscribed",
+            ["progressConsumer"] = h.ProgressConsumerUp ? "subscribed" : "not subscribed",
             ["draining"] = h.Draining ? "yes" : "no",
         };
-        var ready = store && h.BrokerUp && h.DoneConsumerUp() && !h.Draining;
+        var ready = store && h.BrokerUp && h.DoneConsumerUp && !h.Draining;
         return Results.Json(new HealthView(ready ? "ready" : "not ready", components), ApiJson.Context.HealthView, statusCode: ready ? 200 : 503);
     }
 
@@ -91,6 +91,9 @@ public static class HealthEndpoints
         Counter("tasker_api_done_stored_total", "Done messages stored.", m.DoneStoredCount);
         Counter("tasker_api_done_duplicates_total", "Done messages received again (already stored) and dropped.", m.DoneDuplicateCount);
         Counter("tasker_api_done_unusable_total", "Done-queue messages without a usable taskId or state, dropped.", m.DoneUnusableCount);
+        Counter("tasker_api_done_unknown_total", "Done messages of tasks this store does not know (another store's or publisher's), not stored.", m.DoneUnknownCount);
+        Counter("tasker_api_unanswered_total", "Published tasks ended error/no_answer: no done message within their time limit and TASKER_API_ANSWER_GRACE.", m.UnansweredCount);
+        Counter("tasker_api_schedule_skips_total", "Schedule runs skipped by this process: the client was over its tier's rate or concurrency, or disabled.", m.ScheduleSkipCount);
         Counter("tasker_api_progress_total", "Progress messages that marked a task running.", m.ProgressCount);
         Counter("tasker_api_published_total", "Start messages confirmed by the broker.", m.PublishedCount);
         Counter("tasker_api_publish_failures_total", "Start messages not confirmed in time (kept and retried).", m.PublishFailureCount);

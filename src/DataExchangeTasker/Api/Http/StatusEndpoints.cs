@@ -7,7 +7,8 @@ namespace DataExchangeTasker.Api.Http;
 
 /// <summary>
 /// The status page: <c>/</c> with <c>Authorization: Bearer</c> or <c>X-Admin-Key</c> (for scripts), else instructions;
-/// <c>/view/{token}</c> for browsers (a read-only link, see <see cref="ViewTokens"/>; no cookies, nothing in the query).
+/// <c>/view/{token}</c> for browsers (a read-only link, see <see cref="ViewTokens"/>; no cookies), with
+/// <c>?state=</c> to filter, and <c>/view/{token}/tasks/{taskId}</c> for one task's detail.
 /// </summary>
 public static class StatusEndpoints
 {
@@ -23,40 +24,69 @@ public static class StatusEndpoints
             }
 
             var (caller, denied) = await Access.CallerAsync(context, services, adminMayRead: true).ConfigureAwait(false);
-            return denied ?? await PageAsync(context, services, caller!.IsAdmin ? null : caller.ClientId).ConfigureAwait(false);
+            return denied ?? await PageAsync(context, services, caller!.IsAdmin ? null : caller.ClientId, linkBase: null).ConfigureAwait(false);
         });
         app.MapGet("/view/{token}", async (HttpContext context, string token) =>
         {
-            var principal = services.ViewTokens.Read(token);
-            if (principal is null)
+            var (principal, error) = await PrincipalAsync(context, services, token).ConfigureAwait(false);
+            return error ?? await PageAsync(context, services, principal == ViewTokens.Admin ? null : principal, "/view/" + token).ConfigureAwait(false);
+        });
+        app.MapGet("/view/{token}/tasks/{taskId}", async (HttpContext context, string token, string taskId) =>
+        {
+            var (principal, error) = await PrincipalAsync(context, services, token).ConfigureAwait(false);
+            if (error is not null)
             {
-                return ApiErrors.Result(404, "unknown status page link", "a link from /v1/view-url or /admin/view-url", "token");
+                return error;
             }
 
-            if (principal == ViewTokens.Admin)
+            var task = await services.Store.GetTaskAsync(taskId, context.RequestAborted).ConfigureAwait(false);
+            if (task is null || (principal != ViewTokens.Admin && task.ClientId != principal))
             {
-                return await PageAsync(context, services, null).ConfigureAwait(false);
+                return TaskEndpoints.NotFound("taskId", taskId);
             }
 
-            var clients = await services.Store.ListClientsAsync(context.RequestAborted).ConfigureAwait(false);
-            return clients.Any(c => c.ClientId == principal && c.Enabled == 1)
-                ? await PageAsync(context, services, principal).ConfigureAwait(false)
-                : ApiErrors.Result(404, "unknown status page link", "a link of an enabled client", "token");
+            NoStore(context);
+            return Results.Content(StatusPage.RenderDetail(task, services.Time.GetUtcNow(), "/view/" + token), "text/html; charset=utf-8");
         });
     }
 
-    private static async Task<IResult> PageAsync(HttpContext context, ApiServices services, string? clientId)
+    /// <summary>Whose tasks a link shows (a client, or <see cref="ViewTokens.Admin"/>), or the 404 for a forged link or a disabled client.</summary>
+    private static async Task<(string? Principal, IResult? Error)> PrincipalAsync(HttpContext context, ApiServices services, string token)
     {
-        var tasks = await services.Store.ListTasksAsync(new TaskQuery(clientId, null, null, Shown), context.RequestAborted).ConfigureAwait(false);
-        // The list query leaves out done bodies; the trace summary needs them for the few finished rows shown.
-        var withSummaries = new List<TaskRow>(tasks.Count);
-        foreach (var t in tasks)
+        var principal = services.ViewTokens.Read(token);
+        if (principal is null)
         {
-            withSummaries.Add(t.FinishedAt is null ? t : await services.Store.GetTaskAsync(t.TaskId, context.RequestAborted).ConfigureAwait(false) ?? t);
+            return (null, ApiErrors.Result(404, "unknown status page link", "a link from /v1/view-url or /admin/view-url", "token"));
         }
 
+        if (principal == ViewTokens.Admin)
+        {
+            return (principal, null);
+        }
+
+        var client = await services.Store.GetClientAsync(principal, context.RequestAborted).ConfigureAwait(false);
+        return client is { Enabled: 1 } ? (principal, null) : (null, ApiErrors.Result(404, "unknown status page link", "a link of an enabled client", "token"));
+    }
+
+    private static async Task<IResult> PageAsync(HttpContext context, ApiServices services, string? clientId, string? linkBase)
+    {
+        var state = context.Request.Query["state"].ToString() is { Length: > 0 } s ? s : null;
+        if (state is not null && !ApiTaskStates.All.Contains(state))
+        {
+            return ApiErrors.Result(400, "unknown state", "one of " + string.Join(", ", ApiTaskStates.All), "state", state);
+        }
+
+        // With the done bodies: the trace summaries of the rows shown come from them.
+        var tasks = await services.Store.ListTasksAsync(new TaskQuery(clientId, state, null, Shown, WithDone: true), context.RequestAborted).ConfigureAwait(false);
+        var counts = await services.Store.CountStatesAsync(clientId, context.RequestAborted).ConfigureAwait(false);
+        NoStore(context);
+        return Results.Content(StatusPage.Render(clientId is null ? "all clients" : "client " + clientId, tasks, services.Time.GetUtcNow(), counts, state, linkBase),
+            "text/html; charset=utf-8");
+    }
+
+    private static void NoStore(HttpContext context)
+    {
         context.Response.Headers.CacheControl = "no-store";
         context.Response.Headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'";
-        return Results.Content(StatusPage.Render(clientId is null ? "all clients" : "client " + clientId, withSummaries, services.Time.GetUtcNow()), "text/html; charset=utf-8");
     }
 }

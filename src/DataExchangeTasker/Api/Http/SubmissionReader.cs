@@ -16,32 +16,44 @@ public static class SubmissionReader
     /// A submitting request from start to a submission: the caller's key (an admin may not submit), the JSON body
     /// (size-capped), then its fields; the first failure is the result to answer with.
     /// </summary>
-    public static async Task<(Caller? Caller, Submission? Submission, IResult? Error)> ReadRequestAsync(HttpContext context, ApiServices services, bool schedule)
+    /// <remarks>
+    /// With <paramref name="countLater"/> the request is not counted here when it is valid: the caller counts it in the
+    /// transaction that stores the task (one write per submit). An invalid one is counted here (its 429 comes first).
+    /// </remarks>
+    public static async Task<(Caller? Caller, Submission? Submission, IResult? Error)> ReadRequestAsync(HttpContext context, ApiServices services, bool schedule, bool countLater = false)
     {
-        var (caller, denied) = await Access.CallerAsync(context, services, adminMayRead: false).ConfigureAwait(false);
+        var (caller, denied) = await Access.CallerAsync(context, services, adminMayRead: false, countRequest: !countLater).ConfigureAwait(false);
         if (denied is not null)
         {
             return (null, null, denied);
         }
 
         var (document, bad) = await RequestBody.ReadAsync(context).ConfigureAwait(false);
-        if (bad is not null)
+        if (bad is null)
         {
-            return (null, null, bad);
+            using (document)
+            {
+                if (Read(document!.RootElement, schedule, out var error) is { } read)
+                {
+                    return (caller, read, null);
+                }
+
+                bad = ApiErrors.Result(400, error!);
+            }
         }
 
-        using (document)
+        if (countLater && await Access.CountAsync(context, services, caller!.Client!).ConfigureAwait(false) is (null, { } overRate))
         {
-            return Read(document!.RootElement, schedule, out var error) is { } read
-                ? (caller, read, null)
-                : (null, null, ApiErrors.Result(400, error!));
+            return (null, null, overRate);
         }
+
+        return (null, null, bad);
     }
 
     /// <summary>Longest delay a task may ask for (one year).</summary>
     public const int MaxDelaySeconds = 366 * 24 * 3600;
 
-    private const string PathExpected = "a non-empty relative path without '..' segments (at most 1024 characters), e.g. demo1_code";
+    private const string PathExpected = "a non-empty relative path without '..' segments or control characters (at most 1024 characters), e.g. demo1_code";
 
     /// <summary>Reads a task (<paramref name="schedule"/> false) or a schedule request.</summary>
     public static Submission? Read(JsonElement root, bool schedule, out ApiError? error)
@@ -71,6 +83,7 @@ public static class SubmissionReader
         var dataPath = RelativePath(root, "dataPath", ref error);
         var eTag = ReadETag(root, ref error);
         var limits = ReadLimits(root, ref error);
+        var image = ReadImage(root, ref error);
         var delay = 0;
         string? taskId = null, every = null, cron = null;
         if (!schedule)
@@ -96,16 +109,23 @@ public static class SubmissionReader
                 {
                     error = new ApiError("cron is not a valid cron expression", "cron", Value(root, "cron"), Recurrence.CronExpected);
                 }
+                else if (cron is not null && Recurrence.ParseCron(cron)!.NextAfter(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) is null)
+                {
+                    error = new ApiError("cron never fires (no date matches it)", "cron", Value(root, "cron"), Recurrence.CronExpected + ", matching a date that exists");
+                }
             }
         }
 
-        return error is null ? new Submission(codePath!, dataPath!, eTag, limits, delay, taskId, every, cron) : null;
+        return error is null ? new Submission(codePath!, dataPath!, eTag, limits, delay, taskId, every, cron, image) : null;
     }
 
-    /// <summary>Null when <paramref name="taskId"/> is usable, else what is wrong with it.</summary>
+    /// <summary>Longest taskId a client may choose: its start message's taskId is <c>&lt;clientId&gt;:&lt;taskId&gt;</c> (client ids have at most 64 characters).</summary>
+    public const int MaxClientTaskIdLength = StartMessageRules.MaxTaskIdLength - 65;
+
+    /// <summary>Null when <paramref name="taskId"/> is usable as a client's taskId, else what is expected.</summary>
     public static string? CheckTaskId(string taskId) =>
-        taskId.Length is 0 or > StartMessageParser.MaxTaskIdLength ? $"1 to {StartMessageParser.MaxTaskIdLength} characters"
-        : taskId.Any(char.IsControl) || taskId.Contains('/') ? "no control characters and no '/'"
+        StartMessageRules.CheckTaskId(taskId) is not null || taskId.Length > MaxClientTaskIdLength ? $"1 to {MaxClientTaskIdLength} characters, not only spaces, no control characters"
+        : taskId.Contains('/') ? "no '/' (the id is a path segment of /v1/tasks/{taskId})"
         : null;
 
     private static string? RelativePath(JsonElement root, string name, ref ApiError? error)
@@ -122,13 +142,36 @@ public static class SubmissionReader
         }
 
         var path = e.GetString()!;
-        if (path.Length is 0 or > 1024 || path.StartsWith('/') || path.Split('/').Contains("..") || path.Any(char.IsControl))
+        if (StartMessageRules.CheckPath(name, path) is { } problem)
         {
-            error = new ApiError($"{name} is not a usable relative path", name, e.Clone(), PathExpected);
+            error = new ApiError($"{name} is not a usable relative path: {problem}", name, e.Clone(), PathExpected);
             return null;
         }
 
         return path;
+    }
+
+    private static string? ReadImage(JsonElement root, ref ApiError? error)
+    {
+        if (error is not null || !root.TryGetProperty("image", out var e) || e.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        const string expected = "null, or the name of a runner image the workers approve (TASKER_IMAGES)";
+        if (e.ValueKind != JsonValueKind.String)
+        {
+            error = new ApiError("image must be a string", "image", e.Clone(), expected);
+            return null;
+        }
+
+        if (StartMessageRules.CheckImage(e.GetString()!) is { } problem)
+        {
+            error = new ApiError(problem, "image", e.Clone(), expected);
+            return null;
+        }
+
+        return e.GetString();
     }
 
     private static string? ReadETag(JsonElement root, ref ApiError? error)
@@ -172,8 +215,10 @@ public static class SubmissionReader
             return null;
         }
 
+        // Types here; ranges from the start message's rules (the lower bounds every worker has; the upper ones are each
+        // worker's configuration, answered as a rejected task when exceeded).
         int? timeout = limits.TryGetProperty("timeoutSeconds", out _) ? (int)Integer(limits, "timeoutSeconds", "limits.timeoutSeconds", 1, 7 * 24 * 3600, ref error) : null;
-        long? memory = limits.TryGetProperty("memoryBytes", out _) ? Integer(limits, "memoryBytes", "limits.memoryBytes", 1024 * 1024, long.MaxValue, ref error) : null;
+        long? memory = limits.TryGetProperty("memoryBytes", out _) ? Integer(limits, "memoryBytes", "limits.memoryBytes", 1, long.MaxValue, ref error) : null;
         int? pids = limits.TryGetProperty("pids", out _) ? (int)Integer(limits, "pids", "limits.pids", 1, 1_000_000, ref error) : null;
         double? cpus = null;
         if (error is null && limits.TryGetProperty("cpus", out var c) && c.ValueKind != JsonValueKind.Null)
@@ -188,7 +233,20 @@ public static class SubmissionReader
             }
         }
 
-        return error is null ? new TaskLimits(timeout, memory, cpus, pids) : null;
+        if (error is not null)
+        {
+            return null;
+        }
+
+        var read = new TaskLimits(timeout, memory, cpus, pids);
+        if (StartMessageRules.CheckLimits(read, new TaskLimits(7 * 24 * 3600, long.MaxValue, 1024, 1_000_000)) is { } problem)
+        {
+            error = new ApiError($"{problem.Field} is out of range", problem.Field, limits.GetProperty(problem.Field["limits.".Length..]).Clone(),
+                $"from {problem.Range} (workers refuse less; each worker's configuration may allow less at most)");
+            return null;
+        }
+
+        return read;
     }
 
     private static long Integer(JsonElement parent, string name, string field, long min, long max, ref ApiError? error)
@@ -216,7 +274,7 @@ public static class SubmissionReader
 
         if (e.ValueKind != JsonValueKind.String || CheckTaskId(e.GetString()!) is { } problem)
         {
-            error = new ApiError("taskId is not usable", "taskId", e.Clone(), "a string of " + (e.ValueKind == JsonValueKind.String ? CheckTaskId(e.GetString()!) : "1 to 256 characters"));
+            error = new ApiError("taskId is not usable", "taskId", e.Clone(), "a string of " + (e.ValueKind == JsonValueKind.String ? CheckTaskId(e.GetString()!) : $"1 to {MaxClientTaskIdLength} characters"));
             return null;
         }
 

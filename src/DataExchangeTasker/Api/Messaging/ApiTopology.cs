@@ -7,12 +7,16 @@ using RabbitMQ.Client.Exceptions;
 namespace DataExchangeTasker.Api.Messaging;
 
 /// <summary>
-/// What the api adds to the worker's <see cref="Topology"/>: its own durable copy of the done messages
-/// (<c>&lt;done&gt;.api</c>, bound to the done exchange, shared by every api process as competing consumers), the
-/// cancel fanout exchange <c>tasker_control</c>, and a durable copy of the progress messages (<c>tasker_progress.api</c>,
-/// bound to the exchange <c>tasker_progress</c>). Exchanges that exist are used as they are, whatever their type.
+/// What the api adds to the worker's <see cref="Topology"/>: its store's own durable copy of the done messages
+/// (<c>&lt;done&gt;.api.&lt;store id&gt;</c>, bound to the done exchange; api processes on one store consume it as
+/// competing consumers, stores never share one), the cancel fanout exchange <c>tasker_control</c>, and a durable copy
+/// of the progress messages (<c>tasker_progress.api</c>, bound to the exchange <c>tasker_progress</c>). Exchanges that
+/// exist are used as they are, whatever their type.
+/// The fixed queue of earlier versions, <c>&lt;done&gt;.api</c>, is retired by <see cref="LegacyCopyQueueRetirement"/>: every
+/// store's queue is also bound to the fanout exchange <c>&lt;done&gt;.api.legacy</c>, through which what was left in
+/// the old queue reaches every store.
 /// </summary>
-public sealed class ApiTopology(MessagingOptions options, ILogger log)
+public sealed class ApiTopology(MessagingOptions options, string storeId, ILogger log)
 {
     /// <summary>Fanout exchange workers take cancel messages from (<c>{"cancel": "&lt;taskId&gt;"}</c>).</summary>
     public const string ControlExchange = "tasker_control";
@@ -20,8 +24,14 @@ public sealed class ApiTopology(MessagingOptions options, ILogger log)
     /// <summary>Where workers publish progress (<c>{taskId, step, stepIndex, at}</c>) with <c>TASKER_PROGRESS=true</c>.</summary>
     public const string ProgressExchange = "tasker_progress";
 
-    /// <summary>The api's queue of done messages.</summary>
-    public string DoneCopyQueue => options.DoneQueue + ".api";
+    /// <summary>This store's queue of done messages.</summary>
+    public string DoneCopyQueue => options.DoneQueue + ".api." + storeId;
+
+    /// <summary>The fixed queue every store shared before version 2 (retired).</summary>
+    public string LegacyDoneCopyQueue => options.DoneQueue + ".api";
+
+    /// <summary>The fanout exchange through which the retired queue's messages reach every store's queue.</summary>
+    public string LegacyExchange => options.DoneQueue + ".api.legacy";
 
     /// <summary>The api's queue of progress messages.</summary>
     public static string ProgressCopyQueue => ProgressExchange + ".api";
@@ -33,7 +43,9 @@ public sealed class ApiTopology(MessagingOptions options, ILogger log)
         await EnsureExchangeAsync(connection, ControlExchange, ExchangeType.Fanout, cancellationToken).ConfigureAwait(false);
         // Same shape as the worker's todo/done exchanges: a durable direct exchange routed by its own name.
         await EnsureExchangeAsync(connection, ProgressExchange, ExchangeType.Direct, cancellationToken).ConfigureAwait(false);
+        await EnsureExchangeAsync(connection, LegacyExchange, ExchangeType.Fanout, cancellationToken).ConfigureAwait(false);
         await CopyQueueAsync(connection, DoneCopyQueue, options.DoneQueue, options.DoneQueue, cancellationToken).ConfigureAwait(false);
+        await BindAsync(connection, DoneCopyQueue, LegacyExchange, "", cancellationToken).ConfigureAwait(false);
         await CopyQueueAsync(connection, ProgressCopyQueue, ProgressExchange, ProgressExchange, cancellationToken).ConfigureAwait(false);
     }
 
@@ -44,15 +56,31 @@ public sealed class ApiTopology(MessagingOptions options, ILogger log)
         try
         {
             await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode is 404 or 406)
+        {
+            throw Mismatch(queue, exchange, e);
+        }
+
+        await BindAsync(connection, queue, exchange, routingKey, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task BindAsync(IConnection connection, string queue, string exchange, string routingKey, CancellationToken cancellationToken)
+    {
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        try
+        {
             await channel.QueueBindAsync(queue, exchange, routingKey, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode is 404 or 406)
         {
-            throw new TopologyMismatchException(
-                $"Could not declare the api's queue \"{queue}\" bound to exchange \"{exchange}\": {e.ShutdownReason.ReplyText}. " +
-                $"The queue is durable with TASKER_QUEUE_TYPE={options.QueueType}; the exchange must exist (the worker declares it with TASKER_DECLARE_TOPOLOGY=true).", e);
+            throw Mismatch(queue, exchange, e);
         }
     }
+
+    private TopologyMismatchException Mismatch(string queue, string exchange, OperationInterruptedException e) => new(
+        $"Could not declare the api's queue \"{queue}\" bound to exchange \"{exchange}\": {e.ShutdownReason!.ReplyText}. " +
+        $"The queue is durable with TASKER_QUEUE_TYPE={options.QueueType}; the exchange must exist (the worker declares it with TASKER_DECLARE_TOPOLOGY=true).", e);
 
     /// <summary>Declares <paramref name="exchange"/> durable unless it exists (then it is used as it is); the worker declares its control and progress exchanges with this too.</summary>
     internal static async Task EnsureExchangeAsync(IConnection connection, string exchange, string type, CancellationToken cancellationToken)

@@ -21,7 +21,8 @@ public sealed class StartPublisher(ConfirmedPublisher publisher, MessagingOption
             task.CodePath ?? "",
             task.DataPath ?? "",
             task.CodeHash is null ? null : new CodeHash(task.CodeHash),
-            task.LimitsJson is null ? null : JsonSerializer.Deserialize(task.LimitsJson, ApiJson.Context.TaskLimits));
+            task.LimitsJson is null ? null : JsonSerializer.Deserialize(task.LimitsJson, ApiJson.Context.TaskLimits),
+            task.Image);
         var properties = new BasicProperties
         {
             Persistent = true,

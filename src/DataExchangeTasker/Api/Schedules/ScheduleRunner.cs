@@ -1,4 +1,6 @@
+using System.Text.Json;
 using DataExchangeTasker.Api.Store;
+using DataExchangeTasker.Configuration;
 using Serilog;
 
 namespace DataExchangeTasker.Api.Schedules;
@@ -6,9 +8,11 @@ namespace DataExchangeTasker.Api.Schedules;
 /// <summary>
 /// Fires due schedules: each firing is claimed with a lease row update in the store (one process wins), stored as a
 /// task whose id is derived from the schedule and the period, and moved to the next period in the same transaction,
-/// so every period fires once across all api processes. <see cref="DueTaskPublisher"/> publishes the firing.
+/// so every period fires once across all api processes. A run counts against its client's tier like a request and a
+/// task do; over either limit it is stored as <c>skipped</c> instead. <see cref="DueTaskPublisher"/> publishes the runs.
 /// </summary>
-public sealed class ScheduleRunner(ITaskStore store, DueTaskPublisher dueTasks, ApiMetrics metrics, ApiHealth health, string owner, ILogger log, TimeProvider time)
+public sealed class ScheduleRunner(ITaskStore store, DueTaskPublisher dueTasks, Func<string, TierLimits> tierOf, TimeSpan defaultTimeLimit,
+    ApiMetrics metrics, ApiHealth health, string owner, ILogger log, TimeProvider time)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
     private const long LeaseMs = 30_000;
@@ -50,9 +54,11 @@ public sealed class ScheduleRunner(ITaskStore store, DueTaskPublisher dueTasks, 
             var recurrence = schedule.EverySeconds is { } seconds ? Recurrence.ParseEvery($"every {seconds} seconds") : Recurrence.ParseCron(schedule.Cron ?? "");
             // A cron that never fires again parks the schedule at the end of time.
             var next = recurrence?.NextPeriod(schedule.NextFireAt, now) ?? long.MaxValue;
+            var taskId = $"{schedule.ScheduleId}-{schedule.NextFireAt}";
             var firing = new TaskRow
             {
-                TaskId = $"{schedule.ScheduleId}-{schedule.NextFireAt}",
+                TaskId = taskId,
+                ClientTaskId = taskId,
                 ClientId = schedule.ClientId,
                 ScheduleId = schedule.ScheduleId,
                 State = ApiTaskStates.Queued,
@@ -61,13 +67,21 @@ public sealed class ScheduleRunner(ITaskStore store, DueTaskPublisher dueTasks, 
                 DataPath = schedule.DataPath,
                 CodeHash = schedule.CodeHash,
                 LimitsJson = schedule.LimitsJson,
+                Image = schedule.Image,
+                TimeLimitMs = TimeLimitMs(schedule.LimitsJson, defaultTimeLimit),
                 CreatedAt = now,
                 DueAt = now,
             };
-            if (await store.FireScheduleAsync(schedule, firing, next, owner, cancellationToken).ConfigureAwait(false))
+            var outcome = await store.FireScheduleAsync(schedule, firing, next, owner, tierOf, cancellationToken).ConfigureAwait(false);
+            if (outcome is { Fired: true, SkipReason: null })
             {
                 fired++;
                 metrics.ScheduleFired();
+            }
+            else if (outcome is { Fired: true, SkipReason: { } reason })
+            {
+                metrics.ScheduleSkipped();
+                log.Information("Schedule {ScheduleId:l}: run {TaskId:l} skipped ({Reason:l})", schedule.ScheduleId, taskId, reason);
             }
         }
 
@@ -78,6 +92,12 @@ public sealed class ScheduleRunner(ITaskStore store, DueTaskPublisher dueTasks, 
 
         return fired;
     }
+
+    /// <summary>A task's time limit in ms: its limits.timeoutSeconds, else the workers' default.</summary>
+    public static long TimeLimitMs(string? limitsJson, TimeSpan defaultTimeLimit) =>
+        (limitsJson is null ? null : JsonSerializer.Deserialize(limitsJson, ApiJson.Context.TaskLimits)?.TimeoutSeconds) is { } seconds
+            ? seconds * 1000L
+            : (long)defaultTimeLimit.TotalMilliseconds;
 
     private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)
     {

@@ -18,6 +18,12 @@ public static class ApiTaskStates
 
     public const string Rejected = "rejected";
 
+    /// <summary>A schedule's run that was not started: its client was over its tier's rate or concurrency.</summary>
+    public const string Skipped = "skipped";
+
     /// <summary>Every state, for validating filters.</summary>
-    public static IReadOnlyList<string> All { get; } = [Scheduled, Queued, Running, Success, Error, Rejected];
+    public static IReadOnlyList<string> All { get; } = [Scheduled, Queued, Running, Success, Error, Rejected, Skipped];
+
+    /// <summary>States of a task that has not finished.</summary>
+    public static bool IsUnfinished(string state) => state is Scheduled or Queued or Running;
 }

@@ -13,4 +13,7 @@ public sealed record ClientRow
     public long Enabled { get; init; } = 1;
 
     public long CreatedAt { get; init; }
+
+    /// <summary>Unfinished tasks (scheduled, queued or running), kept by the store.</summary>
+    public long Unfinished { get; init; }
 }

@@ -11,18 +11,25 @@ public interface IStoreDialect : IAsyncDisposable
     /// <summary>The insertion-order key column's definition.</summary>
     string SeqColumn { get; }
 
-    /// <summary>An open connection (pooled).</summary>
-    Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
-
     /// <summary>Run first in the migration transaction so that concurrent starters migrate one after another.</summary>
     string? MigrationLockSql { get; }
 
-    /// <summary>
-    /// Held around every write when not null: SQLite has one writer at a time, and a writer that finds the lock taken
-    /// sleeps in a retry loop; queueing this process's writers in memory instead keeps them from sleeping.
-    /// </summary>
-    SemaphoreSlim? WriteGate { get; }
-
-    /// <summary>Run first in a submit transaction to serialise one client's concurrency checks (@ClientId).</summary>
+    /// <summary>Run first in a transaction that counts a client's schedules (@ClientId), to serialise it per client.</summary>
     string? ClientLockSql { get; }
+
+    /// <summary>Runs <paramref name="work"/> on a connection for reading (pooled; readers run in parallel).</summary>
+    Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on a connection for writing. SQLite has one writer at a time: its writes go one after
+    /// the other over one long-lived connection (no open per write, statements prepared once), queued in memory rather
+    /// than busy-waiting on the file lock. PostgreSQL: a pooled connection.
+    /// </summary>
+    Task<T> WriteAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A command for <paramref name="sql"/> on <paramref name="connection"/>: kept and prepared once when the connection
+    /// is long-lived (SQLite's writer), else new (PostgreSQL prepares its frequent statements itself).
+    /// </summary>
+    DbCommand Command(DbConnection connection, string sql, out bool reused);
 }

@@ -17,10 +17,23 @@ public sealed class PostgresDialect(string uri) : IStoreDialect
 
     public string? ClientLockSql => "SELECT 1 FROM clients WHERE client_id = @ClientId FOR UPDATE";
 
-    public SemaphoreSlim? WriteGate => null;
+    public Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken) => RunAsync(work, cancellationToken);
 
-    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
-        await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+    public Task<T> WriteAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken) => RunAsync(work, cancellationToken);
+
+    public DbCommand Command(DbConnection connection, string sql, out bool reused)
+    {
+        reused = false;
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command;
+    }
+
+    private async Task<T> RunAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await work(connection).ConfigureAwait(false);
+    }
 
     /// <summary><c>postgres://user:password@host:port/database?sslmode=…</c> → an Npgsql connection string.</summary>
     public static string ConnectionString(string uri)
@@ -34,6 +47,8 @@ public sealed class PostgresDialect(string uri) : IStoreDialect
             Timeout = 5,
             CommandTimeout = 15,
             MaxPoolSize = 32,
+            // Statements run often are prepared on each pooled connection after a few uses.
+            MaxAutoPrepare = 32,
         };
         if (u.UserInfo.Length > 0)
         {

@@ -15,6 +15,8 @@ public sealed record ScheduleRow
 
     public string? LimitsJson { get; init; }
 
+    public string? Image { get; init; }
+
     public long? EverySeconds { get; init; }
 
     public string? Cron { get; init; }
@@ -25,6 +27,9 @@ public sealed record ScheduleRow
     public long NextFireAt { get; init; }
 
     public long FiredCount { get; init; }
+
+    /// <summary>Periods not run because the client was over its tier's rate or concurrency (or disabled).</summary>
+    public long SkippedCount { get; init; }
 
     /// <summary>1 once deleted: it fires no more, its runs stay readable.</summary>
     public long Deleted { get; init; }

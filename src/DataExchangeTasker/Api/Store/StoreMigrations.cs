@@ -44,5 +44,24 @@ public static class StoreMigrations
             "CREATE TABLE rate_windows (client_id TEXT NOT NULL, window_start BIGINT NOT NULL, hits BIGINT NOT NULL, PRIMARY KEY (client_id, window_start))",
             "CREATE TABLE meta (meta_key TEXT PRIMARY KEY, meta_value TEXT NOT NULL)",
         ]),
+        (2,
+        [
+            // Task ids are per client (issue 22): task_id stays the start message's taskId (unique on the broker),
+            // client_task_id is the id the client chose or was given. Rows of version 1 keep their id for both.
+            "ALTER TABLE tasks ADD COLUMN client_task_id TEXT NULL",
+            "UPDATE tasks SET client_task_id = task_id",
+            "CREATE UNIQUE INDEX tasks_client_task ON tasks (client_id, client_task_id)",
+            "ALTER TABLE tasks ADD COLUMN image TEXT NULL",
+            // The task's own time limit (ms): an unanswered task stops counting after it plus the grace.
+            "ALTER TABLE tasks ADD COLUMN time_limit_ms BIGINT NULL",
+            "CREATE INDEX tasks_unanswered ON tasks (published_at) WHERE finished_at IS NULL AND published = 1",
+            "ALTER TABLE schedules ADD COLUMN image TEXT NULL",
+            "ALTER TABLE schedules ADD COLUMN skipped_count BIGINT NOT NULL DEFAULT 0",
+            "CREATE INDEX schedules_client ON schedules (client_id) WHERE deleted = 0",
+            // Unfinished tasks per client, kept in the transaction that changes them: the concurrency check of a
+            // submit reads one row instead of counting the client's unfinished tasks.
+            "ALTER TABLE clients ADD COLUMN unfinished BIGINT NOT NULL DEFAULT 0",
+            "UPDATE clients SET unfinished = (SELECT COUNT(*) FROM tasks WHERE tasks.client_id = clients.client_id AND tasks.finished_at IS NULL)",
+        ]),
     ];
 }

@@ -5,4 +5,5 @@ namespace DataExchangeTasker.Api.Store;
 /// <param name="State">Only tasks in this state; null for any.</param>
 /// <param name="BeforeSeq">Only tasks older than this cursor; null for the newest.</param>
 /// <param name="Limit">Page size.</param>
-public sealed record TaskQuery(string? ClientId, string? State, long? BeforeSeq, int Limit);
+/// <param name="WithDone">With the done bodies (left out by default: traces can be large).</param>
+public sealed record TaskQuery(string? ClientId, string? State, long? BeforeSeq, int Limit, bool WithDone = false);

@@ -6,9 +6,13 @@ public sealed record TaskRow
     /// <summary>Insertion order; the cursor of task lists.</summary>
     public long Seq { get; init; }
 
+    /// <summary>The start message's taskId: unique on the broker (workers, done messages, cancels use it).</summary>
     public string TaskId { get; init; } = "";
 
-    /// <summary>Null for tasks the api only learnt of from a done message.</summary>
+    /// <summary>The id the client knows the task by: unique per client (its own taskId, or the generated one).</summary>
+    public string? ClientTaskId { get; init; }
+
+    /// <summary>The submitting client; null only for rows of stores from before version 2 (answers of unknown tasks).</summary>
     public string? ClientId { get; init; }
 
     public string? ScheduleId { get; init; }
@@ -24,6 +28,12 @@ public sealed record TaskRow
 
     /// <summary>The limits object as submitted (JSON), or null.</summary>
     public string? LimitsJson { get; init; }
+
+    /// <summary>The approved runner image the start message names, or null for the worker's default.</summary>
+    public string? Image { get; init; }
+
+    /// <summary>The task's time limit in ms (its own or the configured one): with the grace, how long an answer may take.</summary>
+    public long? TimeLimitMs { get; init; }
 
     /// <summary>SHA-256 of the normalised submission: an idempotent resubmit must match it.</summary>
     public string? RequestDigest { get; init; }
