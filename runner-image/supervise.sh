@@ -1,12 +1,23 @@
 #!/bin/sh
 # supervise.sh <entry.py> <data path>
 #
-# pid 1 of a task container. Runs as root with only CAP_SYS_PTRACE, CAP_SETUID and CAP_SETGID (bounding set),
-# no-new-privileges, no network, read-only root. It runs
-#     strace -f --seccomp-bpf -o /run/tasker/strace.txt -e trace=<filter> -- \
-#         setpriv --reuid=<uid> --regid=<gid> --clear-groups -- <interpreter> <entry> <data>
+# pid 1 of a task container. Runs as root with only CAP_SYS_PTRACE, CAP_SETUID, CAP_SETGID and CAP_DAC_READ_SEARCH
+# (bounding set), no-new-privileges, no network, read-only root. It runs
+#     strace -f --seccomp-bpf -y -o /run/tasker/strace.txt -e trace=<filter>,execve,clone3,<refused> \
+#         -e inject=<refused>:error=EPERM -e inject=clone3:error=ENOSYS -- \
+#         setpriv --reuid=<uid> --regid=<gid> --clear-groups -- \
+#         tasker-code-filter --tracer=seccomp-bpf -- <interpreter path> <entry> <data>
 # so the code runs as the unprivileged code uid with no capabilities and cannot signal, ptrace or read this
 # script, strace, the trace or the results (all root-owned, in the root-only tmpfs /run/tasker, mode 0700).
+# <refused> = io_uring_setup,io_uring_enter,io_uring_register,seccomp,ptrace: tasker-code-filter (a seccomp filter
+# for the code only, loaded after the uid drop) hands them to strace (SECCOMP_RET_TRACE), which answers EPERM and
+# prints "(INJECTED)"; clone(CLONE_UNTRACED) and prctl(PR_SET_SECCOMP) raise SIGSYS; clone3 (whose flags no filter
+# can read) is handed to strace too, which fails it with ENOSYS (glibc then uses clone).
+# -y prints the file behind every fd ("= 3</tmp/data/x>"); reading the code's /proc/<pid>/fd needs
+# CAP_DAC_READ_SEARCH (strace is root, the folder belongs to the code's uid).
+# Under gVisor (runsc) strace gets no seccomp stops: it stops at every syscall instead (no --seccomp-bpf) and answers
+# the refused calls itself; tasker-code-filter --tracer=ptrace keeps only the SIGSYS refusals (see its source for
+# why nothing else there).
 #
 # Protocol with the tasker (docs/sandbox-design.md has the full contract):
 #   env TASKER_CODE_USER     uid:gid the code runs as (default 65534:65534); must not be 0
@@ -15,6 +26,8 @@
 #   env STRACE_FILTER        strace -e trace=... expression (default %file,%network,%process); "all": every syscall
 #   env TASKER_DATA_DEV      st_dev (decimal) the tasker resolved for the data path; with TASKER_DATA_INO the
 #   env TASKER_DATA_INO      object at <data path> must be exactly that one, or the code never runs (status 86)
+#   env TASKER_DATA_STAMP    "<f|d> <size> <mtime> <ctime>" (times as seconds.nanoseconds) of that object: checked
+#                            instead under gVisor, whose kernel numbers devices and inodes itself
 #   env TASKER_COLLECT_SECONDS  how long to stay up after "results ready" for the tasker to fetch them (default 600)
 #   env KEEP_ALIVE_SECONDS   debugging: stay up this long instead, when longer
 #   SIGUSR1 to pid 1         the tasker's timeout: kill the code now, then collect as usual (timed_out=1)
@@ -23,7 +36,10 @@
 #                            "tasker-supervisor: results ready" once /run/tasker is final
 #   /run/tasker/stdout.txt, stderr.txt, strace.txt   the code's streams and the trace
 #   /run/tasker/manifest     key=value lines: version, status, trace_complete, timed_out, path_changed, survivors,
-#                            oom_killed (the memory cgroup's oom_kill count rose during the run)
+#                            oom_killed (the memory cgroup's oom_kill count rose during the run), misreported
+#                            (gVisor handed strace a stale result for a traced call, see below);
+#                            trace_complete=1 needs the interpreter's successful execve and the end of the top
+#                            process in the trace, no code process left when strace ended, and nothing misreported
 #   /tmp/out                 the code's output files (Docker tmpfs); frozen once "results ready" is printed:
 #                            no process of the code uid is left
 # Exit status: 64 usage, 70 internal error, 86 data path changed; otherwise the code's status (128+n: signal n).
@@ -56,7 +72,16 @@ is_number "$keep" || keep=0
 case $interpreter in
     '' | -* | *[!A-Za-z0-9._+/-]*) fail "TASKER_INTERPRETER \"$interpreter\" is not a program name or absolute path" ;;
 esac
-command -v -- "$interpreter" >/dev/null 2>&1 || fail "TASKER_INTERPRETER \"$interpreter\" is not in this image"
+interpreter_path=$(command -v -- "$interpreter" 2>/dev/null) || fail "TASKER_INTERPRETER \"$interpreter\" is not in this image"
+case $interpreter_path in
+    /*) ;;
+    *) fail "TASKER_INTERPRETER \"$interpreter\" is not a program" ;;
+esac
+code_filter=/usr/local/bin/tasker-code-filter
+[ -x "$code_filter" ] || fail "$code_filter is not in this image"
+case $filter in
+    '!'*) fail "STRACE_FILTER \"$filter\" excludes syscalls; name what to trace (execve and the refused syscalls are always added)" ;;
+esac
 [ -d "$results" ] && [ ! -L "$results" ] || fail "$results is missing (the container spec must mount a root-only tmpfs there)"
 umask 077
 
@@ -89,7 +114,7 @@ oom_kills() {
 }
 oom_before=$(oom_kills)
 
-write_manifest() { # status trace_complete timed_out path_changed survivors [oom_killed [outputs]]
+write_manifest() { # status trace_complete timed_out path_changed survivors [oom_killed [outputs [misreported]]]
     {
         echo "version=1"
         echo "status=$1"
@@ -99,6 +124,7 @@ write_manifest() { # status trace_complete timed_out path_changed survivors [oom
         echo "survivors=$5"
         echo "oom_killed=${6:-0}"
         echo "outputs=${7:-1}"
+        echo "misreported=${8:-0}"
     } >"$results/manifest.tmp" && mv -f "$results/manifest.tmp" "$results/manifest"
 }
 
@@ -115,12 +141,31 @@ stay_up() {
 : >"$results/stderr.txt"
 : >"$results/strace.txt"
 
+# gVisor runs the container on a kernel of its own, which numbers devices and inodes itself and gives strace no
+# seccomp stops. Its kernel log starts with this line; a Linux kernel's log is either closed to this container
+# (no CAP_SYSLOG) or starts otherwise.
+gvisor=0
+case $(dmesg 2>/dev/null | head -n 1) in
+    *'Starting gVisor...'*) gvisor=1 ;;
+esac
+
 # The data mounted is the data resolved: the engine resolved the bind source again when it created the
 # container, so a path component swapped for a symlink since the tasker resolved it shows up as another object.
-if [ -n "${TASKER_DATA_DEV:-}" ] || [ -n "${TASKER_DATA_INO:-}" ]; then
-    seen=$(stat -c '%d %i' -- "$data" 2>/dev/null) || seen=missing
-    if [ "$seen" != "${TASKER_DATA_DEV:-} ${TASKER_DATA_INO:-}" ]; then
-        say "data path changed: expected ${TASKER_DATA_DEV:-}:${TASKER_DATA_INO:-}, found $seen"
+# On Linux that is device and inode. Under gVisor it is type, size and both times to the nanosecond: a change time
+# cannot be set from user space, so another object matches only if it was last changed in the same clock tick and
+# also has the same size and modification time. (find, not stat: gVisor refuses coreutils' statx flags.)
+if [ -n "${TASKER_DATA_DEV:-}" ] || [ -n "${TASKER_DATA_INO:-}" ] || [ -n "${TASKER_DATA_STAMP:-}" ]; then
+    if [ "$gvisor" -eq 1 ]; then
+        expected=${TASKER_DATA_STAMP:-}
+        # GNU find prints ten fraction digits, the last always 0: keep nine (nanoseconds).
+        seen=$(find "$data" -maxdepth 0 -printf '%y %s %T@ %C@\n' 2>/dev/null | sed -E 's/\.([0-9]{9})[0-9]*/.\1/g')
+    else
+        expected="${TASKER_DATA_DEV:-} ${TASKER_DATA_INO:-}"
+        seen=$(find "$data" -maxdepth 0 -printf '%D %i\n' 2>/dev/null)
+    fi
+    [ -n "$seen" ] || seen=missing
+    if [ "$seen" != "$expected" ]; then
+        say "data path changed: expected ${expected:-nothing (no TASKER_DATA_STAMP)}, found $seen"
         final=86
         write_manifest "" 1 0 1 0
         say "results ready"
@@ -145,13 +190,23 @@ trap on_timeout USR1
 trap on_term TERM INT
 
 # strace 6.1's -u wants a user name from /etc/passwd; setpriv takes any uid:gid. The traced command starts as
-# root, drops to the code uid (setresuid to non-zero clears every capability) and only then execs the interpreter, so
-# the trace shows the drop and the code never holds a capability.
-if [ "$filter" = "all" ]; then
-    set -- strace -f --seccomp-bpf -o "$results/strace.txt" -- setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$interpreter" "$entry" "$data"
+# root, drops to the code uid (setresuid to non-zero clears every capability), loads the code's own filter and only
+# then execs the interpreter, so the trace shows the drop and the code never holds a capability or runs unfiltered.
+# execve is always traced (trace_complete looks for the interpreter's), and so are the refused syscalls, so that
+# each refusal is in the trace.
+refused=io_uring_setup,io_uring_enter,io_uring_register,seccomp,ptrace
+set -- strace -f
+if [ "$gvisor" -eq 0 ]; then
+    set -- "$@" --seccomp-bpf
+    tracer=seccomp-bpf
 else
-    set -- strace -f --seccomp-bpf -o "$results/strace.txt" -e trace="$filter" -- setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$interpreter" "$entry" "$data"
+    tracer=ptrace
 fi
+set -- "$@" -y -o "$results/strace.txt"
+[ "$filter" = "all" ] || set -- "$@" -e "trace=$filter,execve,clone3,$refused"
+set -- "$@" -e "inject=$refused:error=EPERM" -e "inject=clone3:error=ENOSYS"
+set -- "$@" -- setpriv --reuid="$uid" --regid="$gid" --clear-groups -- \
+    "$code_filter" --tracer="$tracer" -- "$interpreter_path" "$entry" "$data"
 # The code's working folder is its own output folder; stdin is empty; stdout/stderr are root-owned files it
 # holds open but cannot reopen, rename or read back through /run/tasker.
 (cd /tmp/out 2>/dev/null || cd /tmp; exec "$@" </dev/null >"$results/stdout.txt" 2>"$results/stderr.txt") &
@@ -174,14 +229,37 @@ survivors=0
 code_alive && survivors=1
 kill_code || fail "processes of uid $uid survive SIGKILL"
 
-# Complete means: the tracee strace started (first line's pid) has its end line, and nothing outlived strace.
-# The code cannot write this file, and strace prefixes every line with a pid, so the end line cannot be forged
-# through a traced syscall's arguments.
+# Complete means: the tracee strace started (first line's pid) exec'd the interpreter and has its end line, and
+# nothing outlived strace. A tracer that records nothing (e.g. --seccomp-bpf on a kernel that gives no seccomp
+# stops) leaves at most an end line, so it is never complete. The code cannot write this file, and strace prefixes
+# every line with a pid and escapes every string it prints, so neither line can be forged through a traced
+# syscall's arguments.
 trace_complete=0
-top=$(head -c 4096 "$results/strace.txt" | head -n 1 | awk '{ print $1 }')
+top=$(head -c 65536 "$results/strace.txt" | head -n 1 | awk '{ print $1 }')
 if is_number "$top" && [ "$survivors" -eq 0 ] &&
+    awk -v top="$top" -v call="execve(\"$interpreter_path\", " '
+        $1 == top { rest = $0; sub(/^[0-9]+ +/, "", rest); if (index(rest, call) == 1 && rest ~ / = 0$/) { found = 1; exit } }
+        END { exit !found }' "$results/strace.txt" &&
     grep -Eq "^$top +\+\+\+ (exited with [0-9]+|killed by SIG[A-Z0-9]+( \(core dumped\))?) \+\+\+\$" "$results/strace.txt"; then
     trace_complete=1
+fi
+
+# gVisor (runsc 20221219) hands strace a stale result for every call of a task after a seccomp filter refused one of
+# its calls (ERRNO, or a SIGSYS the code caught): a call that succeeded (an open of the data, say) is printed
+# "= -1 ENOSYS", so it looks like it never happened. None of these calls is ever ENOSYS otherwise, so such a line means
+# the trace misstates what the code did: it is not complete. (On Linux strace reads the real result.)
+misreported=0
+if [ "$gvisor" -eq 1 ] && awk '
+    {
+        rest = $0; sub(/^[0-9]+ +/, "", rest)
+        name = rest
+        if (sub(/^<\.\.\. /, "", name)) sub(/ resumed>.*$/, "", name); else sub(/\(.*$/, "", name)
+        if (name ~ /^(open|openat|creat|execve|execveat|clone|fork|vfork|chdir|fchdir|connect|bind|accept|accept4|sendto|sendmsg)$/ && rest ~ / = -1 ENOSYS \(/) { found = 1; exit }
+    }
+    END { exit !found }' "$results/strace.txt"; then
+    misreported=1
+    trace_complete=0
+    say "trace unreliable: gVisor handed strace ENOSYS as the result of calls that succeeded"
 fi
 
 final=$status
@@ -191,7 +269,7 @@ oom_killed=0
 # the second collecting exec, which costs the engine more than the whole check here.
 outputs=1
 [ -z "$(as_code find /tmp/out -mindepth 1 -maxdepth 1 2>/dev/null | head -n 1)" ] && outputs=0
-write_manifest "$status" "$trace_complete" "$timed_out" 0 "$survivors" "$oom_killed" "$outputs"
+write_manifest "$status" "$trace_complete" "$timed_out" 0 "$survivors" "$oom_killed" "$outputs" "$misreported"
 sync 2>/dev/null
 say "results ready"
 stay_up

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Trace overhead (issue 10): a write-heavy script (200,000 print-sized writes) and an import-heavy one (≈ 60 stdlib
-# packages), each run traced exactly as the sealed supervisor runs it (strace -f --seccomp-bpf, default filter)
-# and untraced (same image, container spec, uid and limits; python started by the same setpriv line), in the same
-# run, RUNS times each (median). Two figures per case: the code's own wall time (measured by the script, from its
-# first line to its last) and the task's (container start → "results ready", polled every 50 ms).
-# Run: scripts/bench.sh --trace-overhead  (or this script directly). Env: IMAGE, RUNS (default 5).
+# packages), each run traced exactly as the sealed supervisor runs it (strace -f --seccomp-bpf -y behind the code's
+# own seccomp filter, default filter; under gVisor strace without --seccomp-bpf) and untraced (same image, container
+# spec, uid and limits; python started by the same setpriv line), in the same run, RUNS times each (median). Two
+# figures per case: the code's own wall time (measured by the script, from its first line to its last) and the
+# task's (container start → "results ready", polled every 50 ms).
+# Run: scripts/bench.sh --trace-overhead  (or this script directly). Env: IMAGE, RUNS (default 5), RUNTIME (e.g.
+# runsc; default the engine's).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 image=${IMAGE:-dataexchange-tasker-runner:sealed-dev}
 runs=${RUNS:-5}
+runtime_args=()
+[[ -n "${RUNTIME:-}" ]] && runtime_args=(-r "$RUNTIME")
 w=$(mktemp -d /var/tmp/trace-overhead.XXXXXX)
 chmod 0755 "$w"
 trap 'rm -rf "$w"' EXIT
@@ -39,8 +43,8 @@ chmod -R a+rX "$w"
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 run_once() { # case mode index -> "code task"
     local case=$1 mode=$2 r="$w/r-$1-$2-$3"
-    if [[ $mode == traced ]]; then "$here/sealed-run.sh" -i "$image" "$w/$case" "$w/data/d.txt" "$r" >/dev/null
-    else "$here/sealed-run.sh" -i "$image" -f untraced "$w/$case" "$w/data/d.txt" "$r" >/dev/null; fi
+    if [[ $mode == traced ]]; then "$here/sealed-run.sh" -i "$image" "${runtime_args[@]}" "$w/$case" "$w/data/d.txt" "$r" >/dev/null
+    else "$here/sealed-run.sh" -i "$image" "${runtime_args[@]}" -f untraced "$w/$case" "$w/data/d.txt" "$r" >/dev/null; fi
     grep -q '^status=0$' "$r/manifest" || { echo "run $case/$mode failed" >&2; cat "$r/stderr.txt" >&2; exit 1; }
     echo "$(sed -n 's/^code_seconds=//p' "$r/stderr.txt") $(cat "$r/timing")"
 }
@@ -54,7 +58,7 @@ measure() { # case -> "code_untraced task_untraced code_traced task_traced" (med
     echo "$(printf '%s\n' "${cu[@]}" | median) $(printf '%s\n' "${tu[@]}" | median) $(printf '%s\n' "${ct[@]}" | median) $(printf '%s\n' "${tt[@]}" | median)"
 }
 
-echo "## Trace overhead ($image, $runs runs each, interleaved, medians; load average at start: $(cut -d ' ' -f 1 /proc/loadavg) on $(nproc) CPUs; traced = strace -f --seccomp-bpf -e trace=%file,%network,%process)"
+echo "## Trace overhead ($image, runtime ${RUNTIME:-default}, $runs runs each, interleaved, medians; load average at start: $(cut -d ' ' -f 1 /proc/loadavg) on $(nproc) CPUs; traced = the supervisor's strace, default filter)"
 echo
 echo "| script | code untraced | code traced | ratio | task untraced | task traced | ratio |"
 echo "|---|---|---|---|---|---|---|"

@@ -11,6 +11,7 @@
 #   -k           keep the container (do not remove it)
 #   -n NAME      container name (default sealed-<pid>)
 #   -e K=V       extra env for the container (repeatable)
+#   -r RUNTIME   OCI runtime (e.g. runsc; default: the engine's)
 # Writes into <result folder>: manifest, stdout.txt, stderr.txt, strace.txt (from /run/tasker), out.tar (of /tmp/out),
 # timing (seconds from start to "results ready").
 set -eu
@@ -21,7 +22,8 @@ filter=%file,%network,%process
 keep=0
 name=sealed-$$
 extra=
-while getopts i:t:f:kn:e: opt; do
+runtime=
+while getopts i:t:f:kn:e:r: opt; do
     case $opt in
         i) image=$OPTARG ;;
         t) timeout=$OPTARG ;;
@@ -29,6 +31,7 @@ while getopts i:t:f:kn:e: opt; do
         k) keep=1 ;;
         n) name=$OPTARG ;;
         e) extra="$extra -e $OPTARG" ;;
+        r) runtime="--runtime=$OPTARG" ;;
         *) exit 64 ;;
     esac
 done
@@ -48,6 +51,9 @@ else
 fi
 data_mount=/tmp/data/$(basename "$data")
 dev_ino=$(stat -c '%d %i' "$data")
+stamp=$(find "$data" -maxdepth 0 -printf '%y %s %T@ %C@' | sed -E 's/\.([0-9]{9})[0-9]*/.\1/g')
+# The tasker's own seccomp profile (src/DataExchangeTasker/Sandbox/SeccompProfile.json), as it sends it.
+profile=$(cd "$(dirname "$0")/.." && pwd)/src/DataExchangeTasker/Sandbox/SeccompProfile.json
 
 if [ "$filter" = untraced ]; then
     # Same container, same uid and limits, python run directly by the supervisor's own steps but without strace.
@@ -62,8 +68,8 @@ fi
 # shellcheck disable=SC2086
 docker create --name "$name" --label dataexchange-tasker.prototype=1 \
     --network none --read-only --user 0:0 \
-    --cap-drop ALL --cap-add SYS_PTRACE --cap-add SETUID --cap-add SETGID \
-    --security-opt no-new-privileges --ipc private \
+    --cap-drop ALL --cap-add SYS_PTRACE --cap-add SETUID --cap-add SETGID --cap-add DAC_READ_SEARCH \
+    --security-opt no-new-privileges --security-opt "seccomp=$profile" --ipc private $runtime \
     --pids-limit 128 --memory 512m --memory-swap 512m --cpus 1 \
     --ulimit fsize=268435456 --ulimit nofile=256:256 --ulimit core=0 \
     --tmpfs /tmp:rw,nosuid,nodev,noexec,size=64m,mode=1777 \
@@ -73,7 +79,8 @@ docker create --name "$name" --label dataexchange-tasker.prototype=1 \
     --mount "type=bind,src=$data,dst=$data_mount,readonly,bind-propagation=rprivate" \
     --log-opt max-size=1m --log-opt max-file=1 \
     -e TASKER_CODE_USER=65534:65534 -e "STRACE_FILTER=$filter" -e HOME=/tmp \
-    -e "TASKER_DATA_DEV=${dev_ino% *}" -e "TASKER_DATA_INO=${dev_ino#* }" -e TASKER_COLLECT_SECONDS=600 $extra \
+    -e "TASKER_DATA_DEV=${dev_ino% *}" -e "TASKER_DATA_INO=${dev_ino#* }" -e "TASKER_DATA_STAMP=$stamp" \
+    -e TASKER_COLLECT_SECONDS=600 $extra \
     --entrypoint "$entrypoint" "$image" "$@" >/dev/null
 
 cleanup() { [ "$keep" -eq 1 ] || docker rm -f "$name" >/dev/null 2>&1 || true; }

@@ -10,6 +10,7 @@
 #   BROKER_IMAGE          broker image tag (default dataexchange-tasker-rabbitmq:local; tests and start-broker.sh use it)
 #   BASE_IMAGE            base image tag   (default debian:bookworm-slim; must match the Dockerfile)
 #   DOCKER_BUILD_NETWORK  network for `docker build` (default: bridge; "host" if the bridge has no egress)
+#   DOCKERD_CONFIG        dockerd's config file, where runsc is registered (default /etc/docker/daemon.json)
 set -euo pipefail
 
 # shellcheck disable=SC2034 # read by lib.sh
@@ -23,7 +24,7 @@ for arg in "$@"; do
     case $arg in
         --no-build) skip_dotnet=1 ;;
         -h | --help)
-            sed -n '2,12p' "$0"
+            sed -n '2,13p' "$0"
             exit 0
             ;;
         *) die "unknown argument: $arg" ;;
@@ -104,6 +105,41 @@ else
     fi
     ensure_dockerd 60
     log "dockerd: started"
+fi
+
+# --- (b2) gVisor ------------------------------------------------------------------------------
+# Debian's runsc, registered with dockerd as the runtime "runsc" (TASKER_RUNTIME=runsc; scripts/test.sh runs the
+# sandbox tests under it too). dockerd re-reads its config's "runtimes" on SIGHUP: no restart, running containers
+# are untouched. --network=none: this runsc cannot set up its own network stack on this kernel ("cannot run with
+# network enabled in root network namespace"), and task containers have no network anyway.
+DOCKERD_CONFIG=${DOCKERD_CONFIG:-/etc/docker/daemon.json}
+if ! command -v runsc >/dev/null 2>&1; then
+    log "runsc: missing; installing Debian's runsc"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends runsc >/dev/null \
+        || { apt-get update -qq && apt-get install -y -qq --no-install-recommends runsc >/dev/null; } \
+        || die "could not install runsc"
+fi
+runtime_listed() { docker_cli info --format '{{range $name, $_ := .Runtimes}}{{$name}} {{end}}' 2>/dev/null | grep -qw runsc; }
+if runtime_listed; then
+    log "runsc: ok (registered with dockerd)"
+else
+    mkdir -p "$(dirname "$DOCKERD_CONFIG")"
+    # Merge, keeping whatever else the config holds.
+    /usr/bin/python3 - "$DOCKERD_CONFIG" "$(command -v runsc)" <<'PY' || die "could not add runsc to $DOCKERD_CONFIG"
+import json, os, sys
+path, runsc = sys.argv[1], sys.argv[2]
+config = json.load(open(path)) if os.path.exists(path) and os.path.getsize(path) > 0 else {}
+config.setdefault("runtimes", {})["runsc"] = {"path": runsc, "runtimeArgs": ["--network=none"]}
+with open(path + ".tmp", "w") as f:
+    json.dump(config, f, indent=2)
+    f.write("\n")
+os.replace(path + ".tmp", path)
+PY
+    [[ -f "$DOCKERD_PIDFILE" ]] && kill -HUP "$(cat "$DOCKERD_PIDFILE")" 2>/dev/null \
+        || die "runsc: cannot signal dockerd (no pid in $DOCKERD_PIDFILE); restart it to load $DOCKERD_CONFIG"
+    wait_for 30 "dockerd to list the runsc runtime" runtime_listed || die "dockerd did not pick up runsc from $DOCKERD_CONFIG"
+    log "runsc: registered with dockerd ($DOCKERD_CONFIG)"
 fi
 
 # --- (c) base image --------------------------------------------------------------------------
@@ -200,10 +236,11 @@ build_image_if_changed() {
     log "$what image: built ($tag, ${hash:0:12}, $((SECONDS - t0))s)"
 }
 
-# The R image is built from runner-image/ too, so both copy the one supervise.sh; each image's hash covers only
-# its own inputs (runner-image/r/ changes rebuild only the R image, supervise.sh changes rebuild both).
+# The R image is built from runner-image/ too, so both copy the one supervise.sh and build the one code-filter/;
+# each image's hash covers only its own inputs (runner-image/r/ changes rebuild only the R image, supervise.sh and
+# code-filter/ changes rebuild both).
 build_image_if_changed runner "$RUNNER_IMAGE" runner-image runner-image/Dockerfile . -type f ! -path './r/*'
-build_image_if_changed runner-r "$RUNNER_R_IMAGE" runner-image runner-image/r/Dockerfile r supervise.sh -type f
+build_image_if_changed runner-r "$RUNNER_R_IMAGE" runner-image runner-image/r/Dockerfile r code-filter supervise.sh -type f
 build_image_if_changed broker "$BROKER_IMAGE" broker-image broker-image/Dockerfile . -type f
 
 # --- (e) .NET build --------------------------------------------------------------------------

@@ -7,8 +7,9 @@ namespace DataExchangeTasker.Dependencies;
 
 /// <summary>
 /// The preparation container that installs a <c>requirements.txt</c> (docs/requirements-design.md, section 2): the
-/// run's image, sealed like a run (code uid, read-only root, no capabilities, no privilege gain, the node's memory,
-/// CPU, pids and ulimits) but with nothing of the task's data or results and no supervisor: only pip runs, from
+/// run's image, sealed like a run (code uid, read-only root, no capabilities, no privilege gain, the tasker's seccomp
+/// profile and, in images that have it, the code's own filter around pip, the node's memory, CPU, pids and ulimits)
+/// but with nothing of the task's data or results and no supervisor: only pip runs, from
 /// wheels (<c>--only-binary=:all:</c>, so no package code runs at install time). It sees exactly one file of the code,
 /// the requirements, and the wheelhouse read-only; no network except, in index mode, the operator's internal network.
 /// pip installs into a tmpfs what the image does not already have; the container then waits (<c>sleep</c>) until the
@@ -39,7 +40,12 @@ public sealed class PreparationSpecFactory(SandboxOptions sandbox, DependencyOpt
     // becomes <out>/site. pip's output goes to the engine's log (stdout), then one status line; on success the
     // container stays up for the tasker to copy the site out with docker exec, because the tmpfs dies with it.
     private const string Script = """
-        python3 -m pip "$@" 2>&1; status=$?
+        if [ -x /usr/local/bin/tasker-code-filter ]; then
+          set -- /usr/local/bin/tasker-code-filter --tracer=none -- "$(command -v python3)" -m pip "$@"
+        else
+          set -- python3 -m pip "$@"
+        fi
+        "$@" 2>&1; status=$?
         if [ "$status" -eq 0 ]; then
           paths=$(python3 -c 'import sysconfig; p = sysconfig.get_paths(vars={"base": "/tmp/deps/prefix", "platbase": "/tmp/deps/prefix"}); print(p["purelib"]); print(p["platlib"])') || status=70
         fi
@@ -102,16 +108,17 @@ public sealed class PreparationSpecFactory(SandboxOptions sandbox, DependencyOpt
                     [OutPath] = Tmpfs(options.SizeLimitBytes, $"mode=0700,uid={uid},gid={gid}"),
                 },
                 CapDrop = ["ALL"],
-                SecurityOpt = ["no-new-privileges"],
+                SecurityOpt = ["no-new-privileges", SeccompProfile.SecurityOpt],
                 Memory = sandbox.MemoryLimitBytes,
                 MemorySwap = sandbox.MemoryLimitBytes,
                 NanoCPUs = (long)(sandbox.CpuLimit * 1_000_000_000),
-                PidsLimit = sandbox.PidsLimit,
+                PidsLimit = GvisorLimits.PidsLimit(sandbox.Runtime, sandbox.PidsLimit),
                 Ulimits =
                 [
                     new Ulimit { Name = "fsize", Soft = sandbox.FileSizeLimitBytes, Hard = sandbox.FileSizeLimitBytes },
                     new Ulimit { Name = "nofile", Soft = sandbox.OpenFilesLimit, Hard = sandbox.OpenFilesLimit },
                     new Ulimit { Name = "core", Soft = 0, Hard = 0 },
+                    .. GvisorLimits.IsGvisor(sandbox.Runtime) ? [new Ulimit { Name = "nproc", Soft = sandbox.PidsLimit, Hard = sandbox.PidsLimit }] : Array.Empty<Ulimit>(),
                 ],
                 Runtime = sandbox.Runtime,
                 Privileged = false,

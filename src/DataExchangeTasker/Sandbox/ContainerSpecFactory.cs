@@ -6,10 +6,11 @@ namespace DataExchangeTasker.Sandbox;
 
 /// <summary>
 /// The sealed container for one task (docs/sandbox-design.md, section 3): the runner's supervisor is pid 1 as root
-/// with only the three capabilities strace and the uid drop need; the code runs under it as <c>TASKER_USER</c> with
-/// none. No network, read-only root, no privilege gain, memory without swap, CPU, pids and ulimits. The code
-/// snapshot and the data are read-only binds; everything writable (<c>/tmp</c>, the code's <c>/tmp/out</c>, the
-/// supervisor's root-only <c>/run/tasker</c>) is a Docker tmpfs that exists only inside the container.
+/// with only the four capabilities strace and the uid drop need; the code runs under it as <c>TASKER_USER</c> with
+/// none. No network, read-only root, no privilege gain, the tasker's seccomp profile (<see cref="SeccompProfile"/>),
+/// memory without swap, CPU, pids and ulimits. The code snapshot and the data are read-only binds; everything writable
+/// (<c>/tmp</c>, the code's <c>/tmp/out</c>, the supervisor's root-only <c>/run/tasker</c>) is a Docker tmpfs that
+/// exists only inside the container.
 /// </summary>
 public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId)
 {
@@ -56,6 +57,11 @@ public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId
         {
             env.Add("TASKER_DATA_DEV=" + identity.Device.ToString(CultureInfo.InvariantCulture));
             env.Add("TASKER_DATA_INO=" + identity.Inode.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (task.Data.Stamp is { } stamp)
+        {
+            env.Add("TASKER_DATA_STAMP=" + stamp.Text);
         }
 
         if (keepUntil is not null)
@@ -106,14 +112,16 @@ public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId
                     ["/run/tasker"] = Tmpfs(runTaskerBytes, "mode=0700"),
                 },
                 CapDrop = ["ALL"],
-                // The bounding set of pid 1 (root): strace needs SYS_PTRACE, the drop to the code's uid SETUID/SETGID.
-                // The code itself holds none of them (setresuid to a non-zero uid clears them).
-                CapAdd = ["SYS_PTRACE", "SETUID", "SETGID"],
-                SecurityOpt = ["no-new-privileges"],
+                // The bounding set of pid 1 (root): strace needs SYS_PTRACE, and DAC_READ_SEARCH to name the file behind
+                // each of the code's fds (-y reads /proc/<pid>/fd, which belongs to the code's uid); the drop to the
+                // code's uid needs SETUID/SETGID. The code itself holds none of them (setresuid to a non-zero uid
+                // clears them), and the seccomp profile refuses open_by_handle_at even to root.
+                CapAdd = ["SYS_PTRACE", "SETUID", "SETGID", "DAC_READ_SEARCH"],
+                SecurityOpt = ["no-new-privileges", SeccompProfile.SecurityOpt],
                 Memory = limits.MemoryBytes,
                 MemorySwap = limits.MemoryBytes,
                 NanoCPUs = (long)(limits.Cpus * 1_000_000_000),
-                PidsLimit = limits.Pids,
+                PidsLimit = GvisorLimits.PidsLimit(options.Runtime, limits.Pids),
                 Ulimits =
                 [
                     Limit("fsize", options.FileSizeLimitBytes),
@@ -121,6 +129,7 @@ public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId
                     Limit("core", 0),
                     // No POSIX message queue can be created (mq_open: EMFILE); /dev/shm stays, private (IpcMode) and 64 MiB.
                     Limit("msgqueue", 0),
+                    .. GvisorLimits.IsGvisor(options.Runtime) ? [Limit("nproc", limits.Pids)] : Array.Empty<Ulimit>(),
                 ],
                 Runtime = options.Runtime,
                 Privileged = false,

@@ -63,12 +63,7 @@ internal static partial class NativeFiles
     public static unsafe FileKind KindOf(string path)
     {
         // struct stat is 144 bytes on x86_64 and 128 on arm64; st_mode sits at offset 24 and 16 respectively.
-        var modeOffset = RuntimeInformation.ProcessArchitecture switch
-        {
-            Architecture.X64 => 24,
-            Architecture.Arm64 => 16,
-            var other => throw new PlatformNotSupportedException($"lstat layout unknown on {other}"),
-        };
+        var modeOffset = ModeOffset();
         var buffer = stackalloc byte[256];
         if (lstat(path, buffer) != 0)
         {
@@ -85,14 +80,41 @@ internal static partial class NativeFiles
     }
 
     /// <summary>
-    /// Device and inode of the entry itself (<c>lstat</c>: a symlink is not followed), or null when it is missing.
-    /// st_dev and st_ino are the first two 8-byte fields of struct stat on x86_64 and arm64 alike.
+    /// Device and inode of the entry itself (<c>lstat</c>: a symlink is not followed) and its <see cref="FileStamp"/>,
+    /// from one <c>lstat</c> (so both describe the same object), or null when it is missing. st_dev and st_ino are the
+    /// first two 8-byte fields of struct stat, and st_size, st_mtim and st_ctim sit at offsets 48, 88 and 104, on
+    /// x86_64 and arm64 alike; st_mode at 24 and 16.
     /// </summary>
-    public static unsafe FileIdentity? IdentityOf(string path)
+    public static unsafe (FileIdentity Identity, FileStamp Stamp)? StatOf(string path)
     {
+        var modeOffset = ModeOffset();
         var buffer = stackalloc byte[256];
-        return lstat(path, buffer) == 0 ? new FileIdentity(*(ulong*)buffer, *(ulong*)(buffer + 8)) : null;
+        if (lstat(path, buffer) != 0)
+        {
+            return null;
+        }
+
+        var type = (*(uint*)(buffer + modeOffset) & 0xF000) switch
+        {
+            0x8000 => 'f',
+            0x4000 => 'd',
+            0xA000 => 'l',
+            0x1000 => 'p',
+            0xC000 => 's',
+            0x2000 => 'c',
+            0x6000 => 'b',
+            _ => 'U',
+        };
+        var stamp = new FileStamp(type, *(long*)(buffer + 48), (*(long*)(buffer + 88), *(long*)(buffer + 96)), (*(long*)(buffer + 104), *(long*)(buffer + 112)));
+        return (new FileIdentity(*(ulong*)buffer, *(ulong*)(buffer + 8)), stamp);
     }
+
+    private static int ModeOffset() => RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => 24,
+        Architecture.Arm64 => 16,
+        var other => throw new PlatformNotSupportedException($"lstat layout unknown on {other}"),
+    };
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int lstat(string path, byte* buffer);

@@ -54,13 +54,12 @@ public static class PathResolver
 
         // Taken after the kind check: if the entry is swapped in between, this names the newcomer (or a link),
         // and the mounted object can then only differ from it, which ends the task path_changed.
-        var identity = NativeFiles.IdentityOf(canonical);
-        if (identity is null)
+        if (NativeFiles.StatOf(canonical) is not var (identity, stamp))
         {
             return Refuse(Reasons.PathNotFound, $"{field} \"{relative}\" does not exist under the {RootName(field)}.");
         }
 
-        return (new ResolvedPath(canonical, containerRoot + "/" + string.Join('/', segments), isDirectory) { Identity = identity }, null);
+        return (new ResolvedPath(canonical, containerRoot + "/" + string.Join('/', segments), isDirectory) { Identity = identity, Stamp = stamp }, null);
     }
 
     /// <summary>True when <paramref name="path"/> is <paramref name="root"/> itself or lies below it.</summary>

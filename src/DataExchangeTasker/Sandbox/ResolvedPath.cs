@@ -11,4 +11,10 @@ public sealed record ResolvedPath(string HostPath, string ContainerPath, bool Is
     /// (the engine resolves the bind source again, after us). Null only for paths built by hand in tests.
     /// </summary>
     public FileIdentity? Identity { get; init; }
+
+    /// <summary>
+    /// Type, size and times of the same object, from the same <c>lstat</c>: what the supervisor compares instead of
+    /// <see cref="Identity"/> under gVisor. Null only for paths built by hand in tests.
+    /// </summary>
+    public FileStamp? Stamp { get; init; }
 }

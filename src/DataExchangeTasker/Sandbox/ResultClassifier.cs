@@ -36,9 +36,12 @@ public static class ResultClassifier
             (_, null) => (TaskStates.Error, Reasons.TraceIncomplete,
                 "The run's results and trace could not be collected" + (run.Missing is null ? "." : ": " + run.Missing)),
             (_, { TraceComplete: false }) => (TaskStates.Error, Reasons.TraceIncomplete,
-                manifest is { Survivors: true }
-                    ? "The syscall trace is incomplete: a process of the code outlived its tracer, so part of the run was not traced."
-                    : "The syscall trace is incomplete: the tracer ended before the code did, so part of the run was not traced."),
+                manifest switch
+                {
+                    { Survivors: true } => "The syscall trace is incomplete: a process of the code outlived its tracer, so part of the run was not traced.",
+                    { Misreported: true } => "The syscall trace is unreliable: the runtime (gVisor) reported traced calls that succeeded as failed (ENOSYS), which it does after a seccomp filter refused one of the code's calls, so the trace misstates what the code opened.",
+                    _ => "The syscall trace is incomplete: it does not show the interpreter's start and the code's end (the tracer ended early, or recorded nothing), so part of the run was not traced.",
+                }),
             _ when run.OutputsUnstored is { } unstored => (TaskStates.Error, Reasons.ResultsUnwritable,
                 "The code ran, but its output files could not be stored: " + unstored),
             (_, { Status: 0 }) => (TaskStates.Success, null, ""),

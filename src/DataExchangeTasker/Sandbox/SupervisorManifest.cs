@@ -22,6 +22,13 @@ public sealed record SupervisorManifest(int? Status, bool TraceComplete, bool Ti
     /// </summary>
     public bool HasOutputs { get; init; } = true;
 
+    /// <summary>
+    /// The runtime handed strace a stale result for a traced call (gVisor, after a seccomp filter refused one of the
+    /// task's calls: a call that succeeded printed as ENOSYS), so the trace misstates what the code did;
+    /// <see cref="TraceComplete"/> is then false.
+    /// </summary>
+    public bool Misreported { get; init; }
+
     /// <summary>The largest manifest read; the supervisor writes about 100 bytes.</summary>
     public const int MaxBytes = 4096;
 
@@ -55,6 +62,7 @@ public sealed record SupervisorManifest(int? Status, bool TraceComplete, bool Ti
         {
             OomKilled = Flag(values, "oom_killed"),
             HasOutputs = !values.ContainsKey("outputs") || Flag(values, "outputs"),
+            Misreported = Flag(values, "misreported"),
         };
     }
 

@@ -28,7 +28,7 @@ internal static class DataMarks
         ArgumentNullException.ThrowIfNull(hostPath);
         if (!isDirectory)
         {
-            return NativeFiles.IdentityOf(hostPath) is { } identity ? ([new MarkedObject(hostPath, false, identity)], false) : ([], false);
+            return IdentityOf(hostPath) is { } identity ? ([new MarkedObject(hostPath, false, identity)], false) : ([], false);
         }
 
         var found = new List<MarkedObject>();
@@ -37,7 +37,7 @@ internal static class DataMarks
         var capped = false;
         while (pending.TryDequeue(out var folder))
         {
-            if (NativeFiles.IdentityOf(folder) is not { } identity)
+            if (IdentityOf(folder) is not { } identity)
             {
                 continue;
             }
@@ -64,4 +64,8 @@ internal static class DataMarks
 
         return (found, capped);
     }
+
+    /// <summary>The object at <paramref name="path"/> itself (a final link not followed); null when it is gone.</summary>
+    private static FileIdentity? IdentityOf(string path) =>
+        MountedObject.OfPath(path) is { } found ? new FileIdentity(found.Device, found.Inode) : null;
 }

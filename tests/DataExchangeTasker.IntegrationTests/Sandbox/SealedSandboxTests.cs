@@ -55,7 +55,8 @@ public sealed class SealedSandboxTests(TaskerFixture fixture)
         Assert.Contains("read trace failed EACCES", stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("succeeded", stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("FORGED-TRACE", done.ContainerOutput.Strace, StringComparison.Ordinal);
-        Assert.Contains($"openat(AT_FDCWD, \"/tmp/data/{dataName}\"", done.ContainerOutput.Strace, StringComparison.Ordinal);
+        // strace -y: the working folder after AT_FDCWD, the file opened after the returned fd.
+        Assert.Contains($"openat(AT_FDCWD</tmp/out>, \"/tmp/data/{dataName}\", O_RDONLY|O_CLOEXEC) = 3</tmp/data/{dataName}>", done.ContainerOutput.Strace, StringComparison.Ordinal);
         // The fake is just one of the code's output files.
         Assert.Contains(done.OutputFiles!, f => f.Path == "strace.txt");
     }
@@ -84,7 +85,7 @@ public sealed class SealedSandboxTests(TaskerFixture fixture)
         Assert.Contains("after-the-kill", stdout, StringComparison.Ordinal);
         var trace = done.ContainerOutput.Strace;
         var kill = trace.IndexOf("kill(", StringComparison.Ordinal);
-        var open = trace.IndexOf($"openat(AT_FDCWD, \"/tmp/data/{dataName}\"", StringComparison.Ordinal);
+        var open = trace.IndexOf($"openat(AT_FDCWD</tmp/out>, \"/tmp/data/{dataName}\"", StringComparison.Ordinal);
         Assert.True(kill >= 0 && open > kill, "the kill attempts and then the data open are in the trace");
     }
 
@@ -372,6 +373,7 @@ public sealed class SealedSandboxTests(TaskerFixture fixture)
             [TaskerSettings.SnapshotRoot.Name] = Path.Combine(fixture.Root, "snapshots"),
             [TaskerSettings.Image.Name] = EngineRequirement.RunnerImage,
             [TaskerSettings.TaskerId.Name] = name,
+            [TaskerSettings.Runtime.Name] = EngineRequirement.Runtime,
         };
         var options = TaskerOptionsLoader.Load(values).Sandbox;
         using var metrics = new TaskMetrics();

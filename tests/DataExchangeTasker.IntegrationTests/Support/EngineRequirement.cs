@@ -19,6 +19,16 @@ public static class EngineRequirement
     public static string RRunnerImage { get; } =
         Environment.GetEnvironmentVariable("TASKER_TEST_RUNNER_R_IMAGE") is { Length: > 0 } image ? image : "dataexchange-tasker-runner-r:latest";
 
+    /// <summary>
+    /// The OCI runtime of every tasker the tests start: <c>TASKER_TEST_RUNTIME</c> (scripts/test.sh runs the sandbox
+    /// tests a second time with <c>runsc</c>, gVisor); null for the engine's default runtime.
+    /// </summary>
+    public static string? Runtime { get; } =
+        Environment.GetEnvironmentVariable("TASKER_TEST_RUNTIME") is { Length: > 0 } runtime ? runtime : null;
+
+    /// <summary>True when the tests run under gVisor (<see cref="Runtime"/> is <c>runsc</c>).</summary>
+    public static bool UnderGvisor => Runtime == "runsc";
+
     /// <summary>Throws a clear failure when the engine does not answer or the runner image is missing.</summary>
     public static async Task EnsureAsync(DockerEngine docker, CancellationToken cancellationToken)
     {

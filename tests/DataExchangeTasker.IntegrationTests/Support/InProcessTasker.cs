@@ -79,6 +79,11 @@ public sealed class InProcessTasker : IAsyncDisposable
             [Settings.Image.Name] = EngineRequirement.RunnerImage,
             [Settings.LogLevel.Name] = "warning",
         };
+        if (EngineRequirement.Runtime is { } runtime)
+        {
+            values[Settings.Runtime.Name] = runtime;
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             values[key] = value;

@@ -42,7 +42,7 @@ public sealed class TaskerFixture : IAsyncLifetime
     public Dictionary<string, string?> ProcessEnvironment(string name)
     {
         var id = $"{name}-{Guid.NewGuid():N}"[..20];
-        return new Dictionary<string, string?>
+        var environment = new Dictionary<string, string?>
         {
             ["TASKER_AMQP_URI"] = Broker.AmqpUri.ToString(),
             ["TASKER_CODE_ROOT"] = CodeRoot,
@@ -57,6 +57,12 @@ public sealed class TaskerFixture : IAsyncLifetime
             ["TASKER_ID"] = id,
             ["TASKER_HTTP_BIND"] = "off",
         };
+        if (EngineRequirement.Runtime is { } runtime)
+        {
+            environment["TASKER_RUNTIME"] = runtime;
+        }
+
+        return environment;
     }
 
     /// <summary>Only the queue names of <paramref name="environment"/>, for an in-process client of that tasker.</summary>

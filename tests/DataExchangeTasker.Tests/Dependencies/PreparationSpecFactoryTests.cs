@@ -92,7 +92,7 @@ public sealed class PreparationSpecFactoryTests
 
         Assert.Equal(["ALL"], host.CapDrop);
         Assert.True(host.CapAdd is null || host.CapAdd.Count == 0);
-        Assert.Equal(["no-new-privileges"], host.SecurityOpt);
+        Assert.Equal(["no-new-privileges", SeccompProfile.SecurityOpt], host.SecurityOpt);
         Assert.True(host.ReadonlyRootfs);
         Assert.False(host.Privileged);
         Assert.Equal("private", host.IpcMode);
@@ -109,7 +109,9 @@ public sealed class PreparationSpecFactoryTests
         Assert.Equal(300L * 1024 * 1024, host.Memory);
         Assert.Equal(host.Memory, host.MemorySwap);
         Assert.Equal(1_500_000_000L, host.NanoCPUs);
-        Assert.Equal(77L, host.PidsLimit);
+        // Runtime runsc: the code's 77 processes are RLIMIT_NPROC inside gVisor; the cgroup also holds gVisor's own tasks.
+        Assert.Equal(256L + (48 * 77), host.PidsLimit);
+        Assert.Contains(host.Ulimits!, u => u.Name == "nproc" && u.Soft == 77 && u.Hard == 77);
         Assert.Contains(host.Ulimits!, u => u.Name == "core" && u.Soft == 0 && u.Hard == 0);
         Assert.Contains(host.Ulimits!, u => u.Name == "fsize" && u.Soft == Sandbox.FileSizeLimitBytes);
         Assert.Contains(host.Ulimits!, u => u.Name == "nofile" && u.Soft == Sandbox.OpenFilesLimit);

@@ -15,7 +15,11 @@ public sealed class ContainerSpecFactoryTests
         new StartMessage("task-42", "demo1_code", "demo1_data"),
         new ResolvedPath("/srv/code/demo1_code", "/tmp/code/demo1_code", true),
         new CodeSnapshot("abc123", "/var/lib/snap/abc123", "/var/lib/snap/abc123"),
-        new ResolvedPath("/srv/data/demo 1:data", "/tmp/data/demo 1:data", true) { Identity = new FileIdentity(2049, 131) },
+        new ResolvedPath("/srv/data/demo 1:data", "/tmp/data/demo 1:data", true)
+        {
+            Identity = new FileIdentity(2049, 131),
+            Stamp = new FileStamp('d', 4096, (1_700_000_000, 1), (1_700_000_123, 456_789_000)),
+        },
         "/tmp/code/demo1_code/run.py",
         new EffectiveLimits(TimeSpan.FromSeconds(30), 256L * 1024 * 1024, 0.5, 64));
 
@@ -38,9 +42,9 @@ public sealed class ContainerSpecFactoryTests
 
         Assert.False(host.Privileged);
         Assert.Equal(["ALL"], host.CapDrop);
-        // Only what the supervisor (pid 1, root) needs for strace and the uid drop; the code holds none of them.
-        Assert.Equal(["SYS_PTRACE", "SETUID", "SETGID"], host.CapAdd);
-        Assert.Equal(["no-new-privileges"], host.SecurityOpt);
+        // Only what the supervisor (pid 1, root) needs for strace (-y included) and the uid drop; the code holds none.
+        Assert.Equal(["SYS_PTRACE", "SETUID", "SETGID", "DAC_READ_SEARCH"], host.CapAdd);
+        Assert.Equal(["no-new-privileges", SeccompProfile.SecurityOpt], host.SecurityOpt);
         Assert.True(host.ReadonlyRootfs);
         Assert.Equal("private", host.IpcMode);
         Assert.False(host.AutoRemove);
@@ -66,6 +70,26 @@ public sealed class ContainerSpecFactoryTests
     }
 
     [Fact]
+    public void Create_DataStamp_IsPassedForTheCheckUnderGvisor()
+    {
+        var env = Create().Env!;
+
+        // find -printf '%y %s %T@ %C@' inside the container, fractions cut to nine digits, must say exactly this.
+        Assert.Contains("TASKER_DATA_STAMP=d 4096 1700000000.000000001 1700000123.456789000", env);
+    }
+
+    [Fact]
+    public void Create_SeccompProfile_IsSentAsContentWithoutIoUring()
+    {
+        var host = Create().HostConfig!;
+
+        var entry = Assert.Single(host.SecurityOpt!, o => o.StartsWith("seccomp=", StringComparison.Ordinal));
+        using var profile = System.Text.Json.JsonDocument.Parse(entry["seccomp=".Length..]);
+        Assert.Equal("SCMP_ACT_ERRNO", profile.RootElement.GetProperty("defaultAction").GetString());
+        Assert.DoesNotContain(SeccompProfileTests.Allowed(profile), n => n.StartsWith("io_uring", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Create_Memory_HasNoExtraSwap()
     {
         var host = Create().HostConfig!;
@@ -81,6 +105,19 @@ public sealed class ContainerSpecFactoryTests
 
         Assert.Equal(500_000_000L, host.NanoCPUs);
         Assert.Equal(64L, host.PidsLimit);
+        // Under runc RLIMIT_NPROC would count the uid's processes in every container at once.
+        Assert.DoesNotContain(host.Ulimits!, u => u.Name == "nproc");
+    }
+
+    [Fact]
+    public void Create_PidsUnderGvisor_AreRlimitNprocInsideAndTheCgroupLeavesRoomForGvisorsOwnTasks()
+    {
+        var host = Create(Options with { Runtime = "runsc" }).HostConfig!;
+
+        // gVisor's kernel runs in host tasks of the container's pids cgroup (about 45, plus up to about 35 per process
+        // of the code): a cgroup of 64 would kill the sandbox, not stop the code's 65th process.
+        Assert.Equal(256L + (48 * 64), host.PidsLimit);
+        Assert.Contains(host.Ulimits!, u => u.Name == "nproc" && u.Soft == 64 && u.Hard == 64);
     }
 
     [Fact]

@@ -268,6 +268,22 @@ public sealed class PathResolverTests : IDisposable
     }
 
     [Fact]
+    public async Task Resolve_File_RecordsTheStampFindPrintsForIt()
+    {
+        _temp.WriteFile("root/data/stamped.csv", "a,b\n");
+        var psi = new System.Diagnostics.ProcessStartInfo("find", [Path.Combine(_root, "data", "stamped.csv"), "-maxdepth", "0", "-printf", "%y %s %T@ %C@"]) { RedirectStandardOutput = true };
+        using var find = System.Diagnostics.Process.Start(psi)!;
+        var printed = (await find.StandardOutput.ReadToEndAsync()).Trim();
+        await find.WaitForExitAsync();
+
+        var resolved = AssertResolved("data/stamped.csv");
+
+        // What the supervisor compares under gVisor: find's fractions cut to nine digits (nanoseconds).
+        Assert.Equal(System.Text.RegularExpressions.Regex.Replace(printed, @"\.(\d{9})\d*", ".$1"), resolved.Stamp!.Text);
+        Assert.StartsWith("f 4 ", resolved.Stamp.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Resolve_ThroughASymlinkInsideTheRoot_RecordsTheTargetsIdentity()
     {
         _temp.WriteFile("root/real/x.txt", "x");

@@ -90,6 +90,27 @@ public sealed class ResultClassifierTests
     }
 
     [Fact]
+    public void Classify_ExitZeroButTraceMisreported_IsErrorTraceIncompleteNamingGvisor()
+    {
+        var manifest = new SupervisorManifest(0, TraceComplete: false, false, false, Survivors: false) { Misreported = true };
+
+        var done = ResultClassifier.Classify("t1", Limits, Run(0, manifest: manifest));
+
+        Assert.Equal((TaskStates.Error, Reasons.TraceIncomplete), (done.State, done.Reason));
+        Assert.Contains("gVisor", done.Output, StringComparison.Ordinal);
+        Assert.Contains("ENOSYS", done.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Classify_ExitZeroTraceWithoutTheCodesStartOrEnd_SaysSo()
+    {
+        var done = ResultClassifier.Classify("t1", Limits, Run(0, manifest: new SupervisorManifest(0, TraceComplete: false, false, false, Survivors: false)));
+
+        Assert.Equal((TaskStates.Error, Reasons.TraceIncomplete), (done.State, done.Reason));
+        Assert.Contains("does not show the interpreter's start and the code's end", done.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Classify_NoResultsCollected_IsErrorTraceIncompleteSayingWhy()
     {
         var run = new ContainerRun("abc", false, false, Started, null, 10, null, null, null, null, "the container ended before its results were collected");

@@ -30,6 +30,15 @@ public sealed class SupervisorManifestTests
         Assert.Equal(expected, SupervisorManifest.Parse(text).HasOutputs);
     }
 
+    [Theory]
+    [InlineData("version=1\nstatus=0\ntrace_complete=0\nmisreported=1\n", true)]
+    [InlineData("version=1\nstatus=0\ntrace_complete=1\nmisreported=0\n", false)]
+    [InlineData("version=1\nstatus=0\ntrace_complete=1\n", false)]
+    public void Parse_MisreportedFlag_TellsWhetherTheRuntimeGaveStraceStaleResults(string text, bool expected)
+    {
+        Assert.Equal(expected, SupervisorManifest.Parse(text).Misreported);
+    }
+
     [Fact]
     public void Parse_UnknownKeys_AreIgnored()
     {
