@@ -10,7 +10,10 @@
 #                               docker CLI, ≈ 2 min): write- and import-heavy scripts traced vs untraced
 #   scripts/bench.sh --api      only tasker api (scripts/bench-api.sh, ≈ 1 min): submits/s at 32 in flight, p50/p95
 #                               POST /v1/tasks latency at a steady 1,000/s, on SQLite with the worker idle, store growth
-#   BENCH_ONLY=throughput,overhead,memory,rejected,ready   run a subset
+#   scripts/bench.sh --witness  only the witness's cost (≈ 3 min): 30 tasks each with TASKER_WITNESS=off and =fanotify,
+#                               taking turns, each reading a folder of 1,000 files; p50 added overhead, container life and
+#                               tasker CPU per task (also part of the default run; needs root for fanotify)
+#   BENCH_ONLY=throughput,overhead,memory,rejected,ready,witness   run a subset
 # Baselines: bench/Floor (Engine API create → start → wait → remove, the tasker's own client and spec
 # factory) and bench/naive/naive-consumer.sh (amqp-tools + docker run --rm). See bench/README.md.
 set -euo pipefail
@@ -26,12 +29,14 @@ if [[ ${1:-} == --api ]]; then
     exec "$(dirname "${BASH_SOURCE[0]}")/bench-api.sh"
 fi
 
-c1=100 c4=200 overhead=30 rejected=10000 ready=5 naive1=50 naive4=100
+c1=100 c4=200 overhead=30 rejected=10000 ready=5 naive1=50 naive4=100 witness=30
+only=${BENCH_ONLY:-throughput,overhead,memory,rejected,ready,witness}
 case ${1:-} in
-    --quick) c1=20 c4=20 overhead=10 rejected=2000 ready=2 naive1=10 naive4=20 ;;
+    --quick) c1=20 c4=20 overhead=10 rejected=2000 ready=2 naive1=10 naive4=20 witness=10 ;;
     --full) c1=200 naive1=200 naive4=200 ;;
+    --witness) only=witness ;;
     '') ;;
-    *) die "usage: scripts/bench.sh [--quick|--full|--trace-overhead|--api]" ;;
+    *) die "usage: scripts/bench.sh [--quick|--full|--trace-overhead|--api|--witness]" ;;
 esac
 
 scripts/setup.sh
@@ -67,6 +72,6 @@ dotnet bench/Load/bin/Release/net10.0/Load.dll \
     --naive bench/naive/naive-consumer.sh --root "$scratch" \
     --json bench/results/latest.json --md bench/results/latest.md \
     --tasks-c1 "$c1" --tasks-c4 "$c4" --overhead-tasks "$overhead" --rejected "$rejected" --ready-runs "$ready" --naive-c1 "$naive1" --naive-c4 "$naive4" \
-    --only "${BENCH_ONLY:-throughput,overhead,memory,rejected,ready}"
+    --witness-tasks "$witness" --only "$only"
 cp "$scratch"/logs/*.log bench/results/ 2>/dev/null || true
 log "results: bench/results/latest.json, bench/results/latest.md (tasker logs: bench/results/*.log)"

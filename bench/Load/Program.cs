@@ -3,7 +3,8 @@
 //   Load --uri amqp://guest:guest@127.0.0.1:PORT --tasker PATH --floor Floor.dll --naive naive-consumer.sh
 //        --root SCRATCH --json OUT.json --md OUT.md [--tasks-c1 N] [--tasks-c4 N] [--overhead-tasks N]
 //        [--rejected N] [--ready-runs N] [--only scenario,scenario]
-// Scenarios: throughput (c=1, c=4: floor, tasker, naive back to back), overhead, memory, rejected, ready.
+// Scenarios: throughput (c=1, c=4: floor, tasker, naive back to back), overhead, memory, rejected, ready,
+// witness (the fanotify witness's cost per task on a data folder of 1,000 files, with and without it).
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -243,7 +244,7 @@ sealed class Bench(Args a)
     private readonly string _run = DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
     private readonly JsonObject _results = new();
     private readonly List<string[]> _rows = new();
-    private readonly HashSet<string> _only = a.Get("only", "throughput,overhead,memory,rejected,ready").Split(',').ToHashSet();
+    private readonly HashSet<string> _only = a.Get("only", "throughput,overhead,memory,rejected,ready,witness").Split(',').ToHashSet();
     private IConnection _connection = null!;
     private int _instance;
 
@@ -270,6 +271,7 @@ sealed class Bench(Args a)
         if (_only.Contains("memory")) scenarios["memory"] = await MemoryAsync();
         if (_only.Contains("rejected")) scenarios["rejected"] = await RejectedAsync(a.Int("rejected", 10000));
         if (_only.Contains("ready")) scenarios["ready"] = await ReadyAsync(a.Int("ready-runs", 5));
+        if (_only.Contains("witness")) scenarios["witness"] = await WitnessAsync(a.Int("witness-tasks", 30));
         _results["benchSeconds"] = Math.Round(total.Elapsed.TotalSeconds, 1);
         await _connection.CloseAsync();
 
@@ -292,7 +294,14 @@ sealed class Bench(Args a)
         File.WriteAllText(Path.Combine(CodeRoot, "big", "run.py"),
             "import sys\nchunk = ('x' * 1023 + '\\n') * 1024\nfor _ in range(200):\n    sys.stdout.write(chunk)\n");
         File.WriteAllText(Path.Combine(DataRoot, "d.txt"), "data\n");
-        foreach (var p in new[] { _root, CodeRoot, DataRoot, Path.Combine(CodeRoot, "trivial"), Path.Combine(CodeRoot, "big") })
+        // The witness scenario: a folder of 1,000 small files, and code that lists it and reads every file.
+        Directory.CreateDirectory(Path.Combine(CodeRoot, "readall"));
+        File.WriteAllText(Path.Combine(CodeRoot, "readall", "run.py"),
+            "import os, sys\nd = sys.argv[1]\nprint(sum(len(open(os.path.join(d, n)).read()) for n in os.listdir(d)))\n");
+        var thousand = Path.Combine(DataRoot, "files1000");
+        Directory.CreateDirectory(thousand);
+        for (var i = 0; i < 1000; i++) File.WriteAllText(Path.Combine(thousand, $"f{i:D4}.csv"), $"row,{i}\n");
+        foreach (var p in new[] { _root, CodeRoot, DataRoot, Path.Combine(CodeRoot, "trivial"), Path.Combine(CodeRoot, "big"), Path.Combine(CodeRoot, "readall"), thousand })
             File.SetUnixFileMode(p, (UnixFileMode)0x1ED); // 0755
     }
 
@@ -333,7 +342,7 @@ sealed class Bench(Args a)
         return port;
     }
 
-    private Child StartTasker(string todo, string done, int concurrency, string name)
+    private Child StartTasker(string todo, string done, int concurrency, string name, string witness = "auto", string logLevel = "info")
     {
         var n = Interlocked.Increment(ref _instance);
         var port = FreePort();
@@ -352,6 +361,8 @@ sealed class Bench(Args a)
             ["TASKER_HTTP_BIND"] = $"127.0.0.1:{port}",
             ["TASKER_LOG_FORMAT"] = "json",
             ["TASKER_ID"] = $"bench-{_run}-{n}",
+            ["TASKER_WITNESS"] = witness,
+            ["TASKER_LOG_LEVEL"] = logLevel,
         };
         return Child.Start(_tasker, ["run"], env, Path.Combine(Logs, $"tasker-{name}.log"), port);
     }
@@ -622,6 +633,108 @@ sealed class Bench(Args a)
         Log($"  median {p50:0} ms, max {ms.Max():0} ms: {string.Join(", ", ms.Select(x => x.ToString("0", CultureInfo.InvariantCulture)))}");
         _rows.Add([$"5. start → /health/ready ({runs} runs)", "ms", $"{p50:0} (max {ms.Max():0})", "", "", "", "≤ 1,000 ms", ms.Max() <= 1000 ? "yes" : p50 <= 1000 ? "median yes, max NO" : "NO"]);
         return new JsonObject { ["runsMs"] = new JsonArray(ms.Select(x => (JsonNode)Math.Round(x, 1)).ToArray()), ["medianMs"] = Math.Round(p50, 1), ["maxMs"] = Math.Round(ms.Max(), 1) };
+    }
+
+    /// <summary>
+    /// The witness's cost: two taskers (TASKER_WITNESS=off and =fanotify, c=1) take turns, task by task, running code
+    /// that lists a folder of 1,000 files and reads each. Per task: overhead as in scenario 2 ((done − published) −
+    /// container life: marking, the mount lookup, the fence and unmarking all fall in it), the container's life (the
+    /// kernel's per-open cost inside the task), and each tasker's CPU (the reader resolves every open).
+    /// </summary>
+    private async Task<JsonObject> WitnessAsync(int count)
+    {
+        Log($"witness: {count} tasks each with TASKER_WITNESS=off and =fanotify, taking turns, data folder of 1,000 files read in full");
+        var modes = new[] { "off", "fanotify" };
+        var runs = new Dictionary<string, (Child Child, DoneCollector Collector, string Todo, List<double> Overhead, List<double> Life, List<string> Bad)>();
+        var segments = new Dictionary<string, (List<double> BeforeStart, List<double> AfterEnd)> { ["off"] = ([], []), ["fanotify"] = ([], []) };
+        var publisher = await StartPublisher.CreateAsync(_connection);
+        try
+        {
+            foreach (var mode in modes)
+            {
+                var (todo, done) = Queues("witness", mode);
+                var collector = await DoneCollector.StartAsync(_connection, done);
+                // Debug logs carry the witness's own timings (marking; at the end: mount lookup, fence, summary).
+                var child = StartTasker(todo, done, 1, "witness-" + mode, mode, "debug");
+                runs[mode] = (child, collector, todo, [], [], []);
+                await child.WaitReadyAsync(TimeSpan.FromSeconds(60));
+            }
+
+            var cpu0 = modes.ToDictionary(m => m, _ => 0.0);
+            // Five warm-up tasks each: the witness's code paths are JIT-compiled (and re-compiled hot) in the first runs.
+            for (var i = -5; i < count; i++)
+            {
+                if (i == 0) foreach (var mode in modes) cpu0[mode] = Cpu.Of(runs[mode].Child.Process.Id);
+                foreach (var mode in i % 2 == 0 ? modes : modes.Reverse())
+                {
+                    var r = runs[mode];
+                    var id = $"wit-{mode}-{i}";
+                    var wall = DateTimeOffset.UtcNow;
+                    var t0 = Stopwatch.GetTimestamp();
+                    await publisher.PublishAsync(r.Todo, StartPublisher.Body(id, "readall", "files1000"));
+                    var d = await r.Collector.WaitForAsync(id).WaitAsync(TimeSpan.FromMinutes(2));
+                    if (i < 0) continue;
+                    var life = (d.FinishedAt!.Value - d.StartedAt!.Value).TotalMilliseconds;
+                    r.Overhead.Add(Stopwatch.GetElapsedTime(t0, d.ReceivedTicks).TotalMilliseconds - life);
+                    r.Life.Add(life);
+                    segments[mode].BeforeStart.Add((d.StartedAt.Value - wall).TotalMilliseconds);
+                    segments[mode].AfterEnd.Add((d.ReceivedWall - d.FinishedAt.Value).TotalMilliseconds);
+                    if (d.State != "success") r.Bad.Add($"{id}: {d.State}/{d.Reason}");
+                }
+            }
+
+            var cpu = modes.ToDictionary(m => m, m => (Cpu.Of(runs[m].Child.Process.Id) - cpu0[m]) * 1000 / count);
+            double O(string m) => Pct(runs[m].Overhead, 0.5);
+            double L(string m) => Pct(runs[m].Life, 0.5);
+            var added = O("fanotify") - O("off");
+            var lifeAdded = L("fanotify") - L("off");
+            var bad = runs.Values.SelectMany(r => r.Bad).ToList();
+            var (markMs, finishMs) = WitnessTimings(Path.Combine(Logs, "tasker-witness-fanotify.log"));
+            var own = Pct(markMs, 0.5) + Pct(finishMs, 0.5);
+            Log($"  the witness's own time on the task's path: marking p50 {Pct(markMs, 0.5):0.00} ms, end (mount lookup + fence + summary) p50 {Pct(finishMs, 0.5):0.00} ms, p95 {Pct(markMs, 0.95):0.00} + {Pct(finishMs, 0.95):0.00} ms");
+            Log($"  published→startedAt p50 off {Pct(segments["off"].BeforeStart, 0.5):0.0} ms, fanotify {Pct(segments["fanotify"].BeforeStart, 0.5):0.0} ms; finishedAt→done p50 off {Pct(segments["off"].AfterEnd, 0.5):0.0} ms, fanotify {Pct(segments["fanotify"].AfterEnd, 0.5):0.0} ms");
+            Log($"  overhead p50 off {O("off"):0.0} ms, fanotify {O("fanotify"):0.0} ms (added {added:0.0} ms); container life p50 off {L("off"):0} ms, fanotify {L("fanotify"):0} ms; tasker CPU/task off {cpu["off"]:0.0} ms, fanotify {cpu["fanotify"]:0.0} ms; not success: {bad.Count}");
+            _rows.Add([$"6. witness: its own time on a task's path, p50 (marking + end)", "ms", $"{own:0.0} ({Pct(markMs, 0.5):0.0} + {Pct(finishMs, 0.5):0.0})", "", "", "", "≤ 10 ms added", own <= 10 ? "yes" : "NO"]);
+            _rows.Add([$"6. witness: overhead p50, 1,000-file folder read in full ({count} tasks each)", "ms", $"{O("fanotify"):0.0} with, {O("off"):0.0} without", "", "", $"added {added:0.0} ms", "(report: ± load noise)", ""]);
+            _rows.Add(["6. witness: container life p50 (the kernel's per-open cost)", "ms", $"{L("fanotify"):0} with, {L("off"):0} without", "", "", $"added {lifeAdded:0} ms", "(report)", ""]);
+            _rows.Add(["6. witness: tasker CPU per task", "ms", $"{cpu["fanotify"]:0.0} with, {cpu["off"]:0.0} without", "", "", $"added {cpu["fanotify"] - cpu["off"]:0.0} ms", "(report)", ""]);
+            return new JsonObject
+            {
+                ["count"] = count, ["files"] = 1000,
+                ["overheadP50Ms"] = new JsonObject { ["off"] = Math.Round(O("off"), 1), ["fanotify"] = Math.Round(O("fanotify"), 1) },
+                ["addedP50Ms"] = Math.Round(added, 1),
+                ["ownTimeP50Ms"] = new JsonObject { ["marking"] = Math.Round(Pct(markMs, 0.5), 2), ["end"] = Math.Round(Pct(finishMs, 0.5), 2) },
+                ["containerLifeP50Ms"] = new JsonObject { ["off"] = Math.Round(L("off"), 1), ["fanotify"] = Math.Round(L("fanotify"), 1) },
+                ["taskerCpuMsPerTask"] = new JsonObject { ["off"] = Math.Round(cpu["off"], 1), ["fanotify"] = Math.Round(cpu["fanotify"], 1) },
+                ["publishedToStartedP50Ms"] = new JsonObject { ["off"] = Math.Round(Pct(segments["off"].BeforeStart, 0.5), 1), ["fanotify"] = Math.Round(Pct(segments["fanotify"].BeforeStart, 0.5), 1) },
+                ["finishedToDoneP50Ms"] = new JsonObject { ["off"] = Math.Round(Pct(segments["off"].AfterEnd, 0.5), 1), ["fanotify"] = Math.Round(Pct(segments["fanotify"].AfterEnd, 0.5), 1) },
+                ["notSuccess"] = new JsonArray(bad.Select(b => (JsonNode)b).ToArray()),
+            };
+        }
+        finally
+        {
+            foreach (var r in runs.Values)
+            {
+                await r.Child.DisposeAsync();
+                await r.Collector.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>The witness's debug timings from a tasker's JSON log: marking per task, and the end (lookup + fence + summary).</summary>
+    private static (List<double> Mark, List<double> Finish) WitnessTimings(string logPath)
+    {
+        var (mark, finish) = (new List<double>(), new List<double>());
+        foreach (var line in File.ReadLines(logPath))
+        {
+            if (!line.StartsWith('{')) continue;
+            JsonNode? j;
+            try { j = JsonNode.Parse(line); } catch (JsonException) { continue; }
+            double D(string k) => j?[k]?.GetValue<double>() ?? 0;
+            if (j?["MarkMs"] is not null) mark.Add(D("MarkMs"));
+            if (j?["FenceMs"] is not null) finish.Add(D("LookupMs") + D("FenceMs") + D("UnwatchMs"));
+        }
+        return (mark, finish);
     }
 
     private string Markdown()

@@ -56,6 +56,9 @@ public static class DependencyCheck
             var image = await docker.InspectImageAsync(options.Sandbox.Image, cancellationToken).ConfigureAwait(false);
             return image is null ? throw new InvalidOperationException("not found: build it with scripts/setup.sh") : image.ID;
         }).ConfigureAwait(false);
+        var (witness, witnessFailed, witnessWarning) = Witness.WitnessStartup.Probe(options.Witness, options.Sandbox);
+        failures += witnessFailed ? 1 : 0;
+        await output.WriteLineAsync($"{(witnessFailed ? "FAIL" : witnessWarning ? "WARN" : "ok  ")}  witness: {witness}").ConfigureAwait(false);
         await Line("requirements.txt packages", () => Dependencies.PipNetworkCheck.CheckAsync(docker, options.Dependencies, cancellationToken)).ConfigureAwait(false);
         foreach (var (what, folder) in new[] { ("state folder", options.Sandbox.WorkRoot), ("results root", options.Sandbox.ResultsRoot), ("snapshot root", options.Sandbox.SnapshotRoot), ("requirements cache", options.Dependencies.Root) })
         {

@@ -21,6 +21,7 @@ public static class Settings
     public static readonly SettingDefinition OutputLimit = new("TASKER_OUTPUT_LIMIT", "1m", "Bytes kept per stream (stdout, stderr, strace) in the done message.");
     public static readonly SettingDefinition OutputFilesLimit = new("TASKER_OUTPUT_FILES_LIMIT", "1000", "Entries of /tmp/out kept per task, files and folders alike; past it (or past the work size limit in total, a folder counting 4096 bytes) the rest is dropped and listed in refusedOutputs.");
     public static readonly SettingDefinition StraceFilter = new("TASKER_STRACE_FILTER", "%file,%network,%process", "strace -e trace= expression; 'all' for a full trace.");
+    public static readonly SettingDefinition Witness = new("TASKER_WITNESS", "auto", "auto, fanotify or off: a second record, kept by the host kernel outside the sandbox, of every data file each task opened (traceSummary.witness); auto uses fanotify when the tasker has CAP_SYS_ADMIN on the host, fanotify makes start-up fail without it.");
     public static readonly SettingDefinition Runtime = new("TASKER_RUNTIME", null, "OCI runtime registered with the engine (e.g. runsc); empty for the engine's default.");
     public static readonly SettingDefinition User = new("TASKER_USER", "64000:64000", "uid:gid the code runs as inside the container; must be unused on the host (a host process with that uid could read a running task's /tmp/out).");
     public static readonly SettingDefinition TmpfsSize = new("TASKER_TMPFS_SIZE", "64m", "Size of the writable tmpfs at /tmp inside the container.");
@@ -62,7 +63,7 @@ public static class Settings
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
         AmqpUri, CodeRoot, DataRoot, WorkRoot, ResultsRoot, SnapshotRoot, Image, Concurrency, TodoQueue, DoneQueue, DockerHost,
-        TaskTimeout, MemoryLimit, CpuLimit, PidsLimit, OutputLimit, OutputFilesLimit, StraceFilter, Runtime, User, TmpfsSize,
+        TaskTimeout, MemoryLimit, CpuLimit, PidsLimit, OutputLimit, OutputFilesLimit, StraceFilter, Witness, Runtime, User, TmpfsSize,
         FileSizeLimit, WorkSizeLimit, OpenFilesLimit, KeepAlive, KeepAliveTimeout, RequireCodeHash, QueueType, MaxMessageSize, DeclareTopology,
         LegacyTopology, LegacyETag,
         MaxRetries, DrainTimeout, HttpBind, LogFormat, LogLevel, OtlpEndpoint, TaskerId, CleanupGrace,

@@ -26,6 +26,9 @@ public sealed record TaskerOptions(
 
     /// <summary>How a code folder's requirements.txt is installed.</summary>
     public DependencyOptions Dependencies { get; init; } = DependencyOptions.Default;
+
+    /// <summary><c>TASKER_WITNESS</c>: the second record of data opens, kept outside the sandbox.</summary>
+    public Witness.WitnessMode Witness { get; init; } = DataExchangeTasker.Witness.WitnessMode.Auto;
 }
 
 /// <summary>What the node checks before a run and records after it.</summary>

@@ -61,6 +61,12 @@ public static class TaskerOptionsLoader
                 r.Bool(Settings.Progress),
                 r.OneOf(Settings.DoneFormat, "v1", "v0.2")),
             Dependencies = ReadDependencies(r),
+            Witness = r.OneOf(Settings.Witness, "auto", "fanotify", "off") switch
+            {
+                "fanotify" => Witness.WitnessMode.Fanotify,
+                "off" => Witness.WitnessMode.Off,
+                _ => Witness.WitnessMode.Auto,
+            },
         };
 
         if (options.Dependencies.Root.Length > 0 && IsInside(options.Dependencies.Root, options.Sandbox.CodeRoot, options.Sandbox.DataRoot))

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace DataExchangeTasker.Governance;
 
 /// <summary>
@@ -29,4 +31,11 @@ public sealed record AuditEntry(
 {
     /// <summary>The <see cref="Prev"/> of the first line of a log that continues no other.</summary>
     public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    /// <summary>
+    /// For a task whose container ran: the witness that watched it (<c>fanotify</c>) or <c>off</c>, also when the node
+    /// signs no receipts. Absent on other lines (and on lines written before the witness existed, which verify as before).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Witness { get; init; }
 }

@@ -6,7 +6,7 @@ namespace DataExchangeTasker.Governance;
 
 /// <summary>
 /// The append-only, hash-chained audit log (<c>TASKER_AUDIT_LOG</c>): one JSON line per start message answered,
-/// each holding the SHA-256 of the line before it. <see cref="AppendAsync"/> writes the whole line with one
+/// each holding the SHA-256 of the line before it. <c>AppendAsync</c> writes the whole line with one
 /// <c>write(2)</c> on an <c>O_APPEND</c> descriptor and <c>fsync</c>s before returning, so the caller publishes the
 /// done message only after its line is on disk. A kill -9 can at worst leave a final line without its newline
 /// (a torn tail); opening the log cuts such a tail off (and logs it) before anything is appended, so the chain never
@@ -57,12 +57,16 @@ public sealed partial class AuditLog : IDisposable
     }
 
     /// <summary>Appends and fsyncs the line for one answered task; returns the entry as written.</summary>
-    public async Task<AuditEntry> AppendAsync(string? taskId, RunReceipt? receipt, string? receiptSignature, AuditNotRun? notRun, CancellationToken cancellationToken)
+    public Task<AuditEntry> AppendAsync(string? taskId, RunReceipt? receipt, string? receiptSignature, AuditNotRun? notRun, CancellationToken cancellationToken) =>
+        AppendAsync(taskId, receipt, receiptSignature, notRun, null, cancellationToken);
+
+    /// <summary>As the other overload; <paramref name="witness"/> is the run's witness method (null: no container ran).</summary>
+    public async Task<AuditEntry> AppendAsync(string? taskId, RunReceipt? receipt, string? receiptSignature, AuditNotRun? notRun, string? witness, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var entry = new AuditEntry(_seq + 1, DateTimeOffset.UtcNow, taskId, receipt, receiptSignature, notRun, null, "", null);
+            var entry = new AuditEntry(_seq + 1, DateTimeOffset.UtcNow, taskId, receipt, receiptSignature, notRun, null, "", null) { Witness = witness };
             return await WriteAsync(entry, cancellationToken).ConfigureAwait(false);
         }
         finally

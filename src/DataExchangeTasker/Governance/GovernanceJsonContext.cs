@@ -14,5 +14,6 @@ namespace DataExchangeTasker.Governance;
     WriteIndented = false)]
 [JsonSerializable(typeof(RunReceipt))]
 [JsonSerializable(typeof(TraceSummary))]
+[JsonSerializable(typeof(WitnessSummary))]
 [JsonSerializable(typeof(AuditEntry))]
 public sealed partial class GovernanceJsonContext : JsonSerializerContext;

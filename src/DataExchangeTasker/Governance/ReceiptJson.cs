@@ -25,4 +25,8 @@ public static class ReceiptJson
     /// <summary>SHA-256 (hex) of the canonical JSON of a trace summary, as recorded in <see cref="RunReceipt.TraceSummarySha256"/>.</summary>
     public static string Sha256Of(TraceSummary summary) =>
         Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(summary, GovernanceJsonContext.Default.TraceSummary)));
+
+    /// <summary>SHA-256 (hex) of the canonical JSON of a witness summary, as recorded in <see cref="ReceiptWitness.Sha256"/>.</summary>
+    public static string Sha256Of(WitnessSummary witness) =>
+        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(witness, GovernanceJsonContext.Default.WitnessSummary)));
 }

@@ -42,7 +42,12 @@ public static class ReceiptVerifier
             }
             catch (JsonException e)
             {
-                return new ReceiptVerification([$"receipt is not a version {RunReceipt.CurrentVersion} receipt ({e.Message})"], ok, notChecked);
+                return new ReceiptVerification([$"receipt is not a version {RunReceipt.FirstVersion} or {RunReceipt.CurrentVersion} receipt ({e.Message})"], ok, notChecked);
+            }
+
+            if (receipt.Version is not (RunReceipt.FirstVersion or RunReceipt.CurrentVersion))
+            {
+                return new ReceiptVerification([$"receipt version {receipt.Version} is unknown (this tasker verifies versions {RunReceipt.FirstVersion} and {RunReceipt.CurrentVersion})"], ok, notChecked);
             }
 
             var signature = String(done, "receiptSignature");
@@ -67,6 +72,7 @@ public static class ReceiptVerifier
 
             CheckStreams(done, receipt, failures, ok, notChecked);
             CheckSummary(done, receipt, failures, ok, notChecked);
+            CheckWitness(done, receipt, failures, ok, notChecked);
             CheckOutputFiles(done, receipt, failures, ok, notChecked);
         }
 
@@ -139,6 +145,48 @@ public static class ReceiptVerifier
         catch (JsonException e)
         {
             failures.Add($"traceSummary is malformed ({e.Message})");
+        }
+    }
+
+    /// <summary>
+    /// Version 2 records the witness (method and hash of <c>traceSummary.witness</c>); version 1 has none, and a
+    /// version 1 receipt claiming one was not made by a tasker.
+    /// </summary>
+    private static void CheckWitness(JsonElement done, RunReceipt receipt, List<string> failures, List<string> ok, List<string> notChecked)
+    {
+        if (receipt.Version == RunReceipt.FirstVersion)
+        {
+            if (receipt.Witness is not null)
+            {
+                failures.Add("a version 1 receipt has no witness, but this one records one");
+            }
+
+            return;
+        }
+
+        if (receipt.Witness is not { } recorded)
+        {
+            failures.Add($"receipt version {receipt.Version} records no witness");
+            return;
+        }
+
+        if (!done.TryGetProperty("traceSummary", out var summary) || summary.ValueKind != JsonValueKind.Object
+            || !summary.TryGetProperty("witness", out var element) || element.ValueKind != JsonValueKind.Object)
+        {
+            notChecked.Add($"witness (the receipt records method {recorded.Method}; the message has no traceSummary.witness)");
+            return;
+        }
+
+        try
+        {
+            var witness = element.Deserialize(GovernanceJsonContext.Default.WitnessSummary)!;
+            var actual = ReceiptWitness.Of(witness);
+            Record(actual == recorded, "witness",
+                $"traceSummary.witness does not match the receipt (method {actual.Method}, sha256 {actual.Sha256}; receipt {recorded.Method}, {recorded.Sha256})", failures, ok);
+        }
+        catch (JsonException e)
+        {
+            failures.Add($"traceSummary.witness is malformed ({e.Message})");
         }
     }
 

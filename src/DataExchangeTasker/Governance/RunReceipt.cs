@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace DataExchangeTasker.Governance;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace DataExchangeTasker.Governance;
 /// canonical bytes of <see cref="ReceiptJson"/>. Every hash is lower-case hex SHA-256. Member order is the
 /// canonical order: add new members only at the end, with a new <see cref="Version"/>.
 /// </summary>
-/// <param name="Version">Receipt format version; this is version 1.</param>
+/// <param name="Version">Receipt format version: 1, or 2 (which adds <see cref="Witness"/>).</param>
 /// <param name="TaskId">The start message's taskId.</param>
 /// <param name="TaskerId">The node's <c>TASKER_ID</c>.</param>
 /// <param name="TaskerVersion">The tasker's version.</param>
@@ -48,5 +50,15 @@ public sealed record RunReceipt(
     IReadOnlyList<OutputFileDigest> OutputFiles)
 {
     /// <summary>The receipt format this tasker writes.</summary>
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
+
+    /// <summary>The first format, without <see cref="Witness"/>; still verified.</summary>
+    public const int FirstVersion = 1;
+
+    /// <summary>
+    /// Version 2: which witness watched the run and the SHA-256 of what it reported (<c>traceSummary.witness</c>).
+    /// Absent (not null) in a version 1 receipt, so its canonical bytes stay what was signed.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ReceiptWitness? Witness { get; init; }
 }

@@ -28,4 +28,21 @@ public sealed record TraceSummary(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<SocketAttempt> UnixSocketAttempts,
     IReadOnlyList<ExecutedProgram> Processes,
     long SyscallsDenied,
-    bool Capped);
+    bool Capped)
+{
+    /// <summary>
+    /// What the second witness, outside the sandbox, saw the task open (<see cref="WitnessSummary"/>). Left out of
+    /// the JSON when null, so a summary written before the witness existed hashes as it did.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public WitnessSummary? Witness { get; init; }
+
+    /// <summary>
+    /// Every distinct path of <see cref="DataRead"/> the whole trace showed, past the list's cap (up to
+    /// <see cref="TraceSummaryBuilder.MaxComparedDataPaths"/>), for comparing with the witness. Internal: not part of the message.
+    /// </summary>
+    internal IReadOnlySet<string>? DataReadAll { get; init; }
+
+    /// <summary>True when <see cref="DataReadAll"/> itself reached its cap. Not part of the message.</summary>
+    internal bool DataReadAllCapped { get; init; }
+}

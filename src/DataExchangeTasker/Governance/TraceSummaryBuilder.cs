@@ -21,6 +21,9 @@ public sealed class TraceSummaryBuilder
     /// <summary>Entries kept per list.</summary>
     public const int MaxEntries = 1000;
 
+    /// <summary>Distinct data paths kept for comparing with the witness (past <see cref="MaxEntries"/>, which only bounds the list).</summary>
+    public const int MaxComparedDataPaths = 100_000;
+
     /// <summary>
     /// Longest line parsed. strace abbreviates data strings (<c>-s</c>) but prints paths whole: an open with
     /// <c>-y</c> carries at most three (directory descriptor, path argument, returned descriptor), each at most
@@ -35,6 +38,8 @@ public sealed class TraceSummaryBuilder
 
     private readonly StraceLineParser _parser = new();
     private readonly HashSet<string> _dataRead = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dataReadAll = new(StringComparer.Ordinal);
+    private bool _dataReadAllCapped;
     private readonly List<string> _filesWritten = [];
     private readonly HashSet<string> _filesWrittenSeen = new(StringComparer.Ordinal);
     private readonly List<SocketAttempt> _network = [];
@@ -98,7 +103,11 @@ public sealed class TraceSummaryBuilder
             _unix.ToList(),
             _processes.ToList(),
             _denied,
-            _capped);
+            _capped)
+        {
+            DataReadAll = _dataReadAll,
+            DataReadAllCapped = _dataReadAllCapped,
+        };
     }
 
     /// <summary>The summary of a whole trace read from <paramref name="reader"/>.</summary>
@@ -275,6 +284,7 @@ public sealed class TraceSummaryBuilder
 
     private void AddDataRead(string path)
     {
+        AddCompared(path);
         if (_dataRead.Contains(path))
         {
             return;
@@ -287,6 +297,19 @@ public sealed class TraceSummaryBuilder
         }
 
         _dataRead.Add(path);
+    }
+
+    /// <summary>Keeps every distinct data path (bounded) so the witness can be compared past the list's cap.</summary>
+    private void AddCompared(string path)
+    {
+        if (_dataReadAll.Count < MaxComparedDataPaths)
+        {
+            _dataReadAll.Add(path);
+        }
+        else
+        {
+            _dataReadAllCapped |= !_dataReadAll.Contains(path);
+        }
     }
 
     private void AddDistinct(List<string> list, HashSet<string> seen, string path)

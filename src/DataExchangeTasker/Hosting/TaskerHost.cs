@@ -10,6 +10,7 @@ using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Pipeline;
 using DataExchangeTasker.Resilience;
 using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Witness;
 using OpenTelemetry;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -29,6 +30,9 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
 
     /// <summary>The host's instruments.</summary>
     public TaskMetrics Metrics { get; } = new();
+
+    /// <summary>The witness of the running host (null before it started and after it stopped), for tests.</summary>
+    public ITaskWitness? Witness { get; private set; }
 
     /// <summary>Runs until <paramref name="stopping"/>; <paramref name="abort"/> skips the drain.</summary>
     public async Task RunAsync(CancellationToken stopping, CancellationToken abort)
@@ -52,6 +56,18 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         await using var docker = new DockerEngine(options.DockerHost);
         // Pinned once, before the broker: an unusable TASKER_IMAGES entry stops the start (ImagePinningException).
         var images = await PinImagesAsync(docker, stopping).ConfigureAwait(false);
+        // The witness is decided before the broker: TASKER_WITNESS=fanotify on a host that cannot have one stops here (exit 3).
+        await using var witness = WitnessStartup.Create(options.Witness, options.Sandbox, docker, log);
+        Witness = witness;
+        if (witness is OffWitness off && options.Witness != WitnessMode.Off)
+        {
+            log.Warning("The witness is off: {Why:l}. Runs are recorded by their trace alone ({Setting:l}=off silences this)", off.Why, Settings.Witness.Name);
+        }
+        else
+        {
+            log.Information("Witness: {Witness:l}", witness.Description);
+        }
+
         // Index mode installs over a network: one that routes outside is a configuration error, before any task.
         log.Information("Packages for requirements.txt: {Source:l}", await PipNetworkCheck.CheckAsync(docker, options.Dependencies, stopping).ConfigureAwait(false));
         await using var http = options.HttpBind is null ? null : await HttpEndpoint.StartAsync(options.HttpBind, Health, Metrics, log, stopping).ConfigureAwait(false);
@@ -77,7 +93,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         await using var replyPublisher = new ConfirmedPublisher(connector, log);
         var replies = new ReplyCopier(replyPublisher, Metrics, log);
         var copying = replies.RunAsync(abort);
-        var runner = new SandboxRunner(docker, options.Sandbox, new ContainerSpecFactory(options.Sandbox, options.TaskerId), options.TaskerId, log, Metrics);
+        var runner = new SandboxRunner(docker, options.Sandbox, new ContainerSpecFactory(options.Sandbox, options.TaskerId), options.TaskerId, log, Metrics, witness);
         var active = new ActiveSites();
         var ledger = new AnswerLedger(options.Sandbox.WorkRoot);
         var cancellations = new TaskCancellations(new CancelMemory(options.Sandbox.WorkRoot, options.Control.CancelMemory));
@@ -118,6 +134,8 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         {
             await RemoveKeptAsync(sweeper, abort).ConfigureAwait(false);
         }
+
+        Witness = null;
     }
 
     /// <summary>

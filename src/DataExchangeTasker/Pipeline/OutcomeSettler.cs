@@ -104,7 +104,7 @@ public sealed class OutcomeSettler(
             : null;
         try
         {
-            await audit.AppendAsync(answer.TaskId, answer.Receipt, answer.ReceiptSignature, notRun, cancellationToken).ConfigureAwait(false);
+            await audit.AppendAsync(answer.TaskId, answer.Receipt, answer.ReceiptSignature, notRun, answer.TraceSummary?.Witness?.Method, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -65,7 +65,10 @@ public sealed class RunReceiptStamper(ReceiptSigner signer, string taskerId, boo
             (results?.Stderr ?? CollectedStream.Missing).Digest,
             (results?.Strace ?? CollectedStream.Missing).Digest,
             done.TraceSummary is { } summary ? ReceiptJson.Sha256Of(summary) : null,
-            [.. (done.OutputFiles ?? []).Select(f => new OutputFileDigest(f.Path, f.Size, f.Sha256))]);
+            [.. (done.OutputFiles ?? []).Select(f => new OutputFileDigest(f.Path, f.Size, f.Sha256))])
+        {
+            Witness = ReceiptWitness.Of(done.TraceSummary?.Witness ?? run.Witness ?? WitnessSummary.NotWatched("no witness was asked for this run")),
+        };
         return done with { Receipt = receipt, ReceiptSignature = signer.Sign(receipt) };
     }
 }

@@ -34,4 +34,7 @@ public sealed record ContainerRun(
     /// were, or there were none.
     /// </summary>
     public string? OutputsUnstored { get; init; }
+
+    /// <summary>What the witness outside the sandbox saw the task open; null when no witness was asked (tests).</summary>
+    public Governance.WitnessSummary? Witness { get; init; }
 }

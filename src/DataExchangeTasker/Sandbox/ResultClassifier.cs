@@ -1,5 +1,7 @@
 using System.Globalization;
+using DataExchangeTasker.Governance;
 using DataExchangeTasker.Protocol;
+using DataExchangeTasker.Witness;
 
 namespace DataExchangeTasker.Sandbox;
 
@@ -50,6 +52,15 @@ public static class ResultClassifier
         };
 
         var results = run.Results;
+        var summary = results?.TraceSummary is { } traced ? traced with { Witness = run.Witness ?? WitnessSummary.NotWatched("no witness was asked for this run") } : null;
+        if (summary is not null && WitnessVerdict.Disagreement(summary) is { } disagreement)
+        {
+            // What the code produced is still delivered; only the verdict changes (and an earlier failure keeps its reason).
+            (state, reason, output) = reason is null or Reasons.ExitCode or Reasons.Signal
+                ? (TaskStates.Error, Reasons.TraceIncomplete, output.Length == 0 ? disagreement : disagreement + " " + output)
+                : (state, reason, output + " " + disagreement);
+        }
+
         var timedOut = run.TimedOut || manifest is { TimedOut: true };
         return new DoneMessage(
             taskId,
@@ -72,7 +83,7 @@ public static class ResultClassifier
             OutputFolder = run.OutputFolder,
             OutputFiles = run.Outputs?.Files ?? (results is null ? null : []),
             RefusedOutputs = run.Outputs?.Refused ?? (results is null ? null : RefusedOutputs.None),
-            TraceSummary = results?.TraceSummary,
+            TraceSummary = summary,
         };
     }
 }

@@ -4,6 +4,7 @@ using System.Net;
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Docker;
 using DataExchangeTasker.Health;
+using DataExchangeTasker.Witness;
 using Docker.DotNet.Models;
 using Serilog;
 
@@ -16,8 +17,10 @@ namespace DataExchangeTasker.Sandbox;
 /// uid). No host path is shared with the container. The container stays (it is the evidence that the task ran,
 /// and a redelivery can collect again) until the done message is published; then <see cref="CleanupAsync"/> removes it.
 /// </summary>
-public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, ContainerSpecFactory specs, string taskerId, ILogger log, TaskMetrics metrics)
+public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, ContainerSpecFactory specs, string taskerId, ILogger log, TaskMetrics metrics, ITaskWitness? witness = null)
 {
+    private readonly ITaskWitness _witness = witness ?? new OffWitness("no witness was configured for this runner");
+
     /// <summary>The supervisor's line once its results are final and no process of the code is left.</summary>
     public const string ReadyLine = "tasker-supervisor: results ready";
 
@@ -34,6 +37,9 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
 
     /// <summary>Deadline of each collecting exec (reading included): up to the work size limit of files at disk speed.</summary>
     private static readonly TimeSpan CollectDeadline = TimeSpan.FromMinutes(5);
+
+    /// <summary>Why an adopted container's run has no witness: opens before this process marked the data went unseen.</summary>
+    private const string AdoptedWhy = "the container was started by an earlier tasker process; the witness did not watch it from its start";
 
     /// <summary>The container a task uses (deterministic, so a redelivery finds it).</summary>
     public TaskSite SiteOf(string taskId) => new(ContainerLabels.TaskKey(taskerId, taskId));
@@ -69,15 +75,19 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
             throw new TaskAlreadyRunningException(task.Message.TaskId, e);
         }
 
+        // The witness marks the data before the code can run, and books the run's opens until it has ended.
+        await using var witnessing = await _witness.BeginAsync(task, id, cancellationToken).ConfigureAwait(false);
+
         // Logs and wait are opened after start: the engine follows only a running container's log, and replays it
         // from the beginning, so no line is missed.
         await docker.StartContainerAsync(id, cancellationToken).ConfigureAwait(false);
+        witnessing.ContainerStarted();
         metrics.ContainerStarted(createdAt.Elapsed);
         log.Information("Task {TaskId:l} started in container {ContainerId:l} (code snapshot {Snapshot:l})",
             task.Message.TaskId, ShortId(id), task.Snapshot.Hash);
         control.Started?.Invoke();
         var run = await WatchAsync(id, site, task.Limits.Timeout, Stopwatch.StartNew(), control.StopRequested, cancellationToken).ConfigureAwait(false);
-        return run with { ContainerSpecSha256 = specSha256 };
+        return run with { ContainerSpecSha256 = specSha256, Witness = await witnessing.FinishAsync(cancellationToken).ConfigureAwait(false) };
     }
 
     /// <summary>
@@ -103,12 +113,13 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
             {
                 ImageId = container.Image,
                 ContainerSpecSha256 = ContainerSpecDigest.Of(container),
+                Witness = _witness.NotWatched(AdoptedWhy),
             };
         }
 
         var remaining = timeout - (DateTimeOffset.UtcNow - started);
         var run = await WatchAsync(container.ID, site, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, clock, control.StopRequested, cancellationToken, started).ConfigureAwait(false);
-        return run with { ContainerSpecSha256 = ContainerSpecDigest.Of(container) };
+        return run with { ContainerSpecSha256 = ContainerSpecDigest.Of(container), Witness = _witness.NotWatched(AdoptedWhy) };
     }
 
     /// <summary>

@@ -75,5 +75,6 @@ public sealed class TraceSummaryEvasionTests(TaskerFixture fixture)
         Assert.Equal(TaskStates.Success, done.State);
         Assert.Equal(content + "\n", done.ContainerOutput!.Stdout);
         Assert.Contains($"{TraceSummaryBuilder.DataMount}/{folder}/secret.csv", done.TraceSummary!.DataRead);
+        WitnessAssert.ListsAgree(done);
     }
 }

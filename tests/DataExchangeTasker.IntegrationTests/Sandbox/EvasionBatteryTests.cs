@@ -442,6 +442,8 @@ public sealed partial class EvasionBatteryTests(TaskerFixture fixture)
             Assert.Equal(TaskStates.Error, done.State);
             Assert.Equal(Reasons.TraceIncomplete, done.Reason);
             Assert.DoesNotContain("execve(", done.ContainerOutput!.Strace, StringComparison.Ordinal);
+            // The trace recorded nothing; the witness outside the sandbox still saw the read.
+            Assert.Equal(["/tmp/data/" + data], done.TraceSummary!.Witness!.DataRead);
         }
         finally
         {
@@ -458,7 +460,13 @@ public sealed partial class EvasionBatteryTests(TaskerFixture fixture)
     private async Task<DoneMessage> RunAsync(string code, string data, IReadOnlyDictionary<string, string?>? settings = null, string? image = null, TimeSpan? timeout = null)
     {
         await using var tasker = await InProcessTasker.StartAsync(fixture, settings);
-        return await tasker.RunAsync(new StartMessage(Unique("evasion"), code, data, Image: image), timeout ?? TimeSpan.FromSeconds(120));
+        var done = await tasker.RunAsync(new StartMessage(Unique("evasion"), code, data, Image: image), timeout ?? TimeSpan.FromSeconds(120));
+        if (done.TraceSummary?.Witness?.Method == DataExchangeTasker.Governance.WitnessSummary.Fanotify && done.Reason != Reasons.TraceIncomplete)
+        {
+            WitnessAssert.ListsAgree(done);
+        }
+
+        return done;
     }
 
     /// <summary>The code saw none of the data: not in its stdout, not in its stderr.</summary>

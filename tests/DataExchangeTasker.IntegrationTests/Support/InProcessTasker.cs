@@ -39,6 +39,9 @@ public sealed class InProcessTasker : IAsyncDisposable
     /// <summary>The running host's health.</summary>
     public global::DataExchangeTasker.Health.HealthState Health => _host.Health;
 
+    /// <summary>The running host's witness (null before it started).</summary>
+    public global::DataExchangeTasker.Witness.ITaskWitness? Witness => _host.Witness;
+
     /// <summary>The host's metrics in the Prometheus text format, as <c>/metrics</c> shows them.</summary>
     public string MetricsText() => _metrics.Render();
 

@@ -36,6 +36,18 @@ public sealed class TaskerOptionsLoaderTests : IDisposable
     private ConfigurationException LoadFails(params (string Name, string? Value)[] extra) =>
         Assert.Throws<ConfigurationException>(() => TaskerOptionsLoader.Load(Values(extra)));
 
+    [Theory]
+    [InlineData(null, DataExchangeTasker.Witness.WitnessMode.Auto)]
+    [InlineData("auto", DataExchangeTasker.Witness.WitnessMode.Auto)]
+    [InlineData("fanotify", DataExchangeTasker.Witness.WitnessMode.Fanotify)]
+    [InlineData("off", DataExchangeTasker.Witness.WitnessMode.Off)]
+    public void Load_Witness_ParsesEachModeDefaultingToAuto(string? value, DataExchangeTasker.Witness.WitnessMode expected)
+    {
+        var o = TaskerOptionsLoader.Load(value is null ? Values() : Values(("TASKER_WITNESS", value)));
+
+        Assert.Equal(expected, o.Witness);
+    }
+
     [Fact]
     public void Load_SeveralAmqpUris_KeepsThemAllInOrderFirstAsTheUri()
     {
@@ -179,6 +191,7 @@ public sealed class TaskerOptionsLoaderTests : IDisposable
     [InlineData("TASKER_KEEP_ALIVE", "maybe", "TASKER_KEEP_ALIVE=\"maybe\" is invalid: expected true or false")]
     [InlineData("TASKER_QUEUE_TYPE", "stream", "TASKER_QUEUE_TYPE=\"stream\" is invalid: expected one of classic, quorum")]
     [InlineData("TASKER_LOG_FORMAT", "xml", "TASKER_LOG_FORMAT=\"xml\" is invalid: expected one of text, json")]
+    [InlineData("TASKER_WITNESS", "ebpf", "TASKER_WITNESS=\"ebpf\" is invalid: expected one of auto, fanotify, off")]
     [InlineData("TASKER_LOG_LEVEL", "verbose", "TASKER_LOG_LEVEL=\"verbose\" is invalid: expected one of debug, info, warning, error")]
     [InlineData("TASKER_HTTP_BIND", "9432", "TASKER_HTTP_BIND=\"9432\" is invalid: expected host:port like 127.0.0.1:9432, or off")]
     [InlineData("TASKER_HTTP_BIND", "localhost:99999", "TASKER_HTTP_BIND=\"localhost:99999\" is invalid")]

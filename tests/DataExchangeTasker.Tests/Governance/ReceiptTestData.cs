@@ -13,15 +13,40 @@ internal static class ReceiptTestData
     public const string Trace = "10    execve(\"/usr/bin/python\", [\"python\", \"/tmp/code/run.py\"], 0x7ffc /* 7 vars */) = 0\n"
                                 + "10    openat(AT_FDCWD, \"/tmp/data/people.csv\", O_RDONLY|O_CLOEXEC) = 3\n";
 
-    public static TraceSummary Summary()
+    /// <summary>What the witness saw: the file the trace shows.</summary>
+    public static WitnessSummary Witness() => new(WitnessSummary.Fanotify)
+    {
+        DataRead = ["/tmp/data/people.csv"],
+        Capped = false,
+        Unattributed = 0,
+        RuntimeOpens = 0,
+        EventsLost = false,
+        StandsIn = false,
+    };
+
+    /// <summary>The trace's summary, with the witness (as a version 2 node publishes it).</summary>
+    public static TraceSummary Summary() => SummaryV1() with { Witness = Witness() };
+
+    /// <summary>The trace's summary as a version 1 node published it: no witness member.</summary>
+    public static TraceSummary SummaryV1()
     {
         var builder = new TraceSummaryBuilder();
         builder.Append(System.Text.Encoding.UTF8.GetBytes(Trace));
         return builder.Build();
     }
 
-    public static RunReceipt Receipt(string taskId = "t-1", IReadOnlyList<OutputFileDigest>? files = null) => new(
-        RunReceipt.CurrentVersion,
+    /// <summary>A version 2 receipt (the current one).</summary>
+    public static RunReceipt Receipt(string taskId = "t-1", IReadOnlyList<OutputFileDigest>? files = null) =>
+        ReceiptV1(taskId, files) with
+        {
+            Version = RunReceipt.CurrentVersion,
+            TraceSummarySha256 = ReceiptJson.Sha256Of(Summary()),
+            Witness = ReceiptWitness.Of(Witness()),
+        };
+
+    /// <summary>A version 1 receipt, as a tasker before the witness signed it.</summary>
+    public static RunReceipt ReceiptV1(string taskId = "t-1", IReadOnlyList<OutputFileDigest>? files = null) => new(
+        RunReceipt.FirstVersion,
         taskId,
         "node-1",
         "1.0.0",
@@ -39,7 +64,7 @@ internal static class ReceiptTestData
         StreamDigest.Of(Stdout),
         StreamDigest.Of(Stderr),
         StreamDigest.Of(Trace),
-        ReceiptJson.Sha256Of(Summary()),
+        ReceiptJson.Sha256Of(SummaryV1()),
         files ?? []);
 
     public static DoneMessage Done(RunReceipt receipt, ReceiptSigner signer) =>
@@ -48,7 +73,7 @@ internal static class ReceiptTestData
             StartedAt = receipt.StartedAt,
             FinishedAt = receipt.FinishedAt,
             Truncated = TruncatedStreams.None,
-            TraceSummary = Summary(),
+            TraceSummary = receipt.Version == RunReceipt.FirstVersion ? SummaryV1() : Summary(),
             Receipt = receipt,
             ReceiptSignature = signer.Sign(receipt),
         };

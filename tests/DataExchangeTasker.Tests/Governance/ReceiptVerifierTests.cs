@@ -134,12 +134,101 @@ public sealed class ReceiptVerifierTests : IDisposable
         var bytes = ReceiptJson.CanonicalBytes(ReceiptTestData.Receipt("tâche <1>"));
         var text = Encoding.UTF8.GetString(bytes);
 
-        Assert.StartsWith("{\"version\":1,\"taskId\":\"t\\u00E2che \\u003C1\\u003E\",\"taskerId\":\"node-1\",\"taskerVersion\":\"1.0.0\",", text, StringComparison.Ordinal);
+        Assert.StartsWith("{\"version\":2,\"taskId\":\"t\\u00E2che \\u003C1\\u003E\",\"taskerId\":\"node-1\",\"taskerVersion\":\"1.0.0\",", text, StringComparison.Ordinal);
         Assert.Contains("\"limits\":{\"timeoutSeconds\":60,\"memoryBytes\":268435456,\"cpus\":0.5,\"pids\":64}", text, StringComparison.Ordinal);
         Assert.Contains("\"startedAt\":\"2026-11-22T09:00:00.1+00:00\"", text, StringComparison.Ordinal);
-        Assert.EndsWith(",\"outputFiles\":[]}", text, StringComparison.Ordinal);
+        Assert.EndsWith($",\"outputFiles\":[],\"witness\":{{\"method\":\"fanotify\",\"sha256\":\"{ReceiptJson.Sha256Of(ReceiptTestData.Witness())}\"}}}}", text, StringComparison.Ordinal);
         Assert.All(bytes, b => Assert.True(b is >= 0x20 and < 0x7f));
     }
+
+    [Fact]
+    public void CanonicalBytes_VersionOneReceipt_HasNoWitnessMember()
+    {
+        var text = Encoding.UTF8.GetString(ReceiptJson.CanonicalBytes(ReceiptTestData.ReceiptV1()));
+
+        Assert.StartsWith("{\"version\":1,", text, StringComparison.Ordinal);
+        Assert.EndsWith(",\"outputFiles\":[]}", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("witness", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sha256Of_SummaryWithoutWitness_HashesAsVersionOneDid()
+    {
+        // A version 1 node hashed the six members only; the witness member must not appear when there is none.
+        var json = Encoding.UTF8.GetString(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(ReceiptTestData.SummaryV1(), GovernanceJsonContext.Default.TraceSummary));
+
+        Assert.Equal("{\"dataRead\":[\"/tmp/data/people.csv\"],\"filesWritten\":[],\"networkAttempts\":[],\"unixSocketAttempts\":[],\"processes\":[{\"path\":\"/usr/bin/python\",\"argv0\":\"python\"}],\"syscallsDenied\":0,\"capped\":false}", json);
+    }
+
+    [Fact]
+    public void Verify_VersionOneDoneMessage_StillHolds()
+    {
+        var outcome = ReceiptVerifier.Verify(ReceiptTestData.Json(ReceiptTestData.Done(ReceiptTestData.ReceiptV1(), _signer)), _key);
+
+        Assert.True(outcome.Ok, string.Join("; ", outcome.Failures));
+        Assert.Contains("traceSummary", outcome.Checked);
+        Assert.DoesNotContain("witness", outcome.Checked);
+    }
+
+    [Fact]
+    public void Verify_VersionTwoDoneMessage_ChecksTheWitness()
+    {
+        var outcome = ReceiptVerifier.Verify(ReceiptTestData.Json(ReceiptTestData.Done(ReceiptTestData.Receipt(), _signer)), _key);
+
+        Assert.True(outcome.Ok, string.Join("; ", outcome.Failures));
+        Assert.Contains("witness", outcome.Checked);
+    }
+
+    [Fact]
+    public void Verify_WitnessListEdited_FailsNamingTheWitness()
+    {
+        var json = ReceiptTestData.Node(ReceiptTestData.Done(ReceiptTestData.Receipt(), _signer));
+        json["traceSummary"]!["witness"]!["dataRead"] = new JsonArray();
+
+        var outcome = Verify(json);
+
+        Assert.False(outcome.Ok);
+        Assert.Contains(outcome.Failures, f => f.StartsWith("traceSummary.witness does not match the receipt", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Verify_VersionTwoReceiptWithoutWitness_Fails()
+    {
+        var receipt = ReceiptTestData.Receipt() with { Witness = null };
+
+        var outcome = ReceiptVerifier.Verify(ReceiptTestData.Json(ReceiptTestData.Done(receipt, _signer)), _key);
+
+        Assert.Contains("receipt version 2 records no witness", outcome.Failures);
+    }
+
+    [Fact]
+    public void Verify_VersionOneReceiptClaimingAWitness_Fails()
+    {
+        var receipt = ReceiptTestData.ReceiptV1() with { Witness = ReceiptWitness.Of(ReceiptTestData.Witness()) };
+
+        var outcome = ReceiptVerifier.Verify(ReceiptTestData.Json(ReceiptTestData.Done(receipt, _signer)), _key);
+
+        Assert.Contains("a version 1 receipt has no witness, but this one records one", outcome.Failures);
+    }
+
+    [Fact]
+    public void Verify_UnknownVersion_FailsNamingIt()
+    {
+        var receipt = ReceiptTestData.Receipt() with { Version = 3 };
+
+        var outcome = ReceiptVerifier.Verify(ReceiptTestData.Json(ReceiptTestData.Done(receipt, _signer)), _key);
+
+        Assert.Contains(outcome.Failures, f => f.StartsWith("receipt version 3 is unknown", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Serialize_OffWitness_OnlyMethodAndWhy()
+    {
+        var json = System.Text.Json.JsonSerializer.Serialize(WitnessSummary.NotWatched("no CAP_SYS_ADMIN"), GovernanceJsonContext.Default.WitnessSummary);
+
+        Assert.Equal("{\"method\":\"off\",\"why\":\"no CAP_SYS_ADMIN\"}", json);
+    }
+
 
     [Fact]
     public void Read_ReceiptFromPublishedDoneMessage_SameCanonicalBytes()

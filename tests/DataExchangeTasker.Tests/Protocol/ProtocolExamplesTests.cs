@@ -23,6 +23,7 @@ public sealed class ProtocolExamplesTests
         "success.json", "error-exit-code.json", "timeout.json", "cancelled.json", "oom.json", "rejected-path-not-found.json",
         "rejected-invalid-message.json", "rejected-hash-mismatch.json", "infrastructure.json", "truncated.json",
         "output-files.json", "trace-incomplete.json", "rejected-path-changed.json", "rejected-not-approved.json", "success-with-receipt.json",
+        "success-with-witness.json", "trace-incomplete-witness.json",
         "rejected-image-not-allowed.json", "error-results-unwritable.json",
     ];
 
@@ -87,6 +88,18 @@ public sealed class ProtocolExamplesTests
 
         Assert.True(outcome.Ok, string.Join("; ", outcome.Failures));
         Assert.Contains("strace", outcome.Checked);
+        Assert.Contains("traceSummary", outcome.Checked);
+    }
+
+    [Fact]
+    public void SuccessWithWitnessExample_VersionTwo_VerifiesWithItsExampleNodeKey()
+    {
+        var key = DataExchangeTasker.Governance.ReceiptPublicKey.Parse(Path.Combine(ProtocolDirectory, "examples", "node-example-witness.pub"));
+        var outcome = DataExchangeTasker.Governance.ReceiptVerifier.Verify(
+            File.ReadAllBytes(Path.Combine(ProtocolDirectory, "examples", "done", "success-with-witness.json")), key);
+
+        Assert.True(outcome.Ok, string.Join("; ", outcome.Failures));
+        Assert.Contains("witness", outcome.Checked);
         Assert.Contains("traceSummary", outcome.Checked);
     }
 
@@ -285,7 +298,7 @@ public sealed class ProtocolExamplesTests
                 errors.Add($"{path}{name}: schema allows null but {type.Type.Name}.{property.Name} is not nullable");
             }
 
-            if (nullsWritten && property.IsGetNullable && !schemaAllowsNull)
+            if (nullsWritten && property.IsGetNullable && !schemaAllowsNull && !OmittedWhenNull(property))
             {
                 errors.Add($"{path}{name}: {type.Type.Name} may write null but the schema does not allow it");
             }
@@ -301,6 +314,16 @@ public sealed class ProtocolExamplesTests
         }
     }
 
+    /// <summary>
+    /// A nullable member written only when it has a value (<c>[JsonIgnore(Condition = WhenWritingNull)]</c>, e.g. members
+    /// a later version added to a signed object, or that apply to one case only): optional in the schema, and never null
+    /// there. A non-nullable member with that attribute is always written by this tasker (left out only of old messages).
+    /// </summary>
+    private static bool OmittedWhenNull(JsonPropertyInfo property) =>
+        property.IsGetNullable && property.AttributeProvider?.GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonIgnoreAttribute), false)
+            .OfType<System.Text.Json.Serialization.JsonIgnoreAttribute>()
+            .Any(a => a.Condition == System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull) == true;
+
     /// <summary>The element type of a list of objects; null for lists of strings or numbers.</summary>
     private static Type? ObjectElementType(Type listType) =>
         NestedTypeInfo(listType).ElementType is { } element && JsonTypeOf(element) == "object" ? element : null;
@@ -311,7 +334,7 @@ public sealed class ProtocolExamplesTests
             .Select(n => (string?)n ?? "")
             .ToHashSet(StringComparer.Ordinal);
         var typeRequired = type.Properties
-            .Where(p => everyMember || p.AssociatedParameter is { HasDefaultValue: false })
+            .Where(p => everyMember ? !OmittedWhenNull(p) : p.AssociatedParameter is { HasDefaultValue: false })
             .Select(p => p.Name)
             .ToHashSet(StringComparer.Ordinal);
 

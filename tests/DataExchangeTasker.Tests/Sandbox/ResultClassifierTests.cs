@@ -17,6 +17,67 @@ public sealed class ResultClassifierTests
             manifest ?? new SupervisorManifest((int?)exit, TraceComplete: true, TimedOut: false, PathChanged: false, Survivors: false)),
         outputs ?? ExtractedOutputs.Empty, outputs is { Files.Count: > 0 } ? "/results/tasker-abc" : null, null);
 
+    private static ContainerRun Witnessed(ContainerRun run, string[] traced, string[] seen) => run with
+    {
+        Results = run.Results! with { TraceSummary = new DataExchangeTasker.Governance.TraceSummaryBuilder().Build() with { DataRead = traced, DataReadAll = null } },
+        Witness = new DataExchangeTasker.Governance.WitnessSummary(DataExchangeTasker.Governance.WitnessSummary.Fanotify)
+        {
+            DataRead = seen, Capped = false, Unattributed = 0, RuntimeOpens = 0, EventsLost = false, StandsIn = false,
+        },
+    };
+
+    [Fact]
+    public void Classify_WitnessSawAFileTheTraceLacks_IsTraceIncompleteNamingItWithOutputKept()
+    {
+        var run = Witnessed(Run(0), ["/tmp/data/a"], ["/tmp/data/a", "/tmp/data/hidden"]);
+
+        var done = ResultClassifier.Classify("t1", Limits, run);
+
+        Assert.Equal((TaskStates.Error, Reasons.TraceIncomplete), (done.State, done.Reason));
+        Assert.Contains("/tmp/data/hidden", done.Output, StringComparison.Ordinal);
+        Assert.Equal("out", done.ContainerOutput!.Stdout);
+        Assert.Equal(["/tmp/data/a", "/tmp/data/hidden"], done.TraceSummary!.Witness!.DataRead);
+        Assert.Equal(0, done.ExitCode);
+    }
+
+    [Fact]
+    public void Classify_WitnessAgrees_StaysSuccessWithTheWitnessInTheSummary()
+    {
+        var done = ResultClassifier.Classify("t1", Limits, Witnessed(Run(0), ["/tmp/data/a"], ["/tmp/data/a"]));
+
+        Assert.Equal(TaskStates.Success, done.State);
+        Assert.Equal("", done.Output);
+        Assert.Equal(["/tmp/data/a"], done.TraceSummary!.Witness!.DataRead);
+    }
+
+    [Fact]
+    public void Classify_ExitCodeAndHiddenRead_IsTraceIncompleteAndKeepsTheExitSentence()
+    {
+        var done = ResultClassifier.Classify("t1", Limits, Witnessed(Run(3), [], ["/tmp/data/hidden"]));
+
+        Assert.Equal(Reasons.TraceIncomplete, done.Reason);
+        Assert.Contains("/tmp/data/hidden", done.Output, StringComparison.Ordinal);
+        Assert.EndsWith("Container exited with an error. Status code: 3", done.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Classify_TimeoutAndHiddenRead_KeepsTimeoutAndAddsTheWitnessSentence()
+    {
+        var done = ResultClassifier.Classify("t1", Limits, Witnessed(Run(137, timedOut: true), [], ["/tmp/data/hidden"]));
+
+        Assert.Equal(Reasons.Timeout, done.Reason);
+        Assert.Contains("/tmp/data/hidden", done.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Classify_RunWithoutWitness_SaysTheWitnessWasOff()
+    {
+        var done = ResultClassifier.Classify("t1", Limits, Run(0) with { Results = Run(0).Results! with { TraceSummary = new DataExchangeTasker.Governance.TraceSummaryBuilder().Build() } });
+
+        Assert.Equal(DataExchangeTasker.Governance.WitnessSummary.Off, done.TraceSummary!.Witness!.Method);
+        Assert.Equal(TaskStates.Success, done.State);
+    }
+
     [Fact]
     public void Classify_ExitZeroButTraceIncomplete_IsErrorTraceIncomplete()
     {
