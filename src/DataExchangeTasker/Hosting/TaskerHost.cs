@@ -10,9 +10,6 @@ using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Pipeline;
 using DataExchangeTasker.Resilience;
 using DataExchangeTasker.Sandbox;
-using OpenTelemetry;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
 using Serilog;
 
 namespace DataExchangeTasker.Hosting;
@@ -36,13 +33,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         // The tasker's private state (answered records, its lease): owner-only from its creation, no umask window.
         PrepareFolders(options.Sandbox, options.Dependencies);
         using var lease = TaskerLease.Acquire(options.Sandbox.WorkRoot, options.TaskerId);
-        using var tracing = options.OtlpEndpoint is { } otlp
-            ? Sdk.CreateTracerProviderBuilder()
-                .ConfigureResource(r => r.AddService("dataexchange-tasker", serviceVersion: ThisAssembly.Version, serviceInstanceId: options.TaskerId))
-                .AddSource(TaskTracing.SourceName)
-                .AddOtlpExporter(o => o.Endpoint = otlp)
-                .Build()
-            : null;
+        using var tracing = TracingExport.Start(options);
         // Governance settings are checked before anything connects: a bad key or a log held by another tasker is fatal.
         var governance = options.Governance;
         var approvals = governance.ApprovalsFile is null ? null : new ApprovalList(governance.ApprovalsFile);
