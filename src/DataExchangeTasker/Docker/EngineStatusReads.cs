@@ -121,6 +121,12 @@ internal sealed class EngineStatusReads : IDisposable
         {
             var options = CreateResolvedClientOptions();
             var transport = ResolveTransportFactory(options.Endpoint.Scheme).CreateHandler(options, Logger);
+            if (options.Endpoint.Scheme == "unix" && transport.Handler is Microsoft.Net.Http.Client.ManagedHandler local)
+            {
+                // A unix socket is never reached through an HTTP proxy (nor should HTTP_PROXY make it look one up).
+                local.UseProxy = false;
+            }
+
             return transport with { Handler = options.AuthProvider.ConfigureHandler(transport.Handler) };
         }
     }
