@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+
 namespace DataExchangeTasker.Messaging;
 
 /// <summary>
@@ -13,6 +15,27 @@ public sealed record InboundDelivery(
     string? ContentType,
     IDeliverySettlement Settlement)
 {
+    private byte[] _body = Body;
+    private string? _bodySha256;
+
+    /// <summary>The body exactly as received.</summary>
+    public byte[] Body
+    {
+        get => _body;
+        init
+        {
+            // A copy made with another body must not keep this body's hash.
+            _body = value;
+            _bodySha256 = null;
+        }
+    }
+
     /// <summary>The original headers, kept for dead-lettering.</summary>
     public IReadOnlyDictionary<string, object?>? Headers { get; init; }
+
+    /// <summary>
+    /// SHA-256 of <see cref="Body"/> exactly as received, lower-case hex: what the answer ledger recognises a redelivery
+    /// by and what the run receipt names. Computed once (the body never changes).
+    /// </summary>
+    public string BodySha256 => _bodySha256 ??= Convert.ToHexStringLower(SHA256.HashData(Body));
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 
 namespace DataExchangeTasker.Pipeline;
 
@@ -31,9 +30,6 @@ public sealed class AnswerLedger
     /// within this time is acknowledged instead of run again.
     /// </summary>
     public TimeSpan Retention { get; init; } = TimeSpan.FromHours(24);
-
-    /// <summary>The digest recorded for a start message body.</summary>
-    public static string DigestOf(ReadOnlySpan<byte> body) => Convert.ToHexStringLower(SHA256.HashData(body));
 
     /// <summary>True when a start message with this body was answered for <paramref name="key"/> within the retention.</summary>
     public bool HasAnswered(string key, string digest)

@@ -119,7 +119,7 @@ public sealed class OutcomeSettler(
     {
         try
         {
-            ledger.Record(site.Key, AnswerLedger.DigestOf(answer.Delivery.Body));
+            ledger.Record(site.Key, answer.Delivery.BodySha256);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using DataExchangeTasker.Governance;
 using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Protocol;
@@ -50,7 +49,7 @@ public sealed class RunReceiptStamper(ReceiptSigner signer, string taskerId, boo
             done.TaskId,
             taskerId,
             ThisAssembly.Version,
-            Convert.ToHexStringLower(SHA256.HashData(delivery.Body)),
+            delivery.BodySha256,
             task.Snapshot.Hash,
             run.ImageId ?? "",
             data,

@@ -82,7 +82,7 @@ public sealed class TaskProcessor
     private async Task<TaskOutcome> ProcessAsync(InboundDelivery delivery, StartMessage message, CancellationToken cancellationToken)
     {
         var site = _runner.SiteOf(message.TaskId);
-        var digest = AnswerLedger.DigestOf(delivery.Body);
+        var digest = delivery.BodySha256;
         TaskClaim? claim;
         // The same task may be in flight here (a redelivery racing its original): this waits for the original.
         while ((claim = await _active.ClaimAsync(site.Key, cancellationToken).ConfigureAwait(false)) is null)

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using DataExchangeTasker.Health;
 using DataExchangeTasker.Messaging;
@@ -42,7 +43,7 @@ public sealed class OutcomeSettlerTests : IDisposable
 
     private InboundDelivery Delivery => new(Body, false, null, null, null, "application/json", _settlement);
 
-    private bool Recorded => _ledger.HasAnswered(Key, AnswerLedger.DigestOf(Body));
+    private bool Recorded => _ledger.HasAnswered(Key, Convert.ToHexStringLower(SHA256.HashData(Body)));
 
     private static DoneMessage Done => new("t-1", TaskStates.Success, "", null, 0, null, 12);
 
@@ -57,7 +58,7 @@ public sealed class OutcomeSettlerTests : IDisposable
     public async Task SettleAsync_Answer_PublishesThenRecordsThenAcksThenRemoves()
     {
         var markerAtAck = false;
-        _settlement.OnAck = () => markerAtAck = Recorded && new AnswerLedger(_temp.Combine("work")).HasAnswered(Key, AnswerLedger.DigestOf(Body));
+        _settlement.OnAck = () => markerAtAck = Recorded && new AnswerLedger(_temp.Combine("work")).HasAnswered(Key, Convert.ToHexStringLower(SHA256.HashData(Body)));
 
         await _settler.SettleAsync(new AnswerOutcome(Delivery, Done, _site), CancellationToken.None);
 

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Net;
 using System.Text;
 using DataExchangeTasker.Configuration;
@@ -488,7 +489,7 @@ public sealed class TaskProcessorTests : IDisposable
     [Fact]
     public async Task ProcessAsync_RedeliveryOfTheAnsweredBody_IsAlreadyAnswered()
     {
-        new AnswerLedger(_temp.Combine("work")).Record(Key, AnswerLedger.DigestOf(Encoding.UTF8.GetBytes(Start)));
+        new AnswerLedger(_temp.Combine("work")).Record(Key, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Start))));
 
         var outcome = Assert.IsType<AlreadyAnsweredOutcome>(await Process(redelivered: true));
 
@@ -499,7 +500,7 @@ public sealed class TaskProcessorTests : IDisposable
     [Fact]
     public async Task ProcessAsync_FreshMessageReusingAnsweredTaskId_RunsAgain()
     {
-        _ledger.Record(Key, AnswerLedger.DigestOf(Encoding.UTF8.GetBytes(Start)));
+        _ledger.Record(Key, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Start))));
 
         var outcome = Assert.IsType<AnswerOutcome>(await Process(redelivered: false));
 
@@ -510,7 +511,7 @@ public sealed class TaskProcessorTests : IDisposable
     [Fact]
     public async Task ProcessAsync_RedeliveryOfAnotherBodyReusingAnsweredTaskId_RunsAgain()
     {
-        _ledger.Record(Key, AnswerLedger.DigestOf(Encoding.UTF8.GetBytes(Start.Replace("demo1_data", "demo1_data/", StringComparison.Ordinal))));
+        _ledger.Record(Key, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Start.Replace("demo1_data", "demo1_data/", StringComparison.Ordinal)))));
 
         var outcome = Assert.IsType<AnswerOutcome>(await Process(redelivered: true));
 
@@ -525,7 +526,7 @@ public sealed class TaskProcessorTests : IDisposable
 
         var second = Processor().ProcessAsync(Delivery(Start, redelivered: true), CancellationToken.None);
         Assert.False(second.IsCompleted, "the second delivery must wait for the first");
-        _ledger.Record(Key, AnswerLedger.DigestOf(Encoding.UTF8.GetBytes(Start)));
+        _ledger.Record(Key, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Start))));
         first!.MarkAnswered();
         first.Dispose();
 
@@ -551,7 +552,7 @@ public sealed class TaskProcessorTests : IDisposable
     [Fact]
     public async Task ProcessAsync_RecordForgedInsideWorkFolder_IsIgnored()
     {
-        var digest = AnswerLedger.DigestOf(Encoding.UTF8.GetBytes(Start));
+        var digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Start)));
         _temp.WriteFile($"work/{Key}/answered/{Key}", digest);
         _temp.WriteFile($"work/{Key}/{Key}", digest);
 
