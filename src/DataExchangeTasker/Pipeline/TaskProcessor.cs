@@ -61,21 +61,37 @@ public sealed class TaskProcessor
 
     /// <summary>
     /// Processes one delivery into the outcome the settling stage carries out. Only cancellation before the task's
-    /// site is claimed escapes; after, shutdown becomes a <see cref="RequeueOutcome"/> and a bug an error answer.
+    /// site is claimed escapes; after, shutdown becomes a <see cref="RequeueOutcome"/>. A bug becomes an error answer
+    /// (or, with no taskId, a dead-lettered copy) here and nowhere else: requeueing it could loop forever.
     /// </summary>
     public async Task<TaskOutcome> ProcessAsync(InboundDelivery delivery, CancellationToken cancellationToken)
     {
-        switch (StartMessageParser.Parse(delivery.Body, _legacyETag))
+        StartMessage? message = null;
+        try
         {
-            case UnusableStart unusable:
-                _log.Warning("Dead-lettering a start message: {Reason:l}", unusable.Reason);
-                return new DeadLetterOutcome(delivery, unusable.Reason);
-            case InvalidStart invalid:
-                return new AnswerOutcome(delivery, DoneMessage.Rejected(invalid.TaskId, invalid.Reason, invalid.Error), null);
-            case ParsedStart parsed:
-                return await ProcessAsync(delivery, parsed.Message, cancellationToken).ConfigureAwait(false);
-            default:
-                throw new InvalidOperationException("unreachable");
+            switch (StartMessageParser.Parse(delivery.Body, _legacyETag))
+            {
+                case UnusableStart unusable:
+                    _log.Warning("Dead-lettering a start message: {Reason:l}", unusable.Reason);
+                    return new DeadLetterOutcome(delivery, unusable.Reason);
+                case InvalidStart invalid:
+                    return new AnswerOutcome(delivery, DoneMessage.Rejected(invalid.TaskId, invalid.Reason, invalid.Error), null);
+                case ParsedStart parsed:
+                    message = parsed.Message;
+                    return await ProcessAsync(delivery, parsed.Message, cancellationToken).ConfigureAwait(false);
+                default:
+                    throw new InvalidOperationException("unreachable");
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            // A bug before the task's site was claimed (after, the claimed path below answers it).
+            _log.Error(e, "Unexpected failure while processing a delivery");
+            return message is null ? UnexpectedFailure.Outcome(delivery, e) : UnexpectedFailure.Answer(delivery, message.TaskId, e);
         }
     }
 
@@ -112,7 +128,7 @@ public sealed class TaskProcessor
             // A bug, not an input: requeueing could loop forever, so the task ends with an error answer and nothing of it may linger.
             _log.Error(e, "Unexpected failure while processing task {TaskId:l}", message.TaskId);
             await TryAbandonAsync(site).ConfigureAwait(false);
-            return UnexpectedFailure.Outcome(delivery, e) with { Claim = claim };
+            return UnexpectedFailure.Answer(delivery, message.TaskId, e) with { Claim = claim };
         }
     }
 

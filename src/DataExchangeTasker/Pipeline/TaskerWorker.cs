@@ -108,12 +108,6 @@ public sealed class TaskerWorker(
                 // Cancelled before the task's site was claimed (waiting for another delivery of it).
                 outcome = new RequeueOutcome(delivery);
             }
-            catch (Exception e)
-            {
-                // A bug, not an input: requeueing could loop forever, so the task ends with an error answer.
-                log.Error(e, "Unexpected failure while processing a delivery");
-                outcome = UnexpectedFailure.Outcome(delivery, e);
-            }
             finally
             {
                 metrics.InFlight(-1);

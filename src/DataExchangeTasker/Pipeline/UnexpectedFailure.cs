@@ -6,6 +6,7 @@ namespace DataExchangeTasker.Pipeline;
 /// <summary>The answer for a delivery whose processing hit a bug: an error done if it has a taskId, else dead-lettering.</summary>
 internal static class UnexpectedFailure
 {
+    /// <summary>The answer for a delivery read no further than its body: its taskId is read again, if it has one.</summary>
     public static TaskOutcome Outcome(InboundDelivery delivery, Exception error)
     {
         try
@@ -25,6 +26,7 @@ internal static class UnexpectedFailure
         }
     }
 
-    private static AnswerOutcome Answer(InboundDelivery delivery, string taskId, Exception error) =>
+    /// <summary>The error answer for a delivery whose taskId is known.</summary>
+    public static AnswerOutcome Answer(InboundDelivery delivery, string taskId, Exception error) =>
         new(delivery, new DoneMessage(taskId, TaskStates.Error, "The tasker failed unexpectedly: " + error.Message, null, null, Reasons.Infrastructure, 0), null);
 }
