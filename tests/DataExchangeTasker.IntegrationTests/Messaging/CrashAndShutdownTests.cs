@@ -46,7 +46,8 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
         // Nothing left behind: no container, nothing in the work or results root beyond the kept state, no extra done
         // message, nothing unacked.
         await WaitForAsync(async () => (await ContainersAsync(env)).Count == 0, "the containers to be removed");
-        Assert.Empty(HostLeftovers.Find(env["TASKER_WORK_ROOT"]!, env["TASKER_RESULTS_ROOT"]!));
+        var left = HostLeftovers.Find(env["TASKER_WORK_ROOT"]!, env["TASKER_RESULTS_ROOT"]!);
+        Assert.True(left.Count == 0, "left on the host: " + string.Join(", ", left));
         Assert.Equal(0u, await fixture.Broker.MessageCountAsync(env["TASKER_DONE_QUEUE"]!));
         await second.SignalAsync("TERM");
         Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(60)));
