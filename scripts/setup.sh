@@ -64,11 +64,14 @@ waited() {
     background=("${keep[@]}")
 }
 cleanup() {
-    local pid
-    # A step that failed leaves the jobs not yet waited for running: stop them and their children (docker build).
+    local pid children
+    # A step that failed leaves the jobs not yet waited for running: stop them, then their children (docker build), so
+    # a job does not report its build as failed after the fact.
     for pid in "${background[@]}"; do
-        pkill -TERM -P "$pid" 2>/dev/null || true
+        children=$(pgrep -P "$pid" || true)
         kill -TERM "$pid" 2>/dev/null || true
+        # shellcheck disable=SC2086 # a list of pids
+        [[ -z $children ]] || kill -TERM $children 2>/dev/null || true
     done
     ((${#cleanup_dirs[@]})) && rm -rf "${cleanup_dirs[@]}"
     return 0
@@ -286,14 +289,12 @@ build_image_if_changed() {
 }
 
 # Each build is a background job (the engine runs them side by side; most of their time is apt downloading and
-# unpacking in the build containers); every job is waited for and a failed one named.
-image_jobs=()
-image_what=()
+# unpacking in the build containers). The first one to fail stops the script, naming it; the trap stops the others.
+declare -A image_job=()
 build_in_background() {
     build_image_if_changed "$@" &
     background+=("$!")
-    image_jobs+=("$!")
-    image_what+=("$1")
+    image_job[$!]=$1
 }
 # The scientific variant is the Dockerfile's default, built without a build arg (so its hash is that of its files).
 runner_arg=""
@@ -306,12 +307,13 @@ if ((!demo)); then
     build_in_background runner-r "$RUNNER_R_IMAGE" runner-image runner-image/r/Dockerfile "" r code-filter supervise.sh -type f
 fi
 build_in_background broker "$BROKER_IMAGE" broker-image broker-image/Dockerfile "" . -type f
-failed=()
-for i in "${!image_jobs[@]}"; do
-    wait "${image_jobs[$i]}" || failed+=("${image_what[$i]}")
-    waited "${image_jobs[$i]}"
+while ((${#image_job[@]})); do
+    job_status=0
+    wait -n -p job "${!image_job[@]}" || job_status=$?
+    waited "$job"
+    ((job_status == 0)) || die "${image_job[$job]} image: build failed (its log is above)"
+    unset "image_job[$job]"
 done
-((${#failed[@]} == 0)) || die "image build failed: ${failed[*]} (its log is above)"
 
 # --- (e) .NET build: wait for it ------------------------------------------------------------
 if [[ -n $dotnet_pid ]]; then
