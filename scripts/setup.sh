@@ -6,8 +6,8 @@
 #
 # Usage: scripts/setup.sh [--demo] [--no-build]
 #   --demo      only what scripts/demo.sh needs: docker.io and curl (debootstrap when the base image must be made),
-#               dockerd, the base image, the minimal runner image (RUNNER_VARIANT=minimal, tagged
-#               dataexchange-tasker-runner:minimal), the broker image and the tasker project (no tests). Without it:
+#               dockerd, the base image, the minimal runner image (RUNNER_VARIANT=minimal, tagged DEMO_RUNNER_IMAGE,
+#               default dataexchange-tasker-runner:minimal), the broker image and the tasker project (no tests). Without it:
 #               everything scripts/test.sh needs (also amqp-tools, postgresql, chromium, python3-pika, runsc, the
 #               scientific runner image, the R image and the whole solution).
 #   --no-build  skip the .NET build (same as SKIP_DOTNET_BUILD=1)
@@ -15,8 +15,8 @@
 # Env:
 #   SKIP_DOTNET_BUILD=1   skip `dotnet build` (same as --no-build)
 #   DEBIAN_MIRROR         mirror for debootstrap (default: this machine's apt sources, else http://deb.debian.org/debian)
-#   RUNNER_IMAGE          runner image tag (default dataexchange-tasker-runner:latest; with --demo, :minimal)
-#   RUNNER_VARIANT        scientific (default) or minimal (default with --demo): runner-image/Dockerfile's build arg
+#   RUNNER_IMAGE          runner image tag (default dataexchange-tasker-runner:latest; not read with --demo)
+#   RUNNER_VARIANT        scientific (default) or minimal: runner-image/Dockerfile's build arg (not read with --demo)
 #   RUNNER_R_IMAGE        R runner image tag (default dataexchange-tasker-runner-r:latest; runner-image/r/)
 #   BROKER_IMAGE          broker image tag (default dataexchange-tasker-rabbitmq:local; tests and start-broker.sh use it)
 #   BASE_IMAGE            base image tag   (default debian:bookworm-slim; must match the Dockerfile)
@@ -45,8 +45,9 @@ for arg in "$@"; do
 done
 
 if ((demo)); then
-    RUNNER_IMAGE=${RUNNER_IMAGE:-$DEMO_RUNNER_IMAGE}
-    RUNNER_VARIANT=${RUNNER_VARIANT:-minimal}
+    # The image demo.sh runs on (lib.sh), whatever RUNNER_IMAGE/RUNNER_VARIANT say for the full setup.
+    RUNNER_IMAGE=$DEMO_RUNNER_IMAGE
+    RUNNER_VARIANT=minimal
 fi
 RUNNER_IMAGE=${RUNNER_IMAGE:-dataexchange-tasker-runner:latest}
 RUNNER_VARIANT=${RUNNER_VARIANT:-scientific}
