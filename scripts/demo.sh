@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Set up what the demo needs (`scripts/setup.sh --demo`: dockerd, the base, minimal runner and broker images, the
-# tasker), then run one real task end to end: a broker container (scripts/start-broker.sh, unless one already
-# answers on TASKER_AMQP_URI), the tasker on the runner image $DEMO_RUNNER_IMAGE (dataexchange-tasker-runner:minimal),
+# Set up what the demo needs (`scripts/setup.sh --demo`: packages, dockerd, the base, minimal runner and broker images;
+# the tasker builds meanwhile, and the broker boots before the build is waited for), then run one real task end to
+# end: a broker container (scripts/start-broker.sh, unless one already answers on TASKER_AMQP_URI), the tasker on the
+# runner image $DEMO_RUNNER_IMAGE (dataexchange-tasker-runner:minimal),
 # and `tasker submit --wait` for examples/demo1_code on examples/demo1_data. Prints the done message and stops what it
 # started.
 # Exit code: 1 with a message naming the step when setup, the broker or the tasker's start fails; otherwise that of
@@ -12,14 +13,11 @@ LOG_TAG=demo
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 
-scripts/setup.sh --demo || die "setup failed (scripts/setup.sh --demo, see its error above)"
-
-tasker=$(demo_tasker_binary)
-
 demo_dir=$(mktemp -d /tmp/tasker-demo.XXXXXX)
 tasker_pid=""
 finish() {
     local status=$?
+    dotnet_build_stop
     if [[ -n $tasker_pid ]] && kill -0 "$tasker_pid" 2>/dev/null; then
         log "stopping the tasker (SIGTERM)"
         kill -TERM "$tasker_pid" && wait "$tasker_pid" || true
@@ -30,7 +28,12 @@ finish() {
 }
 trap finish EXIT
 
+# The tasker builds while setup makes the images and the broker boots (from nothing the build is the longest step).
+dotnet_build_start src/DataExchangeTasker
+scripts/setup.sh --demo --no-build || die "setup failed (scripts/setup.sh --demo, see its error above)"
 demo_broker_up
+dotnet_build_wait
+tasker=$(demo_tasker_binary)
 
 http_port=$(free_port)
 export TASKER_CODE_ROOT=$REPO_ROOT/examples

@@ -74,6 +74,7 @@ cleanup() {
         # shellcheck disable=SC2086 # a list of pids
         [[ -z $children ]] || kill -TERM $children 2>/dev/null || true
     done
+    dotnet_build_stop
     ((${#cleanup_dirs[@]})) && rm -rf "${cleanup_dirs[@]}"
     return 0
 }
@@ -82,21 +83,15 @@ trap cleanup EXIT
 [[ $(id -u) -eq 0 ]] || die "run as root"
 
 # --- (e) .NET build: started first, in the background; waited for at the end ---------------
-# It needs neither packages nor Docker, so it overlaps everything below; the end of the script waits for it. The demo needs the tasker
-# only, the tests the whole solution (both put the binary at src/DataExchangeTasker/bin/Release/net10.0/tasker).
-dotnet_pid=""
+# It needs neither packages nor Docker, so it overlaps everything below. The demo needs the tasker only, the tests the
+# whole solution (both put the binary at src/DataExchangeTasker/bin/Release/net10.0/tasker). demo.sh runs the build
+# itself (--no-build here) so that its broker boots before the build is waited for.
 if [[ "$skip_dotnet" == 1 ]]; then
     log "dotnet build: skipped"
+elif ((demo)); then
+    dotnet_build_start src/DataExchangeTasker
 else
-    command -v dotnet >/dev/null || die "dotnet SDK not found on PATH"
-    dotnet_target=DataExchangeTasker.sln
-    ((demo)) && dotnet_target=src/DataExchangeTasker
-    dotnet_log=$(mktemp /tmp/tasker-dotnet-build.XXXXXX.log)
-    log "dotnet build: $dotnet_target -c Release (in the background, log: $dotnet_log)"
-    dotnet_t0=$SECONDS
-    dotnet build "$dotnet_target" -c Release --nologo -v quiet -tl:off -clp:NoSummary >"$dotnet_log" 2>&1 &
-    dotnet_pid=$!
-    background+=("$dotnet_pid")
+    dotnet_build_start DataExchangeTasker.sln
 fi
 
 # --- (a) Debian packages ---------------------------------------------------------------------
@@ -317,16 +312,6 @@ while ((${#image_job[@]})); do
 done
 
 # --- (e) .NET build: wait for it ------------------------------------------------------------
-if [[ -n $dotnet_pid ]]; then
-    dotnet_status=0
-    wait "$dotnet_pid" || dotnet_status=$?
-    waited "$dotnet_pid"
-    if ((dotnet_status != 0)); then
-        cat "$dotnet_log" >&2
-        die "dotnet build of $dotnet_target failed (log above, also in $dotnet_log)"
-    fi
-    rm -f "$dotnet_log"
-    log "dotnet build: ok ($dotnet_target, $((SECONDS - dotnet_t0))s)"
-fi
+dotnet_build_wait
 
 log "done in $((SECONDS - start))s"
