@@ -5,7 +5,7 @@
 # script with a message naming it (non-zero exit).
 #
 # Usage: scripts/setup.sh [--demo] [--no-build]
-#   --demo      only what scripts/demo.sh needs: docker.io and curl (debootstrap when the base image must be made),
+#   --demo      only what scripts/demo.sh needs: docker.io, curl and debootstrap (for the base image when it is missing),
 #               dockerd, the base image, the minimal runner image (RUNNER_VARIANT=minimal, tagged DEMO_RUNNER_IMAGE,
 #               default dataexchange-tasker-runner:minimal), the broker image and the tasker project (no tests). Without it:
 #               everything scripts/test.sh needs (also amqp-tools, postgresql, chromium, python3-pika, runsc, the
