@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
 # Prepare this machine for DataExchange Tasker: packages, dockerd, base + runner + broker images, build.
 # Idempotent and fast when everything is already in place. Must run as root (Debian 12).
+# The .NET build runs in the background from the start and the images build side by side; a failed step stops the
+# script with a message naming it (non-zero exit).
+#
+# Usage: scripts/setup.sh [--demo] [--no-build]
+#   --demo      only what scripts/demo.sh needs: docker.io, curl and debootstrap (for the base image when it is missing),
+#               dockerd, the base image, the minimal runner image (RUNNER_VARIANT=minimal, tagged DEMO_RUNNER_IMAGE,
+#               default dataexchange-tasker-runner:minimal), the broker image and the tasker project (no tests). Without it:
+#               everything scripts/test.sh needs (also amqp-tools, postgresql, chromium, python3-pika, runsc, the
+#               scientific runner image, the R image and the whole solution).
+#   --no-build  skip the .NET build (same as SKIP_DOTNET_BUILD=1)
 #
 # Env:
 #   SKIP_DOTNET_BUILD=1   skip `dotnet build` (same as --no-build)
 #   DEBIAN_MIRROR         mirror for debootstrap (default: this machine's apt sources, else http://deb.debian.org/debian)
-#   RUNNER_IMAGE          runner image tag (default dataexchange-tasker-runner:latest; the scientific variant)
+#   RUNNER_IMAGE          runner image tag (default dataexchange-tasker-runner:latest; not read with --demo)
+#   RUNNER_VARIANT        scientific (default) or minimal: runner-image/Dockerfile's build arg (not read with --demo)
 #   RUNNER_R_IMAGE        R runner image tag (default dataexchange-tasker-runner-r:latest; runner-image/r/)
 #   BROKER_IMAGE          broker image tag (default dataexchange-tasker-rabbitmq:local; tests and start-broker.sh use it)
 #   BASE_IMAGE            base image tag   (default debian:bookworm-slim; must match the Dockerfile)
@@ -20,78 +31,117 @@ LOG_TAG="setup"
 cd "$REPO_ROOT"
 
 skip_dotnet=${SKIP_DOTNET_BUILD:-0}
+demo=0
 for arg in "$@"; do
     case $arg in
         --no-build) skip_dotnet=1 ;;
+        --demo) demo=1 ;;
         -h | --help)
-            sed -n '2,13p' "$0"
+            sed -n '2,24p' "$0"
             exit 0
             ;;
         *) die "unknown argument: $arg" ;;
     esac
 done
 
+if ((demo)); then
+    # The image demo.sh runs on (lib.sh), whatever RUNNER_IMAGE/RUNNER_VARIANT say for the full setup.
+    RUNNER_IMAGE=$DEMO_RUNNER_IMAGE
+    RUNNER_VARIANT=minimal
+fi
 RUNNER_IMAGE=${RUNNER_IMAGE:-dataexchange-tasker-runner:latest}
+RUNNER_VARIANT=${RUNNER_VARIANT:-scientific}
 RUNNER_R_IMAGE=${RUNNER_R_IMAGE:-dataexchange-tasker-runner-r:latest}
 BASE_IMAGE=${BASE_IMAGE:-debian:bookworm-slim}
 BROKER_IMAGE=${BROKER_IMAGE:-dataexchange-tasker-rabbitmq:local}
+[[ $RUNNER_VARIANT == scientific || $RUNNER_VARIANT == minimal ]] || die "RUNNER_VARIANT must be scientific or minimal, not '$RUNNER_VARIANT'"
 start=$SECONDS
 cleanup_dirs=()
-cleanup() { ((${#cleanup_dirs[@]})) && rm -rf "${cleanup_dirs[@]}"; return 0; }
+background=()
+# waited PID: PID has been waited for; it is no longer ours to stop.
+waited() {
+    local p keep=()
+    for p in "${background[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+    background=("${keep[@]}")
+}
+cleanup() {
+    local pid children
+    # A step that failed leaves the jobs not yet waited for running: stop them, then their children (docker build), so
+    # a job does not report its build as failed after the fact.
+    for pid in "${background[@]}"; do
+        children=$(pgrep -P "$pid" || true)
+        kill -TERM "$pid" 2>/dev/null || true
+        # shellcheck disable=SC2086 # a list of pids
+        [[ -z $children ]] || kill -TERM $children 2>/dev/null || true
+    done
+    dotnet_build_stop
+    ((${#cleanup_dirs[@]})) && rm -rf "${cleanup_dirs[@]}"
+    return 0
+}
 trap cleanup EXIT
 
 [[ $(id -u) -eq 0 ]] || die "run as root"
 
+# --- (e) .NET build: started first, in the background; waited for at the end ---------------
+# It needs neither packages nor Docker, so it overlaps everything below. The demo needs the tasker only, the tests the
+# whole solution (both put the binary at src/DataExchangeTasker/bin/Release/net10.0/tasker). demo.sh runs the build
+# itself (--no-build here) so that its broker boots before the build is waited for.
+if [[ "$skip_dotnet" == 1 ]]; then
+    log "dotnet build: skipped"
+elif ((demo)); then
+    dotnet_build_start src/DataExchangeTasker
+else
+    dotnet_build_start DataExchangeTasker.sln
+fi
+
 # --- (a) Debian packages ---------------------------------------------------------------------
-missing=()
-# No rabbitmq-server: every broker (tests, demo, bench) runs from the broker image. amqp-tools stays for the
-# bench's naive consumer.
-for cmd in dockerd debootstrap amqp-publish curl; do
-    command -v "$cmd" >/dev/null 2>&1 || [[ -x /usr/sbin/$cmd ]] || missing+=("$cmd")
-done
-[[ -x /usr/bin/docker ]] || command -v docker >/dev/null 2>&1 || missing+=(docker)
-if ((${#missing[@]})); then
-    log "packages: missing ${missing[*]}; installing docker.io debootstrap amqp-tools curl"
+# One apt-get update and one install for everything missing. No rabbitmq-server: every broker (tests, demo, bench)
+# runs from the broker image.
+packages=()
+need() { packages+=("$@"); }
+has() { command -v "$1" >/dev/null 2>&1 || [[ -x /usr/sbin/$1 ]]; }
+# Recommends are skipped; the two that matter are named: debian-archive-keyring (debootstrap checks the Release
+# signature with it) and cgroupfs-mount (in case no cgroups are mounted). docker.io pulls in containerd/runc/iptables;
+# its CLI is /usr/bin/docker.
+{ has dockerd && { [[ -x /usr/bin/docker ]] || has docker; }; } || need docker.io cgroupfs-mount
+has curl || need curl
+has debootstrap || need debootstrap debian-archive-keyring
+if ((!demo)); then
+    # amqp-tools: the bench's naive consumer.
+    has amqp-publish || need amqp-tools
+    # tasker api: its integration tests start a private PostgreSQL cluster (initdb/pg_ctl of Debian's postgresql) and
+    # check the status page in headless chromium.
+    [[ -x /usr/lib/postgresql/15/bin/initdb ]] || need postgresql
+    has chromium || need chromium
+    # The integration tests reproduce the Scala tasker's Django publisher and listener with Debian's pika, run by
+    # /usr/bin/python3 (not a python3 that happens to come first on PATH).
+    /usr/bin/python3 -c 'import pika' >/dev/null 2>&1 || need python3-pika
+    # gVisor, registered with dockerd in (b2).
+    has runsc || need runsc
+fi
+if ((${#packages[@]})); then
+    log "packages: installing ${packages[*]}"
+    t0=$SECONDS
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq || warn "apt-get update reported errors; trying the install anyway"
-    # Recommends are skipped; the two that matter are named: debian-archive-keyring (debootstrap
-    # checks the Release signature with it) and cgroupfs-mount (in case no cgroups are mounted).
     apt-get install -y -qq --no-install-recommends \
-        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-        docker.io debootstrap debian-archive-keyring amqp-tools curl cgroupfs-mount >/dev/null
-    # docker.io pulls in containerd/runc/iptables; the CLI is /usr/bin/docker.
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${packages[@]}" >/dev/null \
+        || die "apt-get install ${packages[*]} failed"
     [[ -x /usr/bin/docker ]] && DOCKER=/usr/bin/docker
-    for cmd in dockerd debootstrap amqp-publish curl; do
-        command -v "$cmd" >/dev/null 2>&1 || [[ -x /usr/sbin/$cmd ]] || die "still missing after install: $cmd"
+    for cmd in dockerd curl debootstrap; do
+        has "$cmd" || die "still missing after install: $cmd"
     done
-    log "packages: installed"
+    if ((!demo)); then
+        for cmd in amqp-publish chromium runsc; do
+            has "$cmd" || die "still missing after install: $cmd"
+        done
+        # The Debian package starts a system cluster; the tests use their own and need nothing running.
+        [[ -x /usr/lib/postgresql/15/bin/initdb ]] || die "still missing after install: postgresql 15"
+        /usr/bin/python3 -c 'import pika' >/dev/null 2>&1 || die "still missing after install: python3-pika"
+    fi
+    log "packages: installed ($((SECONDS - t0))s)"
 else
     log "packages: ok"
-fi
-
-# tasker api: its integration tests start a private PostgreSQL cluster (initdb/pg_ctl of Debian's postgresql) and
-# check the status page in headless chromium.
-if [[ ! -x /usr/lib/postgresql/15/bin/initdb ]] || ! command -v chromium >/dev/null 2>&1; then
-    log "packages: installing postgresql chromium (tasker api tests)"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq || warn "apt-get update reported errors; trying the install anyway"
-    apt-get install -y -qq --no-install-recommends postgresql chromium >/dev/null
-    # The Debian package starts a system cluster; the tests use their own and need nothing running.
-    [[ -x /usr/lib/postgresql/15/bin/initdb ]] || die "still missing after install: postgresql 15"
-    command -v chromium >/dev/null 2>&1 || die "still missing after install: chromium"
-fi
-
-# The integration tests reproduce the Scala tasker's Django publisher and listener with Debian's pika, run by
-# /usr/bin/python3 (not a python3 that happens to come first on PATH).
-if /usr/bin/python3 -c 'import pika' >/dev/null 2>&1; then
-    log "python3-pika: ok"
-else
-    log "python3-pika: missing; installing"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq --no-install-recommends python3-pika >/dev/null \
-        || { apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-pika >/dev/null; } \
-        || die "could not install python3-pika"
-    log "python3-pika: installed"
 fi
 
 # --- (b) dockerd -----------------------------------------------------------------------------
@@ -112,16 +162,12 @@ fi
 # sandbox tests under it too). dockerd re-reads its config's "runtimes" on SIGHUP: no restart, running containers
 # are untouched. --network=none: this runsc cannot set up its own network stack on this kernel ("cannot run with
 # network enabled in root network namespace"), and task containers have no network anyway.
+# Not for the demo (it runs under the engine's default runtime).
 DOCKERD_CONFIG=${DOCKERD_CONFIG:-/etc/docker/daemon.json}
-if ! command -v runsc >/dev/null 2>&1; then
-    log "runsc: missing; installing Debian's runsc"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq --no-install-recommends runsc >/dev/null \
-        || { apt-get update -qq && apt-get install -y -qq --no-install-recommends runsc >/dev/null; } \
-        || die "could not install runsc"
-fi
 runtime_listed() { docker_cli info --format '{{range $name, $_ := .Runtimes}}{{$name}} {{end}}' 2>/dev/null | grep -qw runsc; }
-if runtime_listed; then
+if ((demo)); then
+    :
+elif runtime_listed; then
     log "runsc: ok (registered with dockerd)"
 else
     mkdir -p "$(dirname "$DOCKERD_CONFIG")"
@@ -206,13 +252,14 @@ else
     make_base_image
 fi
 
-# --- (d) runner and broker images -----------------------------------------------------------
-# build_image_if_changed WHAT TAG DIR DOCKERFILE FIND_ARGS...: build DIR (the context) with DOCKERFILE as TAG unless
-# TAG already carries, as a label, the content hash of the files `find FIND_ARGS` lists inside DIR (the inputs).
+# --- (d) runner and broker images, side by side -----------------------------------------------
+# build_image_if_changed WHAT TAG DIR DOCKERFILE BUILD_ARG FIND_ARGS...: build DIR (the context) with DOCKERFILE as TAG
+# (with --build-arg BUILD_ARG unless it is empty) unless TAG already carries, as a label, the content hash of the files
+# `find FIND_ARGS` lists inside DIR (the inputs), and of BUILD_ARG when there is one.
 build_image_if_changed() {
-    local what=$1 tag=$2 dir=$3 dockerfile=$4 label="dataexchange.tasker.$1-hash" hash current t0 build_log net_args=()
-    shift 4
-    hash=$(cd "$dir" && find "$@" -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+    local what=$1 tag=$2 dir=$3 dockerfile=$4 build_arg=$5 label="dataexchange.tasker.$1-hash" hash current t0 build_log args=()
+    shift 5
+    hash=$(cd "$dir" && { find "$@" -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; [[ -z $build_arg ]] || printf 'build-arg %s\n' "$build_arg"; } | sha256sum | cut -d' ' -f1)
     current=$(docker_cli image inspect -f "{{ index .Config.Labels \"$label\" }}" "$tag" 2>/dev/null || true)
     if [[ "$current" == "$hash" ]]; then
         log "$what image: ok ($tag, ${hash:0:12})"
@@ -225,8 +272,9 @@ build_image_if_changed() {
     fi
     t0=$SECONDS
     build_log=$(mktemp "/tmp/tasker-$what-build.XXXXXX.log")
-    [[ -n "${DOCKER_BUILD_NETWORK:-}" ]] && net_args=(--network "$DOCKER_BUILD_NETWORK")
-    if ! docker_cli build "${net_args[@]}" --label "$label=$hash" -f "$dockerfile" -t "$tag" "$dir" >"$build_log" 2>&1; then
+    [[ -n "${DOCKER_BUILD_NETWORK:-}" ]] && args+=(--network "$DOCKER_BUILD_NETWORK")
+    [[ -n $build_arg ]] && args+=(--build-arg "$build_arg")
+    if ! docker_cli build "${args[@]}" --label "$label=$hash" -f "$dockerfile" -t "$tag" "$dir" >"$build_log" 2>&1; then
         tail -n 40 "$build_log" >&2
         die "docker build of $tag failed (full log: $build_log)"
     fi
@@ -236,22 +284,34 @@ build_image_if_changed() {
     log "$what image: built ($tag, ${hash:0:12}, $((SECONDS - t0))s)"
 }
 
+# Each build is a background job (the engine runs them side by side; most of their time is apt downloading and
+# unpacking in the build containers). The first one to fail stops the script, naming it; the trap stops the others.
+declare -A image_job=()
+build_in_background() {
+    build_image_if_changed "$@" &
+    background+=("$!")
+    image_job[$!]=$1
+}
+# The scientific variant is the Dockerfile's default, built without a build arg (so its hash is that of its files).
+runner_arg=""
+[[ $RUNNER_VARIANT == scientific ]] || runner_arg="RUNNER_VARIANT=$RUNNER_VARIANT"
 # The R image is built from runner-image/ too, so both copy the one supervise.sh and build the one code-filter/;
 # each image's hash covers only its own inputs (runner-image/r/ changes rebuild only the R image, supervise.sh and
 # code-filter/ changes rebuild both).
-build_image_if_changed runner "$RUNNER_IMAGE" runner-image runner-image/Dockerfile . -type f ! -path './r/*'
-build_image_if_changed runner-r "$RUNNER_R_IMAGE" runner-image runner-image/r/Dockerfile r code-filter supervise.sh -type f
-build_image_if_changed broker "$BROKER_IMAGE" broker-image broker-image/Dockerfile . -type f
-
-# --- (e) .NET build --------------------------------------------------------------------------
-if [[ "$skip_dotnet" == 1 ]]; then
-    log "dotnet build: skipped"
-else
-    command -v dotnet >/dev/null || die "dotnet SDK not found on PATH"
-    log "dotnet build: DataExchangeTasker.sln -c Release"
-    t0=$SECONDS
-    dotnet build DataExchangeTasker.sln -c Release --nologo -v quiet -tl:off -clp:NoSummary
-    log "dotnet build: ok ($((SECONDS - t0))s)"
+build_in_background runner "$RUNNER_IMAGE" runner-image runner-image/Dockerfile "$runner_arg" . -type f ! -path './r/*'
+if ((!demo)); then
+    build_in_background runner-r "$RUNNER_R_IMAGE" runner-image runner-image/r/Dockerfile "" r code-filter supervise.sh -type f
 fi
+build_in_background broker "$BROKER_IMAGE" broker-image broker-image/Dockerfile "" . -type f
+while ((${#image_job[@]})); do
+    job_status=0
+    wait -n -p job "${!image_job[@]}" || job_status=$?
+    waited "$job"
+    ((job_status == 0)) || die "${image_job[$job]} image: build failed (its log is above)"
+    unset "image_job[$job]"
+done
+
+# --- (e) .NET build: wait for it ------------------------------------------------------------
+dotnet_build_wait
 
 log "done in $((SECONDS - start))s"

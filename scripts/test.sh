@@ -2,7 +2,8 @@
 # Prepare the machine (scripts/setup.sh: packages, dockerd, runsc, images, Release build), then run
 # every test project, then the sandbox integration tests a second time with every tasker under gVisor
 # (TASKER_TEST_RUNTIME=runsc). Exits non-zero when setup, the build or any test fails.
-# Extra arguments go to `dotnet test` (e.g. --filter "Category!=Integration"); with them the gVisor lane is skipped.
+# Extra arguments go to `dotnet test` (e.g. --filter "FullyQualifiedName~DataExchangeTasker.Tests." runs only the unit
+# tests); with them the gVisor lane is skipped.
 set -euo pipefail
 
 # shellcheck disable=SC2034 # read by lib.sh

@@ -6,7 +6,7 @@ public static class Settings
     public static readonly SettingDefinition AmqpUri = new("TASKER_AMQP_URI", "amqp://guest:guest@localhost:5672/", "RabbitMQ connection URI; several (the nodes of one cluster) separated by commas, the first giving credentials and vhost.");
     public static readonly SettingDefinition CodeRoot = new("TASKER_CODE_ROOT", null, "Folder that codePath is relative to (required).");
     public static readonly SettingDefinition DataRoot = new("TASKER_DATA_ROOT", null, "Folder that dataPath is relative to (required).");
-    public static readonly SettingDefinition WorkRoot = new("TASKER_WORK_ROOT", "/var/lib/dataexchange-tasker/work", "The tasker's private state folder (created 0700; published markers). No container sees it.");
+    public static readonly SettingDefinition WorkRoot = new("TASKER_WORK_ROOT", "/var/lib/dataexchange-tasker/work", "The tasker's private state folder (created 0700): answered/ (what was answered), leases/ (the running tasker's lease), cancels.log (received cancels). No container sees it.");
     public static readonly SettingDefinition ResultsRoot = new("TASKER_RESULTS_ROOT", "/var/lib/dataexchange-tasker/results", "Folder of per-task output folders (the files the code wrote to /tmp/out); readable by the tasker's user and group only.");
     public static readonly SettingDefinition SnapshotRoot = new("TASKER_SNAPSHOT_ROOT", "/var/lib/dataexchange-tasker/code", "Content-addressed read-only copies of approved code (what gets mounted); must be a path dockerd sees.");
     public static readonly SettingDefinition Image = new("TASKER_IMAGE", "dataexchange-tasker-runner:latest", "Runner image with python, strace and supervise.sh (runner-image/).");

@@ -43,8 +43,11 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
         // Each task's code ran exactly once: one container start per taskId across both processes.
         Assert.Equal(ids, (await starts.WaitForAsync(3, TimeSpan.FromSeconds(5))).Order(StringComparer.Ordinal));
 
-        // Nothing left behind: no container, no folder in the state root, no extra done message, nothing unacked.
-        await WaitForAsync(async () => (await ContainersAsync(env)).Count == 0 && WorkEntries(env).Length == 0, "containers and work folders to be removed");
+        // Nothing left behind: no container, nothing in the work or results root beyond the kept state, no extra done
+        // message, nothing unacked.
+        await WaitForAsync(async () => (await ContainersAsync(env)).Count == 0, "the containers to be removed");
+        var left = HostLeftovers.Find(env["TASKER_WORK_ROOT"]!, env["TASKER_RESULTS_ROOT"]!);
+        Assert.True(left.Count == 0, "left on the host: " + string.Join(", ", left));
         Assert.Equal(0u, await fixture.Broker.MessageCountAsync(env["TASKER_DONE_QUEUE"]!));
         await second.SignalAsync("TERM");
         Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(60)));
@@ -188,9 +191,6 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
 
     private Task<IReadOnlyList<global::Docker.DotNet.Models.ContainerListResponse>> ContainersAsync(Dictionary<string, string?> env) =>
         fixture.Docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Owner] = env["TASKER_ID"] }, CancellationToken.None);
-
-    private static string[] WorkEntries(Dictionary<string, string?> env) =>
-        Directory.Exists(env["TASKER_WORK_ROOT"]) ? Directory.GetDirectories(env["TASKER_WORK_ROOT"]!, "tasker-*") : [];
 
     private async Task WaitForRunningContainersAsync(Dictionary<string, string?> env, int count) =>
         await WaitForAsync(async () => (await ContainersAsync(env)).Count(c => c.State == "running") >= count, $"{count} running container(s)");

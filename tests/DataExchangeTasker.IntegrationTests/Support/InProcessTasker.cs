@@ -126,9 +126,8 @@ public sealed class InProcessTasker : IAsyncDisposable
     public Task<IReadOnlyList<ContainerListResponse>> ContainersAsync(TaskerFixture fixture) =>
         fixture.Docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Owner] = Options.TaskerId }, CancellationToken.None);
 
-    /// <summary>Task work folders left in this tasker's work root (its answered records and lease are kept on purpose and not counted).</summary>
-    public IReadOnlyList<string> WorkLeftovers() =>
-        Directory.Exists(Options.Sandbox.WorkRoot) ? Directory.GetDirectories(Options.Sandbox.WorkRoot, "tasker-*") : [];
+    /// <summary>What this tasker left in its work and results roots beyond its kept state (see <see cref="HostLeftovers"/>).</summary>
+    public IReadOnlyList<string> Leftovers() => HostLeftovers.Find(Options.Sandbox.WorkRoot, Options.Sandbox.ResultsRoot);
 
     /// <summary>Collects done messages until every one of <paramref name="taskIds"/> was answered; returns all received (duplicates included).</summary>
     public async Task<IReadOnlyList<DoneMessage>> CollectUntilAnsweredAsync(IReadOnlyCollection<string> taskIds, TimeSpan timeout)

@@ -125,13 +125,6 @@ public sealed class TaskerFixture : IAsyncLifetime
         }
 
         Docker.Dispose();
-        // A failed test may leave a task's tmpfs work folder mounted; detach those before deleting the tree.
-        foreach (var mountPoint in File.ReadLines("/proc/mounts").Select(l => l.Split(' ')[1]).Where(m => m.StartsWith(Root + "/", StringComparison.Ordinal)))
-        {
-            using var umount = System.Diagnostics.Process.Start("umount", ["-l", mountPoint]);
-            await umount!.WaitForExitAsync();
-        }
-
         try
         {
             Directory.Delete(Root, recursive: true);
