@@ -181,6 +181,12 @@ public sealed class DockerEngine : IDockerEngine, IAsyncDisposable, IDisposable
         }, cancellationToken);
 
     /// <inheritdoc />
+    public Task<IContainerAttachment> AttachAsync(string id, CancellationToken cancellationToken) =>
+        CallAsync<IContainerAttachment>("POST /containers/{id}/attach", async (docker, ct) =>
+            new EngineAttachment(await docker.Containers.AttachContainerAsync(id, new ContainerAttachParameters { Stream = true, Stdin = true, Stdout = true, Stderr = false }, ct).ConfigureAwait(false)),
+            cancellationToken);
+
+    /// <inheritdoc />
     public async Task<long?> TrackPeakMemoryAsync(string id, CancellationToken cancellationToken)
     {
         var peak = new PeakMemory();

@@ -47,6 +47,12 @@ public interface IDockerEngine
     Task<IReadOnlyList<ContainerListResponse>> ListContainersAsync(IReadOnlyDictionary<string, string?> labels, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Attaches to a container's stdin and stdout (see <see cref="IContainerAttachment"/>); before its start, so that
+    /// every byte it writes arrives. Opening is bounded by the call deadline, reading and writing by their tokens.
+    /// </summary>
+    Task<IContainerAttachment> AttachAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Follows the container's stats stream until it ends or <paramref name="cancellationToken"/> fires,
     /// and returns the highest memory use seen (null when the engine reported none). Never throws.
     /// </summary>
