@@ -616,13 +616,19 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
 
     private static void DeleteResults(string folder)
     {
+        if (!Directory.Exists(folder))
+        {
+            // Nothing from an earlier attempt (the common case: no exception thrown per task for it).
+            return;
+        }
+
         try
         {
             Directory.Delete(folder, recursive: true);
         }
         catch (DirectoryNotFoundException)
         {
-            // Nothing from an earlier attempt.
+            // Gone meanwhile.
         }
     }
 
