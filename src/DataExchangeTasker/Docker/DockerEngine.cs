@@ -34,6 +34,9 @@ public sealed class DockerEngine : IDockerEngine, IAsyncDisposable, IDisposable
 
     // /version answers without a version prefix on every engine: negotiation goes through it.
     private readonly DockerClient _unversioned;
+
+    // Version, image presence, container listing: read all the time (idle too) with models of just what is used.
+    private readonly EngineStatusReads _reads;
     private readonly Lock _gate = new();
     private readonly List<DockerClient> _retired = [];
     private DockerClient? _versioned;
@@ -46,6 +49,7 @@ public sealed class DockerEngine : IDockerEngine, IAsyncDisposable, IDisposable
         _callTimeout = callTimeout ?? DefaultCallTimeout;
         _pingTimeout = pingTimeout ?? DefaultPingTimeout;
         _unversioned = Build(null);
+        _reads = new EngineStatusReads(endpoint);
     }
 
     /// <summary>Where this client connects.</summary>
@@ -71,8 +75,16 @@ public sealed class DockerEngine : IDockerEngine, IAsyncDisposable, IDisposable
     }
 
     /// <inheritdoc />
-    public Task<VersionResponse> GetVersionAsync(CancellationToken cancellationToken) =>
-        NegotiateAsync(_callTimeout, cancellationToken);
+    public async Task<VersionResponse> GetVersionAsync(CancellationToken cancellationToken)
+    {
+        var version = await WithDeadlineAsync("GET /version", _unversioned, (docker, ct) => docker.System.GetVersionAsync(ct), _callTimeout, cancellationToken).ConfigureAwait(false);
+        Settle(version.APIVersion);
+        return version;
+    }
+
+    /// <inheritdoc />
+    public Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken) =>
+        ReadAsync("GET /images/{name}/json", (api, ct) => _reads.ImageExistsAsync(api, image, ct), cancellationToken);
 
     /// <inheritdoc />
     public Task<ImageInspectResponse?> InspectImageAsync(string image, CancellationToken cancellationToken) =>
@@ -169,16 +181,7 @@ public sealed class DockerEngine : IDockerEngine, IAsyncDisposable, IDisposable
 
     /// <inheritdoc />
     public Task<IReadOnlyList<ContainerListResponse>> ListContainersAsync(IReadOnlyDictionary<string, string?> labels, CancellationToken cancellationToken) =>
-        CallAsync<IReadOnlyList<ContainerListResponse>>("GET /containers/json", async (docker, ct) =>
-        {
-            var filter = labels.ToDictionary(l => l.Value is null ? l.Key : $"{l.Key}={l.Value}", _ => true, StringComparer.Ordinal);
-            var parameters = new ContainersListParameters
-            {
-                All = true,
-                Filters = new Dictionary<string, IDictionary<string, bool>>(StringComparer.Ordinal) { ["label"] = filter },
-            };
-            return [.. await docker.Containers.ListContainersAsync(parameters, ct).ConfigureAwait(false)];
-        }, cancellationToken);
+        ReadAsync("GET /containers/json", (api, ct) => _reads.ListContainersAsync(api, labels, ct), cancellationToken);
 
     /// <inheritdoc />
     public Task<IContainerAttachment> AttachAsync(string id, CancellationToken cancellationToken) =>
@@ -289,10 +292,17 @@ public sealed class DockerEngine : IDockerEngine, IAsyncDisposable, IDisposable
     }
 
     /// <summary>Asks the engine for its version and settles on min(ours, the engine's).</summary>
-    private async Task<VersionResponse> NegotiateAsync(TimeSpan deadline, CancellationToken cancellationToken)
+    private async Task NegotiateAsync(TimeSpan deadline, CancellationToken cancellationToken)
     {
-        var version = await WithDeadlineAsync("GET /version", _unversioned, (docker, ct) => docker.System.GetVersionAsync(ct), deadline, cancellationToken).ConfigureAwait(false);
-        var chosen = Version.TryParse(version.APIVersion, out var theirs) && theirs < ClientApiVersion ? theirs : ClientApiVersion;
+        // The client argument only fits the deadline helper's shape: the status reads have a transport of their own.
+        var engineVersion = await WithDeadlineAsync("GET /version", _unversioned, (_, ct) => _reads.ApiVersionAsync(ct), deadline, cancellationToken).ConfigureAwait(false);
+        Settle(engineVersion);
+    }
+
+    /// <summary>Speaks min(ours, <paramref name="engineVersion"/>) from now on (ours when the engine's is unreadable).</summary>
+    private void Settle(string? engineVersion)
+    {
+        var chosen = Version.TryParse(engineVersion, out var theirs) && theirs < ClientApiVersion ? theirs : ClientApiVersion;
         lock (_gate)
         {
             if (_versioned is null || chosen != _apiVersion)
@@ -309,8 +319,6 @@ public sealed class DockerEngine : IDockerEngine, IAsyncDisposable, IDisposable
 
             _renegotiate = false;
         }
-
-        return version;
     }
 
     private Task<bool> CallAsync(string operation, Func<DockerClient, CancellationToken, Task> call, CancellationToken cancellationToken, TimeSpan? deadline = null) =>
@@ -344,6 +352,29 @@ public sealed class DockerEngine : IDockerEngine, IAsyncDisposable, IDisposable
         }
 
         return await WithDeadlineAsync(operation, client, call, deadline ?? _callTimeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One of the <see cref="EngineStatusReads"/> at the negotiated API version, under the call timeout.</summary>
+    private async Task<T> ReadAsync<T>(string operation, Func<Version, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
+        DockerClient? client;
+        Version? api;
+        bool renegotiate;
+        lock (_gate)
+        {
+            (client, api, renegotiate) = (_versioned, _apiVersion, _renegotiate);
+        }
+
+        if (client is null || api is null || renegotiate)
+        {
+            await NegotiateAsync(_callTimeout, cancellationToken).ConfigureAwait(false);
+            lock (_gate)
+            {
+                (client, api) = (_versioned!, _apiVersion!);
+            }
+        }
+
+        return await WithDeadlineAsync(operation, client, (_, ct) => read(api, ct), _callTimeout, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<T> WithDeadlineAsync<T>(string operation, DockerClient client, Func<DockerClient, CancellationToken, Task<T>> call, TimeSpan deadline, CancellationToken cancellationToken)
@@ -405,6 +436,7 @@ public sealed class DockerEngine : IDockerEngine, IAsyncDisposable, IDisposable
         }
 
         _unversioned.Dispose();
+        _reads.Dispose();
     }
 
     /// <inheritdoc />

@@ -15,6 +15,9 @@ public interface IDockerEngine
     /// <summary>Engine version information.</summary>
     Task<VersionResponse> GetVersionAsync(CancellationToken cancellationToken);
 
+    /// <summary>Whether the engine has an image (its inspect answer is not read: the health check asks every few seconds).</summary>
+    Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken);
+
     /// <summary>Inspects an image; null when the engine does not have it.</summary>
     Task<ImageInspectResponse?> InspectImageAsync(string image, CancellationToken cancellationToken);
 
@@ -43,7 +46,10 @@ public interface IDockerEngine
     /// <summary>Force-removes a container and its anonymous volumes; an absent one is not an error.</summary>
     Task RemoveContainerAsync(string id, CancellationToken cancellationToken);
 
-    /// <summary>Lists containers (running or not) carrying all the given labels (a null value: any value).</summary>
+    /// <summary>
+    /// Lists containers (running or not) carrying all the given labels (a null value: any value): id, names, image,
+    /// command, created, labels, state, status and mounts of each (ports, sizes, health and networks are not read).
+    /// </summary>
     Task<IReadOnlyList<ContainerListResponse>> ListContainersAsync(IReadOnlyDictionary<string, string?> labels, CancellationToken cancellationToken);
 
     /// <summary>

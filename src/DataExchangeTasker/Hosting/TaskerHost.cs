@@ -11,9 +11,6 @@ using DataExchangeTasker.Pipeline;
 using DataExchangeTasker.Resilience;
 using DataExchangeTasker.Sandbox;
 using DataExchangeTasker.Witness;
-using OpenTelemetry;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
 using Serilog;
 
 namespace DataExchangeTasker.Hosting;
@@ -40,13 +37,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         // The tasker's private state (answered records, its lease): owner-only from its creation, no umask window.
         PrepareFolders(options.Sandbox, options.Dependencies);
         using var lease = TaskerLease.Acquire(options.Sandbox.WorkRoot, options.TaskerId);
-        using var tracing = options.OtlpEndpoint is { } otlp
-            ? Sdk.CreateTracerProviderBuilder()
-                .ConfigureResource(r => r.AddService("dataexchange-tasker", serviceVersion: ThisAssembly.Version, serviceInstanceId: options.TaskerId))
-                .AddSource(TaskTracing.SourceName)
-                .AddOtlpExporter(o => o.Endpoint = otlp)
-                .Build()
-            : null;
+        using var tracing = TracingExport.Start(options);
         // Governance settings are checked before anything connects: a bad key or a log held by another tasker is fatal.
         var governance = options.Governance;
         var approvals = governance.ApprovalsFile is null ? null : new ApprovalList(governance.ApprovalsFile);
@@ -88,7 +79,8 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
 
         var intake = Channel.CreateBounded<InboundDelivery>(new BoundedChannelOptions(options.Concurrency) { FullMode = BoundedChannelFullMode.Wait });
         await using var intakeController = new IntakeController(connector, options.Messaging, (ushort)options.Concurrency, intake.Writer, Health, log);
-        await using var confirmed = new ConfirmedPublisher(connector, log);
+        // One answering channel per task slot (settlement lanes): an answer waits for its own confirm only.
+        await using var answering = new ConfirmedPublisherSet(connector, log, options.Concurrency);
         // Copies to reply_to queues on a channel of their own: a refused copy never touches the answers' channel.
         await using var replyPublisher = new ConfirmedPublisher(connector, log);
         var replies = new ReplyCopier(replyPublisher, Metrics, log);
@@ -118,12 +110,13 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         watch.AvailabilityChanged += intakeController.Wake;
         var removal = new BackgroundSiteRemover(new TaskSiteRemover(runner, log), log);
         var removing = removal.RunAsync(abort);
-        var settler = new OutcomeSettler(
+        var outageHold = new EngineOutageHold(watch, intakeController, log);
+        var settlement = new SettlementLanes([.. answering.Publishers.Select(confirmed => new OutcomeSettler(
             new DonePublisher(confirmed, replies, options.Messaging, Metrics, log, options.Control.DoneV02), new DeadLetterPublisher(confirmed, options.Messaging),
-            removal, ledger, new EngineOutageHold(watch, intakeController, log), Metrics, log, audit);
+            removal, ledger, outageHold, Metrics, log, audit))], log);
         var sweeper = new LeftoverSweeper(docker, options.Sandbox.SnapshotRoot, options.TaskerId, options.CleanupGrace, active, log) { DependencyRoot = options.Dependencies.Root };
         var sweeping = sweeper.RunAsync(stopping);
-        var worker = new TaskerWorker(intake, intakeController, watch, processor, settler, Health, Metrics, options.Concurrency, options.DrainTimeout, log);
+        var worker = new TaskerWorker(intake, intakeController, watch, processor, settlement, Health, Metrics, options.Concurrency, options.DrainTimeout, log);
         await worker.RunAsync(stopping, abort).ConfigureAwait(false);
         // Every outcome is settled: finish the removals and reply copies already queued (a second signal cuts them short).
         removal.Complete();

@@ -28,9 +28,9 @@ public sealed class EngineWatch(IDockerEngine docker, string image, HealthState 
         {
             var version = await docker.PingAsync(cancellationToken).ConfigureAwait(false);
             health.Report(HealthState.Engine, true, "API " + version);
-            var found = await docker.InspectImageAsync(image, cancellationToken).ConfigureAwait(false);
-            health.Report(HealthState.Image, found is not null, found is null ? $"image {image} not found; build it with scripts/setup.sh" : image);
-            ok = found is not null;
+            var found = await docker.ImageExistsAsync(image, cancellationToken).ConfigureAwait(false);
+            health.Report(HealthState.Image, found, found ? image : $"image {image} not found; build it with scripts/setup.sh");
+            ok = found;
         }
         catch (DockerApiException e)
         {

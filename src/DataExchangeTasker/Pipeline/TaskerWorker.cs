@@ -7,7 +7,8 @@ namespace DataExchangeTasker.Pipeline;
 
 /// <summary>
 /// The pipeline: intake (the <see cref="IntakeController"/> writes to a bounded channel) → N runner loops → a bounded
-/// channel of outcomes → one settling loop (<see cref="OutcomeSettler"/>: publish, record, ack, remove). Shutdown is
+/// channel of outcomes → the settling lanes (<see cref="SettlementLanes"/>, each an <see cref="OutcomeSettler"/>:
+/// publish, record, ack, remove). Shutdown is
 /// ordered: stop intake, let running tasks finish within the drain timeout (then abandon and requeue them), settle
 /// what finished, stop.
 /// </summary>
@@ -16,7 +17,7 @@ public sealed class TaskerWorker(
     IntakeController intakeController,
     EngineWatch engineWatch,
     TaskProcessor processor,
-    OutcomeSettler settler,
+    SettlementLanes settlement,
     HealthState health,
     TaskMetrics metrics,
     int concurrency,
@@ -24,7 +25,7 @@ public sealed class TaskerWorker(
     ILogger log)
 {
     private readonly Channel<TaskOutcome> _outcomes = Channel.CreateBounded<TaskOutcome>(
-        new BoundedChannelOptions(Math.Max(concurrency, 1) * 2) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        new BoundedChannelOptions(Math.Max(concurrency, 1) * 2) { SingleReader = settlement.Count == 1, FullMode = BoundedChannelFullMode.Wait });
 
     /// <summary>
     /// Runs until <paramref name="stopping"/> fires, then drains. <paramref name="abort"/> (a second signal)
@@ -34,7 +35,7 @@ public sealed class TaskerWorker(
     {
         using var runCancel = CancellationTokenSource.CreateLinkedTokenSource(abort);
         var runners = Enumerable.Range(0, concurrency).Select(_ => Task.Run(() => RunnerLoopAsync(stopping, runCancel.Token), CancellationToken.None)).ToArray();
-        var settling = Task.Run(() => SettleLoopAsync(abort), CancellationToken.None);
+        var settling = settlement.RunAsync(_outcomes.Reader, abort);
         var watching = Task.Run(() => Task.WhenAll(engineWatch.RunAsync(stopping), intakeController.RunAsync(stopping)), CancellationToken.None);
         try
         {
@@ -121,25 +122,6 @@ public sealed class TaskerWorker(
             TaskTracing.Complete(activity, outcome);
             outcome = outcome with { TraceParent = TaskTracing.TraceParentOf(activity, delivery) };
             await _outcomes.Writer.WriteAsync(outcome, CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-
-    private async Task SettleLoopAsync(CancellationToken abort)
-    {
-        await foreach (var outcome in _outcomes.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
-        {
-            try
-            {
-                await settler.SettleAsync(outcome, abort).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (abort.IsCancellationRequested)
-            {
-                log.Warning("Aborted before the outcome was published; the broker will redeliver the start message");
-            }
-            catch (Exception e)
-            {
-                log.Error(e, "Publishing an outcome failed; the broker will redeliver the start message");
-            }
         }
     }
 }

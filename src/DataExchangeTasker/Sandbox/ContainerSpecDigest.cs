@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Docker.DotNet.Models;
 
 namespace DataExchangeTasker.Sandbox;
@@ -11,8 +12,6 @@ namespace DataExchangeTasker.Sandbox;
 /// </summary>
 public static class ContainerSpecDigest
 {
-    private static readonly JsonSerializerOptions Options = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
-
     /// <summary>Digest of the create request.</summary>
     public static string Of(CreateContainerParameters request) => Hash(request);
 
@@ -20,10 +19,12 @@ public static class ContainerSpecDigest
     public static string Of(ContainerInspectResponse container)
     {
         ArgumentNullException.ThrowIfNull(container);
-        return Hash(new { container.Config, container.HostConfig });
+        return Hash(new EngineView(container.Config, container.HostConfig));
     }
 
-    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Engine API models are not trimmed.")]
     private static string Hash<T>(T value) =>
-        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(value, Options)));
+        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(value, (JsonTypeInfo<T>)ContainerSpecJson.Options.GetTypeInfo(typeof(T)))));
+
+    /// <summary>What is hashed of an existing container: <c>{"Config":…,"HostConfig":…}</c>.</summary>
+    internal sealed record EngineView(ContainerConfig? Config, HostConfig? HostConfig);
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using DataExchangeTasker.Docker;
 using DataExchangeTasker.IntegrationTests.Support;
+using DockerClientBuilder = Docker.DotNet.DockerClientBuilder;
 using Docker.DotNet.Models;
 
 namespace DataExchangeTasker.IntegrationTests.Docker;
@@ -44,6 +45,51 @@ public sealed class DockerEngineTests : IAsyncLifetime
         var expected = engine < DockerEngine.ClientApiVersion ? engine : DockerEngine.ClientApiVersion;
         Assert.Equal(expected.ToString(), negotiated);
         Assert.Equal(negotiated, _docker.ApiVersion);
+    }
+
+    [Fact]
+    public async Task ImageExistsAsync_RunnerImageAndAbsentImage_TrueThenFalse()
+    {
+        Assert.True(await _docker.ImageExistsAsync(EngineRequirement.RunnerImage, CancellationToken.None));
+        Assert.False(await _docker.ImageExistsAsync("tasker-absent-image:" + Guid.NewGuid().ToString("N"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ListContainersAsync_ByLabels_ListsTheseContainersAsTheLibraryDoes()
+    {
+        var mark = Guid.NewGuid().ToString("N");
+        var spec = Spec(["true"]);
+        spec.Labels["dataexchange.tasker.test-mark"] = mark;
+        spec.HostConfig!.Binds = [_root + ":/mnt/root:ro"];
+        var listed = await CreateAsync(spec);
+        var other = Spec(["true"]);
+        other.Labels["dataexchange.tasker.test-mark"] = "other-" + mark;
+        await CreateAsync(other);
+        var labels = new Dictionary<string, string?> { ["dataexchange.tasker.test-mark"] = mark, ["dataexchange.tasker.test"] = null };
+
+        var ours = await _docker.ListContainersAsync(labels, CancellationToken.None);
+
+        using var library = new DockerClientBuilder().WithEndpoint(Real.ClientUri).Build();
+        var truth = Assert.Single(await library.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { ["dataexchange.tasker.test-mark=" + mark] = true } },
+        }));
+        var container = Assert.Single(ours);
+        Assert.Equal(listed, container.ID);
+        Assert.Equal(truth.ID, container.ID);
+        Assert.Equal(truth.Names, container.Names);
+        Assert.Equal(truth.Image, container.Image);
+        Assert.Equal(truth.ImageID, container.ImageID);
+        Assert.Equal(truth.Command, container.Command);
+        Assert.Equal(truth.Created, container.Created);
+        Assert.Equal(truth.State, container.State);
+        Assert.Equal(truth.Status, container.Status);
+        Assert.Equal(truth.Labels.OrderBy(l => l.Key), container.Labels.OrderBy(l => l.Key));
+        var mount = Assert.Single(container.Mounts);
+        var trueMount = Assert.Single(truth.Mounts);
+        Assert.Equal((trueMount.Type, trueMount.Source, trueMount.Destination, trueMount.RW), (mount.Type, mount.Source, mount.Destination, mount.RW));
+        Assert.Equal(_root, mount.Source);
     }
 
     [Fact]
@@ -224,9 +270,11 @@ public sealed class DockerEngineTests : IAsyncLifetime
         HostConfig = new HostConfig { NetworkMode = "none" },
     };
 
-    private async Task<string> CreateAsync(IList<string> entrypoint)
+    private Task<string> CreateAsync(IList<string> entrypoint) => CreateAsync(Spec(entrypoint));
+
+    private async Task<string> CreateAsync(CreateContainerParameters spec)
     {
-        var id = await _docker.CreateContainerAsync(null, Spec(entrypoint), CancellationToken.None);
+        var id = await _docker.CreateContainerAsync(null, spec, CancellationToken.None);
         _created.Add(id);
         return id;
     }

@@ -118,6 +118,12 @@ public sealed class FakeDockerEngine : IDockerEngine
         return Task.FromResult(new VersionResponse { Version = "27.0.0", APIVersion = "1.47", MinAPIVersion = "1.24", Os = "linux", KernelVersion = "6.1" });
     }
 
+    public Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken)
+    {
+        Enter("image", image);
+        return Task.FromResult(HasImage);
+    }
+
     public Task<ImageInspectResponse?> InspectImageAsync(string image, CancellationToken cancellationToken)
     {
         Enter("image", image);
