@@ -87,6 +87,10 @@ public sealed class DockerEngine : IDockerEngine, IAsyncDisposable, IDisposable
         ReadAsync("GET /images/{name}/json", (api, ct) => _reads.ImageExistsAsync(api, image, ct), cancellationToken);
 
     /// <inheritdoc />
+    public Task<IReadOnlyDictionary<string, string>?> ImageLabelsAsync(string image, CancellationToken cancellationToken) =>
+        ReadAsync("GET /images/{name}/json", (api, ct) => _reads.ImageLabelsAsync(api, image, ct), cancellationToken);
+
+    /// <inheritdoc />
     public Task<ImageInspectResponse?> InspectImageAsync(string image, CancellationToken cancellationToken) =>
         CallAsync<ImageInspectResponse?>("GET /images/{name}/json", async (docker, ct) =>
         {

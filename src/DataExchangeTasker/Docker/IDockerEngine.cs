@@ -18,6 +18,9 @@ public interface IDockerEngine
     /// <summary>Whether the engine has an image (its inspect answer is not read: the health check asks every few seconds).</summary>
     Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken);
 
+    /// <summary>An image's labels (empty when it has none); null when the engine does not have it. Read with a small model: the health check asks every few seconds.</summary>
+    Task<IReadOnlyDictionary<string, string>?> ImageLabelsAsync(string image, CancellationToken cancellationToken);
+
     /// <summary>Inspects an image; null when the engine does not have it.</summary>
     Task<ImageInspectResponse?> InspectImageAsync(string image, CancellationToken cancellationToken);
 

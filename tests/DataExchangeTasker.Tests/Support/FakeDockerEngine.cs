@@ -124,6 +124,15 @@ public sealed class FakeDockerEngine : IDockerEngine
         return Task.FromResult(HasImage);
     }
 
+    /// <summary>The labels of the runner image (when <see cref="HasImage"/>): by default those of an image of this tasker's version.</summary>
+    public Dictionary<string, string> ImageLabels { get; } = new(StringComparer.Ordinal) { [DataExchangeTasker.Images.ImageLabels.Supervisor] = DataExchangeTasker.Images.ImageLabels.SupervisorVersion };
+
+    public Task<IReadOnlyDictionary<string, string>?> ImageLabelsAsync(string image, CancellationToken cancellationToken)
+    {
+        Enter("image", image);
+        return Task.FromResult<IReadOnlyDictionary<string, string>?>(HasImage ? new Dictionary<string, string>(ImageLabels, StringComparer.Ordinal) : null);
+    }
+
     public Task<ImageInspectResponse?> InspectImageAsync(string image, CancellationToken cancellationToken)
     {
         Enter("image", image);
