@@ -171,12 +171,20 @@ public sealed class ApiHost : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_loops).ConfigureAwait(false);
-        for (var i = _owned.Count - 1; i >= 0; i--)
+        try
         {
-            await _owned[i].DisposeAsync().ConfigureAwait(false);
+            await Task.WhenAll(_loops).ConfigureAwait(false);
         }
+        finally
+        {
+            // A loop that ended with a bug must not leave the broker consumers and the store open: a consumer left
+            // behind takes the next process's messages.
+            for (var i = _owned.Count - 1; i >= 0; i--)
+            {
+                await _owned[i].DisposeAsync().ConfigureAwait(false);
+            }
 
-        _stopping.Dispose();
+            _stopping.Dispose();
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using DataExchangeTasker.Api.Messaging;
 using DataExchangeTasker.IntegrationTests.Support;
 using RabbitMQ.Client;
 
@@ -72,6 +73,71 @@ public sealed class ApiStoreIsolationTests(ApiFixture fixture)
             var all = await api.AdminTasksAsync();
             Assert.Equal(4, all.Count);
             Assert.All(all, t => Assert.NotNull(t["clientId"]));
+        }
+    }
+
+    [Fact]
+    public async Task TwoStores_OneBroker_EachGetsTheProgressOfItsOwnTasks()
+    {
+        // Before: one shared progress queue; its two consumers took turns, so the second store's api got (and dropped)
+        // every other progress message of the first store's tasks.
+        var queues = "progress-pair-" + Guid.NewGuid().ToString("N")[..8];
+        await using var first = await ApiUnderTest.StartAsync(ApiUnderTest.Settings(fixture, ApiUnderTest.SqlitePath(fixture), queuesOf: queues));
+        await using var second = await ApiUnderTest.StartAsync(ApiUnderTest.Settings(fixture, await fixture.Postgres.CreateDatabaseAsync("progress"), queuesOf: queues));
+        var key = await first.CreateClientAsync("lab-a");
+        var tasks = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            tasks.Add(await first.SubmitDemoAsync(key));
+        }
+
+        var factory = new ConnectionFactory { Uri = fixture.Tasker.Broker.AmqpUri };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        foreach (var taskId in tasks)
+        {
+            await first.WaitForPublishedAsync(key, taskId, TimeSpan.FromSeconds(10));
+            var progress = new JsonObject { ["taskId"] = taskId, ["step"] = "ExecutingAlgorithm", ["stepIndex"] = 2, ["at"] = DateTimeOffset.UtcNow.ToString("O") };
+            await channel.BasicPublishAsync(ApiTopology.ProgressExchange, ApiTopology.ProgressExchange, true, new BasicProperties(), Encoding.UTF8.GetBytes(progress.ToJsonString()));
+        }
+
+        foreach (var taskId in tasks)
+        {
+            var task = await first.WaitForStateAsync(key, taskId, "running", TimeSpan.FromSeconds(10));
+            Assert.Equal("ExecutingAlgorithm", task["progressStep"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
+    public async Task SharedProgressQueueOfEarlierVersions_IsUnboundAndDeletedAtStart()
+    {
+        var factory = new ConnectionFactory { Uri = fixture.Tasker.Broker.AmqpUri };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            await ApiTopology.EnsureExchangeAsync(connection, ApiTopology.ProgressExchange, ExchangeType.Direct, CancellationToken.None);
+            await channel.QueueDeclareAsync(ApiTopology.LegacyProgressCopyQueue, durable: true, exclusive: false, autoDelete: false);
+            await channel.QueueBindAsync(ApiTopology.LegacyProgressCopyQueue, ApiTopology.ProgressExchange, ApiTopology.ProgressExchange);
+        }
+
+        await using var api = await ApiUnderTest.StartAsync(ApiUnderTest.Settings(fixture, ApiUnderTest.SqlitePath(fixture)));
+
+        // The retirement runs right after the link is ready: poll until the queue is gone.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            await using var probe = await connection.CreateChannelAsync();
+            try
+            {
+                await probe.QueueDeclarePassiveAsync(ApiTopology.LegacyProgressCopyQueue);
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the shared progress queue of earlier versions was not deleted");
+            await Task.Delay(100);
         }
     }
 

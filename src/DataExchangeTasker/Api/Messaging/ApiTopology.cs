@@ -9,12 +9,12 @@ namespace DataExchangeTasker.Api.Messaging;
 /// <summary>
 /// What the api adds to the worker's <see cref="Topology"/>: its store's own durable copy of the done messages
 /// (<c>&lt;done&gt;.api.&lt;store id&gt;</c>, bound to the done exchange; api processes on one store consume it as
-/// competing consumers, stores never share one), the cancel fanout exchange <c>tasker_control</c>, and a durable copy
-/// of the progress messages (<c>tasker_progress.api</c>, bound to the exchange <c>tasker_progress</c>). Exchanges that
-/// exist are used as they are, whatever their type.
-/// The fixed queue of earlier versions, <c>&lt;done&gt;.api</c>, is retired by <see cref="LegacyCopyQueueRetirement"/>: every
-/// store's queue is also bound to the fanout exchange <c>&lt;done&gt;.api.legacy</c>, through which what was left in
-/// the old queue reaches every store.
+/// competing consumers, stores never share one), the cancel fanout exchange <c>tasker_control</c>, and the store's own
+/// durable copy of the progress messages (<c>tasker_progress.api.&lt;store id&gt;</c>, bound to the exchange
+/// <c>tasker_progress</c>). Exchanges that exist are used as they are, whatever their type.
+/// The fixed queues of earlier versions, <c>&lt;done&gt;.api</c> and <c>tasker_progress.api</c>, are retired by
+/// <see cref="LegacyCopyQueueRetirement"/>: every store's done queue is also bound to the fanout exchange
+/// <c>&lt;done&gt;.api.legacy</c>, through which what was left in the old done queue reaches every store.
 /// </summary>
 public sealed class ApiTopology(MessagingOptions options, string storeId, ILogger log)
 {
@@ -33,8 +33,11 @@ public sealed class ApiTopology(MessagingOptions options, string storeId, ILogge
     /// <summary>The fanout exchange through which the retired queue's messages reach every store's queue.</summary>
     public string LegacyExchange => options.DoneQueue + ".api.legacy";
 
-    /// <summary>The api's queue of progress messages.</summary>
-    public static string ProgressCopyQueue => ProgressExchange + ".api";
+    /// <summary>This store's queue of progress messages (one shared queue gave a store's progress to another store's api, which dropped it).</summary>
+    public string ProgressCopyQueue => ProgressExchange + ".api." + storeId;
+
+    /// <summary>The fixed progress queue every store shared before this version (retired).</summary>
+    public const string LegacyProgressCopyQueue = ProgressExchange + ".api";
 
     /// <summary>Declares the worker's topology, then the api's.</summary>
     public async Task DeclareAsync(IConnection connection, CancellationToken cancellationToken)

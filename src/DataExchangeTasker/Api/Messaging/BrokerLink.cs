@@ -75,7 +75,7 @@ public sealed class BrokerLink : IAsyncDisposable
                 connection ??= await Connector.ConnectAsync(cancellationToken, attempts: 1).ConfigureAwait(false);
                 await _topology.DeclareAsync(connection, cancellationToken).ConfigureAwait(false);
                 _done = new CopyQueueConsumer(Connector, _topology.DoneCopyQueue, 64, _onDone, _log);
-                _progress = new CopyQueueConsumer(Connector, ApiTopology.ProgressCopyQueue, 64, _onProgress, _log);
+                _progress = new CopyQueueConsumer(Connector, _topology.ProgressCopyQueue, 64, _onProgress, _log);
                 await _done.StartAsync(cancellationToken).ConfigureAwait(false);
                 await _progress.StartAsync(cancellationToken).ConfigureAwait(false);
                 _declared = true;
@@ -117,7 +117,9 @@ public sealed class BrokerLink : IAsyncDisposable
     {
         try
         {
-            await new LegacyCopyQueueRetirement(_topology, _options.DoneQueue, Publisher, _log).RetireAsync(connection, cancellationToken).ConfigureAwait(false);
+            var retirement = new LegacyCopyQueueRetirement(_topology, _options.DoneQueue, Publisher, _log);
+            await retirement.RetireAsync(connection, cancellationToken).ConfigureAwait(false);
+            await retirement.RetireProgressQueueAsync(connection, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationInterruptedException or AlreadyClosedException or IOException)
         {

@@ -11,6 +11,8 @@ namespace DataExchangeTasker.Api.Messaging;
 /// nothing new), what is left in it is republished, with confirms, to the fanout exchange <c>&lt;done&gt;.api.legacy</c>
 /// that every upgraded store's queue is bound to (each stores its own answers and counts the others'), and the old
 /// queue is deleted once empty and without consumers. Bounded: at most the messages it held when this began.
+/// The shared progress queue <c>tasker_progress.api</c> is unbound and deleted (unless an earlier api still consumes
+/// it): progress only moves a task to <c>running</c>, which its done message settles anyway.
 /// </summary>
 public sealed class LegacyCopyQueueRetirement(ApiTopology topology, string doneExchange, ConfirmedPublisher publisher, ILogger log)
 {
@@ -60,5 +62,36 @@ public sealed class LegacyCopyQueueRetirement(ApiTopology topology, string doneE
         }
 
         return moved;
+    }
+
+    /// <summary>Unbinds and deletes the shared progress queue if it exists and no earlier api consumes it.</summary>
+    public async Task RetireProgressQueueAsync(IConnection connection, CancellationToken cancellationToken)
+    {
+        const string queue = ApiTopology.LegacyProgressCopyQueue;
+        await using (var probe = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await probe.QueueDeclarePassiveAsync(queue, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+            {
+                return;
+            }
+        }
+
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await channel.QueueUnbindAsync(queue, ApiTopology.ProgressExchange, ApiTopology.ProgressExchange, cancellationToken: cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var dropped = await channel.QueueDeleteAsync(queue, ifUnused: true, ifEmpty: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+            log.Warning("Retired the shared progress queue {Queue:l}: unbound and deleted with {Dropped} progress messages (their tasks' done messages settle them)",
+                queue, dropped);
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 406)
+        {
+            log.Warning("The shared progress queue {Queue:l} is unbound but not deleted: {Error} (an api of an earlier version still consumes it; upgrade it)",
+                queue, e.ShutdownReason.ReplyText);
+        }
     }
 }

@@ -34,6 +34,11 @@ public sealed class ScheduleRunner(ITaskStore store, DueTaskPublisher dueTasks, 
                 health.StoreError = e.Message;
                 log.Warning("Firing schedules: {Error}", e.Message);
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping mid-round: what was claimed and not fired is leased for LeaseMs and fires after that.
+                return;
+            }
         }
         while (await WaitAsync(timer, cancellationToken).ConfigureAwait(false));
     }

@@ -17,6 +17,12 @@ public interface IStoreDialect : IAsyncDisposable
     /// <summary>Run first in a transaction that counts a client's schedules (@ClientId), to serialise it per client.</summary>
     string? ClientLockSql { get; }
 
+    /// <summary>
+    /// "<paramref name="column"/> is one of the list in <paramref name="parameter"/>": Dapper expands <c>IN @list</c>
+    /// for SQLite but passes a list to PostgreSQL as one array parameter, where <c>IN $1</c> is a syntax error.
+    /// </summary>
+    string AnyOf(string column, string parameter);
+
     /// <summary>Runs <paramref name="work"/> on a connection for reading (pooled; readers run in parallel).</summary>
     Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken);
 

@@ -17,6 +17,8 @@ public sealed class PostgresDialect(string uri) : IStoreDialect
 
     public string? ClientLockSql => "SELECT 1 FROM clients WHERE client_id = @ClientId FOR UPDATE";
 
+    public string AnyOf(string column, string parameter) => $"{column} = ANY({parameter})";
+
     public Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken) => RunAsync(work, cancellationToken);
 
     public Task<T> WriteAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken) => RunAsync(work, cancellationToken);

@@ -246,8 +246,8 @@ public sealed class SqlTaskStore : ITaskStore
     public Task MarkPublishedAsync(IReadOnlyList<string> taskIds, long now, CancellationToken cancellationToken) => RunAsync(async c =>
         await c.ExecuteAsync(Cmd(
             "UPDATE tasks SET published = 1, published_at = @Now, lease_until = 0, lease_owner = NULL, " +
-            "state = CASE WHEN state = 'scheduled' THEN 'queued' ELSE state END WHERE task_id IN @TaskIds",
-            new { TaskIds = taskIds, Now = now }, null, cancellationToken)).ConfigureAwait(false), cancellationToken);
+            $"state = CASE WHEN state = 'scheduled' THEN 'queued' ELSE state END WHERE {_dialect.AnyOf("task_id", "@TaskIds")}",
+            new { TaskIds = taskIds.ToArray(), Now = now }, null, cancellationToken)).ConfigureAwait(false), cancellationToken);
 
     public Task<IReadOnlyList<TaskRow>> ClaimDueTasksAsync(long now, long leaseUntil, string owner, int limit, CancellationToken cancellationToken) => RunAsync(async c =>
         (IReadOnlyList<TaskRow>)(await c.QueryAsync<TaskRow>(Cmd(

@@ -69,6 +69,8 @@ public sealed class SqliteDialect : IStoreDialect
 
     public string? ClientLockSql => null;
 
+    public string AnyOf(string column, string parameter) => $"{column} IN {parameter}";
+
     public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
     {
         await using var connection = new SqliteConnection(_connectionString);

@@ -1,0 +1,33 @@
+using DataExchangeTasker.Api.Store;
+
+namespace DataExchangeTasker.IntegrationTests.Api;
+
+/// <summary>The store's SQL where PostgreSQL differs from SQLite (the unit tests run the rest on SQLite).</summary>
+[Collection(ApiCollection.Name)]
+public sealed class PostgresTaskStoreTests(ApiFixture fixture)
+{
+    [Fact]
+    public async Task MarkPublishedAsync_ClaimedDueTasks_AreQueuedAndNotClaimedAgain()
+    {
+        // Before: "WHERE task_id IN @TaskIds" became "IN $2" on PostgreSQL (Dapper passes lists to it as one array), a
+        // syntax error: every published task stayed unpublished and was published again after each lease.
+        await using var store = SqlTaskStore.Open(await fixture.Postgres.CreateDatabaseAsync("mark"));
+        await store.MigrateAsync(CancellationToken.None);
+        Assert.True(await store.CreateClientAsync(new ClientRow { ClientId = "c", Tier = "t", KeyHash = "h" }, CancellationToken.None));
+        foreach (var id in new[] { "a", "b" })
+        {
+            var task = new TaskRow { TaskId = id, ClientTaskId = id, ClientId = "c", State = "scheduled", CodePath = "c", DataPath = "d", CreatedAt = 0, DueAt = 10 };
+            Assert.Equal(SubmitOutcome.Created, await store.SubmitAsync(task, null, null, CancellationToken.None));
+        }
+
+        var claimed = await store.ClaimDueTasksAsync(now: 20, leaseUntil: 30, owner: "me", limit: 10, CancellationToken.None);
+        Assert.Equal(["a", "b"], claimed.Select(t => t.TaskId).Order());
+
+        await store.MarkPublishedAsync(["a", "b"], 21, CancellationToken.None);
+
+        Assert.Empty(await store.ClaimDueTasksAsync(now: 40, leaseUntil: 50, owner: "me", limit: 10, CancellationToken.None));
+        var a = await store.GetTaskAsync("a", CancellationToken.None);
+        Assert.Equal("queued", a!.State);
+        Assert.Equal(21, a.PublishedAt);
+    }
+}
