@@ -19,7 +19,8 @@
 # the refused calls itself; tasker-code-filter --tracer=ptrace keeps only the SIGSYS refusals (see its source for
 # why nothing else there).
 #
-# Protocol with the tasker (docs/sandbox-design.md has the full contract):
+# Protocol with the tasker, version 2 (docs/sandbox-design.md has the full contract; the image label
+# dataexchange.tasker.supervisor=2 says an image speaks it):
 #   env TASKER_CODE_USER     uid:gid the code runs as (default 65534:65534); must not be 0
 #   env TASKER_INTERPRETER   program that runs the entry (default python); the tasker sets it from the image's
 #                            label dataexchange.tasker.interpreter (e.g. Rscript); one word, found on PATH or absolute
@@ -28,24 +29,45 @@
 #   env TASKER_DATA_INO      object at <data path> must be exactly that one, or the code never runs (status 86)
 #   env TASKER_DATA_STAMP    "<f|d> <size> <mtime> <ctime>" (times as seconds.nanoseconds) of that object: checked
 #                            instead under gVisor, whose kernel numbers devices and inodes itself
-#   env TASKER_COLLECT_SECONDS  how long to stay up after "results ready" for the tasker to fetch them (default 600)
+#   env TASKER_COLLECT_SECONDS  how long to stay up after the results, waiting for the tasker's line (default 600)
 #   env KEEP_ALIVE_SECONDS   debugging: stay up this long instead, when longer
-#   SIGUSR1 to pid 1         the tasker's timeout: kill the code now, then collect as usual (timed_out=1)
+#   SIGUSR1 to pid 1         the tasker's timeout: kill the code now, then report as usual (timed_out=1)
 #   SIGTERM to pid 1         stop: kill the code and exit at once (no results)
-#   stdout of the container  only this script writes it (the code's stdout/stderr go to files): one line
-#                            "tasker-supervisor: results ready" once /run/tasker is final
-#   /run/tasker/stdout.txt, stderr.txt, strace.txt   the code's streams and the trace
+#   stdout of pid 1          the results channel, read by the tasker through an attach opened before the start; only
+#                            this script and the root processes it runs write it (the code's stdout/stderr go to
+#                            files, every helper that runs as the code's uid gets /dev/null): "tasker-supervisor: ..."
+#                            status lines, then once the results are final the line "tasker-supervisor: results ready"
+#                            and the results block:
+#                                part manifest <bytes> <sha256>\n   (one line per part, in this order)
+#                                part stdout <bytes> <sha256>\n
+#                                part stderr <bytes> <sha256>\n
+#                                part strace <bytes> <sha256>\n
+#                                part outputs <bytes> <sha256>\n     (tar of /tmp/out made as the code's uid; 0 bytes
+#                                data\n                                when the code left /tmp/out empty)
+#                                <the parts' bytes, back to back>end\n
+#   stdin of pid 1           the tasker writes "tasker: collected" once its answer is out; the supervisor then exits.
+#                            Without that line (the tasker died, or detached) it stays up for the collect window, so a
+#                            restarted tasker can still collect with docker exec (below). The engine keeps no copy of
+#                            stdout (log driver none).
+#   /run/tasker/stdout.txt, stderr.txt, strace.txt   the code's streams and the trace (root only, mode 0700 folder)
 #   /run/tasker/manifest     key=value lines: version, status, trace_complete, timed_out, path_changed, survivors,
 #                            oom_killed (the memory cgroup's oom_kill count rose during the run), misreported
-#                            (gVisor handed strace a stale result for a traced call, see below);
+#                            (gVisor handed strace a stale result for a traced call, see below), outputs (0: /tmp/out
+#                            is empty), outputs_status (tar's exit status), peak_memory (the memory cgroup's high-water
+#                            mark in bytes; empty where the container sees no memory cgroup, e.g. gVisor), started_at
+#                            (seconds since the epoch, with nanoseconds, when this script started);
 #                            trace_complete=1 needs the interpreter's successful execve and the end of the top
-#                            process in the trace, no code process left when strace ended, and nothing misreported
-#   /tmp/out                 the code's output files (Docker tmpfs); frozen once "results ready" is printed:
-#                            no process of the code uid is left
+#                            process in the trace, no code process left when strace ended, and nothing misreported.
+#                            Written last: once it exists /run/tasker and /tmp/out are final (what a tasker adopting a
+#                            running container after a restart checks before it collects with docker exec tar)
+#   /tmp/out                 the code's output files (Docker tmpfs); frozen once the manifest exists: no process of the
+#                            code uid is left
 # Exit status: 64 usage, 70 internal error, 86 data path changed; otherwise the code's status (128+n: signal n).
 
 set -u
 
+# When the container started, as near as this script can tell (its first command): the done message's startedAt.
+started_at=$(date +%s.%N)
 results=/run/tasker
 code_user=${TASKER_CODE_USER:-65534:65534}
 filter=${STRACE_FILTER:-%file,%network,%process}
@@ -53,6 +75,8 @@ interpreter=${TASKER_INTERPRETER:-python}
 collect=${TASKER_COLLECT_SECONDS:-600}
 keep=${KEEP_ALIVE_SECONDS:-0}
 ready_line='tasker-supervisor: results ready'
+ack_line='tasker: collected'
+empty_sha256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 
 say() { printf 'tasker-supervisor: %s\n' "$*"; }
 fail() { say "error: $*"; exit 70; }
@@ -88,12 +112,15 @@ umask 077
 # As the code uid, with no capabilities: kill(-1) reaches every process of that uid in this pid namespace and
 # nothing else, so the supervisor needs no CAP_KILL. "kill -0 -1" succeeds while any such process is left.
 # setresuid to a non-zero uid clears the permitted and effective capabilities, so the helper runs with none.
-as_code() { setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$@"; }
-code_alive() { as_code sh -c 'kill -0 -1' 2>/dev/null; }
+# Such a helper is a process of the code's uid that the code (a survivor of its trace) could open /proc/<pid>/fd/N of:
+# it never holds the results channel or the tasker's line (stdin, stdout) while any process of the code may be alive;
+# callers give it its stdout.
+as_code() { setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$@" </dev/null 2>/dev/null; }
+code_alive() { as_code sh -c 'kill -0 -1' >/dev/null; }
 kill_code() {
     i=0
     while [ "$i" -lt 50 ]; do
-        as_code sh -c 'kill -9 -1' 2>/dev/null
+        as_code sh -c 'kill -9 -1' >/dev/null
         code_alive || return 0
         i=$((i + 1))
         sleep 0.1
@@ -114,7 +141,18 @@ oom_kills() {
 }
 oom_before=$(oom_kills)
 
-write_manifest() { # status trace_complete timed_out path_changed survivors [oom_killed [outputs [misreported]]]
+# The memory cgroup's high-water mark (v1: memory.max_usage_in_bytes, v2: memory.peak), which the engine's stats report
+# too; empty where the container sees no memory cgroup (gVisor's kernel has none).
+peak_memory() {
+    for f in /sys/fs/cgroup/memory/memory.max_usage_in_bytes /sys/fs/cgroup/memory.peak; do
+        if [ -r "$f" ] && read -r peak <"$f" 2>/dev/null && is_number "$peak"; then
+            echo "$peak"
+            return
+        fi
+    done
+}
+
+write_manifest() { # status trace_complete timed_out path_changed survivors [oom_killed [outputs [misreported [peak [outputs_status]]]]]
     {
         echo "version=1"
         echo "status=$1"
@@ -125,14 +163,62 @@ write_manifest() { # status trace_complete timed_out path_changed survivors [oom
         echo "oom_killed=${6:-0}"
         echo "outputs=${7:-1}"
         echo "misreported=${8:-0}"
+        echo "peak_memory=${9:-}"
+        echo "outputs_status=${10:-0}"
+        echo "started_at=$started_at"
     } >"$results/manifest.tmp" && mv -f "$results/manifest.tmp" "$results/manifest"
 }
 
+# The code's files as one tar made as the code's uid (it owns /tmp/out and may have made parts of it unreadable to
+# others; the supervisor reads nothing there itself). Made twice: first for its length, digest and tar's status, then
+# onto the results channel. Nothing changes /tmp/out in between (no process of the code is left, the supervisor
+# never writes there), and tar writes the same bytes for the same tree; the tasker checks both against the digest.
+outputs_len=0
+outputs_sha256=$empty_sha256
+outputs_status=0
+measure_outputs() {
+    [ "$outputs" -eq 1 ] || return 0
+    rm -f "$results/.outputs-bytes"
+    mkfifo -m 0600 "$results/.outputs-bytes" || fail "cannot make a fifo in $results"
+    wc -c <"$results/.outputs-bytes" >"$results/.outputs-len" &
+    counter=$!
+    { as_code tar -cf - -C /tmp/out .; echo "$?" >"$results/.outputs-status"; } |
+        tee "$results/.outputs-bytes" | sha256sum >"$results/.outputs-sha256"
+    wait "$counter"
+    read -r outputs_len <"$results/.outputs-len"
+    read -r outputs_status <"$results/.outputs-status"
+    read -r outputs_sha256 _ <"$results/.outputs-sha256"
+    rm -f "$results/.outputs-bytes" "$results/.outputs-len" "$results/.outputs-status" "$results/.outputs-sha256"
+    is_number "$outputs_len" && is_number "$outputs_status" || fail "could not measure the archive of /tmp/out"
+}
+
+# The results block on stdout (the protocol above): lengths and digests first, so a cut or garbled channel shows.
+emit_results() {
+    cd "$results" || fail "cannot enter $results"
+    set -- $(find manifest stdout.txt stderr.txt strace.txt -maxdepth 0 -printf '%s ')
+    [ "$#" -eq 4 ] || fail "a result file is missing from $results"
+    manifest_len=$1 stdout_len=$2 stderr_len=$3 strace_len=$4
+    set -- $(sha256sum manifest stdout.txt stderr.txt strace.txt | cut -d ' ' -f 1)
+    [ "$#" -eq 4 ] || fail "could not hash the result files"
+    printf '%s\npart manifest %s %s\npart stdout %s %s\npart stderr %s %s\npart strace %s %s\npart outputs %s %s\ndata\n' \
+        "$ready_line" "$manifest_len" "$1" "$stdout_len" "$2" "$stderr_len" "$3" "$strace_len" "$4" "$outputs_len" "$outputs_sha256"
+    cat manifest stdout.txt stderr.txt strace.txt
+    [ "$outputs_len" -gt 0 ] && as_code tar -cf - -C /tmp/out .
+    printf 'end\n'
+    cd /
+}
+
+# Waits for the tasker's line on stdin (it has published its answer: the container may go), for at most the collect
+# window (or the keep-alive time). The end of stdin is not that line: a tasker that died, or a client that detached,
+# leaves the results here for the next tasker to collect.
 stay_up() {
     seconds=$collect
     [ "$keep" -gt "$seconds" ] && seconds=$keep
     trap 'exit "$final"' TERM USR1
-    sleep "$seconds" &
+    # A background job's stdin would be /dev/null: hand it the real one explicitly.
+    exec 3<&0
+    timeout "$seconds" sh -c 'while IFS= read -r line; do [ "$line" = "$0" ] && exit 0; done; exec sleep infinity' "$ack_line" <&3 3<&- &
+    exec 3<&-
     wait $!
     exit "$final"
 }
@@ -167,8 +253,9 @@ if [ -n "${TASKER_DATA_DEV:-}" ] || [ -n "${TASKER_DATA_INO:-}" ] || [ -n "${TAS
     if [ "$seen" != "$expected" ]; then
         say "data path changed: expected ${expected:-nothing (no TASKER_DATA_STAMP)}, found $seen"
         final=86
-        write_manifest "" 1 0 1 0
-        say "results ready"
+        write_manifest "" 1 0 1 0 0 0 0 "$(peak_memory)"
+        outputs=0
+        emit_results
         stay_up
     fi
 fi
@@ -265,11 +352,13 @@ fi
 final=$status
 oom_killed=0
 [ "$(oom_kills)" != "$oom_before" ] && oom_killed=1
-# Whether /tmp/out holds anything (looked at as the code's uid, which owns it): when it is empty the tasker skips
-# the second collecting exec, which costs the engine more than the whole check here.
+peak=$(peak_memory)
+# The code is gone: a late timeout signal has nothing left to stop (and must not cut the results block short).
+trap '' USR1
+# Whether /tmp/out holds anything (looked at as the code's uid, which owns it): when it is empty no tar is made.
 outputs=1
-[ -z "$(as_code find /tmp/out -mindepth 1 -maxdepth 1 2>/dev/null | head -n 1)" ] && outputs=0
-write_manifest "$status" "$trace_complete" "$timed_out" 0 "$survivors" "$oom_killed" "$outputs" "$misreported"
-sync 2>/dev/null
-say "results ready"
+[ -z "$(as_code find /tmp/out -mindepth 1 -maxdepth 1 | head -n 1)" ] && outputs=0
+measure_outputs
+write_manifest "$status" "$trace_complete" "$timed_out" 0 "$survivors" "$oom_killed" "$outputs" "$misreported" "$peak" "$outputs_status"
+emit_results
 stay_up

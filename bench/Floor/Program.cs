@@ -1,8 +1,10 @@
-// The floor: the least any client of the Engine API can do per task. N × (create → start → follow the log until the
-// supervisor's "results ready" → remove) at concurrency C, with the tasker's own DockerEngine, TaskPreparer (code
-// snapshot) and ContainerSpecFactory, so image, Cmd, mounts and HostConfig limits are byte-for-byte what the tasker
-// sends (the sealed spec: the container outlives the code, so "done" is the status line, not the exit). No broker,
-// no stats, no inspect, no collection execs. Prints one JSON object on stdout.
+// The floor: the least any client of the Engine API can do per task. N × (create → start → read the supervisor's
+// stdout until its "results ready" line → remove) at concurrency C, with the tasker's own DockerEngine, TaskPreparer
+// (code snapshot) and ContainerSpecFactory, so image, Cmd, mounts and HostConfig limits are byte-for-byte what the
+// tasker sends (the sealed spec: the container outlives the code, so "done" is the status line, not the exit). The
+// spec's log driver is none (the supervisor's stdout is the tasker's results channel), so the line is read from an
+// attach opened before the start, as the tasker reads it (until 2026-12 it was a followed log). No broker, no
+// stats, no inspect, no reading of the results. Prints one JSON object on stdout.
 //
 // Usage: Floor --code-root DIR --data-root DIR --work-root DIR --code trivial --data d.txt
 //              [--count 200] [--concurrency 4] [--warmup 2] [--timestamps]
@@ -62,13 +64,10 @@ async Task OneAsync(int n, bool record)
     var sw = Stopwatch.StartNew();
     var id = await docker.CreateContainerAsync(key, request, CancellationToken.None);
     var t1 = sw.Elapsed.TotalMilliseconds;
+    await using var channel = await SupervisorChannel.OpenAsync(docker, id, CancellationToken.None);
     await docker.StartContainerAsync(id, CancellationToken.None);
     var t3 = sw.Elapsed.TotalMilliseconds;
-    var ready = false;
-    await foreach (var line in docker.FollowLogLinesAsync(id, 64 * 1024, CancellationToken.None))
-    {
-        if (line == SandboxRunner.ReadyLine) { ready = true; break; }
-    }
+    var ready = await channel.ReadyAsync(_ => { }, CancellationToken.None);
     var tExit = sw.Elapsed.TotalMilliseconds;
     var exitWall = DateTimeOffset.UtcNow;
     if (!ready) throw new InvalidOperationException("the supervisor never reported results");

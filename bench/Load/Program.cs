@@ -2,7 +2,7 @@
 // a private broker and the binaries, then calls:
 //   Load --uri amqp://guest:guest@127.0.0.1:PORT --tasker PATH --floor Floor.dll --naive naive-consumer.sh
 //        --root SCRATCH --json OUT.json --md OUT.md [--tasks-c1 N] [--tasks-c4 N] [--overhead-tasks N]
-//        [--rejected N] [--ready-runs N] [--only scenario,scenario]
+//        [--rejected N] [--ready-runs N] [--only scenario,scenario] [--systems floor,tasker,naive] [--image RUNNER_IMAGE]
 // Scenarios: throughput (c=1, c=4: floor, tasker, naive back to back), overhead, memory, rejected, ready,
 // witness (the fanotify witness's cost per task on a data folder of 1,000 files, with and without it).
 using System.Collections.Concurrent;
@@ -241,6 +241,8 @@ sealed class Bench(Args a)
     private readonly string _floor = a.Get("floor");
     private readonly string _naive = a.Get("naive");
     private readonly string _root = a.Get("root");
+    // --image: the runner image of the tasker (TASKER_IMAGE) and the floor; default: theirs (dataexchange-tasker-runner:latest).
+    private readonly string? _image = a.Values.GetValueOrDefault("image");
     private readonly string _run = DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
     private readonly JsonObject _results = new();
     private readonly List<string[]> _rows = new();
@@ -364,6 +366,7 @@ sealed class Bench(Args a)
             ["TASKER_WITNESS"] = witness,
             ["TASKER_LOG_LEVEL"] = logLevel,
         };
+        if (_image is not null) env["TASKER_IMAGE"] = _image;
         return Child.Start(_tasker, ["run"], env, Path.Combine(Logs, $"tasker-{name}.log"), port);
     }
 
@@ -380,6 +383,7 @@ sealed class Bench(Args a)
         var args = new List<string> { _floor, "--code-root", CodeRoot, "--data-root", DataRoot, "--work-root", work, "--code", "trivial", "--data", "d.txt",
             "--count", count.ToString(CultureInfo.InvariantCulture), "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture),
             "--warmup", concurrency.ToString(CultureInfo.InvariantCulture) };
+        if (_image is not null) args.AddRange(["--image", _image]);
         if (timestamps) args.Add("--timestamps");
         var engine0 = Cpu.Engine();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };

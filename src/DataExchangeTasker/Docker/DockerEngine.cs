@@ -87,6 +87,10 @@ public sealed class DockerEngine : IDockerEngine, IAsyncDisposable, IDisposable
         ReadAsync("GET /images/{name}/json", (api, ct) => _reads.ImageExistsAsync(api, image, ct), cancellationToken);
 
     /// <inheritdoc />
+    public Task<IReadOnlyDictionary<string, string>?> ImageLabelsAsync(string image, CancellationToken cancellationToken) =>
+        ReadAsync("GET /images/{name}/json", (api, ct) => _reads.ImageLabelsAsync(api, image, ct), cancellationToken);
+
+    /// <inheritdoc />
     public Task<ImageInspectResponse?> InspectImageAsync(string image, CancellationToken cancellationToken) =>
         CallAsync<ImageInspectResponse?>("GET /images/{name}/json", async (docker, ct) =>
         {
@@ -182,6 +186,12 @@ public sealed class DockerEngine : IDockerEngine, IAsyncDisposable, IDisposable
     /// <inheritdoc />
     public Task<IReadOnlyList<ContainerListResponse>> ListContainersAsync(IReadOnlyDictionary<string, string?> labels, CancellationToken cancellationToken) =>
         ReadAsync("GET /containers/json", (api, ct) => _reads.ListContainersAsync(api, labels, ct), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IContainerAttachment> AttachAsync(string id, CancellationToken cancellationToken) =>
+        CallAsync<IContainerAttachment>("POST /containers/{id}/attach", async (docker, ct) =>
+            new EngineAttachment(await docker.Containers.AttachContainerAsync(id, new ContainerAttachParameters { Stream = true, Stdin = true, Stdout = true, Stderr = false }, ct).ConfigureAwait(false)),
+            cancellationToken);
 
     /// <inheritdoc />
     public async Task<long?> TrackPeakMemoryAsync(string id, CancellationToken cancellationToken)

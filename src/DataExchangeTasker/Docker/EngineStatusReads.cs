@@ -12,7 +12,7 @@ namespace DataExchangeTasker.Docker;
 
 /// <summary>
 /// The Engine API reads a tasker makes all the time, idle or not: the engine's API version (negotiation, and the
-/// health ping every few seconds), whether an image is there (the health check), and the listing of task containers
+/// health ping every few seconds), whether an image is there and its labels (the health check), and the listing of task containers
 /// (the sweeps). They go over Docker.DotNet's own transport but are read with source-generated models of only the
 /// fields the tasker uses (<see cref="EngineStatusJsonContext"/>): the library's serializer, set up for its ~600
 /// models on first use, held ~10 MB of an idle tasker's memory (issue 21); a tasker now pays for it at its first task.
@@ -44,6 +44,20 @@ internal sealed class EngineStatusReads : IDisposable
     {
         using var response = await GetAsync($"v{api}/images/{image}/json", cancellationToken, HttpStatusCode.NotFound).ConfigureAwait(false);
         return response.StatusCode != HttpStatusCode.NotFound;
+    }
+
+    /// <summary><c>GET /images/{name}/json</c>: the image's labels (empty when it has none); null when the engine has no such image.</summary>
+    public async Task<IReadOnlyDictionary<string, string>?> ImageLabelsAsync(Version api, string image, CancellationToken cancellationToken)
+    {
+        using var response = await GetAsync($"v{api}/images/{image}/json", cancellationToken, HttpStatusCode.NotFound).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        var summary = await JsonSerializer.DeserializeAsync(body, EngineStatusJsonContext.Default.EngineImageSummary, cancellationToken).ConfigureAwait(false);
+        return summary?.Config?.Labels ?? [];
     }
 
     /// <summary>

@@ -18,6 +18,9 @@ public interface IDockerEngine
     /// <summary>Whether the engine has an image (its inspect answer is not read: the health check asks every few seconds).</summary>
     Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken);
 
+    /// <summary>An image's labels (empty when it has none); null when the engine does not have it. Read with a small model: the health check asks every few seconds.</summary>
+    Task<IReadOnlyDictionary<string, string>?> ImageLabelsAsync(string image, CancellationToken cancellationToken);
+
     /// <summary>Inspects an image; null when the engine does not have it.</summary>
     Task<ImageInspectResponse?> InspectImageAsync(string image, CancellationToken cancellationToken);
 
@@ -51,6 +54,12 @@ public interface IDockerEngine
     /// command, created, labels, state, status and mounts of each (ports, sizes, health and networks are not read).
     /// </summary>
     Task<IReadOnlyList<ContainerListResponse>> ListContainersAsync(IReadOnlyDictionary<string, string?> labels, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Attaches to a container's stdin and stdout (see <see cref="IContainerAttachment"/>); before its start, so that
+    /// every byte it writes arrives. Opening is bounded by the call deadline, reading and writing by their tokens.
+    /// </summary>
+    Task<IContainerAttachment> AttachAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>
     /// Follows the container's stats stream until it ends or <paramref name="cancellationToken"/> fires,

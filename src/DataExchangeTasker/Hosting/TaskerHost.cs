@@ -104,9 +104,10 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         await connector.DeclareAsync("the progress exchange", progress.DeclareAsync, stopping).ConfigureAwait(false);
         var reporting = progress.RunAsync(abort);
         using var dependencies = new DependencyPreparer(docker, options.Sandbox, options.Dependencies, options.TaskerId, active, log, Metrics);
-        var processor = new TaskProcessor(new TaskPreparer(options.Sandbox, approvals, images: images), runner, active, ledger, RetryPipelines.EngineCalls(options.MaxRetries), log,
+        var defaultImage = new DefaultImageProtocol(options.Sandbox.Image);
+        var processor = new TaskProcessor(new TaskPreparer(options.Sandbox, approvals, images: images, defaultImage: defaultImage), runner, active, ledger, RetryPipelines.EngineCalls(options.MaxRetries), log,
             legacyETag: options.Sandbox.LegacyETag, cancellations: cancellations, progress: progress.Enabled ? progress : null, receipts: receipts, dependencies: dependencies);
-        var watch = new EngineWatch(docker, options.Sandbox.Image, Health, Metrics, log, new ResultsRootProbe(options.Sandbox.ResultsRoot));
+        var watch = new EngineWatch(docker, options.Sandbox.Image, Health, Metrics, log, new ResultsRootProbe(options.Sandbox.ResultsRoot), defaultImage);
         watch.AvailabilityChanged += intakeController.Wake;
         var removal = new BackgroundSiteRemover(new TaskSiteRemover(runner, log), log);
         var removing = removal.RunAsync(abort);
@@ -173,6 +174,10 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         {
             log.Information("Approved runner image {Name:l}: {Reference:l} pinned to {Id:l} (entry {Entry:l}, interpreter {Interpreter:l})",
                 image.Name, image.Reference, image.Id, image.Entry, image.Interpreter);
+            if (image.SupervisorMismatch is { } mismatch)
+            {
+                log.Error("Approved runner image {Name:l} runs no task: {Mismatch:l}", image.Name, mismatch);
+            }
         }
 
         return images;

@@ -20,7 +20,8 @@ public sealed class ApprovedImages
 
     /// <summary>
     /// The image for a start message's <c>image</c> field: the default runner when it is null, the pinned image when
-    /// the name is approved, otherwise a rejection naming the value and the approved names.
+    /// the name is approved (and its supervisor speaks this tasker's protocol), otherwise a rejection naming the value
+    /// and the approved names (or the label the image lacks).
     /// </summary>
     public ImageSelection Select(string? requested)
     {
@@ -31,7 +32,9 @@ public sealed class ApprovedImages
 
         if (_byName.TryGetValue(requested, out var image))
         {
-            return new ApprovedImageSelected(image);
+            return image.SupervisorMismatch is { } mismatch
+                ? new ImageRejected(SupervisorProtocol.Rejection($"image \"{Printable(requested)}\": {mismatch}"))
+                : new ApprovedImageSelected(image);
         }
 
         var approved = _byName.Count == 0

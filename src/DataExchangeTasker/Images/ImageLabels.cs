@@ -12,6 +12,16 @@ public static class ImageLabels
     /// <summary>The program the supervisor runs the entry with, e.g. <c>python</c> or <c>Rscript</c> (TASKER_INTERPRETER).</summary>
     public const string Interpreter = "dataexchange.tasker.interpreter";
 
+    /// <summary>
+    /// The version of the protocol between the tasker and the image's supervisor (<c>supervise.sh</c>): how results
+    /// leave the container, which refusals its tracer injects. A tasker runs no code in an image that does not carry
+    /// <see cref="SupervisorVersion"/> here (<see cref="SupervisorProtocol"/>).
+    /// </summary>
+    public const string Supervisor = "dataexchange.tasker.supervisor";
+
+    /// <summary>The <see cref="Supervisor"/> value this tasker speaks: 2, the results channel on the attach stream.</summary>
+    public const string SupervisorVersion = "2";
+
     /// <summary>Entry of an image without the <see cref="Entry"/> label.</summary>
     public const string DefaultEntry = "run.py";
 

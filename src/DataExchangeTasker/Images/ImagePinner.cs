@@ -72,7 +72,10 @@ public static partial class ImagePinner
             usable = false;
         }
 
-        return usable ? new PinnedImage(entry.Name, entry.Reference.Text, inspected.ID, entryFile, interpreter) : null;
+        // Pinned all the same: one image built for an older tasker does not stop the others; its tasks are rejected.
+        return usable
+            ? new PinnedImage(entry.Name, entry.Reference.Text, inspected.ID, entryFile, interpreter) { SupervisorMismatch = SupervisorProtocol.Mismatch(entry.Reference.Text, labels) }
+            : null;
     }
 
     private static string? Label(IDictionary<string, string>? labels, string name) =>

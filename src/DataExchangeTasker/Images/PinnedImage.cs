@@ -7,4 +7,8 @@ namespace DataExchangeTasker.Images;
 /// <param name="Id">The engine's image id at start-up, <c>sha256:…</c>.</param>
 /// <param name="Entry">The file the code folder must hold (label <see cref="ImageLabels.Entry"/>).</param>
 /// <param name="Interpreter">What runs the entry (label <see cref="ImageLabels.Interpreter"/>).</param>
-public sealed record PinnedImage(string Name, string Reference, string Id, string Entry, string Interpreter);
+public sealed record PinnedImage(string Name, string Reference, string Id, string Entry, string Interpreter)
+{
+    /// <summary>Why the image's supervisor does not speak this tasker's protocol (<see cref="SupervisorProtocol"/>); null when it does.</summary>
+    public string? SupervisorMismatch { get; init; }
+}

@@ -1,15 +1,17 @@
 using DataExchangeTasker.Docker;
 using DataExchangeTasker.Health;
+using DataExchangeTasker.Images;
 using Serilog;
 
 namespace DataExchangeTasker.Pipeline;
 
 /// <summary>
-/// Pings the engine and checks the runner image, and (with a <see cref="ResultsRootProbe"/>) that the results root can
+/// Pings the engine and checks the runner image (there, and with a <see cref="DefaultImageProtocol"/> its supervisor
+/// label), and (with a <see cref="ResultsRootProbe"/>) that the results root can
 /// be written, and reports them to <see cref="HealthState"/>. It decides nothing: the intake owner
 /// (<see cref="Messaging.IntakeController"/>) reads the report and pauses or resumes intake.
 /// </summary>
-public sealed class EngineWatch(IDockerEngine docker, string image, HealthState health, TaskMetrics metrics, ILogger log, ResultsRootProbe? results = null)
+public sealed class EngineWatch(IDockerEngine docker, string image, HealthState health, TaskMetrics metrics, ILogger log, ResultsRootProbe? results = null, DefaultImageProtocol? protocol = null)
 {
     private readonly Lock _gate = new();
     private bool? _lastAvailable;
@@ -28,8 +30,22 @@ public sealed class EngineWatch(IDockerEngine docker, string image, HealthState 
         {
             var version = await docker.PingAsync(cancellationToken).ConfigureAwait(false);
             health.Report(HealthState.Engine, true, "API " + version);
-            var found = await docker.ImageExistsAsync(image, cancellationToken).ConfigureAwait(false);
+            var labels = await docker.ImageLabelsAsync(image, cancellationToken).ConfigureAwait(false);
+            var found = labels is not null;
             health.Report(HealthState.Image, found, found ? image : $"image {image} not found; build it with scripts/setup.sh");
+            if (labels is not null && protocol?.Report(labels) == true)
+            {
+                // Intake goes on (nothing is lost: each task gets a rejection that says this); the operator must rebuild.
+                if (protocol.Mismatch is { } mismatch)
+                {
+                    log.Error("Tasks for the default runner image are rejected: {Mismatch:l}", mismatch);
+                }
+                else
+                {
+                    log.Information("The default runner image {Image:l} speaks this tasker's supervisor protocol again", image);
+                }
+            }
+
             ok = found;
         }
         catch (DockerApiException e)

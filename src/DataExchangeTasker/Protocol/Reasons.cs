@@ -54,7 +54,10 @@ public static class Reasons
     /// <summary>The code's hash is not in the node's approvals file (<c>TASKER_APPROVALS_FILE</c>), or that file is unusable.</summary>
     public const string NotApproved = "not_approved";
 
-    /// <summary>The start message's <c>image</c> names no runner image this node approves (<c>TASKER_IMAGES</c>).</summary>
+    /// <summary>
+    /// The start message's <c>image</c> names no runner image this node approves (<c>TASKER_IMAGES</c>), or the image
+    /// the task would run in lacks the label <c>dataexchange.tasker.supervisor=2</c> (built for another tasker version).
+    /// </summary>
     public const string ImageNotAllowed = "image_not_allowed";
 
     /// <summary>

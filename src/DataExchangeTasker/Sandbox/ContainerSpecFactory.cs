@@ -94,6 +94,11 @@ public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId
             Labels = labels,
             NetworkDisabled = true,
             StopTimeout = TimeSpan.FromSeconds(1),
+            // The supervisor's stdin takes the tasker's release line (SupervisorChannel); it stays open when an attached
+            // client goes (StdinOnce false), so a tasker that dies leaves the supervisor waiting, not exiting.
+            OpenStdin = true,
+            StdinOnce = false,
+            Tty = false,
             HostConfig = new HostConfig
             {
                 Mounts =
@@ -134,8 +139,8 @@ public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId
                 Runtime = options.Runtime,
                 Privileged = false,
                 IpcMode = "private",
-                // Only the supervisor's status lines reach the engine's log; the code's streams stay in /run/tasker.
-                LogConfig = new LogConfig { Type = "json-file", Config = new Dictionary<string, string> { ["max-size"] = "1m", ["max-file"] = "1" } },
+                // The supervisor's stdout is the results channel, read live through the attach: the engine keeps no copy.
+                LogConfig = new LogConfig { Type = "none" },
             },
         };
     }

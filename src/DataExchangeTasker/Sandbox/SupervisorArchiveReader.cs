@@ -1,5 +1,4 @@
 using System.Formats.Tar;
-using System.Text;
 using DataExchangeTasker.Governance;
 
 namespace DataExchangeTasker.Sandbox;
@@ -29,22 +28,19 @@ public static class SupervisorArchiveReader
             switch (NameOf(entry.Name))
             {
                 case "stdout.txt":
-                    stdout = await CollectAsync(entry.DataStream, outputLimitBytes, cancellationToken).ConfigureAwait(false);
+                    stdout = await StreamCollector.CollectAsync(entry.DataStream, outputLimitBytes, cancellationToken).ConfigureAwait(false);
                     break;
                 case "stderr.txt":
-                    stderr = await CollectAsync(entry.DataStream, outputLimitBytes, cancellationToken).ConfigureAwait(false);
+                    stderr = await StreamCollector.CollectAsync(entry.DataStream, outputLimitBytes, cancellationToken).ConfigureAwait(false);
                     break;
                 case "strace.txt":
                     // The summary sees every byte of the trace, not just the part the done message keeps.
                     var summarizer = new TraceSummaryBuilder();
-                    strace = await CollectAsync(entry.DataStream, outputLimitBytes, cancellationToken, summarizer).ConfigureAwait(false);
+                    strace = await StreamCollector.CollectAsync(entry.DataStream, outputLimitBytes, cancellationToken, summarizer).ConfigureAwait(false);
                     summary = summarizer.Build();
                     break;
                 case "manifest":
-                    var text = await CollectAsync(entry.DataStream, SupervisorManifest.MaxBytes, cancellationToken).ConfigureAwait(false);
-                    manifest = text.Text.Truncated
-                        ? throw new InvalidDataException($"The supervisor manifest is longer than {SupervisorManifest.MaxBytes} bytes.")
-                        : SupervisorManifest.Parse(text.Text.Text);
+                    manifest = await StreamCollector.ManifestAsync(entry.DataStream, cancellationToken).ConfigureAwait(false);
                     break;
             }
         }
@@ -60,31 +56,5 @@ public static class SupervisorArchiveReader
     {
         var trimmed = name.StartsWith("./", StringComparison.Ordinal) ? name[2..] : name;
         return trimmed.StartsWith("tasker/", StringComparison.Ordinal) ? trimmed["tasker/".Length..] : trimmed;
-    }
-
-    private static async Task<CollectedStream> CollectAsync(Stream data, long limit, CancellationToken cancellationToken, TraceSummaryBuilder? summarizer = null)
-    {
-        using var digest = new StreamDigestBuilder();
-        var cap = (int)Math.Min(limit, Array.MaxLength - 1);
-        using var kept = new MemoryStream();
-        var buffer = new byte[81920];
-        long total = 0;
-        int read;
-        while ((read = await data.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            digest.Append(buffer.AsSpan(0, read));
-            summarizer?.Append(buffer.AsSpan(0, read));
-            var room = cap - (int)kept.Length;
-            if (room > 0)
-            {
-                kept.Write(buffer, 0, Math.Min(room, read));
-            }
-
-            total += read;
-        }
-
-        var text = new BoundedText(Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), total > cap);
-        var whole = digest.Build();
-        return new CollectedStream(text, total, whole.Sha256) { Utf8 = whole.Utf8 };
     }
 }

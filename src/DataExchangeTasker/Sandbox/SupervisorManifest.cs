@@ -29,7 +29,19 @@ public sealed record SupervisorManifest(int? Status, bool TraceComplete, bool Ti
     /// </summary>
     public bool Misreported { get; init; }
 
-    /// <summary>The largest manifest read; the supervisor writes about 100 bytes.</summary>
+    /// <summary>
+    /// The memory cgroup's high-water mark over the run, in bytes, as the supervisor read it once the code had ended
+    /// (what the engine's stats report too); null where the container sees no memory cgroup (gVisor).
+    /// </summary>
+    public long? PeakMemoryBytes { get; init; }
+
+    /// <summary>The exit status of the tar that archived <c>/tmp/out</c> as the code's uid (non-zero: something was skipped, e.g. a file the code made unreadable).</summary>
+    public int OutputsStatus { get; init; }
+
+    /// <summary>When the supervisor started (its first command, within milliseconds of the container's start); null when it did not say.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>The largest manifest read; the supervisor writes about 250 bytes.</summary>
     public const int MaxBytes = 4096;
 
     /// <summary>The protocol version this tasker understands.</summary>
@@ -63,6 +75,17 @@ public sealed record SupervisorManifest(int? Status, bool TraceComplete, bool Ti
             OomKilled = Flag(values, "oom_killed"),
             HasOutputs = !values.ContainsKey("outputs") || Flag(values, "outputs"),
             Misreported = Flag(values, "misreported"),
+            PeakMemoryBytes = values.GetValueOrDefault("peak_memory", "") is { Length: > 0 } peak
+                ? long.TryParse(peak, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) ? bytes : throw new InvalidDataException($"Supervisor manifest peak_memory \"{peak}\" is not a byte count.")
+                : null,
+            OutputsStatus = values.GetValueOrDefault("outputs_status", "") is { Length: > 0 } tar
+                ? int.TryParse(tar, NumberStyles.None, CultureInfo.InvariantCulture, out var code) && code <= 255 ? code : throw new InvalidDataException($"Supervisor manifest outputs_status \"{tar}\" is not 0-255.")
+                : 0,
+            StartedAt = values.GetValueOrDefault("started_at", "") is { Length: > 0 } started
+                ? decimal.TryParse(started, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) && seconds is > 0 and < 253402300800m
+                    ? DateTimeOffset.UnixEpoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond))
+                    : throw new InvalidDataException($"Supervisor manifest started_at \"{started}\" is not seconds since the epoch.")
+                : null,
         };
     }
 

@@ -12,9 +12,11 @@ namespace DataExchangeTasker.Sandbox;
 /// <paramref name="approvals"/>) that the hash is on the node's approvals list. The code is read once, into a
 /// content-addressed snapshot: the bytes hashed are the bytes the container sees. A message naming a runner image
 /// gets it only when <paramref name="images"/> approves it (<c>image_not_allowed</c> otherwise, before any file is read);
-/// that image's entry file (its label, e.g. <c>run.R</c>) is what a code folder must hold.
+/// that image's entry file (its label, e.g. <c>run.R</c>) is what a code folder must hold. An image whose supervisor
+/// does not speak this tasker's protocol (<see cref="SupervisorProtocol"/>; for the default image as the last health
+/// check saw it, <paramref name="defaultImage"/>) runs nothing: <c>image_not_allowed</c>, naming the label expected.
 /// </summary>
-public sealed class TaskPreparer(SandboxOptions options, ApprovalList? approvals = null, ApprovedImages? images = null)
+public sealed class TaskPreparer(SandboxOptions options, ApprovalList? approvals = null, ApprovedImages? images = null, DefaultImageProtocol? defaultImage = null)
 {
     private readonly ApprovedImages _images = images ?? ApprovedImages.None;
 
@@ -37,6 +39,11 @@ public sealed class TaskPreparer(SandboxOptions options, ApprovalList? approvals
         if (selection is ImageRejected rejected)
         {
             return (null, rejected.Rejection);
+        }
+
+        if (selection is DefaultImageSelected && defaultImage?.Mismatch is { } mismatch)
+        {
+            return (null, SupervisorProtocol.Rejection(mismatch));
         }
 
         var image = (selection as ApprovedImageSelected)?.Image;

@@ -48,6 +48,43 @@ public sealed class RunnerImageTests(TaskerFixture fixture)
     }
 
     [Fact]
+    public async Task Run_DefaultImageWithoutTheSupervisorLabel_IsRejectedImageNotAllowedNamingImageAndLabel()
+    {
+        await using var old = await OldRunnerImage.BuildAsync();
+        var code = fixture.WriteCode("img-old-default", "print('never')\n");
+        var data = fixture.WriteData("img-old-default.txt", "x");
+        await using var tasker = await InProcessTasker.StartAsync(fixture, new Dictionary<string, string?> { [Settings.Image.Name] = old.Tag });
+
+        var done = await tasker.RunAsync(new StartMessage("img-old-default", code, data));
+
+        Assert.Equal(TaskStates.Rejected, done.State);
+        Assert.Equal(Reasons.ImageNotAllowed, done.Reason);
+        Assert.Contains($"runner image \"{old.Tag}\" has no label dataexchange.tasker.supervisor", done.Output, StringComparison.Ordinal);
+        Assert.Contains("needs dataexchange.tasker.supervisor=2", done.Output, StringComparison.Ordinal);
+        Assert.Null(done.ContainerOutput);
+        Assert.Empty(await tasker.ContainersAsync(fixture));
+    }
+
+    [Fact]
+    public async Task Run_ApprovedImageWithoutTheSupervisorLabel_IsRejectedImageNotAllowedAndTheOthersStillRun()
+    {
+        await using var old = await OldRunnerImage.BuildAsync();
+        var code = fixture.WriteCode("img-old-approved", "print('ran')\n");
+        var data = fixture.WriteData("img-old-approved.txt", "x");
+        await using var tasker = await InProcessTasker.StartAsync(fixture, new Dictionary<string, string?> { [Settings.Images.Name] = "old=" + old.Tag });
+
+        var rejected = await tasker.RunAsync(new StartMessage("img-old-approved", code, data, Image: "old"));
+        var ran = await tasker.RunAsync(new StartMessage("img-old-approved-default", code, data));
+
+        Assert.Equal(TaskStates.Rejected, rejected.State);
+        Assert.Equal(Reasons.ImageNotAllowed, rejected.Reason);
+        Assert.StartsWith($"image \"old\": runner image \"{old.Tag}\" has no label dataexchange.tasker.supervisor; this tasker needs dataexchange.tasker.supervisor=2", rejected.Output, StringComparison.Ordinal);
+        Assert.Null(rejected.ContainerOutput);
+        Assert.True(ran.State == TaskStates.Success, $"{ran.State} {ran.Reason}: {ran.Output}");
+        Assert.Equal("ran\n", ran.ContainerOutput!.Stdout);
+    }
+
+    [Fact]
     public async Task Run_RImageTask_RunsRunRWithRscriptAndTrace()
     {
         var folder = Path.Combine(fixture.CodeRoot, "r-sum");

@@ -23,6 +23,20 @@ public sealed class ApprovedImagesTests
     }
 
     [Fact]
+    public void Select_ApprovedImageOfAnOlderSupervisor_RejectedImageNotAllowedNamingTheLabelExpected()
+    {
+        var old = R with { SupervisorMismatch = SupervisorProtocol.Mismatch(R.Reference, new Dictionary<string, string>()) };
+
+        var rejection = Assert.IsType<ImageRejected>(new ApprovedImages([Python, old]).Select("r")).Rejection;
+
+        Assert.Equal(Reasons.ImageNotAllowed, rejection.Reason);
+        Assert.Equal(
+            "image \"r\": runner image \"dataexchange-tasker-runner-r:latest\" has no label dataexchange.tasker.supervisor; this tasker needs " +
+            "dataexchange.tasker.supervisor=2 (a supervisor that speaks its protocol): rebuild the image from this tasker's runner-image/.",
+            rejection.Message);
+    }
+
+    [Fact]
     public void Select_UnlistedName_RejectedImageNotAllowedListingTheApprovedNames()
     {
         var rejection = Assert.IsType<ImageRejected>(new ApprovedImages([R, Python]).Select("julia")).Rejection;

@@ -19,6 +19,7 @@ public sealed class ImagePinnerTests
     {
         [ImageLabels.Entry] = "run.R",
         [ImageLabels.Interpreter] = "Rscript",
+        [ImageLabels.Supervisor] = ImageLabels.SupervisorVersion,
     };
 
     [Fact]
@@ -30,6 +31,32 @@ public sealed class ImagePinnerTests
 
         Assert.Empty(errors);
         Assert.Equal(new PinnedImage("r", "dataexchange-tasker-runner-r:latest", IdR, "run.R", "Rscript"), pinned);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("1")]
+    [InlineData("3")]
+    public void Pin_SupervisorLabelMissingOrAnotherVersion_PinnedWithTheMismatchNamingImageAndLabel(string? version)
+    {
+        var labels = new Dictionary<string, string>(RLabels);
+        labels.Remove(ImageLabels.Supervisor);
+        if (version is not null)
+        {
+            labels[ImageLabels.Supervisor] = version;
+        }
+
+        var errors = new List<string>();
+
+        var pinned = ImagePinner.Pin(Entry("r", "runner-r:old"), Inspected(IdR, labels), errors);
+
+        // One old image does not stop the tasker: it is pinned, and its tasks are rejected with this reason.
+        Assert.Empty(errors);
+        var mismatch = pinned!.SupervisorMismatch;
+        Assert.NotNull(mismatch);
+        Assert.Contains("runner image \"runner-r:old\"", mismatch, StringComparison.Ordinal);
+        Assert.Contains("needs dataexchange.tasker.supervisor=2", mismatch, StringComparison.Ordinal);
+        Assert.Contains(version is null ? "has no label dataexchange.tasker.supervisor" : $"has dataexchange.tasker.supervisor=\"{version}\"", mismatch, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -95,32 +95,35 @@ public sealed class TaskProcessorTests : IDisposable
     }
 
     [Fact]
-    public async Task ProcessAsync_Run_FollowsTheLogAfterStartThenCollectsThroughTwoExecs()
+    public async Task ProcessAsync_Run_AttachesBeforeStartThenReadsTheResultsWithoutExecOrLog()
     {
         _docker.OnStart = container => container.Out["result.txt"] = "42"u8.ToArray();
 
-        await Process();
+        var done = await ProcessToDone();
 
-        // The engine follows only a running container's log (and replays it from the start).
+        // The engine keeps no copy of the supervisor's stdout: the attach must be open before the start.
         var calls = _docker.Calls.ToList();
         var create = calls.FindIndex(c => c == "create " + Key);
+        var attach = calls.FindIndex(c => c.StartsWith("attach ", StringComparison.Ordinal));
         var start = calls.FindIndex(c => c.StartsWith("start ", StringComparison.Ordinal));
-        var logs = calls.FindIndex(c => c.StartsWith("logs ", StringComparison.Ordinal));
-        var exec = calls.FindIndex(c => c.StartsWith("exec ", StringComparison.Ordinal));
-        Assert.True(create >= 0 && create < start && start < logs && logs < exec, string.Join(", ", calls));
-        Assert.Equal(2, CallCount("exec"));
+        Assert.True(create >= 0 && create < attach && attach < start, string.Join(", ", calls));
+        Assert.Equal(0, CallCount("exec"));
+        Assert.Equal(0, CallCount("logs"));
+        Assert.Equal(0, CallCount("stats"));
+        Assert.DoesNotContain(calls.Skip(start), c => c.StartsWith("inspect ", StringComparison.Ordinal));
         Assert.Equal(0, CallCount("kill"));
+        Assert.Equal(["result.txt"], done.OutputFiles!.Select(f => f.Path));
         Assert.NotNull(_docker.Find(Key));
     }
 
     [Fact]
-    public async Task ProcessAsync_OutFolderLeftEmpty_CollectsWithOneExecOnly()
+    public async Task ProcessAsync_OutFolderLeftEmpty_ReadsTheChannelOnly()
     {
         WriteOutputsOnStart();
 
         var done = await ProcessToDone();
 
-        Assert.Equal(1, CallCount("exec"));
+        Assert.Equal(0, CallCount("exec"));
         Assert.Equal(TaskStates.Success, done.State);
         Assert.Empty(done.OutputFiles!);
         Assert.Null(done.OutputFolder);

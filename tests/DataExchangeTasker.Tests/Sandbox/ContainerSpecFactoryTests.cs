@@ -230,13 +230,15 @@ public sealed class ContainerSpecFactoryTests
     }
 
     [Fact]
-    public void Create_EngineLog_IsBounded()
+    public void Create_EngineLog_KeepsNoCopyOfTheResultsChannel()
     {
-        var log = Create().HostConfig!.LogConfig;
+        var request = Create();
 
-        Assert.NotNull(log);
-        Assert.Equal("json-file", log.Type);
-        Assert.Equal("1m", log.Config!["max-size"]);
+        // The supervisor's stdout carries the results; read live through the attach, the engine must not store them.
+        Assert.Equal("none", request.HostConfig!.LogConfig!.Type);
+        Assert.True(request.OpenStdin, "stdin stays open for the release line");
+        Assert.False(request.StdinOnce, "a tasker that goes away must not close the supervisor's stdin");
+        Assert.False(request.Tty);
     }
 
     [Fact]

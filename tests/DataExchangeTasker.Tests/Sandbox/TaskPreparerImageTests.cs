@@ -37,6 +37,32 @@ public sealed class TaskPreparerImageTests : IDisposable
     }
 
     [Fact]
+    public async Task PrepareAsync_DefaultImageWithoutTheSupervisorLabel_IsRejectedImageNotAllowedNamingImageAndLabel()
+    {
+        var protocol = new DefaultImageProtocol("runner:old");
+        Assert.True(protocol.Report(new Dictionary<string, string> { [ImageLabels.Entry] = "run.py" }));
+
+        var (task, rejection) = await new TaskPreparer(_options, defaultImage: protocol).PrepareAsync(new StartMessage("t1", "py_code", "d.csv"), CancellationToken.None);
+
+        Assert.Null(task);
+        Assert.Equal(Reasons.ImageNotAllowed, rejection!.Reason);
+        Assert.StartsWith("runner image \"runner:old\" has no label dataexchange.tasker.supervisor; this tasker needs dataexchange.tasker.supervisor=2", rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PrepareAsync_DefaultImageRebuiltWithTheLabel_RunsAgain()
+    {
+        var protocol = new DefaultImageProtocol("runner:latest");
+        protocol.Report(new Dictionary<string, string>());
+        Assert.True(protocol.Report(new Dictionary<string, string> { [ImageLabels.Supervisor] = ImageLabels.SupervisorVersion }));
+
+        var (task, rejection) = await new TaskPreparer(_options, defaultImage: protocol).PrepareAsync(new StartMessage("t1", "py_code", "d.csv"), CancellationToken.None);
+
+        Assert.Null(rejection);
+        Assert.NotNull(task);
+    }
+
+    [Fact]
     public async Task PrepareAsync_ApprovedImage_UsesItsEntryFile()
     {
         var (task, rejection) = await Prepare("r_code", "r", new ApprovedImages([R]));

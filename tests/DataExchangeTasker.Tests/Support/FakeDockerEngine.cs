@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using DataExchangeTasker.Docker;
+using DataExchangeTasker.Sandbox;
 using Docker.DotNet.Models;
 
 namespace DataExchangeTasker.Tests.Support;
@@ -10,9 +11,11 @@ namespace DataExchangeTasker.Tests.Support;
 /// A scriptable in-memory Docker engine: containers live in a dictionary, every call is recorded in
 /// <see cref="Calls"/>, and any operation can be made to throw the next N times.
 /// A started container "runs" like the runner's supervisor: <see cref="OnStart"/> may fill its <c>/run/tasker</c> and
-/// <c>/tmp/out</c>, then its code ends with <see cref="ExitCode"/> (manifest written, "results ready" logged) unless
-/// <see cref="ExitOnStart"/> is false (then only the timeout signal, SIGUSR1, ends the code). The container itself
-/// keeps running until it is killed or removed; execs of <c>tar</c> return its folders as tar streams.
+/// <c>/tmp/out</c>, then its code ends with <see cref="ExitCode"/> (manifest written, "results ready" and the results
+/// block written to its stdout, which attached clients read) unless <see cref="ExitOnStart"/> is false (then only the
+/// timeout signal, SIGUSR1, ends the code). The container itself keeps running until it is killed or removed, or
+/// the release line arrives on its stdin; execs of <c>tar</c> return its folders as tar streams, and of <c>test -f
+/// /run/tasker/manifest</c> whether the code ended.
 /// </summary>
 public sealed class FakeDockerEngine : IDockerEngine
 {
@@ -39,7 +42,7 @@ public sealed class FakeDockerEngine : IDockerEngine
     /// <summary>Whether the memory cgroup killed a process (manifest <c>oom_killed=1</c>).</summary>
     public bool OomKilled { get; set; }
 
-    /// <summary>Peak memory reported by the stats stream.</summary>
+    /// <summary>Peak memory reported by the supervisor's manifest (and by the stats stream, which only gVisor runs use).</summary>
     public long? PeakMemory { get; set; } = 24_379_392;
 
     /// <summary>Runs when a container starts, before its code ends; may fill <see cref="FakeContainer.RunTasker"/> and <see cref="FakeContainer.Out"/>.</summary>
@@ -121,6 +124,15 @@ public sealed class FakeDockerEngine : IDockerEngine
         return Task.FromResult(HasImage);
     }
 
+    /// <summary>The labels of the runner image (when <see cref="HasImage"/>): by default those of an image of this tasker's version.</summary>
+    public Dictionary<string, string> ImageLabels { get; } = new(StringComparer.Ordinal) { [DataExchangeTasker.Images.ImageLabels.Supervisor] = DataExchangeTasker.Images.ImageLabels.SupervisorVersion };
+
+    public Task<IReadOnlyDictionary<string, string>?> ImageLabelsAsync(string image, CancellationToken cancellationToken)
+    {
+        Enter("image", image);
+        return Task.FromResult<IReadOnlyDictionary<string, string>?>(HasImage ? new Dictionary<string, string>(ImageLabels, StringComparer.Ordinal) : null);
+    }
+
     public Task<ImageInspectResponse?> InspectImageAsync(string image, CancellationToken cancellationToken)
     {
         Enter("image", image);
@@ -168,7 +180,7 @@ public sealed class FakeDockerEngine : IDockerEngine
         OnStart?.Invoke(container);
         if (ExitOnStart)
         {
-            container.EndCode(ExitCode, timedOut: false, OomKilled);
+            container.EndCode(ExitCode, timedOut: false, OomKilled, PeakMemory);
         }
 
         return Task.CompletedTask;
@@ -226,7 +238,7 @@ public sealed class FakeDockerEngine : IDockerEngine
             }
             else if (signal == "SIGUSR1" && !c.CodeEnded)
             {
-                c.EndCode(137, timedOut: true, oom: false);
+                c.EndCode(137, timedOut: true, oom: false, PeakMemory);
             }
         }
 
@@ -263,6 +275,23 @@ public sealed class FakeDockerEngine : IDockerEngine
         }
     }
 
+    public Task<IContainerAttachment> AttachAsync(string id, CancellationToken cancellationToken)
+    {
+        Enter("attach", id);
+        var container = Find(id) ?? throw new DockerApiException("POST /containers/{id}/attach", HttpStatusCode.NotFound, "No such container: " + id);
+        return Task.FromResult<IContainerAttachment>(new FakeAttachment(container.Attach(), bytes =>
+        {
+            if (System.Text.Encoding.UTF8.GetString(bytes).Split('\n').Contains(SupervisorChannel.ReleaseLine))
+            {
+                container.Released = true;
+                if (container.Status == "running")
+                {
+                    Exit(container, container.CodeStatus, oom: false);
+                }
+            }
+        }));
+    }
+
     public Task<long?> TrackPeakMemoryAsync(string id, CancellationToken cancellationToken)
     {
         Enter("stats", id);
@@ -295,29 +324,17 @@ public sealed class FakeDockerEngine : IDockerEngine
             exec = _execs[execId];
         }
 
-        // Only what the tasker runs: tar -cf - -C <folder> <entries...>
         var cmd = exec.Request.Cmd!;
-        var folder = cmd[cmd.IndexOf("-C") + 1];
-        var files = folder == "/run/tasker" ? exec.Container.RunTasker : exec.Container.Out;
-        using var archive = new MemoryStream();
-        await using (var writer = new System.Formats.Tar.TarWriter(archive, System.Formats.Tar.TarEntryFormat.Pax, leaveOpen: true))
+        if (cmd[0] == "test")
         {
-            if (folder != "/run/tasker")
-            {
-                // As GNU tar -C dir . does: the folder itself first.
-                await writer.WriteEntryAsync(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.Directory, "./"), cancellationToken);
-            }
-
-            foreach (var (name, bytes) in files.OrderBy(f => f.Key, StringComparer.Ordinal))
-            {
-                var entry = new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, folder == "/run/tasker" ? name : "./" + name)
-                {
-                    DataStream = new MemoryStream(bytes),
-                };
-                await writer.WriteEntryAsync(entry, cancellationToken);
-            }
+            // test -f /run/tasker/manifest: the supervisor has reported.
+            await readStdout(new MemoryStream(), cancellationToken);
+            return new ExecResult(exec.Container.CodeEnded ? 0 : 1, "");
         }
 
+        // Otherwise only what the tasker runs: tar -cf - -C <folder> <entries...>
+        var folder = cmd[cmd.IndexOf("-C") + 1];
+        using var archive = new MemoryStream(TarOfFolder(exec.Container, folder));
         archive.Position = 0;
         await readStdout(archive, cancellationToken).WaitAsync(deadline, cancellationToken);
         return new ExecResult(0, "");
@@ -358,6 +375,10 @@ public sealed class FakeDockerEngine : IDockerEngine
         container.Exited.TrySetResult(new ContainerWaitResponse { StatusCode = exitCode });
         container.CloseLog();
     }
+
+    /// <summary>The fake's own view of a tar exec: what <see cref="RunExecAsync"/> streams for a folder.</summary>
+    internal static byte[] TarOfFolder(FakeContainer container, string folder) =>
+        folder == "/run/tasker" ? SupervisorBlock.TarOf(container.RunTasker, asFolder: false) : SupervisorBlock.TarOf(container.Out);
 
     private void Enter(string operation, string argument)
     {
@@ -414,37 +435,99 @@ public sealed class FakeContainer(string id, string name)
     /// <summary>Whether the code ended (the supervisor logged "results ready").</summary>
     public bool CodeEnded { get; private set; }
 
+    /// <summary>The code's exit status once it ended (the supervisor's own on release).</summary>
+    public long CodeStatus { get; private set; }
+
+    /// <summary>Whether the tasker wrote the release line to the supervisor's stdin.</summary>
+    public bool Released { get; set; }
+
+    private readonly List<FakeStdoutStream> _attached = [];
+
+    /// <summary>A new attach: the container's stdout from now on.</summary>
+    public FakeStdoutStream Attach()
+    {
+        var stdout = new FakeStdoutStream();
+        lock (_log)
+        {
+            if (_closed)
+            {
+                stdout.Complete();
+            }
+            else
+            {
+                _attached.Add(stdout);
+            }
+        }
+
+        return stdout;
+    }
+
+    /// <summary>Writes raw bytes to the container's stdout (every attached client gets them; the log does not).</summary>
+    public void WriteStdout(byte[] bytes)
+    {
+        lock (_log)
+        {
+            foreach (var stdout in _attached)
+            {
+                stdout.Append(bytes);
+            }
+        }
+    }
+
     /// <summary>Sets a stream of the supervisor's folder.</summary>
     public void SetStream(string name, string text) => RunTasker[name] = System.Text.Encoding.UTF8.GetBytes(text);
 
-    /// <summary>What the supervisor does when the code ends: writes a manifest (unless one was planted) and logs "results ready".</summary>
-    public void EndCode(long status, bool timedOut, bool oom)
+    /// <summary>
+    /// What the supervisor does when the code ends: writes a manifest (unless one was planted), logs "results ready" and
+    /// writes the results block to its stdout.
+    /// </summary>
+    public void EndCode(long status, bool timedOut, bool oom, long? peakMemory = null)
     {
         CodeEnded = true;
+        CodeStatus = status;
         if (!RunTasker.ContainsKey("manifest"))
         {
-            SetStream("manifest", $"version=1\nstatus={status}\ntrace_complete=1\ntimed_out={(timedOut ? 1 : 0)}\npath_changed=0\nsurvivors=0\noom_killed={(oom ? 1 : 0)}\noutputs={(Out.Count > 0 ? 1 : 0)}\n");
+            SetStream("manifest", $"version=1\nstatus={status}\ntrace_complete=1\ntimed_out={(timedOut ? 1 : 0)}\npath_changed=0\nsurvivors=0\noom_killed={(oom ? 1 : 0)}\noutputs={(Out.Count > 0 ? 1 : 0)}\npeak_memory={peakMemory?.ToString(CultureInfo.InvariantCulture)}\n");
         }
 
-        AppendLog("tasker-supervisor: results ready");
+        var block = SupervisorBlock.Of(RunTasker, Out.Count > 0 ? SupervisorBlock.TarOf(Out) : []);
+        lock (_log)
+        {
+            _lines.Add(SupervisorChannel.ReadyLine);
+            _changed.TrySetResult();
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        WriteStdout(block);
     }
 
-    /// <summary>Appends a line to the container's log.</summary>
+    /// <summary>Appends a line to the container's log (and writes it to its stdout).</summary>
     public void AppendLog(string line)
     {
         lock (_log)
         {
+            foreach (var stdout in _attached)
+            {
+                stdout.Append(System.Text.Encoding.UTF8.GetBytes(line + "\n"));
+            }
+
             _lines.Add(line);
             _changed.TrySetResult();
             _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
     }
 
-    /// <summary>Ends the log (the container exited or was removed).</summary>
+    /// <summary>Ends the log and stdout (the container exited or was removed).</summary>
     public void CloseLog()
     {
         lock (_log)
         {
+            foreach (var stdout in _attached)
+            {
+                stdout.Complete();
+            }
+
+            _attached.Clear();
             _closed = true;
             _changed.TrySetResult();
         }
