@@ -6,7 +6,7 @@ using DataExchangeTasker.Protocol;
 namespace DataExchangeTasker.IntegrationTests.Messaging;
 
 /// <summary>The broker and the engine go away and come back while the tasker runs.</summary>
-[Collection(TaskerCollection.Name)]
+[Collection(OutageCollection.Name)]
 public sealed class OutageTests(TaskerFixture fixture)
 {
     [Fact]

@@ -6,7 +6,7 @@ using RabbitMQ.Client;
 namespace DataExchangeTasker.IntegrationTests.Messaging;
 
 /// <summary>The copy of a done message to a start message's <c>reply_to</c> never holds up other answers.</summary>
-[Collection(TaskerCollection.Name)]
+[Collection(OutageCollection.Name)]
 public sealed class ReplyToTests(TaskerFixture fixture)
 {
     [Fact]

@@ -6,7 +6,7 @@ using static DataExchangeTasker.IntegrationTests.Sandbox.SandboxTestSupport;
 namespace DataExchangeTasker.IntegrationTests.Sandbox;
 
 /// <summary>TASKER_KEEP_ALIVE: the debugging mode that keeps a task's container up after its code ended.</summary>
-[Collection(TaskerCollection.Name)]
+[Collection(OutageCollection.Name)]
 public sealed class KeepAliveTests(TaskerFixture fixture)
 {
     [Fact]
