@@ -17,10 +17,12 @@ namespace DataExchangeTasker.Hosting;
 
 /// <summary>
 /// The composition root of <c>tasker run</c>: builds every part from the options (constructor injection, no
-/// container), runs the pipeline until stopped, and disposes in reverse order of creation.
+/// container), runs the pipeline until stopped, and disposes in reverse order of creation. Fixed waits come from
+/// <paramref name="timings"/> (default <see cref="TaskerTimings.Production"/>).
 /// </summary>
-public sealed class TaskerHost(TaskerOptions options, ILogger log)
+public sealed class TaskerHost(TaskerOptions options, ILogger log, TaskerTimings? timings = null)
 {
+    private readonly TaskerTimings _timings = timings ?? TaskerTimings.Production;
 
     /// <summary>Health of the running host, for the HTTP endpoints and tests.</summary>
     public HealthState Health { get; } = new();
@@ -44,7 +46,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         using var signer = governance.SigningKeyFile is null ? null : ReceiptSigner.Load(governance.SigningKeyFile);
         using var audit = governance.AuditLogFile is null ? null : AuditLog.Open(governance.AuditLogFile, signer, log);
         var receipts = signer is null ? null : new RunReceiptStamper(signer, options.TaskerId, governance.HashDataContent);
-        await using var docker = new DockerEngine(options.DockerHost);
+        await using var docker = new DockerEngine(options.DockerHost, _timings.EngineCallDeadline, _timings.EnginePingDeadline);
         // Pinned once, before the broker: an unusable TASKER_IMAGES entry stops the start (ImagePinningException).
         var images = await PinImagesAsync(docker, stopping).ConfigureAwait(false);
         // The witness is decided before the broker: TASKER_WITNESS=fanotify on a host that cannot have one stops here (exit 3).
@@ -62,7 +64,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         // Index mode installs over a network: one that routes outside is a configuration error, before any task.
         log.Information("Packages for requirements.txt: {Source:l}", await PipNetworkCheck.CheckAsync(docker, options.Dependencies, stopping).ConfigureAwait(false));
         await using var http = options.HttpBind is null ? null : await HttpEndpoint.StartAsync(options.HttpBind, Health, Metrics, log, stopping).ConfigureAwait(false);
-        await using var connector = new AmqpConnector(options.Messaging, $"dataexchange-tasker@{options.TaskerId}", log);
+        await using var connector = new AmqpConnector(options.Messaging, $"dataexchange-tasker@{options.TaskerId}", log, timings: _timings.Broker);
         try
         {
             await connector.ConnectAsync(stopping).ConfigureAwait(false);
@@ -78,11 +80,14 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         await connector.DeclareAsync("the task queues and exchanges", topology.DeclareAsync, stopping).ConfigureAwait(false);
 
         var intake = Channel.CreateBounded<InboundDelivery>(new BoundedChannelOptions(options.Concurrency) { FullMode = BoundedChannelFullMode.Wait });
-        await using var intakeController = new IntakeController(connector, options.Messaging, (ushort)options.Concurrency, intake.Writer, Health, log);
+        await using var intakeController = new IntakeController(connector, options.Messaging, (ushort)options.Concurrency, intake.Writer, Health, log, _timings.SubscribeRetry)
+        {
+            Interval = _timings.IntakeInterval,
+        };
         // One answering channel per task slot (settlement lanes): an answer waits for its own confirm only.
         await using var answering = new ConfirmedPublisherSet(connector, log, options.Concurrency);
         // Copies to reply_to queues on a channel of their own: a refused copy never touches the answers' channel.
-        await using var replyPublisher = new ConfirmedPublisher(connector, log);
+        await using var replyPublisher = new ConfirmedPublisher(connector, log, bounded: _timings.ReplyRetry);
         var replies = new ReplyCopier(replyPublisher, Metrics, log);
         var copying = replies.RunAsync(abort);
         var runner = new SandboxRunner(docker, options.Sandbox, new ContainerSpecFactory(options.Sandbox, options.TaskerId), options.TaskerId, log, Metrics, witness);
@@ -107,15 +112,19 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log)
         var defaultImage = new DefaultImageProtocol(options.Sandbox.Image);
         var processor = new TaskProcessor(new TaskPreparer(options.Sandbox, approvals, images: images, defaultImage: defaultImage), runner, active, ledger, RetryPipelines.EngineCalls(options.MaxRetries), log,
             legacyETag: options.Sandbox.LegacyETag, cancellations: cancellations, progress: progress.Enabled ? progress : null, receipts: receipts, dependencies: dependencies);
-        var watch = new EngineWatch(docker, options.Sandbox.Image, Health, Metrics, log, new ResultsRootProbe(options.Sandbox.ResultsRoot), defaultImage);
+        var watch = new EngineWatch(docker, options.Sandbox.Image, Health, Metrics, log, new ResultsRootProbe(options.Sandbox.ResultsRoot), defaultImage) { Interval = _timings.EngineWatchInterval };
         watch.AvailabilityChanged += intakeController.Wake;
         var removal = new BackgroundSiteRemover(new TaskSiteRemover(runner, log), log);
         var removing = removal.RunAsync(abort);
-        var outageHold = new EngineOutageHold(watch, intakeController, log);
+        var outageHold = new EngineOutageHold(watch, intakeController, log) { Deadline = _timings.EngineOutagePauseDeadline };
         var settlement = new SettlementLanes([.. answering.Publishers.Select(confirmed => new OutcomeSettler(
             new DonePublisher(confirmed, replies, options.Messaging, Metrics, log, options.Control.DoneV02), new DeadLetterPublisher(confirmed, options.Messaging),
             removal, ledger, outageHold, Metrics, log, audit))], log);
-        var sweeper = new LeftoverSweeper(docker, options.Sandbox.SnapshotRoot, options.TaskerId, options.CleanupGrace, active, log) { DependencyRoot = options.Dependencies.Root };
+        var sweeper = new LeftoverSweeper(docker, options.Sandbox.SnapshotRoot, options.TaskerId, options.CleanupGrace, active, log)
+        {
+            Interval = _timings.SweepInterval,
+            DependencyRoot = options.Dependencies.Root,
+        };
         var sweeping = sweeper.RunAsync(stopping);
         var worker = new TaskerWorker(intake, intakeController, watch, processor, settlement, Health, Metrics, options.Concurrency, options.DrainTimeout, log);
         await worker.RunAsync(stopping, abort).ConfigureAwait(false);

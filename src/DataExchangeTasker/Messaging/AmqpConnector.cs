@@ -9,10 +9,12 @@ namespace DataExchangeTasker.Messaging;
 /// <summary>
 /// Owns the broker connection. The first connection is retried (<see cref="RetryPipelines.FirstBrokerConnect"/>;
 /// the client only recovers connections that once succeeded); later losses are recovered by the client's
-/// automatic recovery, which also reopens channels and re-registers their consumers.
+/// automatic recovery, which also reopens channels and re-registers their consumers. Its waits are
+/// <paramref name="timings"/> (default <see cref="BrokerConnectionTimings.Default"/>).
 /// </summary>
-public sealed class AmqpConnector(MessagingOptions options, string clientName, ILogger log, TimeProvider? time = null) : IAsyncDisposable
+public sealed class AmqpConnector(MessagingOptions options, string clientName, ILogger log, TimeProvider? time = null, BrokerConnectionTimings? timings = null) : IAsyncDisposable
 {
+    private readonly BrokerConnectionTimings _timings = timings ?? BrokerConnectionTimings.Default;
     private IConnection? _connection;
     private volatile bool _recovering;
 
@@ -40,8 +42,9 @@ public sealed class AmqpConnector(MessagingOptions options, string clientName, I
             ClientProvidedName = clientName,
             AutomaticRecoveryEnabled = true,
             TopologyRecoveryEnabled = true,
-            NetworkRecoveryInterval = TimeSpan.FromSeconds(2),
-            RequestedHeartbeat = TimeSpan.FromSeconds(30),
+            NetworkRecoveryInterval = _timings.RecoveryInterval,
+            RequestedHeartbeat = _timings.Heartbeat,
+            ContinuationTimeout = _timings.RpcTimeout,
         };
         var shape = RetryPipelines.FirstBrokerConnect;
         if (attempts != int.MaxValue)

@@ -57,8 +57,8 @@ public sealed class IntakeController : IAsyncDisposable
         connector.Recovered += Wake;
     }
 
-    /// <summary>Time between decisions when nothing wakes the owner earlier.</summary>
-    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Time between decisions when nothing wakes the owner earlier (set by the composition root).</summary>
+    public required TimeSpan Interval { get; init; }
 
     /// <summary>True while a consumer is registered with the broker.</summary>
     public bool IsConsuming => _consumerTag is not null && _channel?.IsOpen == true && !_connector.IsRecovering;

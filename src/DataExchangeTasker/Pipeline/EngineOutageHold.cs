@@ -9,8 +9,8 @@ namespace DataExchangeTasker.Pipeline;
 /// </summary>
 public sealed class EngineOutageHold(EngineWatch watch, IntakeController intake, ILogger log) : IIntakeHold
 {
-    /// <summary>How long pausing may take before the message is put back anyway.</summary>
-    public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long pausing may take before the message is put back anyway (set by the composition root).</summary>
+    public required TimeSpan Deadline { get; init; }
 
     /// <inheritdoc />
     public async Task HoldForEngineAsync(string reason, CancellationToken cancellationToken)

@@ -16,8 +16,8 @@ public sealed class EngineWatch(IDockerEngine docker, string image, HealthState 
     private readonly Lock _gate = new();
     private bool? _lastAvailable;
 
-    /// <summary>Time between checks.</summary>
-    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>Time between checks (set by the composition root).</summary>
+    public required TimeSpan Interval { get; init; }
 
     /// <summary>Raised when the engine (with the runner image) became available or unavailable.</summary>
     public event Action? AvailabilityChanged;

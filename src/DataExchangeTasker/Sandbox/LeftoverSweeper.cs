@@ -16,8 +16,8 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
 {
     private readonly LeftoverSweep _sweep = new(docker);
 
-    /// <summary>How often leftovers are checked.</summary>
-    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>How often leftovers are checked (set by the composition root).</summary>
+    public required TimeSpan Interval { get; init; }
 
     /// <summary>How long a code snapshot no task used is kept (the next task of that code copies it again).</summary>
     public TimeSpan SnapshotRetention { get; init; } = TimeSpan.FromDays(7);

@@ -183,8 +183,8 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
     }
 
     /// <summary>
-    /// Lets the supervisor go and removes the container (unless kept alive for debugging). The published marker stays
-    /// (the sweeper expires it), so a redelivery whose ack was lost is recognised and not run again.
+    /// Lets the supervisor go and removes the container (unless kept alive for debugging). The answer ledger's record
+    /// stays (24 h), so a redelivery whose ack was lost is recognised and not run again.
     /// </summary>
     public async Task CleanupAsync(TaskSite site, CancellationToken cancellationToken)
     {

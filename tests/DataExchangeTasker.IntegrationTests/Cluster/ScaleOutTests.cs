@@ -12,7 +12,7 @@ namespace DataExchangeTasker.IntegrationTests.Cluster;
 /// Scale-out as README "Scaling out" describes it: a three-node RabbitMQ cluster with quorum queues, two Docker
 /// engines standing in for two hosts, the real tasker binary on each, a broker node and a tasker killed mid-run.
 /// </summary>
-[Collection(TaskerCollection.Name)]
+[Collection(ClusterCollection.Name)]
 public sealed class ScaleOutTests(TaskerFixture fixture, ITestOutputHelper output)
 {
     private const int Tasks = 60;

@@ -10,7 +10,7 @@ namespace DataExchangeTasker.IntegrationTests.Dependencies;
 /// A code folder's requirements.txt (issue 15), on the real engine and runner image: installed once from a wheelhouse
 /// the test builds, in a preparation container with no data and no network, reused by later tasks, mounted read-only.
 /// </summary>
-[Collection(TaskerCollection.Name)]
+[Collection(ClusterCollection.Name)]
 public sealed class RequirementsTests(TaskerFixture fixture)
 {
     private const string ProbeRunPy = """

@@ -8,7 +8,7 @@ using DataExchangeTasker.Sandbox;
 namespace DataExchangeTasker.IntegrationTests.Governance;
 
 /// <summary>Issue 12 end to end: approvals, trace summary, signed receipts and the audit log, with the real tasker binary as verifier.</summary>
-[Collection(TaskerCollection.Name)]
+[Collection(ClusterCollection.Name)]
 public sealed class GovernanceTests(TaskerFixture fixture)
 {
     private static readonly TimeSpan CliTimeout = TimeSpan.FromSeconds(60);

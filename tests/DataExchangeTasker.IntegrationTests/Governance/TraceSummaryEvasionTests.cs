@@ -12,7 +12,7 @@ namespace DataExchangeTasker.IntegrationTests.Governance;
 /// <c>/proc/self/fd</c>, a symlink, a relative name) need the runner's strace <c>-y</c> with the capability to read
 /// <c>/proc/PID/fd</c> (<c>CAP_DAC_OVERRIDE</c>).
 /// </summary>
-[Collection(TaskerCollection.Name)]
+[Collection(SandboxCollection.Name)]
 public sealed class TraceSummaryEvasionTests(TaskerFixture fixture)
 {
     [Fact]

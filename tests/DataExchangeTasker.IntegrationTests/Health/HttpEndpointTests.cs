@@ -7,7 +7,7 @@ using DataExchangeTasker.Protocol;
 namespace DataExchangeTasker.IntegrationTests.Health;
 
 /// <summary>Every HTTP endpoint against a running tasker with a real broker and engine.</summary>
-[Collection(TaskerCollection.Name)]
+[Collection(OutageCollection.Name)]
 public sealed class HttpEndpointTests(TaskerFixture fixture)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };

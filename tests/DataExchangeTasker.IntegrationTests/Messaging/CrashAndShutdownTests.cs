@@ -5,7 +5,7 @@ using DataExchangeTasker.Sandbox;
 namespace DataExchangeTasker.IntegrationTests.Messaging;
 
 /// <summary>The real binary killed or stopped with tasks in flight: nothing lost, nothing run twice, nothing left.</summary>
-[Collection(TaskerCollection.Name)]
+[Collection(OutageCollection.Name)]
 public sealed class CrashAndShutdownTests(TaskerFixture fixture)
 {
     [Fact]

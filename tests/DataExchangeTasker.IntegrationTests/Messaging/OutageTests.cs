@@ -6,7 +6,7 @@ using DataExchangeTasker.Protocol;
 namespace DataExchangeTasker.IntegrationTests.Messaging;
 
 /// <summary>The broker and the engine go away and come back while the tasker runs.</summary>
-[Collection(TaskerCollection.Name)]
+[Collection(OutageCollection.Name)]
 public sealed class OutageTests(TaskerFixture fixture)
 {
     [Fact]
@@ -16,14 +16,14 @@ public sealed class OutageTests(TaskerFixture fixture)
         var data = fixture.WriteData("engine-outage.txt", "x");
         await using var proxy = new SocketProxy(Path.Combine(fixture.Root, $"docker-{Guid.NewGuid():N}.sock"), "/var/run/docker.sock");
         proxy.Start();
-        await using var tasker = await InProcessTasker.StartAsync(fixture, new Dictionary<string, string?> { [Settings.DockerHost.Name] = "unix://" + proxy.Path });
+        await using var tasker = await InProcessTasker.StartAsync(fixture, new Dictionary<string, string?> { [Settings.DockerHost.Name] = "unix://" + proxy.Path }, TestTimings.FastDecisions);
 
         await proxy.StopAsync();
         await tasker.WaitUntilAsync(() => !tasker.Health.IsUp(HealthState.Engine) && !tasker.Health.IsReady, TimeSpan.FromSeconds(30), "the tasker to notice the engine is gone");
         await tasker.WaitUntilAsync(() => !tasker.Health.IsUp(HealthState.Consumer), TimeSpan.FromSeconds(30), "intake to pause");
         await tasker.PublishAsync(new StartMessage("outage-1", code, data));
-        // Polled twice across several engine checks: the message is not taken while the engine is away.
-        await Task.Delay(TimeSpan.FromSeconds(5));
+        // Polled twice across several engine checks and intake decisions: the message is not taken while the engine is away.
+        await Task.Delay(SeveralDecisions);
         Assert.Equal(1u, await fixture.Broker.MessageCountAsync(tasker.Options.Messaging.TodoQueue));
 
         proxy.Start();
@@ -68,15 +68,15 @@ public sealed class OutageTests(TaskerFixture fixture)
     {
         await using var node = await RabbitMqBroker.StartAsync();
         var settings = new Dictionary<string, string?> { [Settings.AmqpUri.Name] = node.AmqpUri.ToString() };
-        await using var tasker = await InProcessTasker.StartAsync(fixture, settings);
+        await using var tasker = await InProcessTasker.StartAsync(fixture, settings, TestTimings.FastDecisions);
         var todo = tasker.Options.Messaging.TodoQueue;
         Assert.Equal(1u, await ConsumerCountAsync(node, todo));
 
         await node.StopAsync();
         await node.StartAgainAsync();
         await tasker.WaitUntilAsync(() => tasker.Health.IsReady, TimeSpan.FromSeconds(60), "the tasker to recover and consume again");
-        // Several intake decisions (every second) after the recovery: none may add a consumer of its own.
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        // Several intake decisions after the recovery: none may add a consumer of its own.
+        await Task.Delay(SeveralDecisions);
 
         Assert.Equal(1u, await ConsumerCountAsync(node, todo));
         Assert.True(tasker.Health.IsReady);
@@ -91,7 +91,7 @@ public sealed class OutageTests(TaskerFixture fixture)
         await using var proxy = new SocketProxy(Path.Combine(fixture.Root, $"docker-{Guid.NewGuid():N}.sock"), "/var/run/docker.sock");
         proxy.Start();
         var settings = new Dictionary<string, string?> { [Settings.AmqpUri.Name] = node.AmqpUri.ToString(), [Settings.DockerHost.Name] = "unix://" + proxy.Path };
-        await using var tasker = await InProcessTasker.StartAsync(fixture, settings);
+        await using var tasker = await InProcessTasker.StartAsync(fixture, settings, TestTimings.FastDecisions);
         var todo = tasker.Options.Messaging.TodoQueue;
         Assert.Equal([2], await node.ConsumerPrefetchesAsync(todo));
 
@@ -99,8 +99,8 @@ public sealed class OutageTests(TaskerFixture fixture)
         await tasker.WaitUntilAsync(() => !tasker.Health.IsReady, TimeSpan.FromSeconds(30), "the tasker to notice the broker is gone");
         await node.RabbitmqctlAsync(["start_app"]);
         await tasker.WaitUntilAsync(() => tasker.Health.IsReady, TimeSpan.FromSeconds(60), "the tasker to recover and consume again");
-        // Several intake decisions (every second) after the recovery: none may add a consumer of its own.
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        // Several intake decisions after the recovery: none may add a consumer of its own.
+        await Task.Delay(SeveralDecisions);
         Assert.Equal([2], await node.ConsumerPrefetchesAsync(todo));
 
         await proxy.StopAsync();
@@ -151,7 +151,7 @@ public sealed class OutageTests(TaskerFixture fixture)
         {
             [Settings.DockerHost.Name] = "unix://" + socket,
             [Settings.HttpBind.Name] = $"127.0.0.1:{port}",
-        });
+        }, TestTimings.ShortEngineDeadline);
         var todo = tasker.Options.Messaging.TodoQueue;
 
         await proxy.StopAsync();
@@ -185,14 +185,16 @@ public sealed class OutageTests(TaskerFixture fixture)
         await using var proxy = new SocketProxy(Path.Combine(fixture.Root, $"docker-{Guid.NewGuid():N}.sock"), "/var/run/docker.sock");
         proxy.Start();
         var settings = new Dictionary<string, string?> { [Settings.AmqpUri.Name] = node.AmqpUri.ToString(), [Settings.DockerHost.Name] = "unix://" + proxy.Path };
-        await using var tasker = await InProcessTasker.StartAsync(fixture, settings);
+        var timings = TestTimings.ShortBrokerRpc;
+        await using var tasker = await InProcessTasker.StartAsync(fixture, settings, timings);
         var todo = tasker.Options.Messaging.TodoQueue;
 
-        // Frozen broker: the intake owner's basic.cancel (engine gone) waits for an answer past the client's 20 s RPC timeout.
+        // Frozen broker: the intake owner's basic.cancel (engine gone) waits for an answer past the client's RPC timeout.
         await node.PauseAsync();
         await proxy.StopAsync();
         await tasker.WaitUntilAsync(() => !tasker.Health.IsUp(HealthState.Engine), TimeSpan.FromSeconds(30), "the engine to be reported down");
-        await Task.Delay(TimeSpan.FromSeconds(24));
+        // The scenario, not a synchronisation: the broker stays frozen for twice the RPC timeout (production: 20 s).
+        await Task.Delay(timings.Broker.RpcTimeout * 2);
         await node.UnpauseAsync();
         await tasker.WaitUntilAsync(async () => (await node.QueueCountsAsync(todo)).Consumers == 0, TimeSpan.FromSeconds(60), "intake to pause after the timeout");
         proxy.Start();
@@ -202,6 +204,9 @@ public sealed class OutageTests(TaskerFixture fixture)
         Assert.Equal("after the rpc timeout\n", done.ContainerOutput!.Stdout);
         Assert.Equal([2], await node.ConsumerPrefetchesAsync(todo));
     }
+
+    /// <summary>Eight intake decisions and four engine checks of a tasker started with <see cref="TestTimings.FastDecisions"/>.</summary>
+    private static TimeSpan SeveralDecisions => TestTimings.FastDecisions.IntakeInterval * 8;
 
     private static int FreePort()
     {

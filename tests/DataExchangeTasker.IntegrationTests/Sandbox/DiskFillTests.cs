@@ -8,7 +8,7 @@ namespace DataExchangeTasker.IntegrationTests.Sandbox;
 /// Many files, each under the per-file limit, must not fill the host's disk: /tmp/out is its own size-limited
 /// tmpfs (TASKER_WORK_SIZE_LIMIT).
 /// </summary>
-[Collection(TaskerCollection.Name)]
+[Collection(SandboxCollection.Name)]
 public sealed class DiskFillTests(TaskerFixture fixture)
 {
     [Fact]

@@ -14,7 +14,7 @@ namespace DataExchangeTasker.IntegrationTests.Sandbox;
 /// are unit tests of the trace summary. scripts/test.sh runs the battery twice: under runc and under gVisor
 /// (<c>TASKER_TEST_RUNTIME=runsc</c>); the runsc rows ask for runsc themselves.
 /// </summary>
-[Collection(TaskerCollection.Name)]
+[Collection(SandboxCollection.Name)]
 public sealed partial class EvasionBatteryTests(TaskerFixture fixture)
 {
     /// <summary>Raw syscalls through ctypes, and io_uring done by hand: all it takes is the standard library.</summary>

@@ -10,7 +10,7 @@ namespace DataExchangeTasker.IntegrationTests.Sandbox;
 /// Hostile Python tasks, one per containment the sandbox promises. The code prints what it tried and what
 /// happened; each test fails if the attack got through (or if the tasker lost the task's answer).
 /// </summary>
-[Collection(TaskerCollection.Name)]
+[Collection(SandboxCollection.Name)]
 public sealed class HostileTaskTests(TaskerFixture fixture)
 {
     private const string Python = """

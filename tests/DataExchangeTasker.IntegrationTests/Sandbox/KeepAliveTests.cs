@@ -6,7 +6,7 @@ using static DataExchangeTasker.IntegrationTests.Sandbox.SandboxTestSupport;
 namespace DataExchangeTasker.IntegrationTests.Sandbox;
 
 /// <summary>TASKER_KEEP_ALIVE: the debugging mode that keeps a task's container up after its code ended.</summary>
-[Collection(TaskerCollection.Name)]
+[Collection(OutageCollection.Name)]
 public sealed class KeepAliveTests(TaskerFixture fixture)
 {
     [Fact]
@@ -16,7 +16,7 @@ public sealed class KeepAliveTests(TaskerFixture fixture)
         var data = fixture.WriteData(Unique("keep") + ".txt", "x");
         using var log = new StderrCapture();
         await using var tasker = await InProcessTasker.StartAsync(fixture, Settings(
-            ("TASKER_KEEP_ALIVE", "true"), ("TASKER_KEEP_ALIVE_TIMEOUT", "20"), ("TASKER_CLEANUP_GRACE", "0")));
+            ("TASKER_KEEP_ALIVE", "true"), ("TASKER_KEEP_ALIVE_TIMEOUT", "10"), ("TASKER_CLEANUP_GRACE", "0")), TestTimings.FastSweep);
         try
         {
             var done = await tasker.RunAsync(new StartMessage(Unique("keep"), code, data));
@@ -35,7 +35,7 @@ public sealed class KeepAliveTests(TaskerFixture fixture)
             Assert.Contains($"docker exec -it {shortId} sh", log.Text, StringComparison.Ordinal);
             Assert.Contains($"docker exec -it -u 64000:64000 {shortId} sh", log.Text, StringComparison.Ordinal);
 
-            // The sweeper (every 30 s) removes it once its keep-alive time is up.
+            // The sweeper (every second here, every 30 s in production) removes it once its keep-alive time is up.
             await tasker.WaitUntilAsync(async () => (await tasker.ContainersAsync(fixture)).Count == 0, TimeSpan.FromSeconds(120), "the kept-alive container to be removed");
         }
         finally

@@ -25,6 +25,7 @@ public sealed class LeftoverSweeperExpiryTests(TaskerFixture fixture)
         {
             var sweeper = new LeftoverSweeper(fixture.Docker, Path.Combine(root, "no-snapshots"), "expiry-test", TimeSpan.Zero, new ActiveSites(), Serilog.Core.Logger.None)
             {
+                Interval = TimeSpan.FromSeconds(30), // never reached: the test calls one expiry itself
                 DependencyRoot = root,
             };
 
@@ -52,7 +53,10 @@ public sealed class LeftoverSweeperExpiryTests(TaskerFixture fixture)
         var container = await CreateBindingAsync(bound);
         try
         {
-            var sweeper = new LeftoverSweeper(fixture.Docker, root, "expiry-test", TimeSpan.Zero, new ActiveSites(), Serilog.Core.Logger.None);
+            var sweeper = new LeftoverSweeper(fixture.Docker, root, "expiry-test", TimeSpan.Zero, new ActiveSites(), Serilog.Core.Logger.None)
+            {
+                Interval = TimeSpan.FromSeconds(30), // never reached: the test calls one expiry itself
+            };
 
             Assert.Equal(1, await sweeper.ExpireSnapshotsAsync(CancellationToken.None));
             Assert.False(Directory.Exists(old));

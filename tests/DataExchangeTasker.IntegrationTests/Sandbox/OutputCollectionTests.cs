@@ -12,7 +12,7 @@ namespace DataExchangeTasker.IntegrationTests.Sandbox;
 /// Collecting a task's <c>/tmp/out</c> onto the host: what the host cannot store is that task's loss (named in its
 /// done message), never the node's; a results disk that cannot be written ends the task and shows in readiness.
 /// </summary>
-[Collection(TaskerCollection.Name)]
+[Collection(SandboxCollection.Name)]
 public sealed partial class OutputCollectionTests(TaskerFixture fixture)
 {
     /// <summary>Makes a folder named 255 bytes of 0xFE and a chain of folders whose joined path passes PATH_MAX on the host.</summary>

@@ -6,7 +6,7 @@ using static DataExchangeTasker.IntegrationTests.Sandbox.SandboxTestSupport;
 namespace DataExchangeTasker.IntegrationTests.Sandbox;
 
 /// <summary>Start messages that try to run code or read data from outside the roots, or code nobody approved.</summary>
-[Collection(TaskerCollection.Name)]
+[Collection(SandboxCollection.Name)]
 public sealed class PathAndHashTests(TaskerFixture fixture)
 {
     [Fact]

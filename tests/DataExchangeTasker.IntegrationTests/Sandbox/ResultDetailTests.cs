@@ -5,7 +5,7 @@ using DataExchangeTasker.Protocol;
 namespace DataExchangeTasker.IntegrationTests.Sandbox;
 
 /// <summary>The done message tells exactly what happened: signals, trace filters, resource figures.</summary>
-[Collection(TaskerCollection.Name)]
+[Collection(SandboxCollection.Name)]
 public sealed class ResultDetailTests(TaskerFixture fixture)
 {
     [Fact]

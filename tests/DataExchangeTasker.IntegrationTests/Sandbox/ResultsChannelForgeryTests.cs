@@ -12,7 +12,7 @@ namespace DataExchangeTasker.IntegrationTests.Sandbox;
 /// real run (exit 0, the code's real stdout with the forged bytes as mere data, the real trace, the real output file),
 /// never the forgery.
 /// </summary>
-[Collection(TaskerCollection.Name)]
+[Collection(SandboxCollection.Name)]
 public sealed class ResultsChannelForgeryTests(TaskerFixture fixture)
 {
     private const string Python = """

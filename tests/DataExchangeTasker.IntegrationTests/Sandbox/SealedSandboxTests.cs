@@ -15,7 +15,7 @@ namespace DataExchangeTasker.IntegrationTests.Sandbox;
 /// The rows of issue 10, each against the real engine and the runner image: every one of them succeeded against the
 /// old design (code and strace as one uid, results in a host folder, the live code path mounted).
 /// </summary>
-[Collection(TaskerCollection.Name)]
+[Collection(SandboxCollection.Name)]
 public sealed class SealedSandboxTests(TaskerFixture fixture)
 {
     private const string Python = """

@@ -8,7 +8,7 @@ namespace DataExchangeTasker.IntegrationTests.Sandbox;
 /// What the README's security model says of the IPC places: <c>/dev/shm</c> is the container's own 64 MiB
 /// <c>noexec</c> tmpfs (gone with the container, never collected), POSIX message queues cannot be created.
 /// </summary>
-[Collection(TaskerCollection.Name)]
+[Collection(SandboxCollection.Name)]
 public sealed class SharedMemoryTests(TaskerFixture fixture)
 {
     [Fact]

@@ -45,10 +45,14 @@ public sealed class InProcessTasker : IAsyncDisposable
     /// <summary>The host's metrics in the Prometheus text format, as <c>/metrics</c> shows them.</summary>
     public string MetricsText() => _metrics.Render();
 
-    /// <summary>Starts a tasker with fixture defaults overridden by <paramref name="settings"/>, and waits until it consumes.</summary>
-    public static async Task<InProcessTasker> StartAsync(TaskerFixture fixture, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <summary>
+    /// Starts a tasker with fixture defaults overridden by <paramref name="settings"/>, and waits until it consumes.
+    /// <paramref name="timings"/>: shorter fixed waits (<see cref="TestTimings"/>) for a test that would otherwise sit
+    /// out a production one; default <see cref="TaskerTimings.Production"/>.
+    /// </summary>
+    public static async Task<InProcessTasker> StartAsync(TaskerFixture fixture, IReadOnlyDictionary<string, string?>? settings = null, TaskerTimings? timings = null)
     {
-        var tasker = Create(fixture, settings, run: true);
+        var tasker = Create(fixture, settings, run: true, timings);
         await tasker.WaitUntilAsync(() => tasker.Health.IsReady, TimeSpan.FromSeconds(30), "the tasker to become ready");
         return tasker;
     }
@@ -57,9 +61,9 @@ public sealed class InProcessTasker : IAsyncDisposable
     /// Only the publishing and collecting side, on the queues <paramref name="settings"/> name, for tests where
     /// the tasker under test is a separate process.
     /// </summary>
-    public static InProcessTasker Client(TaskerFixture fixture, IReadOnlyDictionary<string, string?> settings) => Create(fixture, settings, run: false);
+    public static InProcessTasker Client(TaskerFixture fixture, IReadOnlyDictionary<string, string?> settings) => Create(fixture, settings, run: false, timings: null);
 
-    private static InProcessTasker Create(TaskerFixture fixture, IReadOnlyDictionary<string, string?>? settings, bool run)
+    private static InProcessTasker Create(TaskerFixture fixture, IReadOnlyDictionary<string, string?>? settings, bool run, TaskerTimings? timings)
     {
         var id = "it-" + Guid.NewGuid().ToString("N")[..10];
         var values = new Dictionary<string, string?>
@@ -91,7 +95,7 @@ public sealed class InProcessTasker : IAsyncDisposable
 
         var options = TaskerOptionsLoader.Load(values);
         var log = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose, formatProvider: System.Globalization.CultureInfo.InvariantCulture).CreateLogger();
-        return new InProcessTasker(options, new TaskerHost(options, log), run);
+        return new InProcessTasker(options, new TaskerHost(options, log, timings), run);
     }
 
     /// <summary>Publishes a start message the way existing publishers do: default exchange, routing key = todo queue.</summary>

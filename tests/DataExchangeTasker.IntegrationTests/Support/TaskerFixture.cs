@@ -135,12 +135,3 @@ public sealed class TaskerFixture : IAsyncLifetime
         }
     }
 }
-
-/// <summary>Tests that need a broker, the engine and the runner image.</summary>
-[CollectionDefinition(Name)]
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "An xunit collection definition; *Collection is xunit's naming convention.")]
-public sealed class TaskerCollection : ICollectionFixture<TaskerFixture>
-{
-    /// <summary>The collection's name.</summary>
-    public const string Name = "tasker";
-}

@@ -18,7 +18,8 @@ public sealed class LeftoverSweeperTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private LeftoverSweeper Sweeper() => new(_docker, _temp.Combine("snapshots"), TaskerId, TimeSpan.Zero, _active, Logger.None);
+    // The tests call sweeps themselves; the periodic interval is never reached.
+    private LeftoverSweeper Sweeper() => new(_docker, _temp.Combine("snapshots"), TaskerId, TimeSpan.Zero, _active, Logger.None) { Interval = TimeSpan.FromSeconds(30) };
 
     private FakeContainer Leftover(string name, string status, DateTimeOffset? deadline = null, DateTimeOffset? finished = null)
     {
