@@ -339,7 +339,7 @@ public sealed partial class EvasionBatteryTests(TaskerFixture fixture)
             print('data reads', reads, flush=True)
             """);
 
-        var done = await RunAsync(code, data, timeout: TimeSpan.FromSeconds(180));
+        var done = await RunAsync(code, data, timeout: TimeSpan.FromSeconds(180), witnessWithinTrace: true);
 
         Assert.True(done.State == TaskStates.Success, $"{done.State}/{done.Reason}: {done.Output} {done.ContainerOutput?.Stderr}");
         var reads = int.Parse(Regex.Match(done.ContainerOutput!.Stdout, @"data reads (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
@@ -466,13 +466,21 @@ public sealed partial class EvasionBatteryTests(TaskerFixture fixture)
         return (fixture.WriteData(Unique(prefix) + ".txt", marker + "\n"), marker);
     }
 
-    private async Task<DoneMessage> RunAsync(string code, string data, IReadOnlyDictionary<string, string?>? settings = null, string? image = null, TimeSpan? timeout = null)
+    private async Task<DoneMessage> RunAsync(string code, string data, IReadOnlyDictionary<string, string?>? settings = null, string? image = null, TimeSpan? timeout = null,
+        bool witnessWithinTrace = false)
     {
         await using var tasker = await InProcessTasker.StartAsync(fixture, settings);
         var done = await tasker.RunAsync(new StartMessage(Unique("evasion"), code, data, Image: image), timeout ?? TimeSpan.FromSeconds(120));
         if (done.TraceSummary?.Witness?.Method == DataExchangeTasker.Governance.WitnessSummary.Fanotify && done.Reason != Reasons.TraceIncomplete)
         {
-            WitnessAssert.ListsAgree(done);
+            if (witnessWithinTrace)
+            {
+                WitnessAssert.WitnessWithinTrace(done, fixture.DataRoot);
+            }
+            else
+            {
+                WitnessAssert.ListsAgree(done);
+            }
         }
 
         return done;
