@@ -9,20 +9,12 @@ namespace DataExchangeTasker.Docker;
 /// the engine surfaces as <see cref="DockerApiException"/> (the boundary's type), so whoever reads this stream can
 /// tell the engine's failures from its own.
 /// </summary>
-internal sealed class DemultiplexedStdout(MultiplexedStream inner, int stderrLimitBytes, string operation) : Stream
+internal sealed class DemultiplexedStdout(MultiplexedStream inner, int stderrLimitBytes, string operation) : AsyncReadOnlyStream
 {
     private readonly MemoryStream _stderr = new();
 
     /// <summary>The start of what arrived on stderr.</summary>
     public string Stderr => Encoding.UTF8.GetString(_stderr.GetBuffer(), 0, (int)_stderr.Length);
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
@@ -66,21 +58,6 @@ internal sealed class DemultiplexedStdout(MultiplexedStream inner, int stderrLim
             return result.Count;
         }
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read asynchronously.");
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

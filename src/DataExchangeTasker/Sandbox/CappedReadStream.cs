@@ -1,20 +1,14 @@
+using DataExchangeTasker.Docker;
+
 namespace DataExchangeTasker.Sandbox;
 
 /// <summary>
 /// A read-only view of a stream that throws <see cref="InvalidDataException"/> once more than a set number of bytes
 /// arrived, so an archive produced inside a container cannot make the tasker read without end.
 /// </summary>
-internal sealed class CappedReadStream(Stream inner, long capBytes) : Stream
+internal sealed class CappedReadStream(Stream inner, long capBytes) : AsyncReadOnlyStream
 {
     private long _read;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
@@ -28,19 +22,4 @@ internal sealed class CappedReadStream(Stream inner, long capBytes) : Stream
         _read += read;
         return _read > capBytes ? throw new InvalidDataException($"The archive is longer than {capBytes} bytes.") : read;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read asynchronously.");
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using DataExchangeTasker.Docker;
 
 namespace DataExchangeTasker.Sandbox;
 
@@ -7,16 +8,10 @@ namespace DataExchangeTasker.Sandbox;
 /// channel, hashed as they pass. <see cref="VerifyAsync"/> reads what its consumer left and checks the SHA-256; a
 /// channel that ends inside the part is a <see cref="ResultsChannelBrokenException"/>.
 /// </summary>
-internal sealed class ResultPartStream(Stream channel, ResultPartHeader header) : Stream
+internal sealed class ResultPartStream(Stream channel, ResultPartHeader header) : AsyncReadOnlyStream
 {
     private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long _remaining = header.Length;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
 
     public override long Length => header.Length;
 
@@ -45,11 +40,6 @@ internal sealed class ResultPartStream(Stream channel, ResultPartHeader header) 
         return read;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read asynchronously.");
-
     /// <summary>Reads the rest of the part and checks its digest.</summary>
     public async Task VerifyAsync(CancellationToken cancellationToken)
     {
@@ -64,16 +54,6 @@ internal sealed class ResultPartStream(Stream channel, ResultPartHeader header) 
             throw new ResultsChannelBrokenException($"Part {header.Name} of the results block has SHA-256 {seen}, not the {header.Sha256} its header announced.");
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

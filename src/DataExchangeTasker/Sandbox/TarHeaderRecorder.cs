@@ -1,3 +1,5 @@
+using DataExchangeTasker.Docker;
+
 namespace DataExchangeTasker.Sandbox;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace DataExchangeTasker.Sandbox;
 /// blocks of the next entry, from which <see cref="TarRawName"/> reads the name's own bytes. System.Formats.Tar
 /// decodes names as UTF-8 and replaces what is not, so two different such names would look alike.
 /// </summary>
-internal sealed class TarHeaderRecorder(Stream inner) : Stream
+internal sealed class TarHeaderRecorder(Stream inner) : AsyncReadOnlyStream
 {
     private const int MaxRecorded = 64 * 1024;
     private readonly MemoryStream _recorded = new();
@@ -22,14 +24,6 @@ internal sealed class TarHeaderRecorder(Stream inner) : Stream
 
     /// <summary>What was read from the offset given to <see cref="RecordFrom"/> on; empty when it outgrew the cap.</summary>
     public ReadOnlySpan<byte> Recorded => _overflowed ? [] : _recorded.GetBuffer().AsSpan(0, (int)_recorded.Length);
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     /// <summary>Forgets what was kept and keeps what is read from <paramref name="offset"/> (a stream position) on.</summary>
     public void RecordFrom(long offset)
@@ -59,21 +53,6 @@ internal sealed class TarHeaderRecorder(Stream inner) : Stream
 
         return read;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read asynchronously.");
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
