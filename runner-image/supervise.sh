@@ -117,6 +117,16 @@ umask 077
 # callers give it its stdout.
 as_code() { setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$@" </dev/null 2>/dev/null; }
 code_alive() { as_code sh -c 'kill -0 -1' >/dev/null; }
+# The processes kill(-1) reaches as the code uid (real or saved uid), but for this script's own helpers: "pid (comm,
+# state, parent pid)" each, for the log line that says why a trace is incomplete.
+code_processes() {
+    for status in /proc/[0-9]*/status; do
+        awk -v uid="$uid" '
+            $1 == "Name:" { name = $2 } $1 == "State:" { state = $2 } $1 == "Pid:" { pid = $2 } $1 == "PPid:" { ppid = $2 }
+            $1 == "Uid:" && ($2 == uid || $4 == uid) { hit = 1 }
+            END { if (hit) printf "%s (%s, %s, parent %s) ", pid, name, state, ppid }' "$status" 2>/dev/null
+    done
+}
 kill_code() {
     i=0
     while [ "$i" -lt 50 ]; do
@@ -313,7 +323,10 @@ done
 
 # strace exits once every tracee has; a code process still alive now escaped the trace.
 survivors=0
-code_alive && survivors=1
+if code_alive; then
+    survivors=1
+    say "code processes left when strace ended: $(code_processes)"
+fi
 kill_code || fail "processes of uid $uid survive SIGKILL"
 
 # Complete means: the tracee strace started (first line's pid) exec'd the interpreter and has its end line, and

@@ -126,13 +126,15 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log, TaskerTimings
             DependencyRoot = options.Dependencies.Root,
         };
         var sweeping = sweeper.RunAsync(stopping);
-        var worker = new TaskerWorker(intake, intakeController, watch, processor, settlement, Health, Metrics, options.Concurrency, options.DrainTimeout, log);
+        var idleTrim = new IdleMemoryTrim(log) { Quiet = _timings.IdleTrimQuiet };
+        var trimming = idleTrim.RunAsync(stopping);
+        var worker = new TaskerWorker(intake, intakeController, watch, processor, settlement, Health, Metrics, options.Concurrency, options.DrainTimeout, log, idleTrim);
         await worker.RunAsync(stopping, abort).ConfigureAwait(false);
         // Every outcome is settled: finish the removals and reply copies already queued (a second signal cuts them short).
         removal.Complete();
         replies.Complete();
         progress.Complete();
-        await Task.WhenAll(removing, copying, sweeping, reporting).ConfigureAwait(false);
+        await Task.WhenAll(removing, copying, sweeping, reporting, trimming).ConfigureAwait(false);
         if (options.Sandbox.KeepAlive)
         {
             await RemoveKeptAsync(sweeper, abort).ConfigureAwait(false);

@@ -34,6 +34,9 @@ public sealed record TaskerTimings
     /// <summary>How often leftover and kept-alive containers, snapshots and installed requirements are swept.</summary>
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long no task must run before the tasker gives memory back to the system (<see cref="Pipeline.IdleMemoryTrim"/>).</summary>
+    public TimeSpan IdleTrimQuiet { get; init; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>The broker connection's RPC timeout, recovery interval and heartbeat.</summary>
     public BrokerConnectionTimings Broker { get; init; } = BrokerConnectionTimings.Default;
 

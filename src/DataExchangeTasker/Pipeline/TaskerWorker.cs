@@ -22,7 +22,8 @@ public sealed class TaskerWorker(
     TaskMetrics metrics,
     int concurrency,
     TimeSpan drainTimeout,
-    ILogger log)
+    ILogger log,
+    IdleMemoryTrim? idleTrim = null)
 {
     private readonly Channel<TaskOutcome> _outcomes = Channel.CreateBounded<TaskOutcome>(
         new BoundedChannelOptions(Math.Max(concurrency, 1) * 2) { SingleReader = settlement.Count == 1, FullMode = BoundedChannelFullMode.Wait });
@@ -44,6 +45,7 @@ public sealed class TaskerWorker(
             if (intakeController.IsConsuming)
             {
                 log.Information("Ready: {Concurrency} task(s) at a time", concurrency);
+                idleTrim?.Ready();
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -97,6 +99,7 @@ public sealed class TaskerWorker(
             }
 
             metrics.InFlight(1);
+            idleTrim?.Entered();
             using var activity = TaskTracing.Start(delivery);
             TaskOutcome outcome;
             try
@@ -111,6 +114,7 @@ public sealed class TaskerWorker(
             finally
             {
                 metrics.InFlight(-1);
+                idleTrim?.Left();
             }
 
             TaskTracing.Complete(activity, outcome);

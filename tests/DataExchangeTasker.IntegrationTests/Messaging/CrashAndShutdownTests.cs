@@ -36,7 +36,9 @@ public sealed class CrashAndShutdownTests(TaskerFixture fixture)
         var done = await reader.CollectResultsAsync(3, TimeSpan.FromSeconds(120));
 
         Assert.Equal(ids, done.Select(d => d.TaskId).Order(StringComparer.Ordinal));
-        Assert.All(done, d => Assert.Equal(TaskStates.Success, d.State));
+        // On failure, the restarted tasker's log says what its supervisors reported (e.g. which code process outlived
+        // strace): a one-in-many failure under load is only found from that.
+        Assert.All(done, d => Assert.True(d.State == TaskStates.Success, $"{d.TaskId}: {d.State}/{d.Reason}: {d.Output}\n{second.Output}"));
         Assert.All(done, d => Assert.Equal("begin\nend\n", d.ContainerOutput!.Stdout));
         Assert.Contains("adopting it instead of running the code again", second.Output, StringComparison.Ordinal);
 
