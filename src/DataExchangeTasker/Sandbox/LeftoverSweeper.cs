@@ -49,7 +49,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
         var result = await _sweep.SweepAsync(taskerId, c => c.KeptAlive, _ => false, cancellationToken).ConfigureAwait(false);
         foreach (var c in result.Containers)
         {
-            log.Information("Removed kept-alive container {ContainerId:l} at shutdown", SandboxRunner.ShortId(c.Id));
+            log.Information("Removed kept-alive container {ContainerId:l} at shutdown", ContainerIds.Shorten(c.Id));
         }
     }
 
@@ -132,7 +132,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
                 {
                     // No task claimed it within its time limit and the collect window: its tasker is gone and no
                     // redelivery came. Killed, it stays as evidence (and for a redelivery still to come) like any ended one.
-                    log.Warning("Container {ContainerId:l} ({Key:l}) of an earlier run ran past its time limit with no task claiming it; killing it", SandboxRunner.ShortId(c.Id), c.Key);
+                    log.Warning("Container {ContainerId:l} ({Key:l}) of an earlier run ran past its time limit with no task claiming it; killing it", ContainerIds.Shorten(c.Id), c.Key);
                     await docker.KillContainerAsync(c.Id, "SIGKILL", cancellationToken).ConfigureAwait(false);
                 }
 
@@ -151,7 +151,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
             }
 
             await docker.RemoveContainerAsync(c.Id, cancellationToken).ConfigureAwait(false);
-            log.Information("Removed container {ContainerId:l} ({Key:l}): {Why:l}", SandboxRunner.ShortId(c.Id), c.Key, why);
+            log.Information("Removed container {ContainerId:l} ({Key:l}): {Why:l}", ContainerIds.Shorten(c.Id), c.Key, why);
             removed++;
         }
 
