@@ -16,6 +16,12 @@ public sealed record TaskerTimings
     /// <summary>The values <c>tasker run</c> uses.</summary>
     public static TaskerTimings Production { get; } = new();
 
+    /// <summary>
+    /// The clock every wait above is measured on (intervals, grace, deadlines of the tasker's own making), and the one
+    /// the sweep ages and the answer ledger read; tests hand a fake one and move it instead of waiting.
+    /// </summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Deadline of one ordinary engine call (create, inspect, remove, list, ...): a hung engine is noticed after it.</summary>
     public TimeSpan EngineCallDeadline { get; init; } = DockerEngine.DefaultCallTimeout;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using DataExchangeTasker.Configuration;
@@ -38,6 +37,12 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
     /// <summary>Why an adopted container's run has no witness: opens before this process marked the data went unseen.</summary>
     private const string AdoptedWhy = "the container was started by an earlier tasker process; the witness did not watch it from its start";
 
+    /// <summary>
+    /// The clock of the run's waits (the time limit, the grace after it, the release line) and of its stamps (the
+    /// deadline label, start and finish); the composition root's. The engine's own call deadlines are not on it.
+    /// </summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     private SandboxOptions Sandbox => options;
 
     private ILogger Logger => log;
@@ -62,12 +67,12 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         ArgumentNullException.ThrowIfNull(control);
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(site);
-        DateTimeOffset? keepUntil = options.KeepAlive ? DateTimeOffset.UtcNow + options.KeepAliveTimeout : null;
+        DateTimeOffset? keepUntil = options.KeepAlive ? Time.GetUtcNow() + options.KeepAliveTimeout : null;
         var request = specs.Create(task, keepUntil);
         // From creation (start follows at once): how long a crashed run's container is left to its code (LeftoverSweeper).
-        request.Labels[ContainerLabels.Deadline] = (DateTimeOffset.UtcNow + task.Limits.Timeout).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        request.Labels[ContainerLabels.Deadline] = (Time.GetUtcNow() + task.Limits.Timeout).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var specSha256 = ContainerSpecDigest.Of(request);
-        var createdAt = Stopwatch.StartNew();
+        var createdAt = Time.GetTimestamp();
         SealedContainer container;
         try
         {
@@ -90,13 +95,13 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         try
         {
             await container.StartAsync(cancellationToken).ConfigureAwait(false);
-            var startReturned = DateTimeOffset.UtcNow;
+            var startReturned = Time.GetUtcNow();
             witnessing.ContainerStarted();
-            metrics.ContainerStarted(createdAt.Elapsed);
+            metrics.ContainerStarted(Time.GetElapsedTime(createdAt));
             log.Information("Task {TaskId:l} started in container {ContainerId:l} (code snapshot {Snapshot:l})",
                 task.Message.TaskId, ContainerIds.Shorten(id), task.Snapshot.Hash);
             control.Started?.Invoke();
-            run = await WatchAsync(new Watched(id, site, channel, startReturned, Adopted: false), task.Limits.Timeout, Stopwatch.StartNew(), control.StopRequested, cancellationToken).ConfigureAwait(false);
+            run = await WatchAsync(new Watched(id, site, channel, startReturned, Adopted: false), task.Limits.Timeout, Time.GetTimestamp(), control.StopRequested, cancellationToken).ConfigureAwait(false);
             channel = null;
         }
         finally
@@ -130,8 +135,8 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         ArgumentNullException.ThrowIfNull(earlier);
         ArgumentNullException.ThrowIfNull(site);
         var container = earlier.Inspection;
-        var started = ParseTime(container.State?.StartedAt) ?? DateTimeOffset.UtcNow;
-        var clock = Stopwatch.StartNew();
+        var started = ParseTime(container.State?.StartedAt) ?? Time.GetUtcNow();
+        var clock = Time.GetTimestamp();
         if (container.State?.Running != true)
         {
             var finished = ParseTime(container.State?.FinishedAt);
@@ -159,11 +164,11 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
             if (await ReportedAsync(container.ID, cancellationToken).ConfigureAwait(false))
             {
                 // Even past its time limit: its code had ended, and the timeout signal would end the supervisor (and the results).
-                run = await CollectReportedAsync(watched, clock.ElapsedMilliseconds, cancellationToken).ConfigureAwait(false);
+                run = await CollectReportedAsync(watched, (long)Time.GetElapsedTime(clock).TotalMilliseconds, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                var remaining = timeout - (DateTimeOffset.UtcNow - started);
+                var remaining = timeout - (Time.GetUtcNow() - started);
                 run = await WatchAsync(watched, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, clock, control.StopRequested, cancellationToken).ConfigureAwait(false);
             }
 
@@ -238,8 +243,8 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
             return;
         }
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(ReleaseDeadline);
+        using var timer = new CancellationTokenSource(ReleaseDeadline, Time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         try
         {
             await channel.ReleaseAsync(deadline.Token).ConfigureAwait(false);
@@ -262,7 +267,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
     private sealed record Watched(string Id, TaskSite Site, SupervisorChannel Channel, DateTimeOffset StartedAt, bool Adopted);
 
     /// <summary>Waits for the supervisor's results (stopping the code at the timeout or on request) and collects them; owns the channel.</summary>
-    private async Task<ContainerRun> WatchAsync(Watched watched, TimeSpan timeout, Stopwatch clock, Task stopRequested, CancellationToken cancellationToken)
+    private async Task<ContainerRun> WatchAsync(Watched watched, TimeSpan timeout, long clock, Task stopRequested, CancellationToken cancellationToken)
     {
         var id = watched.Id;
         var handedOver = false;
@@ -276,7 +281,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
             bool stop;
             try
             {
-                var first = await Task.WhenAny(ready, stopRequested).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+                var first = await Task.WhenAny(ready, stopRequested).WaitAsync(timeout, Time, cancellationToken).ConfigureAwait(false);
                 stop = first != ready && !ready.IsCompleted;
             }
             catch (TimeoutException)
@@ -305,7 +310,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
                 await docker.KillContainerAsync(id, "SIGUSR1", cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    gotReady = await ready.WaitAsync(TimeoutGrace, cancellationToken).ConfigureAwait(false);
+                    gotReady = await ready.WaitAsync(TimeoutGrace, Time, cancellationToken).ConfigureAwait(false);
                 }
                 catch (TimeoutException)
                 {
@@ -313,8 +318,8 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
                 }
             }
 
-            var finishedAt = DateTimeOffset.UtcNow;
-            var duration = clock.ElapsedMilliseconds;
+            var finishedAt = Time.GetUtcNow();
+            var duration = (long)Time.GetElapsedTime(clock).TotalMilliseconds;
             if (!gotReady)
             {
                 await docker.KillContainerAsync(id, "SIGKILL", cancellationToken).ConfigureAwait(false);
@@ -373,7 +378,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         var handedOver = false;
         try
         {
-            var finishedAt = DateTimeOffset.UtcNow;
+            var finishedAt = Time.GetUtcNow();
             var collected = await CollectByExecAsync(watched.Id, watched.Site.Key, cancellationToken).ConfigureAwait(false);
             handedOver = Keep(watched);
             return new ContainerRun(watched.Id, false, false, watched.StartedAt, finishedAt, Duration(watched.StartedAt, finishedAt, duration),
@@ -424,8 +429,8 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
     /// <summary>Reads the results block from the channel, the outputs into the task's results folder.</summary>
     private async Task<Collected> CollectFromChannelAsync(Watched watched, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(SealedContainer.CollectDeadline);
+        using var timer = new CancellationTokenSource(SealedContainer.CollectDeadline, Time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         var folder = Path.Combine(options.ResultsRoot, watched.Site.Key);
         var store = new OutputStore(this, watched.Id, folder);
         // A results disk that refuses even the folder: the block is still read (its streams and trace are the answer).
