@@ -19,9 +19,6 @@ public sealed class PreparationContainer(IDockerEngine docker, PreparationSpecFa
     /// <summary>pip's output read from the log at most (its tail is what a done message carries).</summary>
     private const long LogLimitBytes = 4 * 1024 * 1024;
 
-    /// <summary>How long the container waits to be collected after pip succeeded.</summary>
-    private static readonly TimeSpan CollectWindow = TimeSpan.FromMinutes(10);
-
     /// <summary>Installs for <paramref name="key"/>; on success the site is in <paramref name="staging"/>/site.</summary>
     public async Task<PreparationOutcome> InstallAsync(string key, string requirementsFile, string imageId, string staging, CancellationToken cancellationToken)
     {
@@ -29,7 +26,7 @@ public sealed class PreparationContainer(IDockerEngine docker, PreparationSpecFa
         // One of ours with this name can only be left by a crash mid-install (the caller holds the key's locks).
         await docker.RemoveContainerAsync(name, cancellationToken).ConfigureAwait(false);
         // Removed whatever happened (disposal), with a deadline of its own.
-        await using var container = await SealedContainer.CreateAsync(docker, name, specs.Create(key, requirementsFile, imageId, CollectWindow), log, cancellationToken).ConfigureAwait(false);
+        await using var container = await SealedContainer.CreateAsync(docker, name, specs.Create(key, requirementsFile, imageId, SealedContainer.CollectWindow), log, cancellationToken).ConfigureAwait(false);
         await container.StartAsync(cancellationToken).ConfigureAwait(false);
         log.Information("Installing requirements.txt {Key:l} in container {ContainerId:l} ({Source})", key[..16], container.ShortId, options.Source);
         var (status, output) = await FollowAsync(container, cancellationToken).ConfigureAwait(false);

@@ -33,7 +33,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
     /// How long past its time limit a crashed run's running container is left: the timeout grace and the collect
     /// window, so a redelivery adopting it late still collects its results.
     /// </summary>
-    public TimeSpan Overrun { get; init; } = TimeSpan.FromSeconds(30) + ContainerSpecFactory.CollectWindow;
+    public TimeSpan Overrun { get; init; } = SealedContainer.TimeoutGrace + SealedContainer.CollectWindow;
 
     /// <summary>The cache of installed requirements (<c>TASKER_DEPS_ROOT</c>), expired like snapshots; null: none.</summary>
     public string? DependencyRoot { get; init; }

@@ -28,9 +28,6 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
     /// <summary>Channels of runs collected but not yet cleaned up, by site key: their supervisors wait for the release line.</summary>
     private readonly ConcurrentDictionary<string, SupervisorChannel> _collected = new(StringComparer.Ordinal);
 
-    /// <summary>How long the code has to stop after the timeout signal before the container is killed outright.</summary>
-    private static readonly TimeSpan TimeoutGrace = TimeSpan.FromSeconds(30);
-
     /// <summary>Deadline of the release line: a write on an open connection.</summary>
     private static readonly TimeSpan ReleaseDeadline = TimeSpan.FromSeconds(5);
 
@@ -310,7 +307,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
                 await docker.KillContainerAsync(id, "SIGUSR1", cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    gotReady = await ready.WaitAsync(TimeoutGrace, Time, cancellationToken).ConfigureAwait(false);
+                    gotReady = await ready.WaitAsync(SealedContainer.TimeoutGrace, Time, cancellationToken).ConfigureAwait(false);
                 }
                 catch (TimeoutException)
                 {
@@ -328,7 +325,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
                 var goneStart = watched.Adopted ? watched.StartedAt : ParseTime(gone?.State?.StartedAt) ?? watched.StartedAt;
                 return new ContainerRun(id, timedOut, gone?.State?.OOMKilled == true, goneStart, finishedAt, Duration(goneStart, finishedAt, duration),
                     await peak.ConfigureAwait(false), null, null, null,
-                    timedOut ? "the code did not stop within 30 s of the timeout" : "the supervisor ended without reporting results")
+                    timedOut ? string.Create(CultureInfo.InvariantCulture, $"the code did not stop within {SealedContainer.TimeoutGrace.TotalSeconds:0} s of the timeout") : "the supervisor ended without reporting results")
                 {
                     ImageId = gone?.Image,
                 };

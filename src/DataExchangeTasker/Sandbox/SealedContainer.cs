@@ -17,6 +17,15 @@ namespace DataExchangeTasker.Sandbox;
 /// </remarks>
 public sealed class SealedContainer : IAsyncDisposable
 {
+    /// <summary>
+    /// How long a container stays up for the tasker to collect it once its work is done (the supervisor's results, or
+    /// the installed site), also across a tasker restart; the tasker removes it as soon as it has them.
+    /// </summary>
+    public static readonly TimeSpan CollectWindow = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a task's code has to stop after the timeout signal before the container is killed outright.</summary>
+    public static readonly TimeSpan TimeoutGrace = TimeSpan.FromSeconds(30);
+
     /// <summary>Deadline of reading a collection (the results block, or one collecting exec): up to a size limit of files at disk speed.</summary>
     public static readonly TimeSpan CollectDeadline = TimeSpan.FromMinutes(5);
 
