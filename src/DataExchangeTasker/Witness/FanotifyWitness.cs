@@ -169,8 +169,7 @@ public sealed class FanotifyWitness : ITaskWitness
             {
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 deadline.CancelAfter(InspectDeadline);
-                var container = await _docker.InspectContainerAsync(task.ContainerId, deadline.Token).ConfigureAwait(false);
-                pid = container?.State?.Pid ?? 0;
+                pid = await _docker.MainPidAsync(task.ContainerId, deadline.Token).ConfigureAwait(false) ?? 0;
             }
 
             if (pid <= 0)
