@@ -109,7 +109,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log, TaskerTimings
         var progress = new ProgressPublisher(progressPublisher, options.Messaging, options.Control, log);
         await connector.DeclareAsync("the progress exchange", progress.DeclareAsync, stopping).ConfigureAwait(false);
         var reporting = progress.RunAsync(abort);
-        using var dependencies = new DependencyPreparer(docker, options.Sandbox, options.Dependencies, options.TaskerId, active, log, Metrics);
+        using var dependencies = new DependencyPreparer(docker, options.Sandbox, options.Dependencies, options.TaskerId, active, log, Metrics, _timings.Time);
         var defaultImage = new DefaultImageProtocol(options.Sandbox.Image);
         var processor = new TaskProcessor(new TaskPreparer(options.Sandbox, approvals, images: images, defaultImage: defaultImage), runner, active, ledger, RetryPipelines.EngineCalls(options.MaxRetries), log, time: _timings.Time,
             legacyETag: options.Sandbox.LegacyETag, cancellations: cancellations, progress: progress.Enabled ? progress : null, receipts: receipts, dependencies: dependencies);

@@ -178,7 +178,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
         }
 
         // An install takes at most TASKER_PIP_TIMEOUT (a day at most); an older staging folder has no owner left.
-        foreach (var staging in new Dependencies.DependencyCache(DependencyRoot).StaleStaging(TimeSpan.FromDays(1)))
+        foreach (var staging in new Dependencies.DependencyCache(DependencyRoot, Time).StaleStaging(TimeSpan.FromDays(1)))
         {
             CodeSnapshotStore.Remove(staging);
         }
