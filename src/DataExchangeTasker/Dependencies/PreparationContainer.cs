@@ -71,11 +71,11 @@ public sealed class PreparationContainer(IDockerEngine docker, PreparationSpecFa
             return string.Create(CultureInfo.InvariantCulture, $"Installing requirements.txt failed (pip exit status {s}); the code did not run.");
         }
 
-        var state = (await container.InspectAsync(cancellationToken).ConfigureAwait(false))?.State;
+        var state = await container.StandingAsync(cancellationToken).ConfigureAwait(false);
         return state switch
         {
             { Running: true } => string.Create(CultureInfo.InvariantCulture, $"Installing requirements.txt took longer than {Settings.PipTimeout.Name} ({options.Timeout.TotalSeconds:0} s) and was stopped; the code did not run."),
-            { OOMKilled: true } => string.Create(CultureInfo.InvariantCulture, $"Installing requirements.txt ran out of memory ({Settings.MemoryLimit.Name} {sandbox.MemoryLimitBytes} bytes, which also holds the installed files); the code did not run."),
+            { OomKilled: true } => string.Create(CultureInfo.InvariantCulture, $"Installing requirements.txt ran out of memory ({Settings.MemoryLimit.Name} {sandbox.MemoryLimitBytes} bytes, which also holds the installed files); the code did not run."),
             _ => string.Create(CultureInfo.InvariantCulture, $"Installing requirements.txt ended without a status (container exit code {state?.ExitCode}); the code did not run."),
         };
     }

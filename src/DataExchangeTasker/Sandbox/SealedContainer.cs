@@ -84,9 +84,11 @@ public sealed class SealedContainer : IAsyncDisposable
         }
     }
 
-    /// <summary>The engine's inspection of the container now; null when it is gone.</summary>
-    public Task<ContainerInspectResponse?> InspectAsync(CancellationToken cancellationToken) =>
-        _docker.InspectContainerAsync(Id, cancellationToken);
+    /// <summary>How the container stands now; null when it is gone.</summary>
+    public async Task<ContainerStanding?> StandingAsync(CancellationToken cancellationToken) =>
+        (await _docker.InspectContainerAsync(Id, cancellationToken).ConfigureAwait(false))?.State is { } state
+            ? new ContainerStanding(state.Running, state.OOMKilled, state.ExitCode)
+            : null;
 
     /// <summary>
     /// Streams <c>tar -cf - -C <paramref name="folder"/> <paramref name="entries"/></c>, run in the container as
