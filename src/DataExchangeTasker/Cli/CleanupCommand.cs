@@ -42,12 +42,12 @@ public static class CleanupCommand
                     _ => false, ct).ConfigureAwait(false);
                 foreach (var c in kept)
                 {
-                    Console.WriteLine($"kept container {SandboxRunner.ShortId(c.Id)} (task {c.TaskId}): owned by running tasker {c.Owner}");
+                    Console.WriteLine($"kept container {ContainerIds.Shorten(c.Id)} (task {c.TaskId}): owned by running tasker {c.Owner}");
                 }
 
                 foreach (var c in swept.Containers)
                 {
-                    Console.WriteLine($"removed container {SandboxRunner.ShortId(c.Id)} (task {c.TaskId})");
+                    Console.WriteLine($"removed container {ContainerIds.Shorten(c.Id)} (task {c.TaskId})");
                 }
 
                 var removed = swept.Count;

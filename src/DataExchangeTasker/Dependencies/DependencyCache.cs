@@ -9,8 +9,12 @@ namespace DataExchangeTasker.Dependencies;
 /// <c>rename(2)</c> of a private staging folder, and is read-only (folders 0555, files 0444) from then on. A lock file
 /// per key serialises installs across processes sharing the root, so one install serves them all.
 /// </summary>
-public sealed class DependencyCache(string root)
+/// <param name="root">The cache's folder.</param>
+/// <param name="time">The clock a lock's wait and a staging folder's age are measured on; the system's when null.</param>
+public sealed class DependencyCache(string root, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     private const UnixFileMode PrivateFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     /// <summary>The cache's folder.</summary>
@@ -69,7 +73,7 @@ public sealed class DependencyCache(string root)
     {
         Directory.CreateDirectory(root, PrivateFolder | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
         var path = Path.Combine(root, ".lock-" + key);
-        var deadline = DateTime.UtcNow + wait;
+        var deadline = _time.GetUtcNow() + wait;
         while (true)
         {
             try
@@ -77,10 +81,10 @@ public sealed class DependencyCache(string root)
                 // .NET takes flock(LOCK_EX | LOCK_NB) for FileShare.None on Unix; the lock dies with the process.
                 return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException) when (DateTime.UtcNow < deadline)
+            catch (IOException) when (_time.GetUtcNow() < deadline)
             {
                 // Another process installs this key: poll until it is done (bounded by the deadline above).
-                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(250), _time, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -92,6 +96,6 @@ public sealed class DependencyCache(string root)
     /// <summary>Staging folders older than <paramref name="age"/>: left by a crash mid-install.</summary>
     public IEnumerable<string> StaleStaging(TimeSpan age) =>
         Directory.Exists(root)
-            ? Directory.EnumerateDirectories(root, ".tmp-*").Where(d => Directory.GetLastWriteTimeUtc(d) < DateTime.UtcNow - age)
+            ? Directory.EnumerateDirectories(root, ".tmp-*").Where(d => Directory.GetLastWriteTimeUtc(d) < _time.GetUtcNow().UtcDateTime - age)
             : [];
 }

@@ -32,20 +32,23 @@ public sealed class DependencyPreparer : IDisposable
     private readonly ConcurrentDictionary<string, Lazy<Task<DependencyResult>>> _inflight = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _lifetime = new();
     private readonly TaskMetrics? _metrics;
+    private readonly TimeProvider _time;
 
     /// <summary>
     /// Creates the preparer; <paramref name="active"/> holds each preparation container's name while it is in use, so
-    /// no sweep removes it; <paramref name="metrics"/> counts installs (<c>tasker_dependency_installs_total</c>).
+    /// no sweep removes it; <paramref name="metrics"/> counts installs (<c>tasker_dependency_installs_total</c>);
+    /// <paramref name="time"/> is the clock of the cache's lock waits and of the install stamp (the system's when null).
     /// </summary>
-    public DependencyPreparer(IDockerEngine docker, SandboxOptions sandbox, DependencyOptions options, string taskerId, ActiveSites active, ILogger log, TaskMetrics? metrics = null)
+    public DependencyPreparer(IDockerEngine docker, SandboxOptions sandbox, DependencyOptions options, string taskerId, ActiveSites active, ILogger log, TaskMetrics? metrics = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _metrics = metrics;
         _docker = docker;
         _sandbox = sandbox;
         _options = options;
         _active = active;
         _log = log;
-        _cache = new DependencyCache(options.Root);
+        _cache = new DependencyCache(options.Root, _time);
         _specs = new PreparationSpecFactory(sandbox, options, taskerId);
         _container = new PreparationContainer(docker, _specs, sandbox, options, log);
     }
@@ -132,7 +135,7 @@ public sealed class DependencyPreparer : IDisposable
                 return new DependenciesFailed(failure + "\n" + Tail(outcome.PipOutput, _sandbox.OutputLimitBytes));
             }
 
-            var keyJson = JsonSerializer.Serialize(inputs with { InstalledAt = DateTimeOffset.UtcNow }, DependencyJsonContext.Default.DependencyKeyRecord);
+            var keyJson = JsonSerializer.Serialize(inputs with { InstalledAt = _time.GetUtcNow() }, DependencyJsonContext.Default.DependencyKeyRecord);
             var published = _cache.Publish(staging, key, outcome.PipOutput, keyJson);
             _log.Information("requirements.txt {Key:l} installed in {Seconds:0.0} s; cached at {Site:l}", key[..16], clock.Elapsed.TotalSeconds, published);
             return new DependenciesReady(published);

@@ -4,7 +4,6 @@ using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Docker;
 using DataExchangeTasker.Protocol;
 using DataExchangeTasker.Sandbox;
-using Docker.DotNet.Models;
 using Serilog;
 
 namespace DataExchangeTasker.Dependencies;
@@ -20,56 +19,33 @@ public sealed class PreparationContainer(IDockerEngine docker, PreparationSpecFa
     /// <summary>pip's output read from the log at most (its tail is what a done message carries).</summary>
     private const long LogLimitBytes = 4 * 1024 * 1024;
 
-    /// <summary>How long the container waits to be collected after pip succeeded.</summary>
-    private static readonly TimeSpan CollectWindow = TimeSpan.FromMinutes(10);
-
-    /// <summary>Deadline of the copying exec, reading included.</summary>
-    private static readonly TimeSpan CollectDeadline = TimeSpan.FromMinutes(5);
-
     /// <summary>Installs for <paramref name="key"/>; on success the site is in <paramref name="staging"/>/site.</summary>
     public async Task<PreparationOutcome> InstallAsync(string key, string requirementsFile, string imageId, string staging, CancellationToken cancellationToken)
     {
         var name = specs.NameFor(key);
         // One of ours with this name can only be left by a crash mid-install (the caller holds the key's locks).
         await docker.RemoveContainerAsync(name, cancellationToken).ConfigureAwait(false);
-        var id = await docker.CreateContainerAsync(name, specs.Create(key, requirementsFile, imageId, CollectWindow), cancellationToken).ConfigureAwait(false);
-        try
+        // Removed whatever happened (disposal), with a deadline of its own.
+        await using var container = await SealedContainer.CreateAsync(docker, name, specs.Create(key, requirementsFile, imageId, SealedContainer.CollectWindow), log, cancellationToken).ConfigureAwait(false);
+        await container.StartAsync(cancellationToken).ConfigureAwait(false);
+        log.Information("Installing requirements.txt {Key:l} in container {ContainerId:l} ({Source})", key[..16], container.ShortId, options.Source);
+        var (status, output) = await FollowAsync(container, cancellationToken).ConfigureAwait(false);
+        if (status != 0)
         {
-            await docker.StartContainerAsync(id, cancellationToken).ConfigureAwait(false);
-            log.Information("Installing requirements.txt {Key:l} in container {ContainerId:l} ({Source})", key[..16], SandboxRunner.ShortId(id), options.Source);
-            var (status, output) = await FollowAsync(id, cancellationToken).ConfigureAwait(false);
-            if (status != 0)
-            {
-                return PreparationOutcome.Failed(await DescribeFailureAsync(id, status, cancellationToken).ConfigureAwait(false), output);
-            }
+            return PreparationOutcome.Failed(await DescribeFailureAsync(container, status, cancellationToken).ConfigureAwait(false), output);
+        }
 
-            var copyFailure = await CopySiteAsync(id, staging, cancellationToken).ConfigureAwait(false);
-            return copyFailure is null ? PreparationOutcome.Installed(output) : PreparationOutcome.Failed(copyFailure, output);
-        }
-        finally
-        {
-            // Removed whatever happened, with a deadline of its own: a cancelled caller must not leave it running.
-            using var removal = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try
-            {
-                await docker.RemoveContainerAsync(id, removal.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is DockerApiException or OperationCanceledException)
-            {
-                log.Warning("Could not remove preparation container {ContainerId:l} (the leftover sweep will): {Error}", SandboxRunner.ShortId(id), e.Message);
-            }
-        }
+        var copyFailure = await CopySiteAsync(container, staging, cancellationToken).ConfigureAwait(false);
+        return copyFailure is null ? PreparationOutcome.Installed(output) : PreparationOutcome.Failed(copyFailure, output);
     }
 
     /// <summary>pip's status (null: it did not finish in time, or the container ended without a status) and its output.</summary>
-    private async Task<(int? Status, string Output)> FollowAsync(string id, CancellationToken cancellationToken)
+    private async Task<(int? Status, string Output)> FollowAsync(SealedContainer container, CancellationToken cancellationToken)
     {
         var output = new StringBuilder();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(options.Timeout);
         try
         {
-            await foreach (var line in docker.FollowLogLinesAsync(id, LogLimitBytes, deadline.Token).ConfigureAwait(false))
+            await foreach (var line in container.FollowLogLinesAsync(LogLimitBytes, options.Timeout, cancellationToken).ConfigureAwait(false))
             {
                 if (line.StartsWith(PreparationSpecFactory.StatusPrefix, StringComparison.Ordinal))
                 {
@@ -88,45 +64,34 @@ public sealed class PreparationContainer(IDockerEngine docker, PreparationSpecFa
         }
     }
 
-    private async Task<string> DescribeFailureAsync(string id, int? status, CancellationToken cancellationToken)
+    private async Task<string> DescribeFailureAsync(SealedContainer container, int? status, CancellationToken cancellationToken)
     {
         if (status is { } s)
         {
             return string.Create(CultureInfo.InvariantCulture, $"Installing requirements.txt failed (pip exit status {s}); the code did not run.");
         }
 
-        var state = (await docker.InspectContainerAsync(id, cancellationToken).ConfigureAwait(false))?.State;
+        var state = await container.StandingAsync(cancellationToken).ConfigureAwait(false);
         return state switch
         {
             { Running: true } => string.Create(CultureInfo.InvariantCulture, $"Installing requirements.txt took longer than {Settings.PipTimeout.Name} ({options.Timeout.TotalSeconds:0} s) and was stopped; the code did not run."),
-            { OOMKilled: true } => string.Create(CultureInfo.InvariantCulture, $"Installing requirements.txt ran out of memory ({Settings.MemoryLimit.Name} {sandbox.MemoryLimitBytes} bytes, which also holds the installed files); the code did not run."),
+            { OomKilled: true } => string.Create(CultureInfo.InvariantCulture, $"Installing requirements.txt ran out of memory ({Settings.MemoryLimit.Name} {sandbox.MemoryLimitBytes} bytes, which also holds the installed files); the code did not run."),
             _ => string.Create(CultureInfo.InvariantCulture, $"Installing requirements.txt ended without a status (container exit code {state?.ExitCode}); the code did not run."),
         };
     }
 
     /// <summary>Null when the site is in <paramref name="staging"/>; otherwise why it is not.</summary>
-    private async Task<string?> CopySiteAsync(string id, string staging, CancellationToken cancellationToken)
+    private async Task<string?> CopySiteAsync(SealedContainer container, string staging, CancellationToken cancellationToken)
     {
-        var exec = await docker.CreateExecAsync(id, new ContainerExecCreateParameters
-        {
-            User = sandbox.User,
-            AttachStdout = true,
-            AttachStderr = true,
-            AttachStdin = false,
-            TTY = false,
-            Privileged = false,
-            Cmd = ["tar", "-cf", "-", "-C", PreparationSpecFactory.OutPath, "site"],
-        }, cancellationToken).ConfigureAwait(false);
         ExtractedOutputs? copied = null;
-        var archiveCap = options.SizeLimitBytes + (options.SizeLimitBytes / 10) + (16L * 1024 * 1024);
         ExecResult result;
         try
         {
-            result = await docker.RunExecAsync(exec, async (stream, ct) =>
+            result = await container.TarAsync(sandbox.User, PreparationSpecFactory.OutPath, ["site"], async (stream, ct) =>
             {
-                await using var capped = new CappedReadStream(stream, archiveCap);
+                await using var capped = new CappedReadStream(stream, SealedContainer.ArchiveCap(options.SizeLimitBytes));
                 copied = await OutputArchiveExtractor.ExtractAsync(capped, staging, new OutputLimits(int.MaxValue, options.SizeLimitBytes), ct).ConfigureAwait(false);
-            }, CollectDeadline, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
         {

@@ -83,6 +83,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log, TaskerTimings
         await using var intakeController = new IntakeController(connector, options.Messaging, (ushort)options.Concurrency, intake.Writer, Health, log, _timings.SubscribeRetry)
         {
             Interval = _timings.IntakeInterval,
+            Time = _timings.Time,
         };
         // One answering channel per task slot (settlement lanes): an answer waits for its own confirm only.
         await using var answering = new ConfirmedPublisherSet(connector, log, options.Concurrency);
@@ -90,10 +91,10 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log, TaskerTimings
         await using var replyPublisher = new ConfirmedPublisher(connector, log, bounded: _timings.ReplyRetry);
         var replies = new ReplyCopier(replyPublisher, Metrics, log);
         var copying = replies.RunAsync(abort);
-        var runner = new SandboxRunner(docker, options.Sandbox, new ContainerSpecFactory(options.Sandbox, options.TaskerId), options.TaskerId, log, Metrics, witness);
+        var runner = new SandboxRunner(docker, options.Sandbox, new ContainerSpecFactory(options.Sandbox, options.TaskerId), options.TaskerId, log, Metrics, witness) { Time = _timings.Time };
         var active = new ActiveSites();
-        var ledger = new AnswerLedger(options.Sandbox.WorkRoot);
-        var cancellations = new TaskCancellations(new CancelMemory(options.Sandbox.WorkRoot, options.Control.CancelMemory));
+        var ledger = new AnswerLedger(options.Sandbox.WorkRoot, _timings.Time);
+        var cancellations = new TaskCancellations(new CancelMemory(options.Sandbox.WorkRoot, options.Control.CancelMemory, _timings.Time));
         await using var control = new ControlListener(cancellations, options.TaskerId, options.Control.CancelMemory, options.Messaging.QueueType == "quorum", log);
         try
         {
@@ -108,27 +109,28 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log, TaskerTimings
         var progress = new ProgressPublisher(progressPublisher, options.Messaging, options.Control, log);
         await connector.DeclareAsync("the progress exchange", progress.DeclareAsync, stopping).ConfigureAwait(false);
         var reporting = progress.RunAsync(abort);
-        using var dependencies = new DependencyPreparer(docker, options.Sandbox, options.Dependencies, options.TaskerId, active, log, Metrics);
+        using var dependencies = new DependencyPreparer(docker, options.Sandbox, options.Dependencies, options.TaskerId, active, log, Metrics, _timings.Time);
         var defaultImage = new DefaultImageProtocol(options.Sandbox.Image);
-        var processor = new TaskProcessor(new TaskPreparer(options.Sandbox, approvals, images: images, defaultImage: defaultImage), runner, active, ledger, RetryPipelines.EngineCalls(options.MaxRetries), log,
+        var processor = new TaskProcessor(new TaskPreparer(options.Sandbox, approvals, images: images, defaultImage: defaultImage), runner, active, ledger, RetryPipelines.EngineCalls(options.MaxRetries), log, time: _timings.Time,
             legacyETag: options.Sandbox.LegacyETag, cancellations: cancellations, progress: progress.Enabled ? progress : null, receipts: receipts, dependencies: dependencies);
-        var watch = new EngineWatch(docker, options.Sandbox.Image, Health, Metrics, log, new ResultsRootProbe(options.Sandbox.ResultsRoot), defaultImage) { Interval = _timings.EngineWatchInterval };
+        var watch = new EngineWatch(docker, options.Sandbox.Image, Health, Metrics, log, new ResultsRootProbe(options.Sandbox.ResultsRoot), defaultImage) { Interval = _timings.EngineWatchInterval, Time = _timings.Time };
         watch.AvailabilityChanged += intakeController.Wake;
         var removal = new BackgroundSiteRemover(new TaskSiteRemover(runner, log), log);
         var removing = removal.RunAsync(abort);
-        var outageHold = new EngineOutageHold(watch, intakeController, log) { Deadline = _timings.EngineOutagePauseDeadline };
+        var outageHold = new EngineOutageHold(watch, intakeController, log) { Deadline = _timings.EngineOutagePauseDeadline, Time = _timings.Time };
         var settlement = new SettlementLanes([.. answering.Publishers.Select(confirmed => new OutcomeSettler(
             new DonePublisher(confirmed, replies, options.Messaging, Metrics, log, options.Control.DoneV02), new DeadLetterPublisher(confirmed, options.Messaging),
             removal, ledger, outageHold, Metrics, log, audit))], log);
         var sweeper = new LeftoverSweeper(docker, options.Sandbox.SnapshotRoot, options.TaskerId, options.CleanupGrace, active, log)
         {
             Interval = _timings.SweepInterval,
+            Time = _timings.Time,
             DependencyRoot = options.Dependencies.Root,
         };
         var sweeping = sweeper.RunAsync(stopping);
-        var idleTrim = new IdleMemoryTrim(log) { Quiet = _timings.IdleTrimQuiet };
+        var idleTrim = new IdleMemoryTrim(log) { Quiet = _timings.IdleTrimQuiet, Time = _timings.Time };
         var trimming = idleTrim.RunAsync(stopping);
-        var worker = new TaskerWorker(intake, intakeController, watch, processor, settlement, Health, Metrics, options.Concurrency, options.DrainTimeout, log, idleTrim);
+        var worker = new TaskerWorker(intake, intakeController, watch, processor, settlement, Health, Metrics, options.Concurrency, options.DrainTimeout, log, idleTrim) { Time = _timings.Time };
         await worker.RunAsync(stopping, abort).ConfigureAwait(false);
         // Every outcome is settled: finish the removals and reply copies already queued (a second signal cuts them short).
         removal.Complete();

@@ -8,13 +8,20 @@ namespace DataExchangeTasker.Hosting;
 /// The fixed waits of <c>tasker run</c> that are not operator settings: deadlines, intervals and retry shapes. The
 /// composition root (<see cref="TaskerHost"/>) hands each to the part it builds, so that tests can run the same
 /// behaviour with short waits instead of sitting out production ones. <see cref="Production"/> is what the tasker
-/// runs with. (The grace a timed-out task's container gets to stop, and the collect deadlines, belong to the sandbox
-/// run and stay there.)
+/// runs with. (The grace a timed-out task's container gets to stop, the collect window and the collect deadlines
+/// belong to the container run sequence, <see cref="Sandbox.SealedContainer"/>; they are waited on <see cref="Time"/>.)
 /// </summary>
 public sealed record TaskerTimings
 {
     /// <summary>The values <c>tasker run</c> uses.</summary>
     public static TaskerTimings Production { get; } = new();
+
+    /// <summary>
+    /// The clock the tasker's own waits are measured on (the intervals and deadlines below, a task's time limit and
+    /// grace, the drain timeout) and the one its ages are read from (sweep, answer ledger, cancel memory); tests hand a
+    /// fake one and move it instead of waiting. The engine client's and the broker client's own timeouts are not on it.
+    /// </summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>Deadline of one ordinary engine call (create, inspect, remove, list, ...): a hung engine is noticed after it.</summary>
     public TimeSpan EngineCallDeadline { get; init; } = DockerEngine.DefaultCallTimeout;

@@ -60,6 +60,9 @@ public sealed class IntakeController : IAsyncDisposable
     /// <summary>Time between decisions when nothing wakes the owner earlier (set by the composition root).</summary>
     public required TimeSpan Interval { get; init; }
 
+    /// <summary>The clock <see cref="Interval"/> is measured on (the composition root's).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>True while a consumer is registered with the broker.</summary>
     public bool IsConsuming => _consumerTag is not null && _channel?.IsOpen == true && !_connector.IsRecovering;
 
@@ -87,7 +90,7 @@ public sealed class IntakeController : IAsyncDisposable
 
             try
             {
-                await _wake.Reader.WaitToReadAsync(stopping).AsTask().WaitAsync(Interval, stopping).ConfigureAwait(false);
+                await _wake.Reader.WaitToReadAsync(stopping).AsTask().WaitAsync(Interval, Time, stopping).ConfigureAwait(false);
                 _wake.Reader.TryRead(out _);
             }
             catch (TimeoutException)

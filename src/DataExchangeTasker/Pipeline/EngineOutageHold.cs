@@ -12,12 +12,15 @@ public sealed class EngineOutageHold(EngineWatch watch, IntakeController intake,
     /// <summary>How long pausing may take before the message is put back anyway (set by the composition root).</summary>
     public required TimeSpan Deadline { get; init; }
 
+    /// <summary>The clock <see cref="Deadline"/> is measured on (the composition root's).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <inheritdoc />
     public async Task HoldForEngineAsync(string reason, CancellationToken cancellationToken)
     {
         watch.ReportUnreachable(reason);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(Deadline);
+        using var timer = new CancellationTokenSource(Deadline, Time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         try
         {
             await intake.ReconcileAsync(deadline.Token).ConfigureAwait(false);

@@ -19,6 +19,9 @@ public sealed class EngineWatch(IDockerEngine docker, string image, HealthState 
     /// <summary>Time between checks (set by the composition root).</summary>
     public required TimeSpan Interval { get; init; }
 
+    /// <summary>The clock <see cref="Interval"/> is measured on (the composition root's).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Raised when the engine (with the runner image) became available or unavailable.</summary>
     public event Action? AvailabilityChanged;
 
@@ -107,7 +110,7 @@ public sealed class EngineWatch(IDockerEngine docker, string image, HealthState 
     /// <summary>Checks every <see cref="Interval"/> until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(Interval);
+        using var timer = new PeriodicTimer(Interval, Time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))

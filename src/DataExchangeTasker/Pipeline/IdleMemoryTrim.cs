@@ -18,12 +18,16 @@ public sealed partial class IdleMemoryTrim(ILogger log)
     private int _running;
     private long _entries;
     private bool _mallocTrim = OperatingSystem.IsLinux();
+    private int _trims;
 
     /// <summary>How long nothing must run before memory is given back.</summary>
     public TimeSpan Quiet { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>The clock the quiet time is measured on.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>How many times memory was given back (tests).</summary>
-    public int Trims { get; private set; }
+    public int Trims => Volatile.Read(ref _trims);
 
     /// <summary>A task started.</summary>
     public void Entered()
@@ -59,7 +63,7 @@ public sealed partial class IdleMemoryTrim(ILogger log)
             {
                 await _wake.Reader.ReadAsync(stopping).ConfigureAwait(false);
                 var entries = Interlocked.Read(ref _entries);
-                await Task.Delay(Quiet, stopping).ConfigureAwait(false);
+                await Task.Delay(Quiet, Time, stopping).ConfigureAwait(false);
                 if (Volatile.Read(ref _running) == 0 && Interlocked.Read(ref _entries) == entries)
                 {
                     Trim();
@@ -90,7 +94,7 @@ public sealed partial class IdleMemoryTrim(ILogger log)
             }
         }
 
-        Trims++;
+        Interlocked.Increment(ref _trims);
         log.Debug("Idle: memory given back, resident {BeforeMb:0.0} -> {AfterMb:0.0} MB", before / 1048576.0, Environment.WorkingSet / 1048576.0);
     }
 

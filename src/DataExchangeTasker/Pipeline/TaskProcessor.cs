@@ -2,7 +2,6 @@ using DataExchangeTasker.Control;
 using DataExchangeTasker.Dependencies;
 using DataExchangeTasker.Docker;
 using DataExchangeTasker.Governance;
-using Docker.DotNet.Models;
 using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Protocol;
 using DataExchangeTasker.Resilience;
@@ -230,7 +229,7 @@ public sealed class TaskProcessor
                 // Only a redelivery (or a retry, or a name conflict) can find an earlier container: a first delivery
                 // skips the engine round trip, and a conflicting create sends it back here to adopt.
                 var existing = lookFirst ? await _runner.FindAsync(site, cancellationToken).ConfigureAwait(false) : null;
-                if (existing is not null && existing.State?.Status != "created")
+                if (existing is { Started: true })
                 {
                     return await AdoptAsync(delivery, message, task, data, site, existing, control, cancellationToken).ConfigureAwait(false);
                 }
@@ -264,10 +263,10 @@ public sealed class TaskProcessor
         }
     }
 
-    private async Task<TaskOutcome> AdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, DataFingerprint? data, TaskSite site, ContainerInspectResponse existing, RunControl control, CancellationToken cancellationToken)
+    private async Task<TaskOutcome> AdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, DataFingerprint? data, TaskSite site, EarlierContainer existing, RunControl control, CancellationToken cancellationToken)
     {
         _log.Information("Task {TaskId:l} already has container {ContainerId:l} ({Status:l}) on this host; adopting it instead of running the code again",
-            message.TaskId, SandboxRunner.ShortId(existing.ID), existing.State?.Status);
+            message.TaskId, ContainerIds.Shorten(existing.Id), existing.State);
         var limits = task.Limits;
         var run = await _runner.AdoptAsync(existing, site, limits.Timeout, control, cancellationToken).ConfigureAwait(false);
         return Answer(delivery, task, data, site, run);
@@ -282,7 +281,7 @@ public sealed class TaskProcessor
             done = _receipts.Stamp(done, delivery, task, run, data);
         }
 
-        return new AnswerOutcome(delivery, done, site) { ContainerId = SandboxRunner.ShortId(run.ContainerId) };
+        return new AnswerOutcome(delivery, done, site) { ContainerId = ContainerIds.Shorten(run.ContainerId) };
     }
 
     private async Task TryAbandonAsync(TaskSite site, CancellationToken? cancellationToken = null)

@@ -25,6 +25,9 @@ public sealed class TaskerWorker(
     ILogger log,
     IdleMemoryTrim? idleTrim = null)
 {
+    /// <summary>The clock the drain timeout is measured on (the composition root's).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     private readonly Channel<TaskOutcome> _outcomes = Channel.CreateBounded<TaskOutcome>(
         new BoundedChannelOptions(Math.Max(concurrency, 1) * 2) { SingleReader = settlement.Count == 1, FullMode = BoundedChannelFullMode.Wait });
 
@@ -74,7 +77,7 @@ public sealed class TaskerWorker(
         await watching.ConfigureAwait(false);
 
         var allRunners = Task.WhenAll(runners);
-        var drained = await Task.WhenAny(allRunners, Task.Delay(drainTimeout, abort)).ConfigureAwait(false) == allRunners;
+        var drained = await Task.WhenAny(allRunners, Task.Delay(drainTimeout, Time, abort)).ConfigureAwait(false) == allRunners;
         if (!drained)
         {
             log.Warning("Drain timeout reached; stopping the remaining containers and requeueing their messages");

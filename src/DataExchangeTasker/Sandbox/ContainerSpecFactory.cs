@@ -24,7 +24,7 @@ public sealed class ContainerSpecFactory(SandboxOptions options, string taskerId
     /// How long the supervisor keeps the container (and so its results) up after "results ready" for the tasker to
     /// collect them, also across a tasker restart; the tasker removes it as soon as it has them.
     /// </summary>
-    public static readonly TimeSpan CollectWindow = TimeSpan.FromMinutes(10);
+    public static readonly TimeSpan CollectWindow = SealedContainer.CollectWindow;
 
     /// <summary>The create request for a prepared task.</summary>
     public CreateContainerParameters Create(PreparedTask task, DateTimeOffset? keepUntil)

@@ -7,8 +7,12 @@ namespace DataExchangeTasker.Sandbox;
 /// <c>tasker cleanup</c>: removes the task containers the caller's rule picks. Answered records stay (they expire
 /// on their own); output folders under the results root are the tasks' results and are never swept.
 /// </summary>
-public sealed class LeftoverSweep(IDockerEngine docker)
+/// <param name="docker">The engine.</param>
+/// <param name="time">The clock deadlines and keep-alive ends are compared with; the system's when null.</param>
+public sealed class LeftoverSweep(IDockerEngine docker, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     /// <summary>
     /// Sweeps the task containers of <paramref name="owner"/> (every tasker's when null), removing those
     /// <paramref name="remove"/> picks and <paramref name="inUse"/> does not claim.
@@ -23,7 +27,7 @@ public sealed class LeftoverSweep(IDockerEngine docker)
             labels[ContainerLabels.Owner] = owner;
         }
 
-        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
         var removed = new List<LeftoverContainer>();
         foreach (var summary in await docker.ListContainersAsync(labels, cancellationToken).ConfigureAwait(false))
         {

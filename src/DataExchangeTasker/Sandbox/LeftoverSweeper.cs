@@ -14,10 +14,11 @@ namespace DataExchangeTasker.Sandbox;
 /// </summary>
 public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, string taskerId, TimeSpan grace, ActiveSites active, ILogger log)
 {
-    private readonly LeftoverSweep _sweep = new(docker);
-
     /// <summary>How often leftovers are checked (set by the composition root).</summary>
     public required TimeSpan Interval { get; init; }
+
+    /// <summary>The clock the grace, the interval and the retention ages are measured on (the composition root's).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>How long a code snapshot no task used is kept (the next task of that code copies it again).</summary>
     public TimeSpan SnapshotRetention { get; init; } = TimeSpan.FromDays(7);
@@ -32,7 +33,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
     /// How long past its time limit a crashed run's running container is left: the timeout grace and the collect
     /// window, so a redelivery adopting it late still collects its results.
     /// </summary>
-    public TimeSpan Overrun { get; init; } = TimeSpan.FromSeconds(30) + ContainerSpecFactory.CollectWindow;
+    public TimeSpan Overrun { get; init; } = SealedContainer.TimeoutGrace + SealedContainer.CollectWindow;
 
     /// <summary>The cache of installed requirements (<c>TASKER_DEPS_ROOT</c>), expired like snapshots; null: none.</summary>
     public string? DependencyRoot { get; init; }
@@ -46,10 +47,10 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
     /// <summary>Removes every kept-alive container of this tasker (at shutdown), whatever its time left.</summary>
     public async Task RemoveKeptAsync(CancellationToken cancellationToken)
     {
-        var result = await _sweep.SweepAsync(taskerId, c => c.KeptAlive, _ => false, cancellationToken).ConfigureAwait(false);
+        var result = await new LeftoverSweep(docker, Time).SweepAsync(taskerId, c => c.KeptAlive, _ => false, cancellationToken).ConfigureAwait(false);
         foreach (var c in result.Containers)
         {
-            log.Information("Removed kept-alive container {ContainerId:l} at shutdown", SandboxRunner.ShortId(c.Id));
+            log.Information("Removed kept-alive container {ContainerId:l} at shutdown", ContainerIds.Shorten(c.Id));
         }
     }
 
@@ -57,7 +58,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
     {
         try
         {
-            await Task.Delay(grace, stopping).ConfigureAwait(false);
+            await Task.Delay(grace, Time, stopping).ConfigureAwait(false);
             var removed = await SweepAsync(stopping).ConfigureAwait(false);
             if (removed > 0)
             {
@@ -76,7 +77,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
 
     private async Task PeriodicSweepAsync(CancellationToken stopping)
     {
-        using var timer = new PeriodicTimer(Interval);
+        using var timer = new PeriodicTimer(Interval, Time);
         try
         {
             while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
@@ -106,7 +107,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
     /// </summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = Time.GetUtcNow();
         var removed = 0;
         var labels = new Dictionary<string, string?> { [ContainerLabels.Managed] = null, [ContainerLabels.Owner] = taskerId };
         foreach (var summary in await docker.ListContainersAsync(labels, cancellationToken).ConfigureAwait(false))
@@ -132,7 +133,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
                 {
                     // No task claimed it within its time limit and the collect window: its tasker is gone and no
                     // redelivery came. Killed, it stays as evidence (and for a redelivery still to come) like any ended one.
-                    log.Warning("Container {ContainerId:l} ({Key:l}) of an earlier run ran past its time limit with no task claiming it; killing it", SandboxRunner.ShortId(c.Id), c.Key);
+                    log.Warning("Container {ContainerId:l} ({Key:l}) of an earlier run ran past its time limit with no task claiming it; killing it", ContainerIds.Shorten(c.Id), c.Key);
                     await docker.KillContainerAsync(c.Id, "SIGKILL", cancellationToken).ConfigureAwait(false);
                 }
 
@@ -151,7 +152,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
             }
 
             await docker.RemoveContainerAsync(c.Id, cancellationToken).ConfigureAwait(false);
-            log.Information("Removed container {ContainerId:l} ({Key:l}): {Why:l}", SandboxRunner.ShortId(c.Id), c.Key, why);
+            log.Information("Removed container {ContainerId:l} ({Key:l}): {Why:l}", ContainerIds.Shorten(c.Id), c.Key, why);
             removed++;
         }
 
@@ -177,7 +178,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
         }
 
         // An install takes at most TASKER_PIP_TIMEOUT (a day at most); an older staging folder has no owner left.
-        foreach (var staging in new Dependencies.DependencyCache(DependencyRoot).StaleStaging(TimeSpan.FromDays(1)))
+        foreach (var staging in new Dependencies.DependencyCache(DependencyRoot, Time).StaleStaging(TimeSpan.FromDays(1)))
         {
             CodeSnapshotStore.Remove(staging);
         }
@@ -204,7 +205,7 @@ public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, s
             }
         }
 
-        var cutoff = DateTime.UtcNow - SnapshotRetention;
+        var cutoff = Time.GetUtcNow().UtcDateTime - SnapshotRetention;
         var removed = 0;
         foreach (var folder in Directory.EnumerateDirectories(root))
         {

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using DataExchangeTasker.Configuration;
@@ -29,17 +28,17 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
     /// <summary>Channels of runs collected but not yet cleaned up, by site key: their supervisors wait for the release line.</summary>
     private readonly ConcurrentDictionary<string, SupervisorChannel> _collected = new(StringComparer.Ordinal);
 
-    /// <summary>How long the code has to stop after the timeout signal before the container is killed outright.</summary>
-    private static readonly TimeSpan TimeoutGrace = TimeSpan.FromSeconds(30);
-
-    /// <summary>Deadline of reading the results (the block, or each collecting exec): up to the work size limit of files at disk speed.</summary>
-    private static readonly TimeSpan CollectDeadline = TimeSpan.FromMinutes(5);
-
     /// <summary>Deadline of the release line: a write on an open connection.</summary>
     private static readonly TimeSpan ReleaseDeadline = TimeSpan.FromSeconds(5);
 
     /// <summary>Why an adopted container's run has no witness: opens before this process marked the data went unseen.</summary>
     private const string AdoptedWhy = "the container was started by an earlier tasker process; the witness did not watch it from its start";
+
+    /// <summary>
+    /// The clock of the run's waits (the time limit, the grace after it, the release line) and of its stamps (the
+    /// deadline label, start and finish); the composition root's. The engine's own call deadlines are not on it.
+    /// </summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 
     private SandboxOptions Sandbox => options;
 
@@ -49,8 +48,11 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
     public TaskSite SiteOf(string taskId) => new(ContainerLabels.TaskKey(taskerId, taskId));
 
     /// <summary>The state of a task's container on this host, if an earlier delivery created one.</summary>
-    public Task<ContainerInspectResponse?> FindAsync(TaskSite site, CancellationToken cancellationToken) =>
-        docker.InspectContainerAsync(site.Key, cancellationToken);
+    public async Task<EarlierContainer?> FindAsync(TaskSite site, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(site);
+        return await docker.InspectContainerAsync(site.Key, cancellationToken).ConfigureAwait(false) is { } found ? new EarlierContainer(found) : null;
+    }
 
     /// <summary>Creates and starts the task's container, and collects its results; stops the code at the deadline.</summary>
     public Task<ContainerRun> RunAsync(PreparedTask task, TaskSite site, CancellationToken cancellationToken) =>
@@ -62,16 +64,17 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         ArgumentNullException.ThrowIfNull(control);
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(site);
-        DateTimeOffset? keepUntil = options.KeepAlive ? DateTimeOffset.UtcNow + options.KeepAliveTimeout : null;
+        DateTimeOffset? keepUntil = options.KeepAlive ? Time.GetUtcNow() + options.KeepAliveTimeout : null;
         var request = specs.Create(task, keepUntil);
         // From creation (start follows at once): how long a crashed run's container is left to its code (LeftoverSweeper).
-        request.Labels[ContainerLabels.Deadline] = (DateTimeOffset.UtcNow + task.Limits.Timeout).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        request.Labels[ContainerLabels.Deadline] = (Time.GetUtcNow() + task.Limits.Timeout).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var specSha256 = ContainerSpecDigest.Of(request);
-        var createdAt = Stopwatch.StartNew();
-        string id;
+        var createdAt = Time.GetTimestamp();
+        SealedContainer container;
         try
         {
-            id = await docker.CreateContainerAsync(site.Key, request, cancellationToken).ConfigureAwait(false);
+            // Not removed by this run: the container is the evidence that the task ran, until CleanupAsync (or AbandonAsync).
+            container = await SealedContainer.CreateAsync(docker, site.Key, request, removeOnDispose: null, cancellationToken).ConfigureAwait(false);
         }
         catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
         {
@@ -79,22 +82,23 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
             throw new TaskAlreadyRunningException(task.Message.TaskId, e);
         }
 
+        var id = container.Id;
         // The witness marks the data before the code can run, and books the run's opens until it has ended.
         await using var witnessing = await _witness.BeginAsync(task, id, cancellationToken).ConfigureAwait(false);
 
         // Attached before the start: the engine keeps no copy of the container's stdout, so what is not read live is gone.
-        var channel = await SupervisorChannel.OpenAsync(docker, id, cancellationToken).ConfigureAwait(false);
+        var channel = await container.AttachSupervisorAsync(cancellationToken).ConfigureAwait(false);
         ContainerRun run;
         try
         {
-            await docker.StartContainerAsync(id, cancellationToken).ConfigureAwait(false);
-            var startReturned = DateTimeOffset.UtcNow;
+            await container.StartAsync(cancellationToken).ConfigureAwait(false);
+            var startReturned = Time.GetUtcNow();
             witnessing.ContainerStarted();
-            metrics.ContainerStarted(createdAt.Elapsed);
+            metrics.ContainerStarted(Time.GetElapsedTime(createdAt));
             log.Information("Task {TaskId:l} started in container {ContainerId:l} (code snapshot {Snapshot:l})",
-                task.Message.TaskId, ShortId(id), task.Snapshot.Hash);
+                task.Message.TaskId, ContainerIds.Shorten(id), task.Snapshot.Hash);
             control.Started?.Invoke();
-            run = await WatchAsync(new Watched(id, site, channel, startReturned, Adopted: false), task.Limits.Timeout, Stopwatch.StartNew(), control.StopRequested, cancellationToken).ConfigureAwait(false);
+            run = await WatchAsync(new Watched(id, site, channel, startReturned, Adopted: false), task.Limits.Timeout, Time.GetTimestamp(), control.StopRequested, cancellationToken).ConfigureAwait(false);
             channel = null;
         }
         finally
@@ -118,17 +122,18 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
     /// Follows a container an earlier delivery started (e.g. before a tasker restart): waits for its results with
     /// the time it has left, then collects them. An exited container's results died with it (tmpfs).
     /// </summary>
-    public Task<ContainerRun> AdoptAsync(ContainerInspectResponse container, TaskSite site, TimeSpan timeout, CancellationToken cancellationToken) =>
-        AdoptAsync(container, site, timeout, RunControl.None, cancellationToken);
+    public Task<ContainerRun> AdoptAsync(EarlierContainer earlier, TaskSite site, TimeSpan timeout, CancellationToken cancellationToken) =>
+        AdoptAsync(earlier, site, timeout, RunControl.None, cancellationToken);
 
-    /// <summary>As <see cref="AdoptAsync(ContainerInspectResponse, TaskSite, TimeSpan, CancellationToken)"/>; <paramref name="control"/> can stop the code early.</summary>
-    public async Task<ContainerRun> AdoptAsync(ContainerInspectResponse container, TaskSite site, TimeSpan timeout, RunControl control, CancellationToken cancellationToken)
+    /// <summary>As <see cref="AdoptAsync(EarlierContainer, TaskSite, TimeSpan, CancellationToken)"/>; <paramref name="control"/> can stop the code early.</summary>
+    public async Task<ContainerRun> AdoptAsync(EarlierContainer earlier, TaskSite site, TimeSpan timeout, RunControl control, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(control);
-        ArgumentNullException.ThrowIfNull(container);
+        ArgumentNullException.ThrowIfNull(earlier);
         ArgumentNullException.ThrowIfNull(site);
-        var started = ParseTime(container.State?.StartedAt) ?? DateTimeOffset.UtcNow;
-        var clock = Stopwatch.StartNew();
+        var container = earlier.Inspection;
+        var started = ParseTime(container.State?.StartedAt) ?? Time.GetUtcNow();
+        var clock = Time.GetTimestamp();
         if (container.State?.Running != true)
         {
             var finished = ParseTime(container.State?.FinishedAt);
@@ -145,7 +150,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         // A channel this process still holds for the site belongs to a collection whose answer never went out: its
         // results were read from it already, so start over.
         await DropChannelAsync(site).ConfigureAwait(false);
-        var channel = await SupervisorChannel.OpenAsync(docker, container.ID, cancellationToken).ConfigureAwait(false);
+        var channel = await SealedContainer.Existing(docker, container.ID).AttachSupervisorAsync(cancellationToken).ConfigureAwait(false);
         ContainerRun run;
         try
         {
@@ -156,11 +161,11 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
             if (await ReportedAsync(container.ID, cancellationToken).ConfigureAwait(false))
             {
                 // Even past its time limit: its code had ended, and the timeout signal would end the supervisor (and the results).
-                run = await CollectReportedAsync(watched, clock.ElapsedMilliseconds, cancellationToken).ConfigureAwait(false);
+                run = await CollectReportedAsync(watched, (long)Time.GetElapsedTime(clock).TotalMilliseconds, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                var remaining = timeout - (DateTimeOffset.UtcNow - started);
+                var remaining = timeout - (Time.GetUtcNow() - started);
                 run = await WatchAsync(watched, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, clock, control.StopRequested, cancellationToken).ConfigureAwait(false);
             }
 
@@ -235,8 +240,8 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
             return;
         }
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(ReleaseDeadline);
+        using var timer = new CancellationTokenSource(ReleaseDeadline, Time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         try
         {
             await channel.ReleaseAsync(deadline.Token).ConfigureAwait(false);
@@ -259,21 +264,21 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
     private sealed record Watched(string Id, TaskSite Site, SupervisorChannel Channel, DateTimeOffset StartedAt, bool Adopted);
 
     /// <summary>Waits for the supervisor's results (stopping the code at the timeout or on request) and collects them; owns the channel.</summary>
-    private async Task<ContainerRun> WatchAsync(Watched watched, TimeSpan timeout, Stopwatch clock, Task stopRequested, CancellationToken cancellationToken)
+    private async Task<ContainerRun> WatchAsync(Watched watched, TimeSpan timeout, long clock, Task stopRequested, CancellationToken cancellationToken)
     {
         var id = watched.Id;
         var handedOver = false;
         using var watchStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // Under gVisor the supervisor sees no memory cgroup, so the engine's stats stream is the only peak there is.
         var peak = GvisorLimits.IsGvisor(options.Runtime) ? docker.TrackPeakMemoryAsync(id, watchStop.Token) : Task.FromResult<long?>(null);
-        var ready = watched.Channel.ReadyAsync(line => log.Information("Container {ContainerId:l}: {SupervisorLine:l}", ShortId(id), line), watchStop.Token);
+        var ready = watched.Channel.ReadyAsync(line => log.Information("Container {ContainerId:l}: {SupervisorLine:l}", ContainerIds.Shorten(id), line), watchStop.Token);
         var timedOut = false;
         try
         {
             bool stop;
             try
             {
-                var first = await Task.WhenAny(ready, stopRequested).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+                var first = await Task.WhenAny(ready, stopRequested).WaitAsync(timeout, Time, cancellationToken).ConfigureAwait(false);
                 stop = first != ready && !ready.IsCompleted;
             }
             catch (TimeoutException)
@@ -292,17 +297,17 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
                 // code, keeps what it wrote, and still reports its results.
                 if (timedOut)
                 {
-                    log.Information("Container {ContainerId:l} passed its time limit; stopping the code", ShortId(id));
+                    log.Information("Container {ContainerId:l} passed its time limit; stopping the code", ContainerIds.Shorten(id));
                 }
                 else
                 {
-                    log.Information("Container {ContainerId:l}: task cancelled; stopping the code", ShortId(id));
+                    log.Information("Container {ContainerId:l}: task cancelled; stopping the code", ContainerIds.Shorten(id));
                 }
 
                 await docker.KillContainerAsync(id, "SIGUSR1", cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    gotReady = await ready.WaitAsync(TimeoutGrace, cancellationToken).ConfigureAwait(false);
+                    gotReady = await ready.WaitAsync(SealedContainer.TimeoutGrace, Time, cancellationToken).ConfigureAwait(false);
                 }
                 catch (TimeoutException)
                 {
@@ -310,8 +315,8 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
                 }
             }
 
-            var finishedAt = DateTimeOffset.UtcNow;
-            var duration = clock.ElapsedMilliseconds;
+            var finishedAt = Time.GetUtcNow();
+            var duration = (long)Time.GetElapsedTime(clock).TotalMilliseconds;
             if (!gotReady)
             {
                 await docker.KillContainerAsync(id, "SIGKILL", cancellationToken).ConfigureAwait(false);
@@ -320,7 +325,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
                 var goneStart = watched.Adopted ? watched.StartedAt : ParseTime(gone?.State?.StartedAt) ?? watched.StartedAt;
                 return new ContainerRun(id, timedOut, gone?.State?.OOMKilled == true, goneStart, finishedAt, Duration(goneStart, finishedAt, duration),
                     await peak.ConfigureAwait(false), null, null, null,
-                    timedOut ? "the code did not stop within 30 s of the timeout" : "the supervisor ended without reporting results")
+                    timedOut ? string.Create(CultureInfo.InvariantCulture, $"the code did not stop within {SealedContainer.TimeoutGrace.TotalSeconds:0} s of the timeout") : "the supervisor ended without reporting results")
                 {
                     ImageId = gone?.Image,
                 };
@@ -333,7 +338,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
             }
             catch (ResultsChannelBrokenException e)
             {
-                log.Warning("Container {ContainerId:l}: the results channel broke ({Error:l}); collecting with docker exec instead", ShortId(id), e.Message);
+                log.Warning("Container {ContainerId:l}: the results channel broke ({Error:l}); collecting with docker exec instead", ContainerIds.Shorten(id), e.Message);
                 if (await docker.InspectContainerAsync(id, cancellationToken).ConfigureAwait(false) is not { State.Running: true } state)
                 {
                     await watchStop.CancelAsync().ConfigureAwait(false);
@@ -370,7 +375,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         var handedOver = false;
         try
         {
-            var finishedAt = DateTimeOffset.UtcNow;
+            var finishedAt = Time.GetUtcNow();
             var collected = await CollectByExecAsync(watched.Id, watched.Site.Key, cancellationToken).ConfigureAwait(false);
             handedOver = Keep(watched);
             return new ContainerRun(watched.Id, false, false, watched.StartedAt, finishedAt, Duration(watched.StartedAt, finishedAt, duration),
@@ -398,7 +403,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         {
             // Warning, not Information: a kept-alive container still holds the task's private data.
             log.Warning("Container {ContainerId:l} is kept alive for debugging (up to {KeepAliveSeconds} s); open a shell in it with: docker exec -it {ContainerShortId} sh (root with the tracer's capabilities), or as the code's uid: docker exec -it -u {CodeUser} {ContainerShortId} sh",
-                ShortId(watched.Id), (long)options.KeepAliveTimeout.TotalSeconds, ShortId(watched.Id), options.User, ShortId(watched.Id));
+                ContainerIds.Shorten(watched.Id), (long)options.KeepAliveTimeout.TotalSeconds, ContainerIds.Shorten(watched.Id), options.User, ContainerIds.Shorten(watched.Id));
             return false;
         }
 
@@ -414,25 +419,15 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
     /// <summary>Whether the supervisor of a running container has written its manifest (so its results block went out).</summary>
     private async Task<bool> ReportedAsync(string id, CancellationToken cancellationToken)
     {
-        var check = await docker.CreateExecAsync(id, new ContainerExecCreateParameters
-        {
-            User = "0:0",
-            AttachStdout = true,
-            AttachStderr = true,
-            AttachStdin = false,
-            TTY = false,
-            Privileged = false,
-            Cmd = ["test", "-f", "/run/tasker/manifest"],
-        }, cancellationToken).ConfigureAwait(false);
-        var result = await docker.RunExecAsync(check, static (stream, ct) => stream.CopyToAsync(Stream.Null, ct), CollectDeadline, cancellationToken).ConfigureAwait(false);
+        var result = await SealedContainer.Existing(docker, id).ExecAsync("0:0", ["test", "-f", "/run/tasker/manifest"], static (stream, ct) => stream.CopyToAsync(Stream.Null, ct), cancellationToken).ConfigureAwait(false);
         return result.ExitCode == 0;
     }
 
     /// <summary>Reads the results block from the channel, the outputs into the task's results folder.</summary>
     private async Task<Collected> CollectFromChannelAsync(Watched watched, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(CollectDeadline);
+        using var timer = new CancellationTokenSource(SealedContainer.CollectDeadline, Time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         var folder = Path.Combine(options.ResultsRoot, watched.Site.Key);
         var store = new OutputStore(this, watched.Id, folder);
         // A results disk that refuses even the folder: the block is still read (its streams and trace are the answer).
@@ -445,7 +440,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             TryDeleteResults(folder);
-            throw new ResultsChannelBrokenException($"The results block did not arrive within {CollectDeadline.TotalMinutes} min.", e);
+            throw new ResultsChannelBrokenException($"The results block did not arrive within {SealedContainer.CollectDeadline.TotalMinutes} min.", e);
         }
         catch (ResultsChannelBrokenException)
         {
@@ -455,22 +450,19 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
     }
 
     private ResultsBlockLimits BlockLimits =>
-        new(options.OutputLimitBytes, options.FileSizeLimitBytes, ArchiveCap(options.WorkSizeLimitBytes));
-
-    /// <summary>/tmp/out holds no more than the work size limit; allow for tar's headers and padding, no more.</summary>
-    private static long ArchiveCap(long workSizeLimitBytes) => workSizeLimitBytes + (workSizeLimitBytes / 10) + (16L * 1024 * 1024);
+        new(options.OutputLimitBytes, options.FileSizeLimitBytes, SealedContainer.ArchiveCap(options.WorkSizeLimitBytes));
 
     /// <summary>The slower path: <c>/run/tasker</c> and <c>/tmp/out</c> as two docker exec tar streams.</summary>
     private async Task<Collected> CollectByExecAsync(string id, string key, CancellationToken cancellationToken)
     {
         SupervisorResults? results = null;
-        var supervisor = await docker.CreateExecAsync(id, TarExec("0:0", "/run/tasker", "manifest", "stdout.txt", "stderr.txt", "strace.txt"), cancellationToken).ConfigureAwait(false);
-        var read = await docker.RunExecAsync(supervisor, async (stream, ct) =>
-            results = await SupervisorArchiveReader.ReadAsync(stream, options.OutputLimitBytes, ct).ConfigureAwait(false), CollectDeadline, cancellationToken).ConfigureAwait(false);
+        var container = SealedContainer.Existing(docker, id);
+        var read = await container.TarAsync("0:0", "/run/tasker", ["manifest", "stdout.txt", "stderr.txt", "strace.txt"], async (stream, ct) =>
+            results = await SupervisorArchiveReader.ReadAsync(stream, options.OutputLimitBytes, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         if (read.ExitCode != 0)
         {
             // A missing manifest (the supervisor died early) makes tar complain; the classifier reports that.
-            log.Warning("Container {ContainerId:l}: collecting /run/tasker ended with status {Status}: {Stderr:l}", ShortId(id), read.ExitCode, read.Stderr.Trim());
+            log.Warning("Container {ContainerId:l}: collecting /run/tasker ended with status {Status}: {Stderr:l}", ContainerIds.Shorten(id), read.ExitCode, read.Stderr.Trim());
         }
 
         var store = new OutputStore(this, id, Path.Combine(options.ResultsRoot, key));
@@ -485,12 +477,11 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
             return Log(id, store.Finish(results, 0));
         }
 
-        var code = await docker.CreateExecAsync(id, TarExec(options.User, "/tmp/out", "."), cancellationToken).ConfigureAwait(false);
-        var extracted = await docker.RunExecAsync(code, store.ExtractAsync, CollectDeadline, cancellationToken).ConfigureAwait(false);
+        var extracted = await container.TarAsync(options.User, "/tmp/out", ["."], store.ExtractAsync, cancellationToken).ConfigureAwait(false);
         if (extracted.ExitCode != 0)
         {
             // tar skipped what the code's own uid cannot read (e.g. a file it made mode 000): that file is dropped.
-            log.Warning("Container {ContainerId:l}: archiving /tmp/out ended with status {Status}: {Stderr:l}", ShortId(id), extracted.ExitCode, extracted.Stderr.Trim());
+            log.Warning("Container {ContainerId:l}: archiving /tmp/out ended with status {Status}: {Stderr:l}", ContainerIds.Shorten(id), extracted.ExitCode, extracted.Stderr.Trim());
         }
 
         return Log(id, store.Finish(results, extracted.ExitCode is 0 or null ? 0 : 1));
@@ -502,13 +493,13 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         if (collected.Results is { } results)
         {
             log.Information("Container {ContainerId:l}: stdout {StdoutBytes} B sha256 {StdoutSha256:l}, stderr {StderrBytes} B sha256 {StderrSha256:l}, trace {StraceBytes} B sha256 {StraceSha256:l}",
-                ShortId(id), results.Stdout.Length, results.Stdout.Sha256, results.Stderr.Length, results.Stderr.Sha256, results.Strace.Length, results.Strace.Sha256);
+                ContainerIds.Shorten(id), results.Stdout.Length, results.Stdout.Sha256, results.Stderr.Length, results.Stderr.Sha256, results.Strace.Length, results.Strace.Sha256);
         }
 
         if (collected.Outputs is { Refused.Count: > 0 } outputs)
         {
             log.Warning("Container {ContainerId:l}: {Count} output entries not stored; the first: {Refused}",
-                ShortId(id), outputs.Refused.Count, outputs.Refused.Entries.Take(20).Select(r => $"{r.Path} ({r.Reason})"));
+                ContainerIds.Shorten(id), outputs.Refused.Count, outputs.Refused.Entries.Take(20).Select(r => $"{r.Path} ({r.Reason})"));
         }
 
         return collected;
@@ -517,7 +508,7 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
     /// <summary>The results disk could not be written: nothing of the task's files stays, the rest of the run is kept.</summary>
     private Collected Unstored(string id, string folder, SupervisorResults? results, ResultsUnwritableException error)
     {
-        log.Error("Container {ContainerId:l}: output files not stored: {Error:l}", ShortId(id), error.Message);
+        log.Error("Container {ContainerId:l}: output files not stored: {Error:l}", ContainerIds.Shorten(id), error.Message);
         TryDeleteResults(folder);
         return new Collected(results, null, null, error.Message);
     }
@@ -559,12 +550,12 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
             var limits = new OutputLimits(runner.Sandbox.OutputFilesLimit, runner.Sandbox.WorkSizeLimitBytes);
             try
             {
-                await using var capped = new CappedReadStream(archive, ArchiveCap(runner.Sandbox.WorkSizeLimitBytes));
+                await using var capped = new CappedReadStream(archive, SealedContainer.ArchiveCap(runner.Sandbox.WorkSizeLimitBytes));
                 _outputs = await OutputArchiveExtractor.ExtractAsync(capped, folder, limits, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
             {
-                runner.Logger.Warning("Container {ContainerId:l}: the archive of /tmp/out is unreadable or too long; no output file is kept: {Error}", ShortId(id), e.Message);
+                runner.Logger.Warning("Container {ContainerId:l}: the archive of /tmp/out is unreadable or too long; no output file is kept: {Error}", ContainerIds.Shorten(id), e.Message);
                 runner.TryDeleteResults(folder);
                 _unreadable = true;
             }
@@ -603,17 +594,6 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
         }
     }
 
-    private static ContainerExecCreateParameters TarExec(string user, string folder, params string[] entries) => new()
-    {
-        User = user,
-        AttachStdout = true,
-        AttachStderr = true,
-        AttachStdin = false,
-        TTY = false,
-        Privileged = false,
-        Cmd = ["tar", "-cf", "-", "-C", folder, .. entries],
-    };
-
     private static void DeleteResults(string folder)
     {
         if (!Directory.Exists(folder))
@@ -651,6 +631,4 @@ public sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options, 
 
     private static DateTimeOffset? ParseTime(string? text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) && t.Year > 1 ? t.ToUniversalTime() : null;
-
-    internal static string ShortId(string id) => id.Length > 12 ? id[..12] : id;
 }

@@ -148,7 +148,7 @@ public sealed class FanotifyWitness : ITaskWitness
     /// <summary>Logs (debug) how long a task's end waited for the witness, per step.</summary>
     internal void Timed(WatchedTask task, double lookupMs, double fenceMs, double unwatchMs) =>
         _log.Debug("Witness for container {ContainerId:l}: waited {LookupMs:0.0} ms for the mount lookup, {FenceMs:0.0} ms for the fence, {UnwatchMs:0.0} ms for the summary",
-            SandboxRunner.ShortId(task.ContainerId), lookupMs, fenceMs, unwatchMs);
+            ContainerIds.Shorten(task.ContainerId), lookupMs, fenceMs, unwatchMs);
 
     /// <summary>Drops a task without a summary (its run was abandoned).</summary>
     internal void Forget(WatchedTask task) =>
@@ -169,8 +169,7 @@ public sealed class FanotifyWitness : ITaskWitness
             {
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 deadline.CancelAfter(InspectDeadline);
-                var container = await _docker.InspectContainerAsync(task.ContainerId, deadline.Token).ConfigureAwait(false);
-                pid = container?.State?.Pid ?? 0;
+                pid = await _docker.MainPidAsync(task.ContainerId, deadline.Token).ConfigureAwait(false) ?? 0;
             }
 
             if (pid <= 0)
@@ -189,7 +188,7 @@ public sealed class FanotifyWitness : ITaskWitness
         catch (Exception e) when (e is DockerApiException or OperationCanceledException or IOException)
         {
             // Attribution by cgroup still works; only opens by processes gone before their event was read lose precision.
-            _log.Debug("Witness: no mount id for container {ContainerId:l}: {Error}", SandboxRunner.ShortId(task.ContainerId), e.Message);
+            _log.Debug("Witness: no mount id for container {ContainerId:l}: {Error}", ContainerIds.Shorten(task.ContainerId), e.Message);
         }
     }
 

@@ -20,6 +20,7 @@ public sealed class TaskerTimingsTests
         Assert.Equal(new BrokerConnectionTimings(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30)), production.Broker);
         Assert.Equal(RetryPipelines.ReplyPublish, production.ReplyRetry);
         Assert.Equal(RetryPipelines.Subscribe, production.SubscribeRetry);
+        Assert.Same(TimeProvider.System, production.Time);
     }
 
     [Fact]

@@ -236,6 +236,33 @@ public sealed class TaskProcessorDependencyTests : IDisposable
         Assert.Empty(Directory.EnumerateDirectories(_dependencies.Root, ".tmp-*"));
     }
 
+    [Theory]
+    [InlineData(true, "Installing requirements.txt ran out of memory (TASKER_MEMORY_LIMIT 536870912 bytes, which also holds the installed files); the code did not run.")]
+    [InlineData(false, "Installing requirements.txt ended without a status (container exit code 137); the code did not run.")]
+    public async Task ProcessAsync_PreparationContainerEndsWithoutPipsStatus_AnswersHowItEnded(bool oomKilled, string expected)
+    {
+        _temp.WriteFile("code/demo1_code/requirements.txt", "tiny==1.0\n");
+        FakeContainer? preparation = null;
+        PreparationStarted = container =>
+        {
+            preparation = container;
+            container.AppendLog("Processing /opt/tasker/wheels/tiny-1.0-py3-none-any.whl");
+            container.Status = "exited";
+            container.ExitCode = 137;
+            container.OomKilled = oomKilled;
+            container.CloseLog();
+        };
+
+        var done = await ProcessToDone();
+
+        Assert.Equal(Reasons.DependenciesFailed, done.Reason);
+        Assert.StartsWith(expected, done.Output, StringComparison.Ordinal);
+        Assert.Contains("Processing /opt/tasker/wheels/tiny-1.0-py3-none-any.whl", done.Output, StringComparison.Ordinal);
+        Assert.Empty(Runs);
+        Assert.NotNull(preparation);
+        Assert.Null(_docker.Find(preparation.Id));
+    }
+
     [Fact]
     public async Task ProcessAsync_PipFailedBefore_NextTaskTriesAgain()
     {

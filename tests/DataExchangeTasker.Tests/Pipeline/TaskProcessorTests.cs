@@ -9,6 +9,7 @@ using DataExchangeTasker.Protocol;
 using DataExchangeTasker.Resilience;
 using DataExchangeTasker.Sandbox;
 using DataExchangeTasker.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 using Serilog.Core;
 
 namespace DataExchangeTasker.Tests.Pipeline;
@@ -237,6 +238,28 @@ public sealed class TaskProcessorTests : IDisposable
         Assert.Equal("partial\n", done.ContainerOutput?.Stdout);
         Assert.Contains("kill " + _docker.Find(Key)!.Id, _docker.Calls);
         Assert.NotNull(_docker.Find(Key));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_TimeLimitPassesOnTheTaskersClock_StopsTheCodeAndAnswersTimeout()
+    {
+        // A two-minute limit on a clock the test moves: a runner that waited on the system clock would not stop the code
+        // within the test's real deadline.
+        _options = _options with { TaskTimeout = TimeSpan.FromMinutes(2) };
+        _docker.ExitOnStart = false;
+        WriteOutputsOnStart(stdout: "partial\n");
+        var time = new FakeTimeProvider();
+        var runner = new SandboxRunner(_docker, _options, new ContainerSpecFactory(_options, TaskerId), TaskerId, Logger.None, _metrics) { Time = time };
+        var processor = new TaskProcessor(new TaskPreparer(_options), runner, _active, _ledger, RetryPipelines.EngineCalls(3).WithoutDelays(), Logger.None, time);
+
+        var processing = processor.ProcessAsync(Delivery(Start), CancellationToken.None);
+        // Steps well inside the 30 s grace: once the timeout signal went, no step can pass the grace as well.
+        await time.AdvanceUntilAsync(TimeSpan.FromSeconds(10), () => processing.IsCompleted || _docker.Calls.Any(c => c.StartsWith("kill ", StringComparison.Ordinal)));
+        var done = Assert.IsType<AnswerOutcome>(await processing.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None)).Done;
+
+        Assert.Equal(Reasons.Timeout, done.Reason);
+        Assert.Equal("partial\n", done.ContainerOutput?.Stdout);
+        Assert.InRange(done.DurationMs, (long)TimeSpan.FromMinutes(2).TotalMilliseconds, (long)TimeSpan.FromMinutes(3).TotalMilliseconds);
     }
 
     [Fact]

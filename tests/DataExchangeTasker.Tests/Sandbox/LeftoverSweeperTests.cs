@@ -1,6 +1,7 @@
 using System.Globalization;
 using DataExchangeTasker.Sandbox;
 using DataExchangeTasker.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 using Serilog.Core;
 
 namespace DataExchangeTasker.Tests.Sandbox;
@@ -20,6 +21,8 @@ public sealed class LeftoverSweeperTests : IDisposable
 
     // The tests call sweeps themselves; the periodic interval is never reached.
     private LeftoverSweeper Sweeper() => new(_docker, _temp.Combine("snapshots"), TaskerId, TimeSpan.Zero, _active, Logger.None) { Interval = TimeSpan.FromSeconds(30) };
+
+    private LeftoverSweeper SweeperOn(TimeProvider time) => new(_docker, _temp.Combine("snapshots"), TaskerId, TimeSpan.Zero, _active, Logger.None) { Interval = TimeSpan.FromSeconds(30), Time = time };
 
     private FakeContainer Leftover(string name, string status, DateTimeOffset? deadline = null, DateTimeOffset? finished = null)
     {
@@ -72,6 +75,37 @@ public sealed class LeftoverSweeperTests : IDisposable
         Assert.Null(_docker.Find("ended-long-ago"));
         Assert.Null(_docker.Find("never-started"));
     }
+
+    [Fact]
+    public async Task SweepAsync_EndedLongerAgoOnTheGivenClock_IsRemoved()
+    {
+        // Ended an hour ago by the system clock, but 25 h ago on the sweeper's: its clock decides.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(24));
+        Leftover("ended", "exited", finished: DateTimeOffset.UtcNow.AddHours(-1));
+
+        Assert.Equal(1, await SweeperOn(time).SweepAsync(CancellationToken.None));
+
+        Assert.Null(_docker.Find("ended"));
+    }
+
+    [Fact]
+    public async Task RunAsync_GraceThenEachInterval_SweepsOnTheGivenClock()
+    {
+        // Grace and interval of hours on a clock the test moves: a sweeper on the system clock would never list.
+        var time = new FakeTimeProvider();
+        var sweeper = new LeftoverSweeper(_docker, _temp.Combine("snapshots"), TaskerId, TimeSpan.FromHours(1), _active, Logger.None) { Interval = TimeSpan.FromHours(6), Time = time };
+        using var stopping = new CancellationTokenSource();
+        var running = sweeper.RunAsync(stopping.Token);
+
+        await time.AdvanceUntilAsync(TimeSpan.FromHours(1), () => Lists() >= 1);
+        await time.AdvanceUntilAsync(TimeSpan.FromHours(1), () => Lists() >= 2);
+
+        await stopping.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(time.GetUtcNow() - time.Start >= TimeSpan.FromHours(6), "the periodic sweep came before its interval");
+    }
+
+    private int Lists() => _docker.Calls.Count(c => c == "list");
 
     [Fact]
     public async Task SweepAsync_ClaimedByARunningTask_IsNeverTouched()

@@ -217,6 +217,8 @@ public sealed class FakeDockerEngine : IDockerEngine
             {
                 Status = c.Status,
                 Running = c.Status == "running",
+                // As the engine does: 0 for a container that does not run.
+                Pid = c.Status == "running" ? c.Pid : 0,
                 OOMKilled = c.OomKilled,
                 ExitCode = c.ExitCode,
                 StartedAt = Format(c.StartedAt),
@@ -405,6 +407,9 @@ public sealed class FakeContainer(string id, string name)
     public string Name { get; } = name;
 
     public string Status { get; set; } = "created";
+
+    /// <summary>The host pid of its main process while it runs (what inspect reports then).</summary>
+    public long Pid { get; set; } = 4242;
 
     public long ExitCode { get; set; }
 
