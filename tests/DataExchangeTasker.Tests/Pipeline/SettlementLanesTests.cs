@@ -47,11 +47,13 @@ public sealed class SettlementLanesTests : IDisposable
         var running = Lanes(4).RunAsync(_outcomes.Reader, CancellationToken.None);
         await _outcomes.Writer.WriteAsync(Rejected("slow"));
         await _done.Started("slow").WaitAsync(Deadline);
-        var acked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _outcomes.Writer.WriteAsync(Rejected("quick-1"));
-        await _outcomes.Writer.WriteAsync(Rejected("quick-2", () => acked.TrySetResult()));
+        // Each quick answer signals its own ack: they settle in different lanes, in either order.
+        var acked1 = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var acked2 = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _outcomes.Writer.WriteAsync(Rejected("quick-1", () => acked1.TrySetResult()));
+        await _outcomes.Writer.WriteAsync(Rejected("quick-2", () => acked2.TrySetResult()));
 
-        await acked.Task.WaitAsync(Deadline);
+        await Task.WhenAll(acked1.Task, acked2.Task).WaitAsync(Deadline);
         var whileHeld = _log.Events;
         _done.Release("slow");
         _outcomes.Writer.Complete();
