@@ -318,7 +318,9 @@ public sealed class HostileTaskTests(TaskerFixture fixture)
         var data = fixture.WriteData(Unique("sleep") + ".txt", "x");
         await using var tasker = await InProcessTasker.StartAsync(fixture);
 
-        var done = await tasker.RunAsync(new StartMessage(Unique("sleep"), code, data, Limits: new TaskLimits(TimeoutSeconds: 3)));
+        // 8 s: under gVisor every syscall stops at strace, and on a loaded 2-core host Python took more than 3 s to
+        // reach its first print (the stdout assertion then saw nothing: a race with start-up, not with the timeout).
+        var done = await tasker.RunAsync(new StartMessage(Unique("sleep"), code, data, Limits: new TaskLimits(TimeoutSeconds: 8)));
 
         Assert.Equal(TaskStates.Error, done.State);
         Assert.Equal(Reasons.Timeout, done.Reason);
