@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Governance;
+using DataExchangeTasker.Hosting;
 
 namespace DataExchangeTasker.Cli;
 

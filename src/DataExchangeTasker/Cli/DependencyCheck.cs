@@ -1,5 +1,6 @@
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Docker;
+using DataExchangeTasker.Hosting;
 using DataExchangeTasker.Messaging;
 using RabbitMQ.Client.Exceptions;
 

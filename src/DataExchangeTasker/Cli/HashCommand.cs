@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DataExchangeTasker.Hosting;
 using DataExchangeTasker.Sandbox;
 
 namespace DataExchangeTasker.Cli;

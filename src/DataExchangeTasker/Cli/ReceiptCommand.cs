@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DataExchangeTasker.Governance;
+using DataExchangeTasker.Hosting;
 
 namespace DataExchangeTasker.Cli;
 

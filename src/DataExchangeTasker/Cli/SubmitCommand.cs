@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using DataExchangeTasker.Configuration;
+using DataExchangeTasker.Hosting;
 using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Protocol;
 using RabbitMQ.Client;

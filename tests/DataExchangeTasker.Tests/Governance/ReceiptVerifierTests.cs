@@ -155,7 +155,7 @@ public sealed class ReceiptVerifierTests : IDisposable
     public void Sha256Of_SummaryWithoutWitness_HashesAsVersionOneDid()
     {
         // A version 1 node hashed the six members only; the witness member must not appear when there is none.
-        var json = Encoding.UTF8.GetString(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(ReceiptTestData.SummaryV1(), GovernanceJsonContext.Default.TraceSummary));
+        var json = Encoding.UTF8.GetString(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(ReceiptTestData.SummaryV1(), ReceiptJsonContext.Default.TraceSummary));
 
         Assert.Equal("{\"dataRead\":[\"/tmp/data/people.csv\"],\"filesWritten\":[],\"networkAttempts\":[],\"unixSocketAttempts\":[],\"processes\":[{\"path\":\"/usr/bin/python\",\"argv0\":\"python\"}],\"syscallsDenied\":0,\"capped\":false}", json);
     }
@@ -224,7 +224,7 @@ public sealed class ReceiptVerifierTests : IDisposable
     [Fact]
     public void Serialize_OffWitness_OnlyMethodAndWhy()
     {
-        var json = System.Text.Json.JsonSerializer.Serialize(WitnessSummary.NotWatched("no CAP_SYS_ADMIN"), GovernanceJsonContext.Default.WitnessSummary);
+        var json = System.Text.Json.JsonSerializer.Serialize(WitnessSummary.NotWatched("no CAP_SYS_ADMIN"), ReceiptJsonContext.Default.WitnessSummary);
 
         Assert.Equal("{\"method\":\"off\",\"why\":\"no CAP_SYS_ADMIN\"}", json);
     }
@@ -266,7 +266,7 @@ public sealed class ReceiptVerifierTests : IDisposable
     public void Verify_SummaryFromATaskerBeforeUnixSocketAttempts_Holds()
     {
         // A node that predates unixSocketAttempts hashed and published its summary without that member.
-        var oldSummary = (JsonObject)JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(ReceiptTestData.Summary(), GovernanceJsonContext.Default.TraceSummary))!;
+        var oldSummary = (JsonObject)JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(ReceiptTestData.Summary(), ReceiptJsonContext.Default.TraceSummary))!;
         Assert.True(oldSummary.Remove("unixSocketAttempts"));
         var oldHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(oldSummary.ToJsonString())));
         var receipt = ReceiptTestData.Receipt() with { TraceSummarySha256 = oldHash };

@@ -1,5 +1,6 @@
 using System.Text;
 using DataExchangeTasker.Governance;
+using DataExchangeTasker.Protocol;
 
 namespace DataExchangeTasker.Tests.Governance;
 

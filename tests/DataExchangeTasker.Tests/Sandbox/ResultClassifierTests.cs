@@ -20,7 +20,7 @@ public sealed class ResultClassifierTests
     private static ContainerRun Witnessed(ContainerRun run, string[] traced, string[] seen) => run with
     {
         Results = run.Results! with { TraceSummary = new DataExchangeTasker.Governance.TraceSummaryBuilder().Build() with { DataRead = traced, DataReadAll = null } },
-        Witness = new DataExchangeTasker.Governance.WitnessSummary(DataExchangeTasker.Governance.WitnessSummary.Fanotify)
+        Witness = new DataExchangeTasker.Protocol.WitnessSummary(DataExchangeTasker.Protocol.WitnessSummary.Fanotify)
         {
             DataRead = seen, Capped = false, Unattributed = 0, RuntimeOpens = 0, EventsLost = false, StandsIn = false,
         },
@@ -74,7 +74,7 @@ public sealed class ResultClassifierTests
     {
         var done = ResultClassifier.Classify("t1", Limits, Run(0) with { Results = Run(0).Results! with { TraceSummary = new DataExchangeTasker.Governance.TraceSummaryBuilder().Build() } });
 
-        Assert.Equal(DataExchangeTasker.Governance.WitnessSummary.Off, done.TraceSummary!.Witness!.Method);
+        Assert.Equal(DataExchangeTasker.Protocol.WitnessSummary.Off, done.TraceSummary!.Witness!.Method);
         Assert.Equal(TaskStates.Success, done.State);
     }
 
