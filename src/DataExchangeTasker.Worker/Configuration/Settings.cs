@@ -1,3 +1,5 @@
+using DataExchangeTasker.Governance.Audit;
+
 namespace DataExchangeTasker.Configuration;
 
 /// <summary>Every setting the tasker reads, in the order the README documents them.</summary>

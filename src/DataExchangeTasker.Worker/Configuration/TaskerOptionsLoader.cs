@@ -265,7 +265,7 @@ public static class TaskerOptionsLoader
         var tail = "";
         for (var head = full; head.Length > 1; head = Path.GetDirectoryName(head) ?? "/")
         {
-            if (Sandbox.NativeFiles.RealPath(head, out _) is { } resolved)
+            if (Sandbox.Preparation.NativeFiles.RealPath(head, out _) is { } resolved)
             {
                 return (resolved.TrimEnd('/') + tail) is { Length: > 0 } joined ? joined : "/";
             }

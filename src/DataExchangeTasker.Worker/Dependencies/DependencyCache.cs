@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Preparation;
 
 namespace DataExchangeTasker.Dependencies;
 

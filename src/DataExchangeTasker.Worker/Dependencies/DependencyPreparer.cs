@@ -7,7 +7,8 @@ using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Docker;
 using DataExchangeTasker.Health;
 using DataExchangeTasker.Images;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Claims;
+using DataExchangeTasker.Sandbox.Preparation;
 using Serilog;
 
 namespace DataExchangeTasker.Dependencies;

@@ -3,7 +3,8 @@ using System.Text;
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Docker;
 using DataExchangeTasker.Protocol;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Collection;
+using DataExchangeTasker.Sandbox.Run;
 using Docker.DotNet.Models;
 using Serilog;
 

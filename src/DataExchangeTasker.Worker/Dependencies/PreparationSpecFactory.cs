@@ -1,6 +1,6 @@
 using System.Globalization;
 using DataExchangeTasker.Configuration;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Spec;
 using Docker.DotNet.Models;
 
 namespace DataExchangeTasker.Dependencies;

@@ -3,13 +3,19 @@ using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Control;
 using DataExchangeTasker.Dependencies;
 using DataExchangeTasker.Docker;
-using DataExchangeTasker.Governance;
+using DataExchangeTasker.Governance.Approvals;
+using DataExchangeTasker.Governance.Audit;
+using DataExchangeTasker.Governance.Receipts;
 using DataExchangeTasker.Health;
 using DataExchangeTasker.Images;
 using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Pipeline;
 using DataExchangeTasker.Resilience;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Claims;
+using DataExchangeTasker.Sandbox.Preparation;
+using DataExchangeTasker.Sandbox.Run;
+using DataExchangeTasker.Sandbox.Spec;
+using DataExchangeTasker.Sandbox.Sweep;
 using DataExchangeTasker.Witness;
 using Serilog;
 
@@ -114,7 +120,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log, TaskerTimings
             legacyETag: options.Sandbox.LegacyETag, cancellations: cancellations, progress: progress.Enabled ? progress : null, receipts: receipts, dependencies: dependencies);
         var watch = new EngineWatch(docker, options.Sandbox.Image, Health, Metrics, log, new ResultsRootProbe(options.Sandbox.ResultsRoot), defaultImage) { Interval = _timings.EngineWatchInterval };
         watch.AvailabilityChanged += intakeController.Wake;
-        var removal = new BackgroundSiteRemover(new TaskSiteRemover(runner, log), log);
+        var removal = new BackgroundContainerRemover(new TaskContainerRemover(runner, log), log);
         var removing = removal.RunAsync(abort);
         var outageHold = new EngineOutageHold(watch, intakeController, log) { Deadline = _timings.EngineOutagePauseDeadline };
         var settlement = new SettlementLanes([.. answering.Publishers.Select(confirmed => new OutcomeSettler(

@@ -1,11 +1,9 @@
-using DataExchangeTasker.Sandbox;
-
 namespace DataExchangeTasker.Images;
 
 /// <summary>
 /// What the last health check saw of the default runner image's supervisor label (<c>TASKER_IMAGE</c>, run by its
 /// name, so it can be rebuilt while the tasker runs): <see cref="Pipeline.EngineWatch"/> reports every few seconds,
-/// <see cref="TaskPreparer"/> rejects the tasks meant for it while it does not speak this tasker's protocol. Before
+/// the task preparer (Sandbox/Preparation) rejects the tasks meant for it while it does not speak this tasker's protocol. Before
 /// the first report nothing is rejected (intake waits for the first check anyway). Thread-safe.
 /// </summary>
 public sealed class DefaultImageProtocol(string image)

@@ -1,4 +1,4 @@
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Protocol;
 
 namespace DataExchangeTasker.Images;
 

@@ -1,5 +1,4 @@
 using DataExchangeTasker.Protocol;
-using DataExchangeTasker.Sandbox;
 
 namespace DataExchangeTasker.Images;
 

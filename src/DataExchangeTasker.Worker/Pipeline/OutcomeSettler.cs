@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
-using DataExchangeTasker.Governance;
+using DataExchangeTasker.Governance.Audit;
 using DataExchangeTasker.Health;
 using DataExchangeTasker.Messaging;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Claims;
 using Serilog;
 
 namespace DataExchangeTasker.Pipeline;
@@ -18,7 +18,7 @@ namespace DataExchangeTasker.Pipeline;
 /// its line; the redelivery adopts the task's container or runs afresh).
 /// </summary>
 public sealed class OutcomeSettler(
-    IDonePublisher done, IDeadLetterPublisher deadLetters, ITaskSiteRemover sites, AnswerLedger ledger, IIntakeHold intakeHold, TaskMetrics metrics, ILogger log, AuditLog? audit = null)
+    IDonePublisher done, IDeadLetterPublisher deadLetters, ITaskContainerRemover sites, AnswerLedger ledger, IIntakeHold intakeHold, TaskMetrics metrics, ILogger log, AuditLog? audit = null)
 {
     /// <summary>Carries out one outcome. Cancellation stops a publish that is waiting for the broker.</summary>
     public async Task SettleAsync(TaskOutcome outcome, CancellationToken cancellationToken)
@@ -115,7 +115,7 @@ public sealed class OutcomeSettler(
         }
     }
 
-    private void Record(TaskSite site, AnswerOutcome answer)
+    private void Record(TaskKey site, AnswerOutcome answer)
     {
         try
         {

@@ -1,7 +1,9 @@
-using DataExchangeTasker.Governance;
+using DataExchangeTasker.Governance.Receipts;
 using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Protocol;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Collection;
+using DataExchangeTasker.Sandbox.Preparation;
+using DataExchangeTasker.Sandbox.Run;
 
 namespace DataExchangeTasker.Pipeline;
 

@@ -1,6 +1,6 @@
 using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Protocol;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Claims;
 
 namespace DataExchangeTasker.Pipeline;
 
@@ -18,14 +18,14 @@ public abstract record TaskOutcome(InboundDelivery Delivery)
 }
 
 /// <summary>Publish <see cref="Done"/>, record it, ack, then remove <see cref="Site"/> (null when nothing ran).</summary>
-public sealed record AnswerOutcome(InboundDelivery Delivery, DoneMessage Done, TaskSite? Site) : TaskOutcome(Delivery)
+public sealed record AnswerOutcome(InboundDelivery Delivery, DoneMessage Done, TaskKey? Site) : TaskOutcome(Delivery)
 {
     /// <summary>Short id of the container that ran the task, for logs; null when none ran.</summary>
     public string? ContainerId { get; init; }
 }
 
 /// <summary>The done message was already confirmed (before a crash, or by a delivery this one waited for): only ack and clean up.</summary>
-public sealed record AlreadyAnsweredOutcome(InboundDelivery Delivery, TaskSite Site) : TaskOutcome(Delivery);
+public sealed record AlreadyAnsweredOutcome(InboundDelivery Delivery, TaskKey Site) : TaskOutcome(Delivery);
 
 /// <summary>No usable taskId: move the message to the dead-letter queue with <see cref="Reason"/>, then ack.</summary>
 public sealed record DeadLetterOutcome(InboundDelivery Delivery, string Reason) : TaskOutcome(Delivery);

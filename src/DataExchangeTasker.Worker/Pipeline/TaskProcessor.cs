@@ -1,12 +1,14 @@
 using DataExchangeTasker.Control;
 using DataExchangeTasker.Dependencies;
 using DataExchangeTasker.Docker;
-using DataExchangeTasker.Governance;
 using Docker.DotNet.Models;
 using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Protocol;
 using DataExchangeTasker.Resilience;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Claims;
+using DataExchangeTasker.Sandbox.Classification;
+using DataExchangeTasker.Sandbox.Preparation;
+using DataExchangeTasker.Sandbox.Run;
 using Polly;
 using Serilog;
 
@@ -132,7 +134,7 @@ public sealed class TaskProcessor
         }
     }
 
-    private async Task<TaskOutcome> ProcessClaimedAsync(InboundDelivery delivery, StartMessage message, TaskSite site, string digest, CancellationToken cancellationToken)
+    private async Task<TaskOutcome> ProcessClaimedAsync(InboundDelivery delivery, StartMessage message, TaskKey site, string digest, CancellationToken cancellationToken)
     {
         // Only a redelivery of the very message answered is a repeat; a fresh message, or another body reusing the
         // taskId, is a new request and runs.
@@ -221,7 +223,7 @@ public sealed class TaskProcessor
     }
 
     /// <summary>One attempt: adopt what an earlier delivery left, or run the code; a name conflict sends it to adoption.</summary>
-    private async Task<TaskOutcome> RunOrAdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, DataFingerprint? data, TaskSite site, RunControl control, bool lookFirst, CancellationToken cancellationToken)
+    private async Task<TaskOutcome> RunOrAdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, DataFingerprint? data, TaskKey site, RunControl control, bool lookFirst, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -264,7 +266,7 @@ public sealed class TaskProcessor
         }
     }
 
-    private async Task<TaskOutcome> AdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, DataFingerprint? data, TaskSite site, ContainerInspectResponse existing, RunControl control, CancellationToken cancellationToken)
+    private async Task<TaskOutcome> AdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, DataFingerprint? data, TaskKey site, ContainerInspectResponse existing, RunControl control, CancellationToken cancellationToken)
     {
         _log.Information("Task {TaskId:l} already has container {ContainerId:l} ({Status:l}) on this host; adopting it instead of running the code again",
             message.TaskId, SandboxRunner.ShortId(existing.ID), existing.State?.Status);
@@ -274,7 +276,7 @@ public sealed class TaskProcessor
     }
 
     /// <summary>The answer for a container that ran: classified, then receipted when the node signs.</summary>
-    private AnswerOutcome Answer(InboundDelivery delivery, PreparedTask task, DataFingerprint? data, TaskSite site, ContainerRun run)
+    private AnswerOutcome Answer(InboundDelivery delivery, PreparedTask task, DataFingerprint? data, TaskKey site, ContainerRun run)
     {
         var done = ResultClassifier.Classify(task.Message.TaskId, task.Limits, run);
         if (_receipts is not null && data is not null)
@@ -285,7 +287,7 @@ public sealed class TaskProcessor
         return new AnswerOutcome(delivery, done, site) { ContainerId = SandboxRunner.ShortId(run.ContainerId) };
     }
 
-    private async Task TryAbandonAsync(TaskSite site, CancellationToken? cancellationToken = null)
+    private async Task TryAbandonAsync(TaskKey site, CancellationToken? cancellationToken = null)
     {
         // Without a token the caller is already being cancelled (or failed): give the removal its own deadline.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));

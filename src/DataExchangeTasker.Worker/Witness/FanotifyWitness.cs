@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
 using DataExchangeTasker.Docker;
-using DataExchangeTasker.Governance;
 using DataExchangeTasker.Protocol;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Preparation;
+using DataExchangeTasker.Sandbox.Run;
 using Serilog;
 
 namespace DataExchangeTasker.Witness;

@@ -1,4 +1,4 @@
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Preparation;
 
 namespace DataExchangeTasker.Witness;
 

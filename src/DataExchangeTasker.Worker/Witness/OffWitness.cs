@@ -1,6 +1,5 @@
-using DataExchangeTasker.Governance;
 using DataExchangeTasker.Protocol;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Preparation;
 
 namespace DataExchangeTasker.Witness;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using DataExchangeTasker.Configuration;
-using DataExchangeTasker.Governance;
+using DataExchangeTasker.Governance.Approvals;
 using DataExchangeTasker.Hosting;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Preparation;
 
 namespace DataExchangeTasker.Cli;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DataExchangeTasker.Configuration;
-using DataExchangeTasker.Governance;
+using DataExchangeTasker.Governance.Audit;
+using DataExchangeTasker.Governance.Receipts;
 using DataExchangeTasker.Hosting;
 
 namespace DataExchangeTasker.Cli;

@@ -2,7 +2,9 @@ using System.CommandLine;
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Docker;
 using DataExchangeTasker.Hosting;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Claims;
+using DataExchangeTasker.Sandbox.Run;
+using DataExchangeTasker.Sandbox.Sweep;
 
 namespace DataExchangeTasker.Cli;
 

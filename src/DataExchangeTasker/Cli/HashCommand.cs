@@ -1,6 +1,6 @@
 using System.CommandLine;
 using DataExchangeTasker.Hosting;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Preparation;
 
 namespace DataExchangeTasker.Cli;
 

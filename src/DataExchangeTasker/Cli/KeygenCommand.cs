@@ -1,5 +1,5 @@
 using System.CommandLine;
-using DataExchangeTasker.Governance;
+using DataExchangeTasker.Governance.Receipts;
 using DataExchangeTasker.Hosting;
 
 namespace DataExchangeTasker.Cli;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using DataExchangeTasker.IntegrationTests.Support;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Spec;
 using Docker.DotNet.Models;
 
 namespace DataExchangeTasker.IntegrationTests.Cli;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using DataExchangeTasker.Docker;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Run;
 using Docker.DotNet.Models;
 
 namespace DataExchangeTasker.Tests.Support;

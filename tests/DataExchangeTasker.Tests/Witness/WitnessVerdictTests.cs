@@ -1,4 +1,4 @@
-using DataExchangeTasker.Governance;
+using DataExchangeTasker.Governance.Trace;
 using DataExchangeTasker.Protocol;
 using DataExchangeTasker.Witness;
 
