@@ -3,7 +3,7 @@ using DataExchangeTasker.Api.Messaging;
 namespace DataExchangeTasker.Api;
 
 /// <summary>The api process's dependencies as <c>/health</c> reports them.</summary>
-public sealed class ApiHealth(BrokerLink broker)
+internal sealed class ApiHealth(BrokerLink broker)
 {
     private volatile string? _storeError;
 

@@ -19,7 +19,7 @@ namespace DataExchangeTasker.Api;
 /// schedule runner and the sweep of unanswered tasks. Started by <see cref="StartAsync"/>, stopped in reverse order by
 /// <see cref="DisposeAsync"/>. Only the store must answer at start; the broker may come later.
 /// </summary>
-public sealed class ApiHost : IAsyncDisposable
+internal sealed class ApiHost : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];

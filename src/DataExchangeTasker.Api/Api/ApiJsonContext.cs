@@ -23,13 +23,13 @@ namespace DataExchangeTasker.Api;
 [JsonSerializable(typeof(VersionView))]
 [JsonSerializable(typeof(NormalizedSubmission))]
 [JsonSerializable(typeof(string))]
-public sealed partial class ApiJsonContext : JsonSerializerContext;
+internal sealed partial class ApiJsonContext : JsonSerializerContext;
 
 /// <summary>
 /// The context the api serializes with: <see cref="ApiJsonContext"/>'s contracts with minimal escaping, so a done
 /// message's trace embedded in a response stays readable (strict JSON still; HTML is never built from it).
 /// </summary>
-public static class ApiJson
+internal static class ApiJson
 {
     public static ApiJsonContext Context { get; } = new(new System.Text.Json.JsonSerializerOptions
     {

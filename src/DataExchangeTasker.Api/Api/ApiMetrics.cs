@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace DataExchangeTasker.Api;
 
 /// <summary>Counters of this api process (the per-client task counts come from the store at scrape time).</summary>
-public sealed class ApiMetrics
+internal sealed class ApiMetrics
 {
     private readonly ConcurrentDictionary<int, long> _responses = new();
     private readonly ConcurrentDictionary<string, long> _submitted = new(StringComparer.Ordinal);

@@ -7,7 +7,7 @@ using RabbitMQ.Client.Exceptions;
 namespace DataExchangeTasker.Api;
 
 /// <summary>Runs <c>tasker api</c> until SIGTERM/SIGINT.</summary>
-public static class ApiRunner
+internal static class ApiRunner
 {
     /// <summary>Loads the settings, starts the <see cref="ApiHost"/>, waits for a signal, stops it; returns the exit code.</summary>
     public static async Task<int> RunAsync(Dictionary<string, string?> values)

@@ -8,7 +8,7 @@ using Serilog;
 namespace DataExchangeTasker.Api;
 
 /// <summary>What the HTTP endpoints work with; owned by <see cref="ApiHost"/>.</summary>
-public sealed record ApiServices(
+internal sealed record ApiServices(
     ApiOptions Options,
     ITaskStore Store,
     string StoreId,

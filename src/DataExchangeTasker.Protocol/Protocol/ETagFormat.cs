@@ -1,7 +1,7 @@
 namespace DataExchangeTasker.Protocol;
 
 /// <summary>Recognises a sha256 code hash as <c>tasker hash</c> prints it, as opposed to anything else in <c>codeHash.eTag</c>.</summary>
-public static class ETagFormat
+internal static class ETagFormat
 {
     private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF");
 

@@ -7,7 +7,7 @@ namespace DataExchangeTasker.Protocol;
 /// they encode, each byte that is not part of one becomes <c>\xHH</c> (lower-case hex) and a backslash becomes
 /// <c>\\</c>, so the bytes can be told back exactly.
 /// </summary>
-public static class EscapedPath
+internal static class EscapedPath
 {
     /// <summary>Longer escaped paths keep their first and last characters around an ellipsis.</summary>
     public const int MaxLength = 1024;

@@ -1,7 +1,7 @@
 namespace DataExchangeTasker.Protocol;
 
 /// <summary>The steps of a run as the original's v0.2 protocol named them, in order.</summary>
-public enum ProgressStep
+internal enum ProgressStep
 {
     /// <summary>Checking the start message, the code's hash and approval, the paths.</summary>
     VerifyingAlgorithm = 0,

@@ -1,7 +1,7 @@
 namespace DataExchangeTasker.Protocol;
 
 /// <summary>Machine-readable values of the done message's <c>reason</c> field (null on success).</summary>
-public static class Reasons
+internal static class Reasons
 {
     /// <summary>The code exited with a non-zero status.</summary>
     public const string ExitCode = "exit_code";

@@ -12,7 +12,7 @@ namespace DataExchangeTasker.Protocol;
 /// round-trip form, times as ISO 8601 with their offset. A verifier in another language can reproduce the bytes by
 /// following these rules, or by using the tasker (<c>tasker receipt verify</c>).
 /// </summary>
-public static class ReceiptJson
+internal static class ReceiptJson
 {
     /// <summary>The bytes a signature covers.</summary>
     public static byte[] CanonicalBytes(RunReceipt receipt) =>

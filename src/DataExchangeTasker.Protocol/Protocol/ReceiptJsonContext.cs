@@ -15,4 +15,4 @@ namespace DataExchangeTasker.Protocol;
 [JsonSerializable(typeof(RunReceipt))]
 [JsonSerializable(typeof(TraceSummary))]
 [JsonSerializable(typeof(WitnessSummary))]
-public sealed partial class ReceiptJsonContext : JsonSerializerContext;
+internal sealed partial class ReceiptJsonContext : JsonSerializerContext;

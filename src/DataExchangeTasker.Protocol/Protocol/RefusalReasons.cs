@@ -1,7 +1,7 @@
 namespace DataExchangeTasker.Protocol;
 
 /// <summary>Why an entry of <c>/tmp/out</c> was not stored: the <c>reason</c> of a <see cref="RefusedOutput"/>.</summary>
-public static class RefusalReasons
+internal static class RefusalReasons
 {
     /// <summary>A symbolic link (never followed, never stored).</summary>
     public const string SymbolicLink = "symbolic_link";

@@ -6,7 +6,7 @@ namespace DataExchangeTasker.Protocol;
 /// Reads a start message with errors that name the field, the value and what was expected. Never throws:
 /// anything a publisher sends becomes one of the <see cref="StartParseResult"/> cases.
 /// </summary>
-public static class StartMessageParser
+internal static class StartMessageParser
 {
     /// <summary>Largest body parsed into a task; larger ones are answered (or dead-lettered) unread.</summary>
     public const int MaxBodyBytes = 1024 * 1024;

@@ -1,13 +1,13 @@
 namespace DataExchangeTasker.Protocol;
 
 /// <summary>What a raw start message turned out to be.</summary>
-public abstract record StartParseResult;
+internal abstract record StartParseResult;
 
 /// <summary>A well-formed start message.</summary>
-public sealed record ParsedStart(StartMessage Message) : StartParseResult;
+internal sealed record ParsedStart(StartMessage Message) : StartParseResult;
 
 /// <summary>A message with a usable taskId but a bad field: answered with a <c>rejected</c> done of <see cref="Reason"/>.</summary>
-public sealed record InvalidStart(string TaskId, string Error) : StartParseResult
+internal sealed record InvalidStart(string TaskId, string Error) : StartParseResult
 {
     /// <summary>
     /// <see cref="Reasons.InvalidMessage"/>, or <see cref="Reasons.HashMismatch"/> when the only problem is a
@@ -17,4 +17,4 @@ public sealed record InvalidStart(string TaskId, string Error) : StartParseResul
 }
 
 /// <summary>A message nobody can be answered about (no usable taskId): dead-lettered with <see cref="Reason"/>.</summary>
-public sealed record UnusableStart(string Reason) : StartParseResult;
+internal sealed record UnusableStart(string Reason) : StartParseResult;

@@ -1,7 +1,7 @@
 namespace DataExchangeTasker.Protocol;
 
 /// <summary>Turns a v1 done message, or a step, into the original's v0.2 done-queue shape.</summary>
-public static class V02DoneConverter
+internal static class V02DoneConverter
 {
     /// <summary>The v0.2 final state of <paramref name="done"/>.</summary>
     public static V02Message From(DoneMessage done)

@@ -7,4 +7,4 @@ namespace DataExchangeTasker.Protocol;
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(V02Message))]
-public sealed partial class V02JsonContext : JsonSerializerContext;
+internal sealed partial class V02JsonContext : JsonSerializerContext;

@@ -3,14 +3,14 @@ namespace DataExchangeTasker.Protocol;
 /// <summary>A done-queue message in the original's v0.2 shape (<c>TASKER_DONE_FORMAT=v0.2</c>).</summary>
 /// <param name="TaskId">The start message's taskId.</param>
 /// <param name="State">What happened, or what is happening.</param>
-public sealed record V02Message(string TaskId, V02State State);
+internal sealed record V02Message(string TaskId, V02State State);
 
 /// <summary>
 /// The v0.2 state: <c>Running</c> (<c>currentStepIndex</c>, <c>currentStep</c>), <c>Success</c> (<c>output</c>),
 /// <c>Error</c> (<c>message</c>, <c>output</c>, <c>failedStep</c>) or <c>Rejected</c> (<c>reason</c>); fields another
 /// state uses are left out.
 /// </summary>
-public sealed record V02State(string Name)
+internal sealed record V02State(string Name)
 {
     /// <summary>Running: the step's index.</summary>
     public int? CurrentStepIndex { get; init; }
@@ -33,10 +33,10 @@ public sealed record V02State(string Name)
 
 /// <summary>A v0.2 step reference.</summary>
 /// <param name="Name">One of <see cref="ProgressStep"/>'s names.</param>
-public sealed record V02Step(string Name);
+internal sealed record V02Step(string Name);
 
 /// <summary>The v0.2 output of a container.</summary>
 /// <param name="Stdout">What the code wrote to stdout.</param>
 /// <param name="Stderr">What the code wrote to stderr.</param>
 /// <param name="Strace">The syscall trace.</param>
-public sealed record V02Output(string Stdout, string Stderr, string Strace);
+internal sealed record V02Output(string Stdout, string Stderr, string Strace);

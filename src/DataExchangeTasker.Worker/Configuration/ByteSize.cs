@@ -3,7 +3,7 @@ using System.Globalization;
 namespace DataExchangeTasker.Configuration;
 
 /// <summary>Parses sizes such as <c>512m</c>, <c>1GiB</c>, <c>64k</c> or plain bytes (binary multiples).</summary>
-public static class ByteSize
+internal static class ByteSize
 {
     /// <summary>Returns false for anything but a non-negative whole number with an optional k/m/g/t suffix.</summary>
     public static bool TryParse(string text, out long bytes)

@@ -7,7 +7,7 @@ namespace DataExchangeTasker.Control;
 /// <c>unix-seconds taskId</c> line each) for <c>TASKER_CANCEL_MEMORY</c>, so a task still queued when the tasker
 /// restarts is cancelled when it is taken. Expired lines are dropped when the file is loaded.
 /// </summary>
-public sealed class CancelMemory
+internal sealed class CancelMemory
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, DateTimeOffset> _cancels = new(StringComparer.Ordinal);

@@ -1,7 +1,7 @@
 namespace DataExchangeTasker.Control;
 
 /// <summary>A task's view of its cancel: <see cref="Requested"/> completes when a cancel arrives.</summary>
-public sealed class CancelWatch(Task requested, Action release) : IDisposable
+internal sealed class CancelWatch(Task requested, Action release) : IDisposable
 {
     /// <summary>Completes when the task is cancelled.</summary>
     public Task Requested { get; } = requested;

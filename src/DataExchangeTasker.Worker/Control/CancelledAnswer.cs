@@ -3,7 +3,7 @@ using DataExchangeTasker.Protocol;
 namespace DataExchangeTasker.Control;
 
 /// <summary>The done message of a cancelled task: <c>error</c>, reason <c>cancelled</c>, with whatever output it had.</summary>
-public static class CancelledAnswer
+internal static class CancelledAnswer
 {
     /// <summary>For a task cancelled before its container was created: no container output.</summary>
     public static DoneMessage NotStarted(string taskId) =>

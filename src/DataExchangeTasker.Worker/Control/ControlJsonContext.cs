@@ -7,4 +7,4 @@ namespace DataExchangeTasker.Control;
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ProgressMessage))]
-public sealed partial class ControlJsonContext : JsonSerializerContext;
+internal sealed partial class ControlJsonContext : JsonSerializerContext;

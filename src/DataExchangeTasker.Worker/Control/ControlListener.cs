@@ -12,7 +12,7 @@ namespace DataExchangeTasker.Control;
 /// it; the queue expires after <c>TASKER_CANCEL_MEMORY</c> without a consumer). A message is acknowledged once the
 /// cancel is remembered on disk.
 /// </summary>
-public sealed class ControlListener(TaskCancellations cancellations, string taskerId, TimeSpan queueExpiry, bool quorum, ILogger log) : IAsyncDisposable
+internal sealed class ControlListener(TaskCancellations cancellations, string taskerId, TimeSpan queueExpiry, bool quorum, ILogger log) : IAsyncDisposable
 {
     private IChannel? _channel;
 

@@ -7,4 +7,4 @@ namespace DataExchangeTasker.Control;
 /// <param name="Step">The step's name (<see cref="ProgressStep"/>).</param>
 /// <param name="StepIndex">The step's index, 0 to 3.</param>
 /// <param name="At">When the step began.</param>
-public sealed record ProgressMessage(string TaskId, string Step, int StepIndex, DateTimeOffset At);
+internal sealed record ProgressMessage(string TaskId, string Step, int StepIndex, DateTimeOffset At);

@@ -14,7 +14,7 @@ namespace DataExchangeTasker.Control;
 /// <c>TASKER_DONE_FORMAT=v0.2</c>, as v0.2 Running messages to the done queue; each publish has a few bounded
 /// attempts under a deadline.
 /// </summary>
-public sealed class ProgressPublisher(ConfirmedPublisher publisher, MessagingOptions messaging, ControlOptions control, ILogger log)
+internal sealed class ProgressPublisher(ConfirmedPublisher publisher, MessagingOptions messaging, ControlOptions control, ILogger log)
 {
     /// <summary>The durable queue declared (if missing) for progress messages.</summary>
     public const string ProgressQueue = ControlExchanges.ProgressExchange;

@@ -4,7 +4,7 @@ namespace DataExchangeTasker.Control;
 /// Where cancels meet tasks: a received cancel is remembered (<see cref="CancelMemory"/>) and then signals the task
 /// if it is in flight here. A task watches before it checks the memory, so a cancel arriving in between is seen.
 /// </summary>
-public sealed class TaskCancellations(CancelMemory memory)
+internal sealed class TaskCancellations(CancelMemory memory)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, TaskCompletionSource> _running = new(StringComparer.Ordinal);

@@ -9,7 +9,7 @@ namespace DataExchangeTasker.Dependencies;
 /// <c>rename(2)</c> of a private staging folder, and is read-only (folders 0555, files 0444) from then on. A lock file
 /// per key serialises installs across processes sharing the root, so one install serves them all.
 /// </summary>
-public sealed class DependencyCache(string root)
+internal sealed class DependencyCache(string root)
 {
     private const UnixFileMode PrivateFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 

@@ -10,7 +10,7 @@ namespace DataExchangeTasker.Dependencies;
 /// package source install the same packages, so the folder is reused. The wheelhouse is keyed by its listing (name,
 /// size, modification time of each wheel), so adding or replacing a wheel leads to a fresh install for new tasks.
 /// </summary>
-public static class DependencyKey
+internal static class DependencyKey
 {
     /// <summary>The key: hex sha256 over a versioned description of the inputs.</summary>
     /// <param name="requirements">The bytes of <c>requirements.txt</c> (from the code snapshot).</param>

@@ -20,7 +20,7 @@ namespace DataExchangeTasker.Dependencies;
 /// file); an install that a waiting task gives up on goes on for the others. Failures are not cached: the next task
 /// tries again. Only Python images (entry <c>*.py</c>) and code folders take part.
 /// </summary>
-public sealed class DependencyPreparer : IDisposable
+internal sealed class DependencyPreparer : IDisposable
 {
     private readonly IDockerEngine _docker;
     private readonly SandboxOptions _sandbox;

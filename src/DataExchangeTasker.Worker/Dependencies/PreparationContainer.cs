@@ -16,7 +16,7 @@ namespace DataExchangeTasker.Dependencies;
 /// <c>docker exec tar</c> (as the code's uid) into a staging folder, with the rules of task outputs: regular files
 /// and folders only, at most <c>TASKER_DEPS_SIZE_LIMIT</c> bytes.
 /// </summary>
-public sealed class PreparationContainer(IDockerEngine docker, PreparationSpecFactory specs, SandboxOptions sandbox, DependencyOptions options, ILogger log)
+internal sealed class PreparationContainer(IDockerEngine docker, PreparationSpecFactory specs, SandboxOptions sandbox, DependencyOptions options, ILogger log)
 {
     /// <summary>pip's output read from the log at most (its tail is what a done message carries).</summary>
     private const long LogLimitBytes = 4 * 1024 * 1024;
@@ -161,7 +161,7 @@ public sealed class PreparationContainer(IDockerEngine docker, PreparationSpecFa
 /// <summary>What one preparation container did.</summary>
 /// <param name="Failure">Null when the site was installed and copied; otherwise the first sentence of the answer.</param>
 /// <param name="PipOutput">pip's stdout and stderr, as the container logged them.</param>
-public sealed record PreparationOutcome(string? Failure, string PipOutput)
+internal sealed record PreparationOutcome(string? Failure, string PipOutput)
 {
     /// <summary>Installed and copied.</summary>
     public static PreparationOutcome Installed(string pipOutput) => new(null, pipOutput);

@@ -15,7 +15,7 @@ namespace DataExchangeTasker.Dependencies;
 /// pip installs into a tmpfs what the image does not already have; the container then waits (<c>sleep</c>) until the
 /// tasker has copied the result out.
 /// </summary>
-public sealed class PreparationSpecFactory(SandboxOptions sandbox, DependencyOptions options, string taskerId)
+internal sealed class PreparationSpecFactory(SandboxOptions sandbox, DependencyOptions options, string taskerId)
 {
     /// <summary>Where the requirements file is mounted, alone.</summary>
     public const string RequirementsPath = "/opt/tasker/req/requirements.txt";

@@ -10,7 +10,7 @@ namespace DataExchangeTasker.Dependencies;
 /// one file only, so those are refused with the line quoted: <c>-r</c>/<c>-c</c> (other files), <c>-e</c>, any
 /// <c>--index-url</c>, <c>--find-links</c> or other option line, and URLs or paths instead of names.
 /// </summary>
-public static partial class RequirementsCheck
+internal static partial class RequirementsCheck
 {
     /// <summary>The file the tasker looks for at the top of a code folder.</summary>
     public const string FileName = "requirements.txt";

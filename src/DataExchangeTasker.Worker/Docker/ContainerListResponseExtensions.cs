@@ -3,7 +3,7 @@ using Docker.DotNet.Models;
 namespace DataExchangeTasker.Docker;
 
 /// <summary>Reading a listed container's labels (the library types them as a mutable, possibly null dictionary).</summary>
-public static class ContainerListResponseExtensions
+internal static class ContainerListResponseExtensions
 {
     /// <summary>The value of label <paramref name="key"/>, or null when the container does not carry it.</summary>
     public static string? Label(this ContainerListResponse container, string key) =>

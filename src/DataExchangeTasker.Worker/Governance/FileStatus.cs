@@ -12,7 +12,7 @@ namespace DataExchangeTasker.Governance;
 /// <param name="Mode">File type and permission bits (<c>st_mode</c>).</param>
 /// <param name="Size">Size in bytes.</param>
 /// <param name="ModifiedNanoseconds">Modification time, nanoseconds since the Unix epoch.</param>
-public sealed partial record FileStatus(ulong Device, ulong Inode, uint Mode, long Size, long ModifiedNanoseconds)
+internal sealed partial record FileStatus(ulong Device, ulong Inode, uint Mode, long Size, long ModifiedNanoseconds)
 {
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace DataExchangeTasker.Health;
 
 /// <summary>How <see cref="HealthState"/> is shown: the detailed JSON document and the Prometheus gauges.</summary>
-public static class HealthReport
+internal static class HealthReport
 {
     /// <summary>The <c>/health/detailed</c> JSON: overall status and each component with its last error.</summary>
     public static string Detailed(HealthState health)

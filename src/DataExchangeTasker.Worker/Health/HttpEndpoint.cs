@@ -18,7 +18,7 @@ namespace DataExchangeTasker.Health;
 /// the cap a new connection does not wait: the connection that has waited longest for its request is dropped, so a
 /// flood of idle connections cannot starve a probe that asks at once, nor take the process's file descriptors.
 /// </remarks>
-public sealed class HttpEndpoint : IAsyncDisposable
+internal sealed class HttpEndpoint : IAsyncDisposable
 {
     /// <summary>Connections served at once.</summary>
     public const int MaxConnections = 64;

@@ -10,7 +10,7 @@ namespace DataExchangeTasker.Health;
 /// (prometheus-net is not available here). Counters and up-down counters are sums per tag set; histograms
 /// get fixed second buckets.
 /// </summary>
-public sealed class PrometheusExporter : IDisposable
+internal sealed class PrometheusExporter : IDisposable
 {
     private static readonly double[] Buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800];
     private readonly MeterListener _listener = new();

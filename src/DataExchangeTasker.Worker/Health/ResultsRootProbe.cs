@@ -4,7 +4,7 @@ namespace DataExchangeTasker.Health;
 /// Whether the results root (<c>TASKER_RESULTS_ROOT</c>) can take a task's output files: a small file is written,
 /// flushed and deleted there. A full disk (ENOSPC), a read-only one (EROFS), a quota or a permission fails it.
 /// </summary>
-public sealed class ResultsRootProbe(string root)
+internal sealed class ResultsRootProbe(string root)
 {
     private static readonly byte[] Block = new byte[4096];
 

@@ -3,7 +3,7 @@ using DataExchangeTasker.Configuration;
 namespace DataExchangeTasker.Hosting;
 
 /// <summary>Reads a systemd-style env file: <c>KEY=VALUE</c> lines, <c>#</c> comments, optional quotes.</summary>
-public static class EnvFile
+internal static class EnvFile
 {
     /// <summary>The pairs in <paramref name="path"/>; a malformed line is a <see cref="ConfigurationException"/> naming it.</summary>
     public static IEnumerable<KeyValuePair<string, string>> Read(string path)

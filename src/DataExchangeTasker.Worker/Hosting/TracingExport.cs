@@ -12,7 +12,7 @@ namespace DataExchangeTasker.Hosting;
 /// inlined) so that a tasker without it does not load the OpenTelemetry assemblies at all: the JIT resolves every
 /// type a method mentions when it compiles it, and the worker's start-up method is compiled whether or not it exports.
 /// </summary>
-public static class TracingExport
+internal static class TracingExport
 {
     /// <summary>The exporting tracer provider (dispose it at shutdown), or null when no endpoint is configured.</summary>
     public static IDisposable? Start(TaskerOptions options)

@@ -8,7 +8,7 @@ namespace DataExchangeTasker.Images;
 /// letters, digits, <c>.</c>, <c>_</c> and <c>-</c>, starting with a letter or digit, each used once; an image is a
 /// full id, a repository digest or a tag (see <see cref="ImageReference"/>). White space around entries is ignored.
 /// </summary>
-public static partial class ApprovedImageListParser
+internal static partial class ApprovedImageListParser
 {
     /// <summary>The entries of <paramref name="text"/>, or null with every problem in <paramref name="errors"/>.</summary>
     public static IReadOnlyList<ApprovedImageEntry>? TryParse(string text, out IReadOnlyList<string> errors)

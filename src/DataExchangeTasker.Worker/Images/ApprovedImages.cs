@@ -3,7 +3,7 @@ using DataExchangeTasker.Protocol;
 namespace DataExchangeTasker.Images;
 
 /// <summary>The runner images start messages may ask for by name, pinned to their ids (<see cref="ImagePinner"/>).</summary>
-public sealed class ApprovedImages
+internal sealed class ApprovedImages
 {
     private readonly Dictionary<string, PinnedImage> _byName;
 

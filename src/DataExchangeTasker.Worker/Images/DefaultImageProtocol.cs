@@ -6,7 +6,7 @@ namespace DataExchangeTasker.Images;
 /// the task preparer (Sandbox/Preparation) rejects the tasks meant for it while it does not speak this tasker's protocol. Before
 /// the first report nothing is rejected (intake waits for the first check anyway). Thread-safe.
 /// </summary>
-public sealed class DefaultImageProtocol(string image)
+internal sealed class DefaultImageProtocol(string image)
 {
     private volatile string? _mismatch;
 

@@ -4,7 +4,7 @@ namespace DataExchangeTasker.Images;
 /// Labels a runner image carries to say how code is started in it (set in its Dockerfile, read by
 /// <see cref="ImagePinner"/> from the image inspect). An image without them is a Python runner.
 /// </summary>
-public static class ImageLabels
+internal static class ImageLabels
 {
     /// <summary>The file a code folder must hold, e.g. <c>run.py</c> or <c>run.R</c>.</summary>
     public const string Entry = "dataexchange.tasker.entry";

@@ -9,7 +9,7 @@ namespace DataExchangeTasker.Images;
 /// in it from its labels. Tasks then run the pinned id: a tag moved to another image afterwards (a retag, a
 /// rebuild) changes nothing until the tasker restarts, and an id or digest entry can never mean other content.
 /// </summary>
-public static partial class ImagePinner
+internal static partial class ImagePinner
 {
     /// <summary>
     /// Inspects every entry; throws <see cref="ImagePinningException"/> listing every image that is missing, whose

@@ -3,17 +3,17 @@ using DataExchangeTasker.Protocol;
 namespace DataExchangeTasker.Images;
 
 /// <summary>Which image a start message gets.</summary>
-public abstract record ImageSelection;
+internal abstract record ImageSelection;
 
 /// <summary>The message named no image: the tasker's default runner (<c>TASKER_IMAGE</c>).</summary>
-public sealed record DefaultImageSelected : ImageSelection
+internal sealed record DefaultImageSelected : ImageSelection
 {
     /// <summary>The one instance.</summary>
     public static DefaultImageSelected Instance { get; } = new();
 }
 
 /// <summary>The message named an approved image.</summary>
-public sealed record ApprovedImageSelected(PinnedImage Image) : ImageSelection;
+internal sealed record ApprovedImageSelected(PinnedImage Image) : ImageSelection;
 
 /// <summary>The message named an image that is not approved: rejected <c>image_not_allowed</c>, nothing runs.</summary>
-public sealed record ImageRejected(TaskRejection Rejection) : ImageSelection;
+internal sealed record ImageRejected(TaskRejection Rejection) : ImageSelection;

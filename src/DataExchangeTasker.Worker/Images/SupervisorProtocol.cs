@@ -8,7 +8,7 @@ namespace DataExchangeTasker.Images;
 /// (its supervisor reports the old way, and its tracer does not inject this version's refusals): such an image must
 /// never run silently, so a task asking for it is rejected <c>image_not_allowed</c> with this reason.
 /// </summary>
-public static class SupervisorProtocol
+internal static class SupervisorProtocol
 {
     /// <summary>Null when <paramref name="labels"/> carry the version this tasker speaks; otherwise why not, naming the image and the label expected.</summary>
     public static string? Mismatch(string image, IEnumerable<KeyValuePair<string, string>>? labels)

@@ -8,7 +8,7 @@ namespace DataExchangeTasker.Messaging;
 /// Acks and requeues on the channel a delivery came from. If that channel is gone the broker has already
 /// requeued the message; its redelivery finds its body in the AnswerLedger and is only acked, so nothing runs twice.
 /// </summary>
-public sealed class ChannelDeliverySettlement(IChannel channel, ulong deliveryTag, ILogger log) : IDeliverySettlement
+internal sealed class ChannelDeliverySettlement(IChannel channel, ulong deliveryTag, ILogger log) : IDeliverySettlement
 {
     /// <inheritdoc />
     public async Task<bool> AckAsync(CancellationToken cancellationToken)

@@ -7,7 +7,7 @@ namespace DataExchangeTasker.Messaging;
 /// one per settling lane, so that an answer waits for its own confirm only and a channel the broker closes (a refused
 /// message) fails no other lane's publish.
 /// </summary>
-public sealed class ConfirmedPublisherSet : IAsyncDisposable
+internal sealed class ConfirmedPublisherSet : IAsyncDisposable
 {
     private readonly ConfirmedPublisher[] _publishers;
 

@@ -7,7 +7,7 @@ namespace DataExchangeTasker.Messaging;
 /// Moves a start message nobody can be answered about (not JSON, no usable taskId) to <c>tasker_todo.dead</c>,
 /// unchanged, with the reason in header <c>x-tasker-reason</c>; the original is acked only after the confirm.
 /// </summary>
-public sealed class DeadLetterPublisher(ConfirmedPublisher publisher, MessagingOptions options) : IDeadLetterPublisher
+internal sealed class DeadLetterPublisher(ConfirmedPublisher publisher, MessagingOptions options) : IDeadLetterPublisher
 {
     /// <summary>The header carrying the reason.</summary>
     public const string ReasonHeader = "x-tasker-reason";

@@ -10,7 +10,7 @@ namespace DataExchangeTasker.Messaging;
 /// <c>output</c>. Each step is a binary search over a
 /// length, so it ends after a few dozen serializations, never loops.
 /// </summary>
-public static class DoneMessageFitter
+internal static class DoneMessageFitter
 {
     /// <summary>The done message as sent (<paramref name="done"/> itself when it fits), its body, and whether it was cut.</summary>
     public static (DoneMessage Done, byte[] Body, bool Trimmed) Fit(DoneMessage done, long maxBytes)

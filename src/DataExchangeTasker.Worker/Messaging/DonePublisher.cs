@@ -12,7 +12,7 @@ namespace DataExchangeTasker.Messaging;
 /// asked with <c>reply_to</c>, hands a copy with the start message's correlation id to the <see cref="ReplyCopier"/>
 /// (sent later, a bounded number of attempts: the answer is already safe on <c>tasker_done</c>).
 /// </summary>
-public sealed class DonePublisher(ConfirmedPublisher publisher, ReplyCopier replies, MessagingOptions options, TaskMetrics metrics, ILogger log, bool doneV02 = false) : IDonePublisher
+internal sealed class DonePublisher(ConfirmedPublisher publisher, ReplyCopier replies, MessagingOptions options, TaskMetrics metrics, ILogger log, bool doneV02 = false) : IDonePublisher
 {
     // Room the broker's limit must leave (it counts the body only; this covers rounding in what it reports).
     private const long Headroom = 1024;

@@ -4,7 +4,7 @@ namespace DataExchangeTasker.Messaging;
 /// How the pipeline settles one start message with the broker, without knowing AMQP: acknowledge it once its
 /// answer is confirmed, or return it to the queue.
 /// </summary>
-public interface IDeliverySettlement
+internal interface IDeliverySettlement
 {
     /// <summary>Acknowledges the delivery; false when that was no longer possible (the broker redelivers it).</summary>
     Task<bool> AckAsync(CancellationToken cancellationToken);

@@ -6,7 +6,7 @@ namespace DataExchangeTasker.Messaging;
 /// A start message copied out of the consumer callback (the client reuses the body's memory afterwards),
 /// with what is needed to answer it and to settle it with the broker.
 /// </summary>
-public sealed record InboundDelivery(
+internal sealed record InboundDelivery(
     byte[] Body,
     bool Redelivered,
     string? ReplyTo,

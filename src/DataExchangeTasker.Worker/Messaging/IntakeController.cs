@@ -24,7 +24,7 @@ namespace DataExchangeTasker.Messaging;
 /// which also drops its recorded consumer so a later recovery cannot bring it back; and a subscribe that failed
 /// (an RPC timeout may still have registered it at the broker) closes its channel before the next attempt.
 /// </remarks>
-public sealed class IntakeController : IAsyncDisposable
+internal sealed class IntakeController : IAsyncDisposable
 {
     private readonly AmqpConnector _connector;
     private readonly MessagingOptions _options;

@@ -4,7 +4,7 @@ namespace DataExchangeTasker.Messaging;
 /// The broker refused a message for its size (RabbitMQ's <c>max_message_size</c>: 406 PRECONDITION_FAILED) and closed
 /// the channel. Retrying the same bytes can never succeed; the caller must send something smaller.
 /// </summary>
-public sealed class MessageTooLargeException : Exception
+internal sealed class MessageTooLargeException : Exception
 {
     public MessageTooLargeException(long? brokerLimit, string brokerMessage, Exception? inner)
         : base("The broker refused the message for its size: " + brokerMessage, inner)

@@ -12,7 +12,7 @@ namespace DataExchangeTasker.Messaging;
 /// so a queue the broker refuses holds up nothing else; a copy given up is logged and counted
 /// (<c>tasker_reply_failures_total</c>). The queue is bounded: a copy that does not fit is given up at once.
 /// </summary>
-public sealed class ReplyCopier
+internal sealed class ReplyCopier
 {
     private readonly Channel<Copy> _queue;
     private readonly ConfirmedPublisher _publisher;

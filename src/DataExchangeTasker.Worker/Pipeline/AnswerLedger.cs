@@ -8,7 +8,7 @@ namespace DataExchangeTasker.Pipeline;
 /// body not recorded (a new start message reusing a taskId) is a new task. Recorded in memory first, then in
 /// <c>answered/</c> under the work root (one file per site, one digest per line), which the code cannot reach.
 /// </summary>
-public sealed class AnswerLedger
+internal sealed class AnswerLedger
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, DateTimeOffset>> _recent = new(StringComparer.Ordinal);

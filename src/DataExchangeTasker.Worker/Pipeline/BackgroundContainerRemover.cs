@@ -9,7 +9,7 @@ namespace DataExchangeTasker.Pipeline;
 /// queued sites one by one through the inner remover, each under <see cref="Deadline"/>, so a hung engine slows
 /// removal, never answers. The queue is bounded; a site that does not fit is left to the leftover sweep.
 /// </summary>
-public sealed class BackgroundContainerRemover : ITaskContainerRemover
+internal sealed class BackgroundContainerRemover : ITaskContainerRemover
 {
     private readonly Channel<(TaskKey Site, TaskClaim? Claim)> _queue;
     private readonly ITaskContainerRemover _inner;

@@ -7,7 +7,7 @@ namespace DataExchangeTasker.Pipeline;
 /// Pauses intake when a task found the engine unreachable: the engine watch reports it down, and the intake owner
 /// cancels the subscription before the task's message is put back (else the broker would hand it straight back).
 /// </summary>
-public sealed class EngineOutageHold(EngineWatch watch, IntakeController intake, ILogger log) : IIntakeHold
+internal sealed class EngineOutageHold(EngineWatch watch, IntakeController intake, ILogger log) : IIntakeHold
 {
     /// <summary>How long pausing may take before the message is put back anyway (set by the composition root).</summary>
     public required TimeSpan Deadline { get; init; }

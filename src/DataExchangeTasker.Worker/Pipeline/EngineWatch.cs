@@ -11,7 +11,7 @@ namespace DataExchangeTasker.Pipeline;
 /// be written, and reports them to <see cref="HealthState"/>. It decides nothing: the intake owner
 /// (<see cref="Messaging.IntakeController"/>) reads the report and pauses or resumes intake.
 /// </summary>
-public sealed class EngineWatch(IDockerEngine docker, string image, HealthState health, TaskMetrics metrics, ILogger log, ResultsRootProbe? results = null, DefaultImageProtocol? protocol = null)
+internal sealed class EngineWatch(IDockerEngine docker, string image, HealthState health, TaskMetrics metrics, ILogger log, ResultsRootProbe? results = null, DefaultImageProtocol? protocol = null)
 {
     private readonly Lock _gate = new();
     private bool? _lastAvailable;

@@ -1,7 +1,7 @@
 namespace DataExchangeTasker.Pipeline;
 
 /// <summary>Stops taking start messages while the Docker engine cannot be reached.</summary>
-public interface IIntakeHold
+internal interface IIntakeHold
 {
     /// <summary>
     /// Reports the engine unreachable (<paramref name="reason"/>) and returns once intake is paused, or once it is

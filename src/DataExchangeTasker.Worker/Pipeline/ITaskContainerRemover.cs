@@ -3,7 +3,7 @@ using DataExchangeTasker.Sandbox.Claims;
 namespace DataExchangeTasker.Pipeline;
 
 /// <summary>Removes a finished task's container; never throws for engine or file failures.</summary>
-public interface ITaskContainerRemover
+internal interface ITaskContainerRemover
 {
     /// <summary>
     /// Removes what <paramref name="site"/> holds, logging (not throwing) when it cannot, then releases

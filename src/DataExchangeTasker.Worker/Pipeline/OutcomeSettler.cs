@@ -17,7 +17,7 @@ namespace DataExchangeTasker.Pipeline;
 /// fails the answer is not published and the delivery goes back to the queue (a done message never exists without
 /// its line; the redelivery adopts the task's container or runs afresh).
 /// </summary>
-public sealed class OutcomeSettler(
+internal sealed class OutcomeSettler(
     IDonePublisher done, IDeadLetterPublisher deadLetters, ITaskContainerRemover sites, AnswerLedger ledger, IIntakeHold intakeHold, TaskMetrics metrics, ILogger log, AuditLog? audit = null)
 {
     /// <summary>Carries out one outcome. Cancellation stops a publish that is waiting for the broker.</summary>

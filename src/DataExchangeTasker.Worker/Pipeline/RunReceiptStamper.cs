@@ -11,7 +11,7 @@ namespace DataExchangeTasker.Pipeline;
 /// Builds and signs the <see cref="RunReceipt"/> of a task that ran, from the same values that went into its done
 /// message, and puts it (with its signature) on the done message. One per process, only when the node signs.
 /// </summary>
-public sealed class RunReceiptStamper(ReceiptSigner signer, string taskerId, bool hashDataContent)
+internal sealed class RunReceiptStamper(ReceiptSigner signer, string taskerId, bool hashDataContent)
 {
     /// <summary>
     /// Fingerprints the task's data; called before the container starts so the receipt describes what was mounted.

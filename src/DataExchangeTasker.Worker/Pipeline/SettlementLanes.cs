@@ -11,7 +11,7 @@ namespace DataExchangeTasker.Pipeline;
 /// outcome keeps its order (publish, confirm, record, ack, remove); how many start messages are in flight is still
 /// the prefetch, so nothing here changes what a node takes from the queue.
 /// </summary>
-public sealed class SettlementLanes
+internal sealed class SettlementLanes
 {
     private readonly IReadOnlyList<OutcomeSettler> _lanes;
     private readonly ILogger _log;

@@ -6,7 +6,7 @@ using Serilog;
 namespace DataExchangeTasker.Pipeline;
 
 /// <summary>Removes a finished task's container through the sandbox runner; failures are logged.</summary>
-public sealed class TaskContainerRemover(SandboxRunner runner, ILogger log) : ITaskContainerRemover
+internal sealed class TaskContainerRemover(SandboxRunner runner, ILogger log) : ITaskContainerRemover
 {
     /// <inheritdoc />
     public async Task RemoveAsync(TaskKey site, TaskClaim? claim, CancellationToken cancellationToken)

@@ -19,7 +19,7 @@ namespace DataExchangeTasker.Pipeline;
 /// delivery left, or run it, retrying engine failures (<see cref="RetryPipelines.EngineCalls"/>). A failed task is a
 /// done message, never an exception. The claim on the task's site is taken here and travels with the outcome.
 /// </summary>
-public sealed class TaskProcessor
+internal sealed class TaskProcessor
 {
     private static readonly ResiliencePropertyKey<string> TaskIdKey = new("tasker.task-id");
     private readonly TaskPreparer _preparer;

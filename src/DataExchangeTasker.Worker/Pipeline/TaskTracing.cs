@@ -7,7 +7,7 @@ namespace DataExchangeTasker.Pipeline;
 /// One span per task, continuing the W3C <c>traceparent</c> of the start message (AMQP header) when present.
 /// Spans exist only while a listener (the OTLP exporter) is attached.
 /// </summary>
-public static class TaskTracing
+internal static class TaskTracing
 {
     /// <summary>The activity source name to export.</summary>
     public const string SourceName = "DataExchangeTasker";

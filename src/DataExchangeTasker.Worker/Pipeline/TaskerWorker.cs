@@ -12,7 +12,7 @@ namespace DataExchangeTasker.Pipeline;
 /// ordered: stop intake, let running tasks finish within the drain timeout (then abandon and requeue them), settle
 /// what finished, stop.
 /// </summary>
-public sealed class TaskerWorker(
+internal sealed class TaskerWorker(
     Channel<InboundDelivery> intake,
     IntakeController intakeController,
     EngineWatch engineWatch,

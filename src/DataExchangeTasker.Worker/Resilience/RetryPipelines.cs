@@ -7,7 +7,7 @@ namespace DataExchangeTasker.Resilience;
 /// Every retry loop of the tasker, in one place: the shape (delays, bound) of each, and how a Polly pipeline is
 /// built from a shape. Each is bounded, or unbounded for the reason given beside it.
 /// </summary>
-public static class RetryPipelines
+internal static class RetryPipelines
 {
     /// <summary>
     /// The first broker connection (the client only recovers connections that once succeeded). Unbounded until

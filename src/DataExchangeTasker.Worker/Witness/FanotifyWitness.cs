@@ -19,7 +19,7 @@ namespace DataExchangeTasker.Witness;
 /// thread, no thread-pool wake-up per event. Shutdown is ordered: stop the loop, answer what is pending, close the
 /// group (which drops all marks).
 /// </summary>
-public sealed class FanotifyWitness : ITaskWitness
+internal sealed class FanotifyWitness : ITaskWitness
 {
     /// <summary>Deadline of the engine lookup that finds a started container's init process.</summary>
     private static readonly TimeSpan InspectDeadline = TimeSpan.FromSeconds(10);

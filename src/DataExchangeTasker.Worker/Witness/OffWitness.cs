@@ -4,7 +4,7 @@ using DataExchangeTasker.Sandbox.Preparation;
 namespace DataExchangeTasker.Witness;
 
 /// <summary>No witness (<c>TASKER_WITNESS=off</c>, or <c>auto</c> on a host that cannot have one): every run says why.</summary>
-public sealed class OffWitness(string why) : ITaskWitness
+internal sealed class OffWitness(string why) : ITaskWitness
 {
     /// <summary>Why there is no witness.</summary>
     public string Why { get; } = why;

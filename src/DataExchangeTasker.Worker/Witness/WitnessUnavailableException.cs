@@ -1,7 +1,7 @@
 namespace DataExchangeTasker.Witness;
 
 /// <summary>This host cannot keep a fanotify witness; the message says why, in words an operator can act on.</summary>
-public sealed class WitnessUnavailableException : Exception
+internal sealed class WitnessUnavailableException : Exception
 {
     public WitnessUnavailableException()
     {

@@ -9,7 +9,7 @@ namespace DataExchangeTasker.Witness;
 /// when the witness was off, or when it stands in for a trace whose filter records no opens. When the witness
 /// lost events it cannot vouch for the trace either.
 /// </summary>
-public static class WitnessVerdict
+internal static class WitnessVerdict
 {
     /// <summary>Files named in the sentence at most; the rest are counted.</summary>
     private const int Named = 20;

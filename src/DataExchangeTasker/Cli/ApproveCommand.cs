@@ -7,7 +7,7 @@ using DataExchangeTasker.Sandbox.Preparation;
 namespace DataExchangeTasker.Cli;
 
 /// <summary><c>tasker approve PATH [--label TEXT] [--approvals-file FILE]</c>: adds the code's hash to the approvals file.</summary>
-public static class ApproveCommand
+internal static class ApproveCommand
 {
     /// <summary>The command.</summary>
     public static Command Create()

@@ -7,7 +7,7 @@ using DataExchangeTasker.Hosting;
 namespace DataExchangeTasker.Cli;
 
 /// <summary><c>tasker audit verify FILE... [--public-key KEY]</c> and <c>tasker audit rotate FILE</c>.</summary>
-public static class AuditCommand
+internal static class AuditCommand
 {
     /// <summary>The command (with its subcommands).</summary>
     public static Command Create() => new("audit", "The tamper-evident audit log (TASKER_AUDIT_LOG).") { Verify(), Rotate() };

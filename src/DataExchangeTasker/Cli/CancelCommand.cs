@@ -12,7 +12,7 @@ namespace DataExchangeTasker.Cli;
 /// <c>tasker cancel TASKID</c>: publishes <c>{"cancel": "TASKID"}</c> to the fanout exchange <c>tasker_control</c>
 /// with publisher confirms; every tasker stops the task if it runs it, or answers it cancelled when it takes it.
 /// </summary>
-public static class CancelCommand
+internal static class CancelCommand
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 

@@ -9,7 +9,7 @@ using DataExchangeTasker.Sandbox.Sweep;
 namespace DataExchangeTasker.Cli;
 
 /// <summary><c>tasker cleanup</c>: removes task containers that taskers on this host left behind.</summary>
-public static class CleanupCommand
+internal static class CleanupCommand
 {
     /// <summary>The command.</summary>
     public static Command Create()

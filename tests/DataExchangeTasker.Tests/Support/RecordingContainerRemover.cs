@@ -4,7 +4,7 @@ using DataExchangeTasker.Sandbox.Claims;
 namespace DataExchangeTasker.Tests.Support;
 
 /// <summary>A site remover that records which sites it would have removed, and releases their claims.</summary>
-public sealed class RecordingContainerRemover(EventLog log) : ITaskContainerRemover
+internal sealed class RecordingContainerRemover(EventLog log) : ITaskContainerRemover
 {
     /// <summary>When set, removal waits for it (a hung engine), holding the claim.</summary>
     public Task? Hang { get; set; }

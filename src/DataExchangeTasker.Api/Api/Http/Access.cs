@@ -10,7 +10,7 @@ namespace DataExchangeTasker.Api.Http;
 /// <c>X-Admin-Key</c>. Every authenticated client request counts toward its tier's requests per minute, in the store,
 /// so the limit holds across api processes.
 /// </summary>
-public static class Access
+internal static class Access
 {
     /// <summary>The client (or, when <paramref name="adminMayRead"/>, the admin) behind the request, or the 401/429 to answer.</summary>
     public static async Task<(Caller? Caller, IResult? Error)> CallerAsync(HttpContext context, ApiServices services, bool adminMayRead, bool countRequest = true)

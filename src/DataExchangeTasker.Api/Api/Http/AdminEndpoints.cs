@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 namespace DataExchangeTasker.Api.Http;
 
 /// <summary><c>/admin</c> (needs <c>X-Admin-Key</c>): clients and their tiers; and the status page links.</summary>
-public static class AdminEndpoints
+internal static class AdminEndpoints
 {
     private const string ClientIdExpected = "1 to 64 letters, digits, '.', '_' or '-'";
 

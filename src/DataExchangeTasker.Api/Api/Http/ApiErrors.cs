@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace DataExchangeTasker.Api.Http;
 
 /// <summary>JSON error results: every 4xx and 5xx body is an <see cref="ApiError"/>.</summary>
-public static class ApiErrors
+internal static class ApiErrors
 {
     /// <summary>The error as a result with <paramref name="status"/>.</summary>
     public static IResult Result(int status, ApiError error) => Results.Json(error, ApiJson.Context.ApiError, statusCode: status);

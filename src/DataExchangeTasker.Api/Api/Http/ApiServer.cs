@@ -11,7 +11,7 @@ namespace DataExchangeTasker.Api.Http;
 /// Builds the Kestrel app: endpoints, 1 MiB body limit, and one error path that turns anything thrown into a JSON
 /// error (the server never crashes on input), plus JSON bodies for the empty 404/405 of routing.
 /// </summary>
-public static class ApiServer
+internal static class ApiServer
 {
     /// <summary>The configured app, not started.</summary>
     public static WebApplication Build(ApiServices services)

@@ -3,7 +3,7 @@ using DataExchangeTasker.Api.Store;
 namespace DataExchangeTasker.Api.Http;
 
 /// <summary>Who is asking: a client (API key) or the admin (X-Admin-Key, reads everything, owns nothing).</summary>
-public sealed record Caller(ClientRow? Client, bool IsAdmin)
+internal sealed record Caller(ClientRow? Client, bool IsAdmin)
 {
     /// <summary>The client's id; null for the admin.</summary>
     public string? ClientId => Client?.ClientId;

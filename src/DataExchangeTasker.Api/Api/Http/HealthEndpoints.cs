@@ -11,7 +11,7 @@ namespace DataExchangeTasker.Api.Http;
 /// consumer subscribed, not stopping; 503 naming what is not), <c>/health/live</c> (answers as soon as HTTP is up), <c>/health/detailed</c>, <c>/metrics</c> (Prometheus text,
 /// with per-client task counts), <c>/version</c>, and <c>/openapi.json</c>. Unauthenticated, like the worker's.
 /// </summary>
-public static class HealthEndpoints
+internal static class HealthEndpoints
 {
     public static void Map(WebApplication app, ApiServices services)
     {

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace DataExchangeTasker.Api.Http;
 
 /// <summary>Reads a request's JSON body, at most <see cref="MaxBytes"/> (else 413); malformed JSON is a 400.</summary>
-public static class RequestBody
+internal static class RequestBody
 {
     /// <summary>Largest body accepted (1 MiB); Kestrel enforces the same limit for bodies without a length.</summary>
     public const long MaxBytes = 1024 * 1024;

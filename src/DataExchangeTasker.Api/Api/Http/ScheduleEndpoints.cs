@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 namespace DataExchangeTasker.Api.Http;
 
 /// <summary><c>/v1/schedules</c>: create (at most TASKER_API_MAX_SCHEDULES per client), list, read, latest finished run, delete.</summary>
-public static class ScheduleEndpoints
+internal static class ScheduleEndpoints
 {
     public static void Map(WebApplication app, ApiServices services)
     {

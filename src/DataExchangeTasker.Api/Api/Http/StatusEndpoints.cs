@@ -10,7 +10,7 @@ namespace DataExchangeTasker.Api.Http;
 /// <c>/view/{token}</c> for browsers (a read-only link, see <see cref="ViewTokens"/>; no cookies), with
 /// <c>?state=</c> to filter, and <c>/view/{token}/tasks/{taskId}</c> for one task's detail.
 /// </summary>
-public static class StatusEndpoints
+internal static class StatusEndpoints
 {
     private const int Shown = 50;
 

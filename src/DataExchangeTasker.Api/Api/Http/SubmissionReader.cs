@@ -10,7 +10,7 @@ namespace DataExchangeTasker.Api.Http;
 /// <see cref="ApiError"/> naming the field, the value and what was expected. Unknown fields are ignored, as in the
 /// start message protocol. Whether the paths exist is the worker's question (answered as a rejected task).
 /// </summary>
-public static class SubmissionReader
+internal static class SubmissionReader
 {
     /// <summary>
     /// A submitting request from start to a submission: the caller's key (an admin may not submit), the JSON body

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Http;
 namespace DataExchangeTasker.Api.Http;
 
 /// <summary><c>/v1/tasks</c>: submit, read (whole, some fields, the trace), list, cancel.</summary>
-public static class TaskEndpoints
+internal static class TaskEndpoints
 {
     /// <summary>Largest page of <c>GET /v1/tasks</c>.</summary>
     public const int MaxPage = 500;

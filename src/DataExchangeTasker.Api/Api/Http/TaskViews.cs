@@ -4,7 +4,7 @@ using DataExchangeTasker.Api.Store;
 namespace DataExchangeTasker.Api.Http;
 
 /// <summary>Store rows → response shapes.</summary>
-public static class TaskViews
+internal static class TaskViews
 {
     /// <summary>How much of stdout and stderr a summary shows.</summary>
     public const int HeadCharacters = 1000;

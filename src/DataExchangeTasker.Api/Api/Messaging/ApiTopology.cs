@@ -16,7 +16,7 @@ namespace DataExchangeTasker.Api.Messaging;
 /// <see cref="LegacyCopyQueueRetirement"/>: every store's done queue is also bound to the fanout exchange
 /// <c>&lt;done&gt;.api.legacy</c>, through which what was left in the old done queue reaches every store.
 /// </summary>
-public sealed class ApiTopology(MessagingOptions options, string storeId, ILogger log)
+internal sealed class ApiTopology(MessagingOptions options, string storeId, ILogger log)
 {
     /// <summary>This store's queue of done messages.</summary>
     public string DoneCopyQueue => options.DoneQueue + ".api." + storeId;

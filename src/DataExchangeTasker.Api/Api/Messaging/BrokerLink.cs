@@ -11,7 +11,7 @@ namespace DataExchangeTasker.Api.Messaging;
 /// the done and progress consumers and retires the old shared copy queue. Later connection losses are recovered by
 /// the client (channels and consumers included). Until <see cref="IsReady"/>, submits stay in the store (the outbox).
 /// </summary>
-public sealed class BrokerLink : IAsyncDisposable
+internal sealed class BrokerLink : IAsyncDisposable
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxRetry = TimeSpan.FromSeconds(5);

@@ -5,7 +5,7 @@ using RabbitMQ.Client;
 namespace DataExchangeTasker.Api.Messaging;
 
 /// <summary>Publishes <c>{"cancel": "&lt;taskId&gt;"}</c> to the fanout exchange every worker binds a queue to.</summary>
-public sealed class CancelPublisher(ConfirmedPublisher publisher)
+internal sealed class CancelPublisher(ConfirmedPublisher publisher)
 {
     /// <summary>Publishes the cancel and waits for the confirm (at most <see cref="StartPublisher.Deadline"/>).</summary>
     public async Task PublishAsync(string taskId, CancellationToken cancellationToken)
@@ -21,4 +21,4 @@ public sealed class CancelPublisher(ConfirmedPublisher publisher)
 
 /// <summary>The control message of the cancel protocol.</summary>
 /// <param name="Cancel">The taskId to cancel.</param>
-public sealed record CancelMessage(string Cancel);
+internal sealed record CancelMessage(string Cancel);

@@ -12,7 +12,7 @@ namespace DataExchangeTasker.Api.Messaging;
 /// the database is away. Several api processes consuming the same queue compete; the store's idempotent writes make a
 /// redelivered message harmless. The client's automatic recovery re-registers the consumer after a connection loss.
 /// </summary>
-public sealed class CopyQueueConsumer(AmqpConnector connector, string queue, ushort prefetch, Func<ReadOnlyMemory<byte>, CancellationToken, Task> handle, ILogger log)
+internal sealed class CopyQueueConsumer(AmqpConnector connector, string queue, ushort prefetch, Func<ReadOnlyMemory<byte>, CancellationToken, Task> handle, ILogger log)
     : IAsyncDisposable
 {
     private static readonly TimeSpan PauseAfterFailure = TimeSpan.FromSeconds(1);

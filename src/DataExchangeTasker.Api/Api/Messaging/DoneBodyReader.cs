@@ -9,7 +9,7 @@ namespace DataExchangeTasker.Api.Messaging;
 /// Reads what the store needs from a done message, tolerantly: v1 (<c>state</c> a string) and the original's v0.2
 /// (<c>state</c> an object with a <c>name</c>). Never throws on input.
 /// </summary>
-public static class DoneBodyReader
+internal static class DoneBodyReader
 {
     /// <summary>The record to store, or null (with <paramref name="problem"/>) when the body has no usable taskId and final state.</summary>
     public static DoneRecord? Read(ReadOnlyMemory<byte> body, long receivedAt, out string? problem, out string? runningTaskId)

@@ -14,7 +14,7 @@ namespace DataExchangeTasker.Api.Messaging;
 /// The shared progress queue <c>tasker_progress.api</c> is unbound and deleted (unless an earlier api still consumes
 /// it): progress only moves a task to <c>running</c>, which its done message settles anyway.
 /// </summary>
-public sealed class LegacyCopyQueueRetirement(ApiTopology topology, string doneExchange, ConfirmedPublisher publisher, ILogger log)
+internal sealed class LegacyCopyQueueRetirement(ApiTopology topology, string doneExchange, ConfirmedPublisher publisher, ILogger log)
 {
     /// <summary>Does the above if the old queue exists; returns how many messages were moved.</summary>
     public async Task<int> RetireAsync(IConnection connection, CancellationToken cancellationToken)

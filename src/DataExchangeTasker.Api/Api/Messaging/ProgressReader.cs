@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace DataExchangeTasker.Api.Messaging;
 
 /// <summary>Reads <c>{taskId, step, stepIndex, at}</c> progress messages; null for anything else. Never throws on input.</summary>
-public static class ProgressReader
+internal static class ProgressReader
 {
     /// <summary>The task and step, or null.</summary>
     public static (string TaskId, string Step)? Read(ReadOnlyMemory<byte> body)

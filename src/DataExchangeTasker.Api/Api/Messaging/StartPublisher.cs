@@ -8,7 +8,7 @@ using RabbitMQ.Client;
 namespace DataExchangeTasker.Api.Messaging;
 
 /// <summary>Publishes a stored task's start message to the todo queue and waits for the broker's confirm.</summary>
-public sealed class StartPublisher(ConfirmedPublisher publisher, MessagingOptions options)
+internal sealed class StartPublisher(ConfirmedPublisher publisher, MessagingOptions options)
 {
     /// <summary>How long one publish may take before the caller gives up (the task stays stored and is retried).</summary>
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);

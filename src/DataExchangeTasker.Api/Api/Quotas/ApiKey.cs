@@ -7,7 +7,7 @@ namespace DataExchangeTasker.Api.Quotas;
 /// Client API keys: 32 random bytes, shown once. Only their SHA-256 is stored; a key this long cannot be guessed, so
 /// a fast hash is enough (no password stretching needed) and a lookup is one indexed read.
 /// </summary>
-public static class ApiKey
+internal static class ApiKey
 {
     /// <summary>A new key, <c>tk_</c> + 43 base64url characters.</summary>
     public static string New() => "tk_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -8,7 +8,7 @@ namespace DataExchangeTasker.Api.Quotas;
 /// once. Changing a client (tier, disabled) through this process drops its entries at once; on other api processes
 /// the change takes effect within <see cref="Lifetime"/>. Unknown keys are never kept.
 /// </summary>
-public sealed class ClientKeyCache(TimeProvider time)
+internal sealed class ClientKeyCache(TimeProvider time)
 {
     /// <summary>How long a found client is reused.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(1);

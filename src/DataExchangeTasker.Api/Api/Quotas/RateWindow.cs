@@ -5,7 +5,7 @@ namespace DataExchangeTasker.Api.Quotas;
 /// holds across every api process on that store; a burst at a minute's end and the next one's start can reach twice
 /// the limit within 60 s, the usual price of fixed windows.
 /// </summary>
-public static class RateWindow
+internal static class RateWindow
 {
     private const long MinuteMs = 60_000;
 

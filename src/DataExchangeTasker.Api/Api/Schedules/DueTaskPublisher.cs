@@ -13,7 +13,7 @@ namespace DataExchangeTasker.Api.Schedules;
 /// update publishes it again: the start message may be duplicated then, which the worker's taskId handling absorbs,
 /// but it is never lost.
 /// </summary>
-public sealed class DueTaskPublisher(ITaskStore store, StartPublisher starts, Func<bool> brokerReady, ApiMetrics metrics, ApiHealth health, string owner, ILogger log, TimeProvider time)
+internal sealed class DueTaskPublisher(ITaskStore store, StartPublisher starts, Func<bool> brokerReady, ApiMetrics metrics, ApiHealth health, string owner, ILogger log, TimeProvider time)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
     private const long LeaseMs = 30_000;

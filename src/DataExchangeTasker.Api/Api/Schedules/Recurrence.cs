@@ -5,7 +5,7 @@ using Cronos;
 namespace DataExchangeTasker.Api.Schedules;
 
 /// <summary>When a schedule fires: a fixed period (<c>every 30 seconds</c>) or a cron expression (Cronos, UTC).</summary>
-public sealed partial class Recurrence
+internal sealed partial class Recurrence
 {
     private readonly long? _periodMs;
     private readonly CronExpression? _cron;

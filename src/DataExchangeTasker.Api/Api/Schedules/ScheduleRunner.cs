@@ -11,7 +11,7 @@ namespace DataExchangeTasker.Api.Schedules;
 /// so every period fires once across all api processes. A run counts against its client's tier like a request and a
 /// task do; over either limit it is stored as <c>skipped</c> instead. <see cref="DueTaskPublisher"/> publishes the runs.
 /// </summary>
-public sealed class ScheduleRunner(ITaskStore store, DueTaskPublisher dueTasks, Func<string, TierLimits> tierOf, TimeSpan defaultTimeLimit,
+internal sealed class ScheduleRunner(ITaskStore store, DueTaskPublisher dueTasks, Func<string, TierLimits> tierOf, TimeSpan defaultTimeLimit,
     ApiMetrics metrics, ApiHealth health, string owner, ILogger log, TimeProvider time)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);

@@ -8,7 +8,7 @@ namespace DataExchangeTasker.Api.Schedules;
 /// once their time limit and the grace passed: error/<c>no_answer</c>, so they stop counting against their client's
 /// concurrency and can be told apart. A done message that still arrives replaces the mark.
 /// </summary>
-public sealed class UnansweredTasks(ITaskStore store, TimeSpan grace, TimeSpan defaultTimeLimit, ApiMetrics metrics, ApiHealth health, ILogger log, TimeProvider time)
+internal sealed class UnansweredTasks(ITaskStore store, TimeSpan grace, TimeSpan defaultTimeLimit, ApiMetrics metrics, ApiHealth health, ILogger log, TimeProvider time)
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 

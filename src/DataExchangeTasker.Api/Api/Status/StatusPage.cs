@@ -13,7 +13,7 @@ namespace DataExchangeTasker.Api.Status;
 /// detail: exit code, the head of stdout and stderr, and the trace summary field by field (whatever fields the worker
 /// wrote). Every value shown is HTML-encoded.
 /// </summary>
-public static class StatusPage
+internal static class StatusPage
 {
     /// <summary>Seconds between reloads.</summary>
     public const int RefreshSeconds = 2;

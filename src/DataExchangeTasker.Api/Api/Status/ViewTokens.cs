@@ -9,7 +9,7 @@ namespace DataExchangeTasker.Api.Status;
 /// shows only what that principal may read, cannot submit or change anything, and stops working when the client is
 /// disabled; a leaked link is revoked by disabling the client (or, for the admin link, replacing the store's secret).
 /// </summary>
-public sealed class ViewTokens(string secret)
+internal sealed class ViewTokens(string secret)
 {
     /// <summary>The principal of the admin's link (client ids cannot start with '*').</summary>
     public const string Admin = "*admin";

@@ -1,7 +1,7 @@
 namespace DataExchangeTasker.Api.Store;
 
 /// <summary>A task's state as the api reports it.</summary>
-public static class ApiTaskStates
+internal static class ApiTaskStates
 {
     /// <summary>Delayed: kept in the store until it is due.</summary>
     public const string Scheduled = "scheduled";

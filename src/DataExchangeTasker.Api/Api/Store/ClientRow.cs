@@ -1,7 +1,7 @@
 namespace DataExchangeTasker.Api.Store;
 
 /// <summary>An API client: its tier and the SHA-256 of its key (the key itself is never stored).</summary>
-public sealed record ClientRow
+internal sealed record ClientRow
 {
     public string ClientId { get; init; } = "";
 

@@ -1,7 +1,7 @@
 namespace DataExchangeTasker.Api.Store;
 
 /// <summary>How many tasks one client has in one state (for /metrics).</summary>
-public sealed record ClientTaskCount
+internal sealed record ClientTaskCount
 {
     public string? ClientId { get; init; }
 

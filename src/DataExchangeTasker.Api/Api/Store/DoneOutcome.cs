@@ -1,7 +1,7 @@
 namespace DataExchangeTasker.Api.Store;
 
 /// <summary>What <see cref="ITaskStore.RecordDoneAsync"/> did with a done message.</summary>
-public enum DoneOutcome
+internal enum DoneOutcome
 {
     /// <summary>Stored: the task's result, or (a different second message) counted in its doneCount.</summary>
     Stored,

@@ -9,4 +9,4 @@ namespace DataExchangeTasker.Api.Store;
 /// <param name="StartedAt">The message's startedAt (Unix ms), if any.</param>
 /// <param name="FinishedAt">The message's finishedAt, or the receive time.</param>
 /// <param name="Body">The body as received (UTF-8 JSON).</param>
-public sealed record DoneRecord(string TaskId, string Digest, string State, string? Reason, long? DurationMs, long? StartedAt, long FinishedAt, string Body);
+internal sealed record DoneRecord(string TaskId, string Digest, string State, string? Reason, long? DurationMs, long? StartedAt, long FinishedAt, string Body);

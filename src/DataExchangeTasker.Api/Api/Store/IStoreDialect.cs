@@ -3,7 +3,7 @@ using System.Data.Common;
 namespace DataExchangeTasker.Api.Store;
 
 /// <summary>What differs between SQLite and PostgreSQL; the SQL of <see cref="SqlTaskStore"/> is otherwise shared.</summary>
-public interface IStoreDialect : IAsyncDisposable
+internal interface IStoreDialect : IAsyncDisposable
 {
     /// <summary>"sqlite" or "postgres".</summary>
     string Kind { get; }

@@ -7,7 +7,7 @@ namespace DataExchangeTasker.Api.Store;
 /// implementation (<see cref="SqlTaskStore"/>) over SQLite or PostgreSQL; several api processes may share it.
 /// Every method throws <see cref="StoreUnavailableException"/> when the database fails.
 /// </summary>
-public interface ITaskStore : IAsyncDisposable
+internal interface ITaskStore : IAsyncDisposable
 {
     /// <summary>"sqlite" or "postgres".</summary>
     string Kind { get; }

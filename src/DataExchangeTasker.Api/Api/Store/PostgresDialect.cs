@@ -4,7 +4,7 @@ using Npgsql;
 namespace DataExchangeTasker.Api.Store;
 
 /// <summary>PostgreSQL through one pooled <see cref="NpgsqlDataSource"/>; every call has a connect and a command timeout.</summary>
-public sealed class PostgresDialect(string uri) : IStoreDialect
+internal sealed class PostgresDialect(string uri) : IStoreDialect
 {
     private readonly NpgsqlDataSource _source = NpgsqlDataSource.Create(ConnectionString(uri));
 

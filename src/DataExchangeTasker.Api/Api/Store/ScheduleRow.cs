@@ -1,7 +1,7 @@
 namespace DataExchangeTasker.Api.Store;
 
 /// <summary>A recurring submission: every <see cref="EverySeconds"/> or on <see cref="Cron"/>.</summary>
-public sealed record ScheduleRow
+internal sealed record ScheduleRow
 {
     public string ScheduleId { get; init; } = "";
 

@@ -1,7 +1,7 @@
 namespace DataExchangeTasker.Api.Store;
 
 /// <summary>Why a schedule's run was <see cref="ApiTaskStates.Skipped"/>, and why a task ended without an answer.</summary>
-public static class SkipReasons
+internal static class SkipReasons
 {
     /// <summary>The client had as many unfinished tasks as its tier allows.</summary>
     public const string ConcurrencyLimit = "concurrency_limit";

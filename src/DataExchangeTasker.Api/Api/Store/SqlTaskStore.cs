@@ -12,7 +12,7 @@ namespace DataExchangeTasker.Api.Store;
 /// differences live in <see cref="IStoreDialect"/>. Exactly-once effects across api processes come from single
 /// conditional statements (leases, ON CONFLICT), not from locks held in memory.
 /// </summary>
-public sealed class SqlTaskStore : ITaskStore
+internal sealed class SqlTaskStore : ITaskStore
 {
     private const string TaskColumns =
         "seq, task_id, client_task_id, client_id, schedule_id, state, code_path, data_path, code_hash, limits_json, image, time_limit_ms, " +

@@ -10,7 +10,7 @@ namespace DataExchangeTasker.Api.Store;
 /// WAL is checkpointed in the background every second instead of by the commit that crosses the threshold, so no
 /// request waits for a checkpoint's fsync.
 /// </summary>
-public sealed class SqliteDialect : IStoreDialect
+internal sealed class SqliteDialect : IStoreDialect
 {
     private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(1);

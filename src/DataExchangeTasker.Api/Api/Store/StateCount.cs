@@ -1,7 +1,7 @@
 namespace DataExchangeTasker.Api.Store;
 
 /// <summary>How many tasks are in one state (the status page's counts).</summary>
-public sealed record StateCount
+internal sealed record StateCount
 {
     public string State { get; init; } = "";
 

@@ -4,7 +4,7 @@ namespace DataExchangeTasker.Api.Store;
 /// The schema, as numbered migrations. A migration is never edited once released: changes are a new version.
 /// Times are Unix milliseconds (BIGINT); flags are 0/1 integers, so the SQL is the same on SQLite and PostgreSQL.
 /// </summary>
-public static class StoreMigrations
+internal static class StoreMigrations
 {
     /// <summary>Version → statements, in order.</summary>
     public static IReadOnlyList<(int Version, string[] Statements)> For(IStoreDialect dialect) =>

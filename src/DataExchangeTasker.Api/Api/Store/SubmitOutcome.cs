@@ -1,7 +1,7 @@
 namespace DataExchangeTasker.Api.Store;
 
 /// <summary>What <see cref="ITaskStore.SubmitAsync"/> did.</summary>
-public enum SubmitOutcome
+internal enum SubmitOutcome
 {
     /// <summary>The task was stored.</summary>
     Created,
@@ -17,4 +17,4 @@ public enum SubmitOutcome
 }
 
 /// <summary>Count the submit as one of the client's requests in the minute starting at <paramref name="WindowStart"/>, at most <paramref name="Limit"/>.</summary>
-public sealed record RateCheck(long WindowStart, long Limit);
+internal sealed record RateCheck(long WindowStart, long Limit);

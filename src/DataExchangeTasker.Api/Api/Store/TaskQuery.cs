@@ -6,4 +6,4 @@ namespace DataExchangeTasker.Api.Store;
 /// <param name="BeforeSeq">Only tasks older than this cursor; null for the newest.</param>
 /// <param name="Limit">Page size.</param>
 /// <param name="WithDone">With the done bodies (left out by default: traces can be large).</param>
-public sealed record TaskQuery(string? ClientId, string? State, long? BeforeSeq, int Limit, bool WithDone = false);
+internal sealed record TaskQuery(string? ClientId, string? State, long? BeforeSeq, int Limit, bool WithDone = false);

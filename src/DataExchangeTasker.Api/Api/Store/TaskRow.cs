@@ -3,7 +3,7 @@ using DataExchangeTasker.Protocol;
 namespace DataExchangeTasker.Api.Store;
 
 /// <summary>One task as the store keeps it (times are Unix milliseconds).</summary>
-public sealed record TaskRow
+internal sealed record TaskRow
 {
     /// <summary>Insertion order; the cursor of task lists.</summary>
     public long Seq { get; init; }

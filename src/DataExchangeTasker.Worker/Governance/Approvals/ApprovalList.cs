@@ -8,7 +8,7 @@ namespace DataExchangeTasker.Governance.Approvals;
 /// <c>statx</c>), so an edit, or a replacement by rename, takes effect on the next task without a restart.
 /// A missing, unreadable or malformed file approves nothing: every task is rejected with a message saying why.
 /// </summary>
-public sealed class ApprovalList(string path)
+internal sealed class ApprovalList(string path)
 {
     private readonly Lock _gate = new();
     private FileStatus? _loadedFrom;

@@ -13,4 +13,4 @@ namespace DataExchangeTasker.Governance.Audit;
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     WriteIndented = false)]
 [JsonSerializable(typeof(AuditEntry))]
-public sealed partial class AuditJsonContext : JsonSerializerContext;
+internal sealed partial class AuditJsonContext : JsonSerializerContext;

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace DataExchangeTasker.Governance.Audit;
 
 /// <summary>How an <see cref="AuditEntry"/> becomes bytes, and the hashes and signatures over them.</summary>
-public static class AuditLine
+internal static class AuditLine
 {
     /// <summary>The line's bytes, without the newline.</summary>
     public static byte[] Bytes(AuditEntry entry) => JsonSerializer.SerializeToUtf8Bytes(entry, AuditJsonContext.Default.AuditEntry);

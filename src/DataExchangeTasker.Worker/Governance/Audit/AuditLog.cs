@@ -16,7 +16,7 @@ namespace DataExchangeTasker.Governance.Audit;
 /// (<c>tasker audit rotate</c>, or by hand) the next append notices and continues the chain in a new file at the
 /// original path.
 /// </summary>
-public sealed partial class AuditLog : IDisposable
+internal sealed partial class AuditLog : IDisposable
 {
     private readonly string _path;
     private readonly ReceiptSigner? _signer;

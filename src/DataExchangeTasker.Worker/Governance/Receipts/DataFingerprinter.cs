@@ -6,7 +6,7 @@ using DataExchangeTasker.Protocol;
 namespace DataExchangeTasker.Governance.Receipts;
 
 /// <summary>Computes the <see cref="DataFingerprint"/> of the data a run is given (the format is described there).</summary>
-public static class DataFingerprinter
+internal static class DataFingerprinter
 {
     /// <summary>Entries hashed at most, so a huge data folder cannot stall a task for long.</summary>
     public const int MaxEntries = 100_000;

@@ -8,7 +8,7 @@ namespace DataExchangeTasker.Governance.Receipts;
 /// A <see cref="StreamDigest"/> computed while a stream goes by in chunks, in constant memory: SHA-256, byte count,
 /// and UTF-8 validity (a sequence split across chunks is carried over, not flagged).
 /// </summary>
-public sealed class StreamDigestBuilder : IDisposable
+internal sealed class StreamDigestBuilder : IDisposable
 {
     private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly Decoder _decoder = new UTF8Encoding(false, throwOnInvalidBytes: true).GetDecoder();

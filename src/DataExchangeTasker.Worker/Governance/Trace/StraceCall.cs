@@ -9,7 +9,7 @@ namespace DataExchangeTasker.Governance.Trace;
 /// With <c>strace -y</c>: the kernel's path of the returned file descriptor (<c>= 3&lt;/tmp/x&gt;</c>), decoded;
 /// null when strace printed none (no <c>-y</c>, not a descriptor, or <c>/proc/PID/fd</c> unreadable to strace).
 /// </param>
-public sealed record StraceCall(string Name, IReadOnlyList<string> Arguments, long? ReturnValue, string? Errno, string? ReturnedPath)
+internal sealed record StraceCall(string Name, IReadOnlyList<string> Arguments, long? ReturnValue, string? Errno, string? ReturnedPath)
 {
     /// <summary>True when the call returned without an error.</summary>
     public bool Succeeded => Errno is null && ReturnValue is >= 0;

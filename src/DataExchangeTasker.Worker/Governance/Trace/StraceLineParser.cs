@@ -9,7 +9,7 @@ namespace DataExchangeTasker.Governance.Trace;
 /// Signal (<c>---</c>), exit (<c>+++</c>) and strace's own lines yield nothing. Holds at most
 /// <see cref="MaxPending"/> unfinished calls, so a hostile trace cannot grow it.
 /// </summary>
-public sealed class StraceLineParser
+internal sealed class StraceLineParser
 {
     /// <summary>Unfinished calls remembered at most (one per thread that is inside a traced call).</summary>
     public const int MaxPending = 4096;

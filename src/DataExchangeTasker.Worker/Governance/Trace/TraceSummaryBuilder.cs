@@ -17,7 +17,7 @@ namespace DataExchangeTasker.Governance.Trace;
 /// written resolves there (<see cref="LexicalPath"/>) still counts, so a descriptor strace could not resolve, or
 /// resolved after another thread swapped it, does not hide a read the line names.
 /// </remarks>
-public sealed class TraceSummaryBuilder
+internal sealed class TraceSummaryBuilder
 {
     /// <summary>Entries kept per list.</summary>
     public const int MaxEntries = 1000;

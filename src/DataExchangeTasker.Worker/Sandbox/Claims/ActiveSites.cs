@@ -7,7 +7,7 @@ namespace DataExchangeTasker.Sandbox.Claims;
 /// a broker restart, or a duplicate publish) waits for the first instead of adopting its container in parallel,
 /// and cleanup never removes a container a task still needs.
 /// </summary>
-public sealed class ActiveSites
+internal sealed class ActiveSites
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource<bool>> _sites = new(StringComparer.Ordinal);
 

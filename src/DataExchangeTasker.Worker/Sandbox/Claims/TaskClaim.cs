@@ -5,7 +5,7 @@ namespace DataExchangeTasker.Sandbox.Claims;
 /// A delivery of the same task waiting for it learns whether the task was answered (<see cref="MarkAnswered"/>):
 /// if so it only acknowledges, otherwise it runs the task itself.
 /// </summary>
-public sealed class TaskClaim : IDisposable
+internal sealed class TaskClaim : IDisposable
 {
     private readonly Action<bool> _release;
     private int _released;

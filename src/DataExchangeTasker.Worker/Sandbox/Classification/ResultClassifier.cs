@@ -11,7 +11,7 @@ namespace DataExchangeTasker.Sandbox.Classification;
 /// the supervisor's manifest (not the container's, which outlives the code); a run whose trace is not complete can
 /// never be a success.
 /// </summary>
-public static class ResultClassifier
+internal static class ResultClassifier
 {
     /// <summary>The done message for <paramref name="run"/> of the task <paramref name="taskId"/>.</summary>
     public static DoneMessage Classify(string taskId, EffectiveLimits limits, ContainerRun run)

@@ -1,7 +1,7 @@
 namespace DataExchangeTasker.Sandbox.Classification;
 
 /// <summary>Maps a shell-style exit status above 128 to the signal that caused it.</summary>
-public static class SignalNames
+internal static class SignalNames
 {
     private static readonly string[] Names =
     [

@@ -19,7 +19,7 @@ namespace DataExchangeTasker.Sandbox.Collection;
 /// cannot be written at all is a <see cref="ResultsUnwritableException"/>. Folders are 0750 and files 0640, owned
 /// by the tasker's user: the tasker's group may read them, no other uid.
 /// </summary>
-public static class OutputArchiveExtractor
+internal static class OutputArchiveExtractor
 {
     /// <summary>What a folder costs against the size limit: one block of a typical host file system.</summary>
     public const long FolderBytes = 4096;

@@ -17,7 +17,7 @@ namespace DataExchangeTasker.Sandbox.Collection;
 /// through as <see cref="DockerApiException"/>, the outputs reader's own failures as themselves (once the part was
 /// read and found intact).
 /// </summary>
-public static class ResultsBlockReader
+internal static class ResultsBlockReader
 {
     /// <summary>The parts, in the order the supervisor writes them.</summary>
     public static readonly IReadOnlyList<string> Parts = ["manifest", "stdout", "stderr", "strace", "outputs"];

@@ -6,7 +6,7 @@ namespace DataExchangeTasker.Sandbox.Collection;
 /// container (a running one can be collected with <c>docker exec</c>). Not an <see cref="IOException"/>: whoever reads
 /// the block (the output extractor) must not take it for a failure of its own disk.
 /// </summary>
-public sealed class ResultsChannelBrokenException : Exception
+internal sealed class ResultsChannelBrokenException : Exception
 {
     /// <summary>Creates the exception with what did not match.</summary>
     public ResultsChannelBrokenException(string message)

@@ -4,7 +4,7 @@ namespace DataExchangeTasker.Sandbox.Collection;
 /// The results root (<c>TASKER_RESULTS_ROOT</c>) could not be written at all: full, read-only, over quota, or not the
 /// tasker's to write. Not one entry's fault: the task's output files cannot be stored.
 /// </summary>
-public sealed class ResultsUnwritableException : IOException
+internal sealed class ResultsUnwritableException : IOException
 {
     public ResultsUnwritableException(string root, Exception? inner)
         : base($"The results root {root} cannot be written ({inner?.Message ?? "unknown error"}).", inner)

@@ -10,7 +10,7 @@ namespace DataExchangeTasker.Sandbox.Collection;
 /// while hashing all of it, and at most <see cref="SupervisorManifest.MaxBytes"/> of the manifest. Entries are
 /// matched by name only; anything else, and any entry that is not a regular file, is skipped.
 /// </summary>
-public static class SupervisorArchiveReader
+internal static class SupervisorArchiveReader
 {
     /// <summary>Reads <paramref name="archive"/> to its end.</summary>
     public static async Task<SupervisorResults> ReadAsync(Stream archive, long outputLimitBytes, CancellationToken cancellationToken)

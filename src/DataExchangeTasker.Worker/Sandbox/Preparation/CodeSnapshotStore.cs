@@ -12,7 +12,7 @@ namespace DataExchangeTasker.Sandbox.Preparation;
 /// hashes to a value whose snapshot exists, that snapshot holds exactly those bytes and is reused without copying.
 /// </para>
 /// </summary>
-public sealed class CodeSnapshotStore(string root)
+internal sealed class CodeSnapshotStore(string root)
 {
     private const UnixFileMode FolderMode = UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead
         | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;

@@ -8,7 +8,7 @@ namespace DataExchangeTasker.Sandbox.Preparation;
 /// under the canonical root. The canonical path is what gets mounted, so a link is never followed twice, and its
 /// device and inode are recorded so the container can prove it sees the same object.
 /// </summary>
-public static class PathResolver
+internal static class PathResolver
 {
     /// <summary>Resolves <paramref name="relative"/> (the value of <paramref name="field"/>) under <paramref name="root"/>.</summary>
     public static (ResolvedPath? Path, TaskRejection? Rejection) Resolve(string root, string relative, string field, string containerRoot)

@@ -16,7 +16,7 @@ namespace DataExchangeTasker.Sandbox.Preparation;
 /// does not speak this tasker's protocol (<see cref="SupervisorProtocol"/>; for the default image as the last health
 /// check saw it, <paramref name="defaultImage"/>) runs nothing: <c>image_not_allowed</c>, naming the label expected.
 /// </summary>
-public sealed class TaskPreparer(SandboxOptions options, ApprovalList? approvals = null, ApprovedImages? images = null, DefaultImageProtocol? defaultImage = null)
+internal sealed class TaskPreparer(SandboxOptions options, ApprovalList? approvals = null, ApprovedImages? images = null, DefaultImageProtocol? defaultImage = null)
 {
     private readonly ApprovedImages _images = images ?? ApprovedImages.None;
 

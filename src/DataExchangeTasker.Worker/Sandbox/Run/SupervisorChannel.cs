@@ -12,7 +12,7 @@ namespace DataExchangeTasker.Sandbox.Run;
 /// <see cref="ReleaseLine"/>, which lets the supervisor exit once the answer is out. Disposing it without that line
 /// leaves the supervisor (and the results) up for the collect window, for a restarted tasker to collect.
 /// </summary>
-public sealed class SupervisorChannel : IAsyncDisposable
+internal sealed class SupervisorChannel : IAsyncDisposable
 {
     /// <summary>The supervisor's line once its results are final and no process of the code is left; the results block follows it.</summary>
     public const string ReadyLine = "tasker-supervisor: results ready";

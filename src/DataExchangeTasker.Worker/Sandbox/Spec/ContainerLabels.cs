@@ -8,7 +8,7 @@ namespace DataExchangeTasker.Sandbox.Spec;
 /// Labels on every task container, so a tasker can find its containers again after a crash (adoption,
 /// cleanup), and the deterministic names derived from a taskId.
 /// </summary>
-public static class ContainerLabels
+internal static class ContainerLabels
 {
     /// <summary>Present on every container a tasker creates.</summary>
     public const string Managed = "dataexchange.tasker";

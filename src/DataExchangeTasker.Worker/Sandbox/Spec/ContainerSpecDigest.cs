@@ -10,7 +10,7 @@ namespace DataExchangeTasker.Sandbox.Spec;
 /// (the Engine API client serializes the same object; its bytes on the wire are not exposed), or, for a container
 /// an earlier process created, the configuration the engine reports.
 /// </summary>
-public static class ContainerSpecDigest
+internal static class ContainerSpecDigest
 {
     /// <summary>Digest of the create request.</summary>
     public static string Of(CreateContainerParameters request) => Hash(request);

@@ -10,7 +10,7 @@ namespace DataExchangeTasker.Sandbox.Spec;
 /// the sandbox as a whole. Under runc <c>RLIMIT_NPROC</c> would count the uid's processes across all containers, so
 /// it is not set there.
 /// </summary>
-public static class GvisorLimits
+internal static class GvisorLimits
 {
     /// <summary>Host tasks of gVisor's own kernel, before any process of the code (about 45 measured).</summary>
     private const long SandboxTasks = 256;

@@ -11,7 +11,7 @@ namespace DataExchangeTasker.Sandbox.Spec;
 /// trace shows it, and without <c>open_by_handle_at</c> whatever the capabilities. It replaces the engine's default
 /// profile for the container; the code's own, stricter filter (runner-image/code-filter) stacks on top of it.
 /// </summary>
-public static class SeccompProfile
+internal static class SeccompProfile
 {
     private const string ResourceName = "seccomp-profile.json";
 

@@ -16,7 +16,7 @@ namespace DataExchangeTasker.Sandbox.Sweep;
 /// ended stays <see cref="ExitedRetention"/> (a redelivery adopts it and answers without running the code again);
 /// only a container whose code never started is removed at once.
 /// </summary>
-public sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, string taskerId, TimeSpan grace, ActiveSites active, ILogger log)
+internal sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, string taskerId, TimeSpan grace, ActiveSites active, ILogger log)
 {
     private readonly LeftoverSweep _sweep = new(docker);
 
