@@ -133,11 +133,6 @@ public sealed class DockerEngine : IDockerEngine, IAsyncDisposable, IDisposable
         CallAsync("POST /containers/{id}/start", (docker, ct) => docker.Containers.StartContainerAsync(id, null, ct), cancellationToken);
 
     /// <inheritdoc />
-    public Task<ContainerWaitResponse> WaitForExitAsync(string id, CancellationToken cancellationToken) =>
-        // Docker.DotNet 4.3.3 sends no condition (so the engine's not-running) and returns only at exit.
-        CallAsync("POST /containers/{id}/wait", (docker, ct) => docker.Containers.WaitContainerAsync(id, ct), cancellationToken, Timeout.InfiniteTimeSpan);
-
-    /// <inheritdoc />
     public Task<ContainerInspectResponse?> InspectContainerAsync(string id, CancellationToken cancellationToken) =>
         CallAsync<ContainerInspectResponse?>("GET /containers/{id}/json", async (docker, ct) =>
         {

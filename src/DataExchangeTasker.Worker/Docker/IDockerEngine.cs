@@ -33,13 +33,6 @@ public interface IDockerEngine
     /// <summary>Starts a created container.</summary>
     Task StartContainerAsync(string id, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Completes with the exit status once the container is no longer running. Call it after start: a
-    /// container that already exited is answered at once from its recorded state, so a fast exit is never
-    /// missed (task containers are neither auto-removed nor restarted). Bounded only by the token.
-    /// </summary>
-    Task<ContainerWaitResponse> WaitForExitAsync(string id, CancellationToken cancellationToken);
-
     /// <summary>Inspects a container; null when it no longer exists.</summary>
     Task<ContainerInspectResponse?> InspectContainerAsync(string id, CancellationToken cancellationToken);
 
