@@ -23,7 +23,4 @@ internal static class ApiTaskStates
 
     /// <summary>Every state, for validating filters.</summary>
     public static IReadOnlyList<string> All { get; } = [Scheduled, Queued, Running, Success, Error, Rejected, Skipped];
-
-    /// <summary>States of a task that has not finished.</summary>
-    public static bool IsUnfinished(string state) => state is Scheduled or Queued or Running;
 }

@@ -18,9 +18,6 @@ internal sealed class ApprovalList(string path)
     /// <summary>The approvals file.</summary>
     public string Path => path;
 
-    /// <summary>True when <paramref name="codeHash"/> is listed in the current file.</summary>
-    public bool IsApproved(string codeHash) => Check(codeHash).Approved;
-
     /// <summary>Whether <paramref name="codeHash"/> may run, with the reason when it may not.</summary>
     public ApprovalDecision Check(string codeHash)
     {

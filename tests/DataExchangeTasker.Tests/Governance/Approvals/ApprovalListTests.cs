@@ -19,9 +19,9 @@ public sealed class ApprovalListTests : IDisposable
         var file = _temp.WriteFile("approved.txt", $"# approved code\n\n{HashA}  fortune demo (J. Doe)\n{HashB.ToUpperInvariant()}\n");
         var list = new ApprovalList(file);
 
-        Assert.True(list.IsApproved(HashA));
-        Assert.True(list.IsApproved(HashB));
-        Assert.False(list.IsApproved(new string('c', 64)));
+        Assert.True(list.Check(HashA).Approved);
+        Assert.True(list.Check(HashB).Approved);
+        Assert.False(list.Check(new string('c', 64)).Approved);
     }
 
     [Fact]
@@ -29,11 +29,11 @@ public sealed class ApprovalListTests : IDisposable
     {
         var file = _temp.WriteFile("approved.txt", $"{HashA}\n");
         var list = new ApprovalList(file);
-        Assert.False(list.IsApproved(HashB));
+        Assert.False(list.Check(HashB).Approved);
 
         Assert.True(await ApprovalFile.AppendAsync(file, HashB, "added later", CancellationToken.None));
 
-        Assert.True(list.IsApproved(HashB));
+        Assert.True(list.Check(HashB).Approved);
     }
 
     [Fact]
@@ -41,12 +41,12 @@ public sealed class ApprovalListTests : IDisposable
     {
         var file = _temp.WriteFile("approved.txt", $"{HashA}\n");
         var list = new ApprovalList(file);
-        Assert.True(list.IsApproved(HashA));
+        Assert.True(list.Check(HashA).Approved);
 
         File.Move(_temp.WriteFile("new.txt", $"{HashB}\n"), file, overwrite: true);
 
-        Assert.False(list.IsApproved(HashA));
-        Assert.True(list.IsApproved(HashB));
+        Assert.False(list.Check(HashA).Approved);
+        Assert.True(list.Check(HashB).Approved);
     }
 
     [Fact]
