@@ -36,7 +36,7 @@ else
     # shown once it ended, so the two do not interleave.
     log "dotnet test: sandbox tests under gVisor (TASKER_TEST_RUNTIME=runsc), beside the others"
     TASKER_TEST_RUNTIME=runsc dotnet test tests/DataExchangeTasker.IntegrationTests "${test_args[@]}" \
-        --filter "FullyQualifiedName~.Sandbox.SealedSandboxTests|FullyQualifiedName~.Sandbox.HostileTaskTests|FullyQualifiedName~.Sandbox.EvasionBatteryTests|FullyQualifiedName~.Sandbox.ResultsChannelForgeryTests" \
+        --filter "FullyQualifiedName~.Sandbox.SealedSandboxTests|FullyQualifiedName~.Sandbox.HostileTaskTests|FullyQualifiedName~.Sandbox.EvasionBatteryTests|FullyQualifiedName~.Sandbox.Collection.ResultsChannelForgeryTests" \
         >"$gvisor" 2>&1 &
     gvisor_pid=$!
     log "dotnet test DataExchangeTasker.sln -c Release (all but the operator command tests)"
