@@ -52,8 +52,8 @@ fi
 data_mount=/tmp/data/$(basename "$data")
 dev_ino=$(stat -c '%d %i' "$data")
 stamp=$(find "$data" -maxdepth 0 -printf '%y %s %T@ %C@' | sed -E 's/\.([0-9]{9})[0-9]*/.\1/g')
-# The tasker's own seccomp profile (src/DataExchangeTasker/Sandbox/SeccompProfile.json), as it sends it.
-profile=$(cd "$(dirname "$0")/.." && pwd)/src/DataExchangeTasker/Sandbox/SeccompProfile.json
+# The tasker's own seccomp profile (src/DataExchangeTasker.Worker/Sandbox/Spec/SeccompProfile.json), as it sends it.
+profile=$(cd "$(dirname "$0")/.." && pwd)/src/DataExchangeTasker.Worker/Sandbox/Spec/SeccompProfile.json
 # The tasker's process limit (GvisorLimits): under gVisor RLIMIT_NPROC for the code, and a pids cgroup with room for
 # gVisor's own host tasks.
 pids="--pids-limit 128"

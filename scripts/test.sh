@@ -41,7 +41,7 @@ else
     {
         status=0
         TASKER_TEST_RUNTIME=runsc dotnet test tests/DataExchangeTasker.IntegrationTests "${test_args[@]}" \
-            --filter "FullyQualifiedName~.Sandbox.SealedSandboxTests|FullyQualifiedName~.Sandbox.HostileTaskTests|FullyQualifiedName~.Sandbox.EvasionBatteryTests|FullyQualifiedName~.Sandbox.ResultsChannelForgeryTests" \
+            --filter "FullyQualifiedName~.Sandbox.SealedSandboxTests|FullyQualifiedName~.Sandbox.HostileTaskTests|FullyQualifiedName~.Sandbox.EvasionBatteryTests|FullyQualifiedName~.Sandbox.Collection.ResultsChannelForgeryTests" \
             >"$gvisor" 2>&1 || status=$?
         scripts/build-tasker-image.sh >"$image" 2>&1 || echo "tasker image: failed (exit $?)" >>"$image"
         exit "$status"

@@ -16,7 +16,9 @@ using System.Text.Json;
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Docker;
 using DataExchangeTasker.Protocol;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Preparation;
+using DataExchangeTasker.Sandbox.Run;
+using DataExchangeTasker.Sandbox.Spec;
 
 var opts = new Dictionary<string, string>();
 var flags = new HashSet<string>();

@@ -4,7 +4,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using DataExchangeTasker.Governance;
+using DataExchangeTasker.Governance.Audit;
+using DataExchangeTasker.Governance.Receipts;
+using DataExchangeTasker.Governance.Trace;
+using DataExchangeTasker.Protocol;
 
 var tasks = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 500;
 var dir = args.Length > 1 ? args[1] : "/var/tmp";

@@ -1,12 +1,13 @@
 using System.CommandLine;
 using DataExchangeTasker.Configuration;
-using DataExchangeTasker.Governance;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Governance.Approvals;
+using DataExchangeTasker.Hosting;
+using DataExchangeTasker.Sandbox.Preparation;
 
 namespace DataExchangeTasker.Cli;
 
 /// <summary><c>tasker approve PATH [--label TEXT] [--approvals-file FILE]</c>: adds the code's hash to the approvals file.</summary>
-public static class ApproveCommand
+internal static class ApproveCommand
 {
     /// <summary>The command.</summary>
     public static Command Create()

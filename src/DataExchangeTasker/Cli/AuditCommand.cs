@@ -1,11 +1,13 @@
 using System.CommandLine;
 using DataExchangeTasker.Configuration;
-using DataExchangeTasker.Governance;
+using DataExchangeTasker.Governance.Audit;
+using DataExchangeTasker.Governance.Receipts;
+using DataExchangeTasker.Hosting;
 
 namespace DataExchangeTasker.Cli;
 
 /// <summary><c>tasker audit verify FILE... [--public-key KEY]</c> and <c>tasker audit rotate FILE</c>.</summary>
-public static class AuditCommand
+internal static class AuditCommand
 {
     /// <summary>The command (with its subcommands).</summary>
     public static Command Create() => new("audit", "The tamper-evident audit log (TASKER_AUDIT_LOG).") { Verify(), Rotate() };

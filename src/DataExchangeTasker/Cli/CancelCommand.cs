@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
-using DataExchangeTasker.Api.Messaging;
 using DataExchangeTasker.Configuration;
+using DataExchangeTasker.Hosting;
+using DataExchangeTasker.Messaging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
@@ -11,7 +12,7 @@ namespace DataExchangeTasker.Cli;
 /// <c>tasker cancel TASKID</c>: publishes <c>{"cancel": "TASKID"}</c> to the fanout exchange <c>tasker_control</c>
 /// with publisher confirms; every tasker stops the task if it runs it, or answers it cancelled when it takes it.
 /// </summary>
-public static class CancelCommand
+internal static class CancelCommand
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
@@ -33,7 +34,7 @@ public static class CancelCommand
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 deadline.CancelAfter(Deadline);
                 await PublishAsync(options.AmqpUri, result.GetValue(taskId)!, deadline.Token).ConfigureAwait(false);
-                await Console.Error.WriteLineAsync($"cancel of task {result.GetValue(taskId)} published to {ApiTopology.ControlExchange}").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"cancel of task {result.GetValue(taskId)} published to {ControlExchanges.ControlExchange}").ConfigureAwait(false);
                 return ExitCodes.Ok;
             }
             catch (ConfigurationException e)
@@ -55,11 +56,11 @@ public static class CancelCommand
     {
         var factory = new ConnectionFactory { Uri = amqpUri, ClientProvidedName = "tasker-cancel" };
         await using var connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await ApiTopology.EnsureExchangeAsync(connection, ApiTopology.ControlExchange, ExchangeType.Fanout, cancellationToken).ConfigureAwait(false);
+        await ControlExchanges.EnsureExchangeAsync(connection, ControlExchanges.ControlExchange, ExchangeType.Fanout, cancellationToken).ConfigureAwait(false);
         await using var channel = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken).ConfigureAwait(false);
         var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["cancel"] = taskId }, CancelJsonContext.Default.DictionaryStringString);
         var properties = new BasicProperties { Persistent = true, ContentType = "application/json", Type = "tasker.cancel" };
-        await channel.BasicPublishAsync(ApiTopology.ControlExchange, "", mandatory: false, properties, body, cancellationToken).ConfigureAwait(false);
+        await channel.BasicPublishAsync(ControlExchanges.ControlExchange, "", mandatory: false, properties, body, cancellationToken).ConfigureAwait(false);
     }
 }

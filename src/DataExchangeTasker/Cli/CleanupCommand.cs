@@ -1,12 +1,15 @@
 using System.CommandLine;
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Docker;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Hosting;
+using DataExchangeTasker.Sandbox.Claims;
+using DataExchangeTasker.Sandbox.Run;
+using DataExchangeTasker.Sandbox.Sweep;
 
 namespace DataExchangeTasker.Cli;
 
 /// <summary><c>tasker cleanup</c>: removes task containers that taskers on this host left behind.</summary>
-public static class CleanupCommand
+internal static class CleanupCommand
 {
     /// <summary>The command.</summary>
     public static Command Create()

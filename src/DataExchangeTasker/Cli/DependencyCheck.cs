@@ -1,12 +1,13 @@
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Docker;
+using DataExchangeTasker.Hosting;
 using DataExchangeTasker.Messaging;
 using RabbitMQ.Client.Exceptions;
 
 namespace DataExchangeTasker.Cli;
 
 /// <summary><c>tasker run --check</c>: one line per dependency, <c>ok</c> or <c>FAIL</c> with the reason.</summary>
-public static class DependencyCheck
+internal static class DependencyCheck
 {
     /// <summary>Probes broker, engine, image and folders; returns 0 when all are fine.</summary>
     public static async Task<int> RunAsync(TaskerOptions options, TextWriter output, CancellationToken cancellationToken)

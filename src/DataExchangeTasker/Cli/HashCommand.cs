@@ -1,10 +1,11 @@
 using System.CommandLine;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Hosting;
+using DataExchangeTasker.Sandbox.Preparation;
 
 namespace DataExchangeTasker.Cli;
 
 /// <summary><c>tasker hash &lt;path&gt;</c>: prints the code's eTag for a start message's <c>codeHash</c>.</summary>
-public static class HashCommand
+internal static class HashCommand
 {
     /// <summary>The command.</summary>
     public static Command Create()

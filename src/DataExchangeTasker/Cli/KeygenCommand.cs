@@ -1,10 +1,11 @@
 using System.CommandLine;
-using DataExchangeTasker.Governance;
+using DataExchangeTasker.Governance.Receipts;
+using DataExchangeTasker.Hosting;
 
 namespace DataExchangeTasker.Cli;
 
 /// <summary><c>tasker keygen OUT</c>: writes a new Ed25519 signing key (OUT, mode 0600) and its public key (OUT.pub).</summary>
-public static class KeygenCommand
+internal static class KeygenCommand
 {
     /// <summary>The command.</summary>
     public static Command Create()

@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace DataExchangeTasker.Cli;
 
 /// <summary>Entry point of the <c>tasker</c> binary.</summary>
-public static class Program
+internal static class Program
 {
     /// <summary>Parses the command line and runs the chosen command; <c>run</c> is the default.</summary>
     public static async Task<int> Main(string[] args)

@@ -1,10 +1,11 @@
 using System.CommandLine;
-using DataExchangeTasker.Governance;
+using DataExchangeTasker.Governance.Receipts;
+using DataExchangeTasker.Hosting;
 
 namespace DataExchangeTasker.Cli;
 
 /// <summary><c>tasker receipt verify DONE.json --public-key KEY</c>: checks a done message's signed receipt.</summary>
-public static class ReceiptCommand
+internal static class ReceiptCommand
 {
     /// <summary>The command (with its <c>verify</c> subcommand).</summary>
     public static Command Create()

@@ -8,7 +8,7 @@ using Serilog;
 namespace DataExchangeTasker.Cli;
 
 /// <summary><c>tasker run</c> (the default): the worker; with <c>--check</c>, validate and probe dependencies, then exit.</summary>
-public static class RunCommand
+internal static class RunCommand
 {
     /// <summary>Adds the worker's options and action to <paramref name="command"/> (used for both root and <c>run</c>).</summary>
     public static void Configure(Command command)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using DataExchangeTasker.Configuration;
+using DataExchangeTasker.Hosting;
 using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Protocol;
 using RabbitMQ.Client;
@@ -13,7 +14,7 @@ namespace DataExchangeTasker.Cli;
 /// <c>tasker submit</c>: publishes a start message; with <c>--wait</c>, waits for its done message on a private
 /// reply queue (<c>reply_to</c>), so it never takes other results from <c>tasker_done</c>.
 /// </summary>
-public static class SubmitCommand
+internal static class SubmitCommand
 {
     /// <summary>The command.</summary>
     public static Command Create()

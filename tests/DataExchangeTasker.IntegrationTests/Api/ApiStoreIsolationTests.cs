@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using DataExchangeTasker.Api.Messaging;
 using DataExchangeTasker.IntegrationTests.Support;
+using DataExchangeTasker.Messaging;
 using RabbitMQ.Client;
 
 namespace DataExchangeTasker.IntegrationTests.Api;
@@ -98,7 +99,7 @@ public sealed class ApiStoreIsolationTests(ApiFixture fixture)
         {
             await first.WaitForPublishedAsync(key, taskId, TimeSpan.FromSeconds(10));
             var progress = new JsonObject { ["taskId"] = taskId, ["step"] = "ExecutingAlgorithm", ["stepIndex"] = 2, ["at"] = DateTimeOffset.UtcNow.ToString("O") };
-            await channel.BasicPublishAsync(ApiTopology.ProgressExchange, ApiTopology.ProgressExchange, true, new BasicProperties(), Encoding.UTF8.GetBytes(progress.ToJsonString()));
+            await channel.BasicPublishAsync(ControlExchanges.ProgressExchange, ControlExchanges.ProgressExchange, true, new BasicProperties(), Encoding.UTF8.GetBytes(progress.ToJsonString()));
         }
 
         foreach (var taskId in tasks)
@@ -115,9 +116,9 @@ public sealed class ApiStoreIsolationTests(ApiFixture fixture)
         await using var connection = await factory.CreateConnectionAsync();
         await using (var channel = await connection.CreateChannelAsync())
         {
-            await ApiTopology.EnsureExchangeAsync(connection, ApiTopology.ProgressExchange, ExchangeType.Direct, CancellationToken.None);
+            await ControlExchanges.EnsureExchangeAsync(connection, ControlExchanges.ProgressExchange, ExchangeType.Direct, CancellationToken.None);
             await channel.QueueDeclareAsync(ApiTopology.LegacyProgressCopyQueue, durable: true, exclusive: false, autoDelete: false);
-            await channel.QueueBindAsync(ApiTopology.LegacyProgressCopyQueue, ApiTopology.ProgressExchange, ApiTopology.ProgressExchange);
+            await channel.QueueBindAsync(ApiTopology.LegacyProgressCopyQueue, ControlExchanges.ProgressExchange, ControlExchanges.ProgressExchange);
         }
 
         await using var api = await ApiUnderTest.StartAsync(ApiUnderTest.Settings(fixture, ApiUnderTest.SqlitePath(fixture)));

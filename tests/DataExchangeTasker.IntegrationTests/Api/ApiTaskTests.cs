@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using DataExchangeTasker.Api.Messaging;
 using DataExchangeTasker.IntegrationTests.Support;
+using DataExchangeTasker.Messaging;
 using RabbitMQ.Client;
 
 namespace DataExchangeTasker.IntegrationTests.Api;
@@ -133,7 +134,7 @@ public sealed class ApiTaskTests(ApiFixture fixture)
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         var watch = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
-        await channel.QueueBindAsync(watch, ApiTopology.ControlExchange, "");
+        await channel.QueueBindAsync(watch, ControlExchanges.ControlExchange, "");
 
         var queued = await api.SubmitDemoAsync(key);
         // Published first (the outbox publishes right after the submit): a task still in the store is cancelled there.
@@ -168,7 +169,7 @@ public sealed class ApiTaskTests(ApiFixture fixture)
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         var progress = new JsonObject { ["taskId"] = taskId, ["step"] = "ExecutingAlgorithm", ["stepIndex"] = 2, ["at"] = DateTimeOffset.UtcNow.ToString("O") };
-        await channel.BasicPublishAsync(ApiTopology.ProgressExchange, ApiTopology.ProgressExchange, Encoding.UTF8.GetBytes(progress.ToJsonString()));
+        await channel.BasicPublishAsync(ControlExchanges.ProgressExchange, ControlExchanges.ProgressExchange, Encoding.UTF8.GetBytes(progress.ToJsonString()));
 
         var task = await api.WaitForStateAsync(key, taskId, "running", TimeSpan.FromSeconds(10));
         Assert.Equal("ExecutingAlgorithm", task["progressStep"]!.GetValue<string>());

@@ -14,7 +14,7 @@ namespace DataExchangeTasker.IntegrationTests.Api;
 /// A <c>tasker api</c> under test: in process (<see cref="StartAsync"/>, an <see cref="ApiHost"/> on a free port) or as
 /// its own process (<see cref="StartProcessAsync"/>, for kill -9 and several processes), with an HttpClient and helpers.
 /// </summary>
-public sealed class ApiUnderTest : IAsyncDisposable
+internal sealed class ApiUnderTest : IAsyncDisposable
 {
     public const string AdminKey = "test-admin-key-0123456789";
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using DataExchangeTasker.IntegrationTests.Support;
 using DataExchangeTasker.Protocol;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Preparation;
 
 namespace DataExchangeTasker.IntegrationTests.Cli;
 

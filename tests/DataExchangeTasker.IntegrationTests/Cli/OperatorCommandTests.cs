@@ -1,6 +1,6 @@
 using System.Text.Json;
 using DataExchangeTasker.IntegrationTests.Support;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Spec;
 using Docker.DotNet.Models;
 
 namespace DataExchangeTasker.IntegrationTests.Cli;
@@ -65,7 +65,7 @@ public sealed class OperatorCommandTests(TaskerFixture fixture)
         var created = await CreateAsync("live-created", ["true"], owner);
         var exited = await CreateAsync("live-exited", ["true"], owner);
         await fixture.Docker.StartContainerAsync(exited, CancellationToken.None);
-        await fixture.Docker.WaitForExitAsync(exited, CancellationToken.None);
+        await DockerCli.RunAsync(null, ["wait", exited], TimeSpan.FromSeconds(30), CancellationToken.None);
         var dead = await CreateAsync("dead-owner", ["true"], "dead-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {

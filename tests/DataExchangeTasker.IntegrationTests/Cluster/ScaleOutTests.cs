@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using DataExchangeTasker.IntegrationTests.Support;
 using DataExchangeTasker.Protocol;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Spec;
 using RabbitMQ.Client;
 using Xunit.Abstractions;
 

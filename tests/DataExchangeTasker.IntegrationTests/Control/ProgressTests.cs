@@ -2,6 +2,7 @@ using System.Text.Json;
 using DataExchangeTasker.Api.Messaging;
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.IntegrationTests.Support;
+using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Protocol;
 using RabbitMQ.Client;
 
@@ -20,10 +21,10 @@ public sealed class ProgressTests(TaskerFixture fixture)
         var data = fixture.WriteData("progress.txt", "x");
         await using var connection = await fixture.Broker.ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
-        await channel.ExchangeDeclareAsync(ApiTopology.ProgressExchange, ExchangeType.Direct, durable: true);
+        await channel.ExchangeDeclareAsync(ControlExchanges.ProgressExchange, ExchangeType.Direct, durable: true);
         // A private copy (exclusive: gone with the connection; not auto-delete, as each collect ends its consumer): the shared tasker_progress queue may hold other tests' steps.
         var queue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: false)).QueueName;
-        await channel.QueueBindAsync(queue, ApiTopology.ProgressExchange, ApiTopology.ProgressExchange);
+        await channel.QueueBindAsync(queue, ControlExchanges.ProgressExchange, ControlExchanges.ProgressExchange);
         await using var tasker = await InProcessTasker.StartAsync(fixture, new Dictionary<string, string?> { [Settings.Progress.Name] = "true" });
         var taskId = "progress-" + Guid.NewGuid().ToString("N")[..8];
 

@@ -93,18 +93,6 @@ public sealed class DockerEngineTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task WaitForExitAsync_ContainerExitedBeforeTheWait_ReturnsItsExitCode()
-    {
-        var id = await CreateAsync(["sh", "-c", "exit 7"]);
-        await _docker.StartContainerAsync(id, CancellationToken.None);
-        await UntilStoppedAsync(id);
-
-        var exit = await _docker.WaitForExitAsync(id, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
-
-        Assert.Equal(7, exit.StatusCode);
-    }
-
-    [Fact]
     public async Task RunExecAsync_ReaderFailsWithItsOwnIOException_ThatExceptionSurfacesAndTheEngineIsNotTakenForGone()
     {
         var id = await CreateAsync(["sleep", "60"]);
@@ -148,26 +136,13 @@ public sealed class DockerEngineTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task WaitForExitAsync_RunningContainer_CompletesAtItsExit()
-    {
-        var id = await CreateAsync(["sh", "-c", "sleep 1; exit 3"]);
-        await _docker.StartContainerAsync(id, CancellationToken.None);
-
-        var exit = await _docker.WaitForExitAsync(id, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
-
-        Assert.Equal(3, exit.StatusCode);
-        var state = (await _docker.InspectContainerAsync(id, CancellationToken.None))!.State!;
-        Assert.False(state.Running);
-    }
-
-    [Fact]
     public async Task TrackPeakMemoryAsync_UntilTheContainerExited_ReportsMemoryUse()
     {
         var id = await CreateAsync(["sh", "-c", "sleep 2"]);
         await _docker.StartContainerAsync(id, CancellationToken.None);
         using var stop = new CancellationTokenSource();
         var tracking = _docker.TrackPeakMemoryAsync(id, stop.Token);
-        await _docker.WaitForExitAsync(id, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        await UntilStoppedAsync(id);
 
         // The engine keeps streaming (empty) samples of a stopped container: the caller ends the stream.
         await stop.CancelAsync();
@@ -246,20 +221,6 @@ public sealed class DockerEngineTests : IAsyncLifetime
             Assert.True(e.IsTransient);
             Assert.Contains("did not answer within", e.Message, StringComparison.Ordinal);
         });
-    }
-
-    [Fact]
-    public async Task WaitForExitAsync_HungEngine_EndsWithTheCallersToken()
-    {
-        await using var hung = new UnansweringSocket(Path.Combine(_root, "hung-wait.sock"));
-        await using var docker = new DockerEngine(DockerEndpoint.Parse("unix://" + hung.Path), callTimeout: TimeSpan.FromSeconds(1));
-        using var caller = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-
-        // Negotiation is a short call: it fails at its deadline, long before the caller gives up.
-        var error = await Assert.ThrowsAsync<DockerApiException>(() => docker.WaitForExitAsync("tasker-any", caller.Token));
-
-        Assert.Contains("did not answer within 1 s", error.Message, StringComparison.Ordinal);
-        Assert.False(caller.IsCancellationRequested);
     }
 
     private CreateContainerParameters Spec(IList<string> entrypoint) => new()

@@ -1,9 +1,11 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using DataExchangeTasker.Governance;
+using DataExchangeTasker.Governance.Approvals;
+using DataExchangeTasker.Governance.Receipts;
+using DataExchangeTasker.Governance.Trace;
 using DataExchangeTasker.IntegrationTests.Support;
 using DataExchangeTasker.Protocol;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Preparation;
 
 namespace DataExchangeTasker.IntegrationTests.Governance;
 

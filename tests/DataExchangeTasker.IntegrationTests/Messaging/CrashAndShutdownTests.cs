@@ -1,6 +1,6 @@
 using DataExchangeTasker.IntegrationTests.Support;
 using DataExchangeTasker.Protocol;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Spec;
 
 namespace DataExchangeTasker.IntegrationTests.Messaging;
 

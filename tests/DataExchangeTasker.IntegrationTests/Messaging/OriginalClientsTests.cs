@@ -1,6 +1,6 @@
 using DataExchangeTasker.IntegrationTests.Support;
 using DataExchangeTasker.Protocol;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Preparation;
 using RabbitMQ.Client;
 
 namespace DataExchangeTasker.IntegrationTests.Messaging;

@@ -66,7 +66,7 @@ public sealed class TopologyTests(TaskerFixture fixture)
         Assert.Equal("after a slow start\n", done.ContainerOutput!.Stdout);
         // Stopped cleanly, once its container is gone (a kill would leave it for its collect window).
         var removedBy = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while ((await fixture.Docker.ListContainersAsync(new Dictionary<string, string?> { [DataExchangeTasker.Sandbox.ContainerLabels.Owner] = env["TASKER_ID"] }, CancellationToken.None)).Count > 0)
+        while ((await fixture.Docker.ListContainersAsync(new Dictionary<string, string?> { [DataExchangeTasker.Sandbox.Spec.ContainerLabels.Owner] = env["TASKER_ID"] }, CancellationToken.None)).Count > 0)
         {
             Assert.True(DateTime.UtcNow < removedBy, "the task's container was not removed");
             await Task.Delay(100);

@@ -2,7 +2,7 @@ using System.Text.Json;
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.IntegrationTests.Support;
 using DataExchangeTasker.Protocol;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Spec;
 
 namespace DataExchangeTasker.IntegrationTests.Pipeline;
 

@@ -447,7 +447,7 @@ public sealed partial class EvasionBatteryTests(TaskerFixture fixture)
             var witness = done.TraceSummary!.Witness!;
             if (EngineRequirement.UnderGvisor)
             {
-                Assert.Equal(DataExchangeTasker.Governance.WitnessSummary.Off, witness.Method);
+                Assert.Equal(DataExchangeTasker.Protocol.WitnessSummary.Off, witness.Method);
             }
             else
             {
@@ -471,7 +471,7 @@ public sealed partial class EvasionBatteryTests(TaskerFixture fixture)
     {
         await using var tasker = await InProcessTasker.StartAsync(fixture, settings);
         var done = await tasker.RunAsync(new StartMessage(Unique("evasion"), code, data, Image: image), timeout ?? TimeSpan.FromSeconds(120));
-        if (done.TraceSummary?.Witness?.Method == DataExchangeTasker.Governance.WitnessSummary.Fanotify && done.Reason != Reasons.TraceIncomplete)
+        if (done.TraceSummary?.Witness?.Method == DataExchangeTasker.Protocol.WitnessSummary.Fanotify && done.Reason != Reasons.TraceIncomplete)
         {
             if (witnessWithinTrace)
             {

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using DataExchangeTasker.IntegrationTests.Support;
 using DataExchangeTasker.Protocol;
-using DataExchangeTasker.Sandbox;
 using static DataExchangeTasker.IntegrationTests.Sandbox.SandboxTestSupport;
 
 namespace DataExchangeTasker.IntegrationTests.Sandbox;

@@ -56,7 +56,7 @@ internal static class SandboxTestSupport
             "--until", EngineTime(until),
             "--filter", "type=container",
             "--filter", "event=create",
-            "--filter", "label=" + DataExchangeTasker.Sandbox.ContainerLabels.Owner + "=" + taskerId,
+            "--filter", "label=" + DataExchangeTasker.Sandbox.Spec.ContainerLabels.Owner + "=" + taskerId,
             "--format", "{{.ID}}");
         Assert.True(code == 0, "docker events failed: " + stderr);
         return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

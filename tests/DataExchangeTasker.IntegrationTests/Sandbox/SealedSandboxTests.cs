@@ -5,7 +5,10 @@ using DataExchangeTasker.Docker;
 using DataExchangeTasker.Health;
 using DataExchangeTasker.IntegrationTests.Support;
 using DataExchangeTasker.Protocol;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Classification;
+using DataExchangeTasker.Sandbox.Preparation;
+using DataExchangeTasker.Sandbox.Run;
+using DataExchangeTasker.Sandbox.Spec;
 using TaskerSettings = DataExchangeTasker.Configuration.Settings;
 using static DataExchangeTasker.IntegrationTests.Sandbox.SandboxTestSupport;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Hosting;
 using DataExchangeTasker.Protocol;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Spec;
 using Docker.DotNet.Models;
 using RabbitMQ.Client;
 using Serilog;

@@ -1,4 +1,3 @@
-using DataExchangeTasker.Governance;
 using DataExchangeTasker.Protocol;
 
 namespace DataExchangeTasker.IntegrationTests.Support;

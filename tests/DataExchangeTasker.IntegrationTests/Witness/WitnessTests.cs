@@ -1,4 +1,4 @@
-using DataExchangeTasker.Governance;
+using DataExchangeTasker.Governance.Receipts;
 using DataExchangeTasker.IntegrationTests.Support;
 using DataExchangeTasker.Protocol;
 using DataExchangeTasker.Witness;

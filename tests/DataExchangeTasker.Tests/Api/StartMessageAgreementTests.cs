@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using DataExchangeTasker.Api.Http;
 using DataExchangeTasker.Protocol;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Preparation;
 using DataExchangeTasker.Tests.Support;
 
 namespace DataExchangeTasker.Tests.Api;

@@ -1,6 +1,6 @@
 using DataExchangeTasker.Configuration;
 using DataExchangeTasker.Dependencies;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Spec;
 using DataExchangeTasker.Tests.Support;
 using Docker.DotNet.Models;
 

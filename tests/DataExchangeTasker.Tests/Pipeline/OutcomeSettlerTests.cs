@@ -4,7 +4,7 @@ using DataExchangeTasker.Health;
 using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Pipeline;
 using DataExchangeTasker.Protocol;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Claims;
 using DataExchangeTasker.Tests.Support;
 using Serilog.Core;
 
@@ -21,7 +21,7 @@ public sealed class OutcomeSettlerTests : IDisposable
     private readonly RecordingDonePublisher _done;
     private readonly RecordingSettlement _settlement;
     private readonly OutcomeSettler _settler;
-    private readonly TaskSite _site;
+    private readonly TaskKey _site;
     private readonly AnswerLedger _ledger;
 
     public OutcomeSettlerTests()
@@ -29,8 +29,8 @@ public sealed class OutcomeSettlerTests : IDisposable
         _done = new RecordingDonePublisher(_log);
         _settlement = new RecordingSettlement(_log);
         _ledger = new AnswerLedger(_temp.Combine("work"));
-        _settler = new OutcomeSettler(_done, new RecordingDeadLetterPublisher(_log), new RecordingSiteRemover(_log), _ledger, new RecordingIntakeHold(_log), _metrics, Logger.None);
-        _site = new TaskSite(Key);
+        _settler = new OutcomeSettler(_done, new RecordingDeadLetterPublisher(_log), new RecordingContainerRemover(_log), _ledger, new RecordingIntakeHold(_log), _metrics, Logger.None);
+        _site = new TaskKey(Key);
     }
 
     public void Dispose()

@@ -28,7 +28,7 @@ public sealed class SettlementLanesTests : IDisposable
     }
 
     private SettlementLanes Lanes(int count) => new(
-        [.. Enumerable.Range(0, count).Select(_ => new OutcomeSettler(_done, new RecordingDeadLetterPublisher(_log), new RecordingSiteRemover(_log),
+        [.. Enumerable.Range(0, count).Select(_ => new OutcomeSettler(_done, new RecordingDeadLetterPublisher(_log), new RecordingContainerRemover(_log),
             new AnswerLedger(_temp.Combine("work")), new RecordingIntakeHold(_log), _metrics, Logger.None))],
         Logger.None);
 

@@ -4,7 +4,10 @@ using DataExchangeTasker.Messaging;
 using DataExchangeTasker.Pipeline;
 using DataExchangeTasker.Protocol;
 using DataExchangeTasker.Resilience;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Claims;
+using DataExchangeTasker.Sandbox.Preparation;
+using DataExchangeTasker.Sandbox.Run;
+using DataExchangeTasker.Sandbox.Spec;
 using DataExchangeTasker.Tests.Support;
 using Serilog.Core;
 

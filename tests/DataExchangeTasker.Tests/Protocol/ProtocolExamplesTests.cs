@@ -82,8 +82,8 @@ public sealed class ProtocolExamplesTests
     [Fact]
     public void SuccessWithReceiptExample_Verifies_WithTheExampleNodeKey()
     {
-        var key = DataExchangeTasker.Governance.ReceiptPublicKey.Parse(Path.Combine(ProtocolDirectory, "examples", "node-example.pub"));
-        var outcome = DataExchangeTasker.Governance.ReceiptVerifier.Verify(
+        var key = DataExchangeTasker.Governance.Receipts.ReceiptPublicKey.Parse(Path.Combine(ProtocolDirectory, "examples", "node-example.pub"));
+        var outcome = DataExchangeTasker.Governance.Receipts.ReceiptVerifier.Verify(
             File.ReadAllBytes(Path.Combine(ProtocolDirectory, "examples", "done", "success-with-receipt.json")), key);
 
         Assert.True(outcome.Ok, string.Join("; ", outcome.Failures));
@@ -94,8 +94,8 @@ public sealed class ProtocolExamplesTests
     [Fact]
     public void SuccessWithWitnessExample_VersionTwo_VerifiesWithItsExampleNodeKey()
     {
-        var key = DataExchangeTasker.Governance.ReceiptPublicKey.Parse(Path.Combine(ProtocolDirectory, "examples", "node-example-witness.pub"));
-        var outcome = DataExchangeTasker.Governance.ReceiptVerifier.Verify(
+        var key = DataExchangeTasker.Governance.Receipts.ReceiptPublicKey.Parse(Path.Combine(ProtocolDirectory, "examples", "node-example-witness.pub"));
+        var outcome = DataExchangeTasker.Governance.Receipts.ReceiptVerifier.Verify(
             File.ReadAllBytes(Path.Combine(ProtocolDirectory, "examples", "done", "success-with-witness.json")), key);
 
         Assert.True(outcome.Ok, string.Join("; ", outcome.Failures));

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using DataExchangeTasker.Docker;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Run;
 using Docker.DotNet.Models;
 
 namespace DataExchangeTasker.Tests.Support;
@@ -186,22 +186,6 @@ public sealed class FakeDockerEngine : IDockerEngine
         return Task.CompletedTask;
     }
 
-    public Task<ContainerWaitResponse> WaitForExitAsync(string id, CancellationToken cancellationToken)
-    {
-        Enter("wait", id);
-        var container = Find(id) ?? throw new DockerApiException("POST /containers/{id}/wait", HttpStatusCode.NotFound, "No such container: " + id);
-        lock (_gate)
-        {
-            // As the engine's default condition (not-running): a container not running is answered at once.
-            if (container.Status != "running")
-            {
-                return Task.FromResult(new ContainerWaitResponse { StatusCode = container.ExitCode });
-            }
-        }
-
-        return container.Exited.Task.WaitAsync(cancellationToken);
-    }
-
     public Task<ContainerInspectResponse?> InspectContainerAsync(string id, CancellationToken cancellationToken)
     {
         Enter("inspect", id);
@@ -374,7 +358,6 @@ public sealed class FakeDockerEngine : IDockerEngine
             container.FinishedAt = DateTimeOffset.UtcNow;
         }
 
-        container.Exited.TrySetResult(new ContainerWaitResponse { StatusCode = exitCode });
         container.CloseLog();
     }
 
@@ -427,9 +410,6 @@ public sealed class FakeContainer(string id, string name)
     private readonly List<string> _lines = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _closed;
-
-    /// <summary>Completed when the container exits.</summary>
-    public TaskCompletionSource<ContainerWaitResponse> Exited { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The supervisor's folder: manifest, stdout.txt, stderr.txt, strace.txt.</summary>
     public Dictionary<string, byte[]> RunTasker { get; } = new(StringComparer.Ordinal);

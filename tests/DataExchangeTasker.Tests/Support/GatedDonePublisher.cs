@@ -8,7 +8,7 @@ namespace DataExchangeTasker.Tests.Support;
 /// A done publisher whose "confirm" for chosen task ids waits until the test releases it (a slow broker), and which
 /// refuses chosen task ids (a publish that never gets confirmed). Safe to share between lanes.
 /// </summary>
-public sealed class GatedDonePublisher(EventLog log) : IDonePublisher
+internal sealed class GatedDonePublisher(EventLog log) : IDonePublisher
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _gates = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _started = new(StringComparer.Ordinal);

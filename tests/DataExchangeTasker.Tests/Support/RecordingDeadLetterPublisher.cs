@@ -3,7 +3,7 @@ using DataExchangeTasker.Messaging;
 namespace DataExchangeTasker.Tests.Support;
 
 /// <summary>A dead-letter publisher that records the reasons it was given.</summary>
-public sealed class RecordingDeadLetterPublisher(EventLog log) : IDeadLetterPublisher
+internal sealed class RecordingDeadLetterPublisher(EventLog log) : IDeadLetterPublisher
 {
     /// <inheritdoc />
     public Task PublishAsync(InboundDelivery delivery, string reason, CancellationToken cancellationToken)

@@ -4,7 +4,7 @@ using DataExchangeTasker.Protocol;
 namespace DataExchangeTasker.Tests.Support;
 
 /// <summary>A done publisher that records what it would have published, or fails when told to.</summary>
-public sealed class RecordingDonePublisher(EventLog log) : IDonePublisher
+internal sealed class RecordingDonePublisher(EventLog log) : IDonePublisher
 {
     /// <summary>When set, publishing throws it (as if the broker never confirmed before shutdown).</summary>
     public Exception? Failure { get; set; }

@@ -1,7 +1,7 @@
 using System.Formats.Tar;
 using System.Security.Cryptography;
 using System.Text;
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Run;
 
 namespace DataExchangeTasker.Tests.Support;
 

@@ -1,4 +1,4 @@
-using DataExchangeTasker.Sandbox;
+using DataExchangeTasker.Sandbox.Preparation;
 using DataExchangeTasker.Witness;
 
 namespace DataExchangeTasker.Tests.Witness;

@@ -1,4 +1,5 @@
-using DataExchangeTasker.Governance;
+using DataExchangeTasker.Governance.Trace;
+using DataExchangeTasker.Protocol;
 using DataExchangeTasker.Witness;
 
 namespace DataExchangeTasker.Tests.Witness;

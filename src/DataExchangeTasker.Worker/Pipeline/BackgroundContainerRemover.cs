@@ -1,0 +1,78 @@
+using System.Threading.Channels;
+using DataExchangeTasker.Sandbox.Claims;
+using Serilog;
+
+namespace DataExchangeTasker.Pipeline;
+
+/// <summary>
+/// Takes site removal off the publishing path: <see cref="RemoveAsync"/> queues the site and returns, one loop removes
+/// queued sites one by one through the inner remover, each under <see cref="Deadline"/>, so a hung engine slows
+/// removal, never answers. The queue is bounded; a site that does not fit is left to the leftover sweep.
+/// </summary>
+internal sealed class BackgroundContainerRemover : ITaskContainerRemover
+{
+    private readonly Channel<(TaskKey Site, TaskClaim? Claim)> _queue;
+    private readonly ITaskContainerRemover _inner;
+    private readonly ILogger _log;
+
+    /// <summary>Creates the remover; nothing is removed before <see cref="RunAsync"/>.</summary>
+    public BackgroundContainerRemover(ITaskContainerRemover inner, ILogger log, int capacity = 1024)
+    {
+        _inner = inner;
+        _log = log;
+        _queue = Channel.CreateBounded<(TaskKey, TaskClaim?)>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    }
+
+    /// <summary>Deadline of one removal.</summary>
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <inheritdoc />
+    public Task RemoveAsync(TaskKey site, TaskClaim? claim, CancellationToken cancellationToken)
+    {
+        if (!_queue.Writer.TryWrite((site, claim)))
+        {
+            _log.Warning("Removal queue full (or closed); container {Key:l} is left to the leftover sweep", site.Key);
+            claim?.Dispose();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Removes queued sites until <see cref="Complete"/> was called and the queue is empty, or until
+    /// <paramref name="abort"/>; what is left then is released and left to the leftover sweep.
+    /// </summary>
+    public async Task RunAsync(CancellationToken abort)
+    {
+        try
+        {
+            await foreach (var (site, claim) in _queue.Reader.ReadAllAsync(abort).ConfigureAwait(false))
+            {
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(abort);
+                deadline.CancelAfter(Deadline);
+                try
+                {
+                    await _inner.RemoveAsync(site, claim, deadline.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!abort.IsCancellationRequested)
+                {
+                    _log.Warning("Removing container {Key:l} took longer than {Deadline}; left to the leftover sweep", site.Key, Deadline);
+                }
+                finally
+                {
+                    claim?.Dispose();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            while (_queue.Reader.TryRead(out var left))
+            {
+                left.Claim?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>No more sites will come; <see cref="RunAsync"/> ends once the queue is empty.</summary>
+    public void Complete() => _queue.Writer.TryComplete();
+}

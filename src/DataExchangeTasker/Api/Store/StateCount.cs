@@ -1,9 +1,0 @@
-namespace DataExchangeTasker.Api.Store;
-
-/// <summary>How many tasks are in one state (the status page's counts).</summary>
-public sealed record StateCount
-{
-    public string State { get; init; } = "";
-
-    public long Tasks { get; init; }
-}

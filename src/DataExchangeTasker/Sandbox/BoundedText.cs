@@ -1,8 +1,0 @@
-namespace DataExchangeTasker.Sandbox;
-
-/// <summary>Up to the output limit of one stream, and whether more was there.</summary>
-public sealed record BoundedText(string Text, bool Truncated)
-{
-    /// <summary>Nothing was read.</summary>
-    public static BoundedText Empty { get; } = new("", false);
-}

@@ -1,4 +1,0 @@
-namespace DataExchangeTasker.Sandbox;
-
-/// <summary>Why a task is not run: a <see cref="Protocol.Reasons"/> code and a sentence naming the field and value.</summary>
-public sealed record TaskRejection(string Reason, string Message);

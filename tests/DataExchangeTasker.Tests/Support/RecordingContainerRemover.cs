@@ -1,0 +1,24 @@
+using DataExchangeTasker.Pipeline;
+using DataExchangeTasker.Sandbox.Claims;
+
+namespace DataExchangeTasker.Tests.Support;
+
+/// <summary>A site remover that records which sites it would have removed, and releases their claims.</summary>
+internal sealed class RecordingContainerRemover(EventLog log) : ITaskContainerRemover
+{
+    /// <summary>When set, removal waits for it (a hung engine), holding the claim.</summary>
+    public Task? Hang { get; set; }
+
+    /// <inheritdoc />
+    public async Task RemoveAsync(TaskKey site, TaskClaim? claim, CancellationToken cancellationToken)
+    {
+        using (claim)
+        {
+            log.Add("remove " + site.Key);
+            if (Hang is { } hang)
+            {
+                await hang.WaitAsync(cancellationToken);
+            }
+        }
+    }
+}
