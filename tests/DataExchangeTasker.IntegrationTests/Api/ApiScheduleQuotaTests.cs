@@ -7,7 +7,7 @@ namespace DataExchangeTasker.IntegrationTests.Api;
 /// Issue 22, defect 1: a schedule's runs count against its client's tier like its own requests do (rate and
 /// concurrency); a run over a limit is skipped and recorded as skipped; schedules per client are capped.
 /// </summary>
-[Collection(ApiCollection.Name)]
+[Collection(ApiScheduleCollection.Name)]
 public sealed class ApiScheduleQuotaTests(ApiFixture fixture)
 {
     private static JsonObject EverySecond() =>

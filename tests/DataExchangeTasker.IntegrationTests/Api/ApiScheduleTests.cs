@@ -6,7 +6,7 @@ using RabbitMQ.Client;
 namespace DataExchangeTasker.IntegrationTests.Api;
 
 /// <summary>Schedules: periods, the latest run, and once-per-period firing across api processes.</summary>
-[Collection(ApiCollection.Name)]
+[Collection(ApiScheduleCollection.Name)]
 public sealed class ApiScheduleTests(ApiFixture fixture)
 {
     [Fact]

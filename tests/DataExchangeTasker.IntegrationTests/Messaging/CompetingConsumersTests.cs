@@ -5,7 +5,7 @@ using DataExchangeTasker.Protocol;
 namespace DataExchangeTasker.IntegrationTests.Messaging;
 
 /// <summary>Several taskers on one queue share the work (prefetch = concurrency) and answer each task once.</summary>
-[Collection(OutageCollection.Name)]
+[Collection(RestartCollection.Name)]
 public sealed class CompetingConsumersTests(TaskerFixture fixture)
 {
     [Fact]

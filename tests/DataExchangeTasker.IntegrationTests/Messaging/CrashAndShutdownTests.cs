@@ -5,7 +5,7 @@ using DataExchangeTasker.Sandbox.Spec;
 namespace DataExchangeTasker.IntegrationTests.Messaging;
 
 /// <summary>The real binary killed or stopped with tasks in flight: nothing lost, nothing run twice, nothing left.</summary>
-[Collection(OutageCollection.Name)]
+[Collection(RestartCollection.Name)]
 public sealed class CrashAndShutdownTests(TaskerFixture fixture)
 {
     [Fact]

@@ -30,8 +30,8 @@ public sealed class SandboxCollection : ICollectionFixture<TaskerFixture>
 }
 
 /// <summary>
-/// The outage lane: brokers restarted and frozen, engines gone or hung, taskers killed and drained, replies refused,
-/// containers kept alive. Mostly waiting on a broker or the engine, so it overlaps well with the others.
+/// The outage lane: brokers restarted and frozen, engines gone or hung, replies refused, the readiness probe across a
+/// broker outage. Mostly waiting on a broker or the engine, so it overlaps well with the others.
 /// </summary>
 [CollectionDefinition(Name)]
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "An xunit collection definition; *Collection is xunit's naming convention.")]
@@ -39,6 +39,31 @@ public sealed class OutageCollection : ICollectionFixture<TaskerFixture>
 {
     /// <summary>The collection's name.</summary>
     public const string Name = "outages";
+}
+
+/// <summary>
+/// The restart lane: taskers killed (-9) and drained (SIGTERM) with tasks running, redeliveries adopting running
+/// containers, competing consumers, containers kept alive. Apart from the outage lane (it was its second half: 111 of
+/// its 266 s), on a broker of its own.
+/// </summary>
+[CollectionDefinition(Name)]
+[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "An xunit collection definition; *Collection is xunit's naming convention.")]
+public sealed class RestartCollection : ICollectionFixture<TaskerFixture>
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "restarts";
+}
+
+/// <summary>
+/// The witness lane: the fanotify witness across many tasks (its 200-task run alone takes 80 s), apart from the
+/// sandbox lane so the two long lanes overlap.
+/// </summary>
+[CollectionDefinition(Name)]
+[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "An xunit collection definition; *Collection is xunit's naming convention.")]
+public sealed class WitnessCollection : ICollectionFixture<TaskerFixture>
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "witness";
 }
 
 /// <summary>

@@ -10,7 +10,7 @@ namespace DataExchangeTasker.IntegrationTests.Witness;
 /// The second witness (issue 24): the host kernel's record of the data files each task opened, against the real
 /// kernel, engine and runner image. The tests run as root, so <c>TASKER_WITNESS=auto</c> (the default) gives fanotify.
 /// </summary>
-[Collection(SandboxCollection.Name)]
+[Collection(WitnessCollection.Name)]
 public sealed class WitnessTests(TaskerFixture fixture)
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(120);

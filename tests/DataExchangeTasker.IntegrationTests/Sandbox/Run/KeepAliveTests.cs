@@ -5,7 +5,7 @@ using static DataExchangeTasker.IntegrationTests.Sandbox.SandboxTestSupport;
 namespace DataExchangeTasker.IntegrationTests.Sandbox.Run;
 
 /// <summary>TASKER_KEEP_ALIVE: the debugging mode that keeps a task's container up after its code ended.</summary>
-[Collection(OutageCollection.Name)]
+[Collection(RestartCollection.Name)]
 public sealed class KeepAliveTests(TaskerFixture fixture)
 {
     [Fact]
