@@ -13,6 +13,9 @@ LOG_TAG="test"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 
+started=$SECONDS
+# Phase lines carry the seconds since the test command started: where a run's time goes, from its log alone.
+at() { log "$* (at $((SECONDS - started)) s)"; }
 scripts/setup.sh
 scripts/test-lib.sh
 
@@ -22,7 +25,7 @@ gvisor=$(mktemp)
 image=$(mktemp)
 gvisor_pid=""
 # An interrupted run does not leave the gVisor lane (and the image build after it) running on its own.
-trap 'rm -f "$results" "$gvisor" "$image"; [[ -z "$gvisor_pid" ]] || kill "$gvisor_pid" 2>/dev/null || true' EXIT
+trap 'rm -f "$results" "$gvisor" "$image" "$image.log"; [[ -z "$gvisor_pid" ]] || kill "$gvisor_pid" 2>/dev/null || true' EXIT
 status=0
 test_args=(-c Release --no-build --nologo --logger "console;verbosity=normal")
 # tasker cleanup acts on every tasker's containers on the engine: its tests wait until no other lane runs tasks.
@@ -43,13 +46,18 @@ else
         TASKER_TEST_RUNTIME=runsc dotnet test tests/DataExchangeTasker.IntegrationTests "${test_args[@]}" \
             --filter "FullyQualifiedName~.Sandbox.SealedSandboxTests|FullyQualifiedName~.Sandbox.HostileTaskTests|FullyQualifiedName~.Sandbox.EvasionBatteryTests|FullyQualifiedName~.Sandbox.Collection.ResultsChannelForgeryTests" \
             >"$gvisor" 2>&1 || status=$?
-        scripts/build-tasker-image.sh >"$image" 2>&1 || echo "tasker image: failed (exit $?)" >>"$image"
+        echo "[test] gVisor lane ended (at $((SECONDS - started)) s)" >>"$image"
+        scripts/build-tasker-image.sh >"$image.log" 2>&1 || echo "tasker image: failed (exit $?)" >>"$image.log"
+        cat "$image.log" >>"$image"
+        echo "[test] tasker image built (at $((SECONDS - started)) s)" >>"$image"
+        rm -f "$image.log"
         exit "$status"
     } &
     gvisor_pid=$!
-    log "dotnet test DataExchangeTasker.sln -c Release (all but the operator command tests)"
+    at "dotnet test DataExchangeTasker.sln -c Release (all but the operator command tests)"
     dotnet test DataExchangeTasker.sln "${test_args[@]}" --filter "FullyQualifiedName!~.Cli.OperatorCommandTests" \
         2>&1 | tee "$results" || status=$?
+    at "dotnet test DataExchangeTasker.sln: ended"
     gvisor_status=0
     wait "$gvisor_pid" || gvisor_status=$?
     gvisor_pid=""
@@ -58,7 +66,7 @@ else
     ((gvisor_status == 0)) || status=$gvisor_status
     cat "$image"
     grep -q "^tasker image: failed" "$image" && status=1
-    log "dotnet test: operator command tests, alone"
+    at "dotnet test: operator command tests, alone"
     dotnet test tests/DataExchangeTasker.IntegrationTests "${test_args[@]}" --filter "$operator_tests" \
         2>&1 | tee -a "$results" || status=$?
 fi
@@ -72,5 +80,6 @@ if (($# > 0)) && ((status == 0)); then
     scripts/build-tasker-image.sh
 fi
 
+at "done"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 ((status == 0)) || die "dotnet test failed (exit $status)"
