@@ -25,7 +25,7 @@ internal sealed class DependencyPreparer : IDisposable
     private readonly IDockerEngine _docker;
     private readonly SandboxOptions _sandbox;
     private readonly DependencyOptions _options;
-    private readonly ActiveSites _active;
+    private readonly ClaimedContainers _active;
     private readonly ILogger _log;
     private readonly DependencyCache _cache;
     private readonly PreparationSpecFactory _specs;
@@ -40,7 +40,7 @@ internal sealed class DependencyPreparer : IDisposable
     /// no sweep removes it; <paramref name="metrics"/> counts installs (<c>tasker_dependency_installs_total</c>);
     /// <paramref name="time"/> is the clock of the cache's lock waits and of the install stamp (the system's when null).
     /// </summary>
-    public DependencyPreparer(IDockerEngine docker, SandboxOptions sandbox, DependencyOptions options, string taskerId, ActiveSites active, ILogger log, TaskMetrics? metrics = null, TimeProvider? time = null)
+    public DependencyPreparer(IDockerEngine docker, SandboxOptions sandbox, DependencyOptions options, string taskerId, ClaimedContainers active, ILogger log, TaskMetrics? metrics = null, TimeProvider? time = null)
     {
         _time = time ?? TimeProvider.System;
         _metrics = metrics;

@@ -98,7 +98,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log, TaskerTimings
         var replies = new ReplyCopier(replyPublisher, Metrics, log);
         var copying = replies.RunAsync(abort);
         var runner = new SandboxRunner(docker, options.Sandbox, new ContainerSpecFactory(options.Sandbox, options.TaskerId), options.TaskerId, log, Metrics, witness) { Time = _timings.Time };
-        var active = new ActiveSites();
+        var active = new ClaimedContainers();
         var ledger = new AnswerLedger(options.Sandbox.WorkRoot, _timings.Time);
         var cancellations = new TaskCancellations(new CancelMemory(options.Sandbox.WorkRoot, options.Control.CancelMemory, _timings.Time));
         await using var control = new ControlListener(cancellations, options.TaskerId, options.Control.CancelMemory, options.Messaging.QueueType == "quorum", log);

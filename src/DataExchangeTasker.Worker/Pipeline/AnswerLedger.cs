@@ -3,10 +3,10 @@ using System.Collections.Concurrent;
 namespace DataExchangeTasker.Pipeline;
 
 /// <summary>
-/// What this tasker has answered: per task site, the SHA-256 digests of the start message bodies whose done message
+/// What this tasker has answered: per task key, the SHA-256 digests of the start message bodies whose done message
 /// the broker confirmed, kept for <see cref="Retention"/>. A redelivery with a recorded body only needs an ack; a
 /// body not recorded (a new start message reusing a taskId) is a new task. Recorded in memory first, then in
-/// <c>answered/</c> under the work root (one file per site, one digest per line), which the code cannot reach.
+/// <c>answered/</c> under the work root (one file per task key, one digest per line), which the code cannot reach.
 /// </summary>
 internal sealed class AnswerLedger
 {
@@ -52,7 +52,7 @@ internal sealed class AnswerLedger
     }
 
     /// <summary>
-    /// Records an answered body: in memory at once (never fails), then on disk, replacing the site's file atomically.
+    /// Records an answered body: in memory at once (never fails), then on disk, replacing the task key's file atomically.
     /// Throws <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> when the disk record fails.
     /// </summary>
     public void Record(string key, string digest)
@@ -88,7 +88,7 @@ internal sealed class AnswerLedger
         }
     }
 
-    /// <summary>Forgets answers older than <see cref="Retention"/>; returns how many site records were deleted.</summary>
+    /// <summary>Forgets answers older than <see cref="Retention"/>; returns how many task keys' records were deleted.</summary>
     public int Expire()
     {
         var cutoff = _time.GetUtcNow() - Retention;

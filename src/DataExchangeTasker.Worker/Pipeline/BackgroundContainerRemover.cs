@@ -5,13 +5,14 @@ using Serilog;
 namespace DataExchangeTasker.Pipeline;
 
 /// <summary>
-/// Takes site removal off the publishing path: <see cref="RemoveAsync"/> queues the site and returns, one loop removes
-/// queued sites one by one through the inner remover, each under <see cref="Deadline"/>, so a hung engine slows
-/// removal, never answers. The queue is bounded; a site that does not fit is left to the leftover sweep.
+/// Takes container removal off the publishing path: <see cref="RemoveAsync"/> queues the task key and returns, one
+/// loop removes queued containers one by one through the inner remover, each under <see cref="Deadline"/>, so a hung
+/// engine slows removal, never answers. The queue is bounded; a container that does not fit is left to the leftover
+/// sweep.
 /// </summary>
 internal sealed class BackgroundContainerRemover : ITaskContainerRemover
 {
-    private readonly Channel<(TaskKey Site, TaskClaim? Claim)> _queue;
+    private readonly Channel<(TaskKey Key, TaskClaim? Claim)> _queue;
     private readonly ITaskContainerRemover _inner;
     private readonly ILogger _log;
 
@@ -27,11 +28,11 @@ internal sealed class BackgroundContainerRemover : ITaskContainerRemover
     public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <inheritdoc />
-    public Task RemoveAsync(TaskKey site, TaskClaim? claim, CancellationToken cancellationToken)
+    public Task RemoveAsync(TaskKey key, TaskClaim? claim, CancellationToken cancellationToken)
     {
-        if (!_queue.Writer.TryWrite((site, claim)))
+        if (!_queue.Writer.TryWrite((key, claim)))
         {
-            _log.Warning("Removal queue full (or closed); container {Key:l} is left to the leftover sweep", site.Key);
+            _log.Warning("Removal queue full (or closed); container {Key:l} is left to the leftover sweep", key.Key);
             claim?.Dispose();
         }
 
@@ -39,24 +40,24 @@ internal sealed class BackgroundContainerRemover : ITaskContainerRemover
     }
 
     /// <summary>
-    /// Removes queued sites until <see cref="Complete"/> was called and the queue is empty, or until
+    /// Removes queued containers until <see cref="Complete"/> was called and the queue is empty, or until
     /// <paramref name="abort"/>; what is left then is released and left to the leftover sweep.
     /// </summary>
     public async Task RunAsync(CancellationToken abort)
     {
         try
         {
-            await foreach (var (site, claim) in _queue.Reader.ReadAllAsync(abort).ConfigureAwait(false))
+            await foreach (var (key, claim) in _queue.Reader.ReadAllAsync(abort).ConfigureAwait(false))
             {
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(abort);
                 deadline.CancelAfter(Deadline);
                 try
                 {
-                    await _inner.RemoveAsync(site, claim, deadline.Token).ConfigureAwait(false);
+                    await _inner.RemoveAsync(key, claim, deadline.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!abort.IsCancellationRequested)
                 {
-                    _log.Warning("Removing container {Key:l} took longer than {Deadline}; left to the leftover sweep", site.Key, Deadline);
+                    _log.Warning("Removing container {Key:l} took longer than {Deadline}; left to the leftover sweep", key.Key, Deadline);
                 }
                 finally
                 {
@@ -73,6 +74,6 @@ internal sealed class BackgroundContainerRemover : ITaskContainerRemover
         }
     }
 
-    /// <summary>No more sites will come; <see cref="RunAsync"/> ends once the queue is empty.</summary>
+    /// <summary>No more containers will come; <see cref="RunAsync"/> ends once the queue is empty.</summary>
     public void Complete() => _queue.Writer.TryComplete();
 }

@@ -6,9 +6,9 @@ namespace DataExchangeTasker.Pipeline;
 internal interface ITaskContainerRemover
 {
     /// <summary>
-    /// Removes what <paramref name="site"/> holds, logging (not throwing) when it cannot, then releases
+    /// Removes the container named <paramref name="key"/>, logging (not throwing) when it cannot, then releases
     /// <paramref name="claim"/> (so no new run of the task can meet the old container). May finish later, off the
     /// caller's path.
     /// </summary>
-    Task RemoveAsync(TaskKey site, TaskClaim? claim, CancellationToken cancellationToken);
+    Task RemoveAsync(TaskKey key, TaskClaim? claim, CancellationToken cancellationToken);
 }

@@ -18,7 +18,7 @@ namespace DataExchangeTasker.Pipeline;
 /// its line; the redelivery adopts the task's container or runs afresh).
 /// </summary>
 internal sealed class OutcomeSettler(
-    IDonePublisher done, IDeadLetterPublisher deadLetters, ITaskContainerRemover sites, AnswerLedger ledger, IIntakeHold intakeHold, TaskMetrics metrics, ILogger log, AuditLog? audit = null)
+    IDonePublisher done, IDeadLetterPublisher deadLetters, ITaskContainerRemover containers, AnswerLedger ledger, IIntakeHold intakeHold, TaskMetrics metrics, ILogger log, AuditLog? audit = null)
 {
     /// <summary>Carries out one outcome. Cancellation stops a publish that is waiting for the broker.</summary>
     public async Task SettleAsync(TaskOutcome outcome, CancellationToken cancellationToken)
@@ -40,18 +40,18 @@ internal sealed class OutcomeSettler(
                     await done.PublishAsync(answer.Done, answer.Delivery, answer.TraceParent, cancellationToken).ConfigureAwait(false);
                     // From here a waiting redelivery never runs the task again, even if the ack or the cleanup fails.
                     claim?.MarkAnswered();
-                    if (answer.Site is { } site)
+                    if (answer.TaskKey is { } key)
                     {
-                        Record(site, answer);
+                        Record(key, answer);
                     }
 
                     metrics.Completed(answer.Done);
                     LogEnd(answer);
                     await settlement.AckAsync(cancellationToken).ConfigureAwait(false);
-                    if (answer.Site is { } ran)
+                    if (answer.TaskKey is { } ran)
                     {
                         claimHandedOver = true;
-                        await sites.RemoveAsync(ran, claim, cancellationToken).ConfigureAwait(false);
+                        await containers.RemoveAsync(ran, claim, cancellationToken).ConfigureAwait(false);
                     }
 
                     break;
@@ -60,9 +60,9 @@ internal sealed class OutcomeSettler(
                     await settlement.AckAsync(cancellationToken).ConfigureAwait(false);
                     if (claim is not null)
                     {
-                        // Only under the claim: without it another start message reusing the taskId may be using the site.
+                        // Only under the claim: without it another start message reusing the taskId may be using the container.
                         claimHandedOver = true;
-                        await sites.RemoveAsync(already.Site, claim, cancellationToken).ConfigureAwait(false);
+                        await containers.RemoveAsync(already.TaskKey, claim, cancellationToken).ConfigureAwait(false);
                     }
 
                     break;
@@ -115,11 +115,11 @@ internal sealed class OutcomeSettler(
         }
     }
 
-    private void Record(TaskKey site, AnswerOutcome answer)
+    private void Record(TaskKey key, AnswerOutcome answer)
     {
         try
         {
-            ledger.Record(site.Key, answer.Delivery.BodySha256);
+            ledger.Record(key.Key, answer.Delivery.BodySha256);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -9,18 +9,18 @@ namespace DataExchangeTasker.Pipeline;
 internal sealed class TaskContainerRemover(SandboxRunner runner, ILogger log) : ITaskContainerRemover
 {
     /// <inheritdoc />
-    public async Task RemoveAsync(TaskKey site, TaskClaim? claim, CancellationToken cancellationToken)
+    public async Task RemoveAsync(TaskKey key, TaskClaim? claim, CancellationToken cancellationToken)
     {
         using (claim)
         {
             try
             {
-                await runner.CleanupAsync(site, cancellationToken).ConfigureAwait(false);
+                await runner.CleanupAsync(key, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is DockerApiException or IOException or UnauthorizedAccessException)
             {
                 // The answer is out and acked; a leftover is removed by the leftover sweep or `tasker cleanup`.
-                log.Warning("Could not remove container {Key:l} after publishing: {Error}", site.Key, e.Message);
+                log.Warning("Could not remove container {Key:l} after publishing: {Error}", key.Key, e.Message);
             }
         }
     }

@@ -11,21 +11,21 @@ internal abstract record TaskOutcome(InboundDelivery Delivery)
     public string? TraceParent { get; init; }
 
     /// <summary>
-    /// The delivery's hold on its task's site, when it took one; <see cref="OutcomeSettler"/> releases it once the
+    /// The delivery's hold on its task's key, when it took one; <see cref="OutcomeSettler"/> releases it once the
     /// outcome is carried out (and only there).
     /// </summary>
     public TaskClaim? Claim { get; init; }
 }
 
-/// <summary>Publish <see cref="Done"/>, record it, ack, then remove <see cref="Site"/> (null when nothing ran).</summary>
-internal sealed record AnswerOutcome(InboundDelivery Delivery, DoneMessage Done, TaskKey? Site) : TaskOutcome(Delivery)
+/// <summary>Publish <see cref="Done"/>, record it, ack, then remove <see cref="TaskKey"/>'s container (null when nothing ran).</summary>
+internal sealed record AnswerOutcome(InboundDelivery Delivery, DoneMessage Done, TaskKey? TaskKey) : TaskOutcome(Delivery)
 {
     /// <summary>Short id of the container that ran the task, for logs; null when none ran.</summary>
     public string? ContainerId { get; init; }
 }
 
 /// <summary>The done message was already confirmed (before a crash, or by a delivery this one waited for): only ack and clean up.</summary>
-internal sealed record AlreadyAnsweredOutcome(InboundDelivery Delivery, TaskKey Site) : TaskOutcome(Delivery);
+internal sealed record AlreadyAnsweredOutcome(InboundDelivery Delivery, TaskKey TaskKey) : TaskOutcome(Delivery);
 
 /// <summary>No usable taskId: move the message to the dead-letter queue with <see cref="Reason"/>, then ack.</summary>
 internal sealed record DeadLetterOutcome(InboundDelivery Delivery, string Reason) : TaskOutcome(Delivery);

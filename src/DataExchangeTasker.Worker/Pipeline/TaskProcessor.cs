@@ -17,14 +17,14 @@ namespace DataExchangeTasker.Pipeline;
 /// <summary>
 /// Decides and does what one start message needs: dead-letter it, reject it, adopt the container an earlier
 /// delivery left, or run it, retrying engine failures (<see cref="RetryPipelines.EngineCalls"/>). A failed task is a
-/// done message, never an exception. The claim on the task's site is taken here and travels with the outcome.
+/// done message, never an exception. The claim on the task's key is taken here and travels with the outcome.
 /// </summary>
 internal sealed class TaskProcessor
 {
     private static readonly ResiliencePropertyKey<string> TaskIdKey = new("tasker.task-id");
     private readonly TaskPreparer _preparer;
     private readonly SandboxRunner _runner;
-    private readonly ActiveSites _active;
+    private readonly ClaimedContainers _active;
     private readonly AnswerLedger _ledger;
     private readonly ILogger _log;
     private readonly ResiliencePipeline _engineRetry;
@@ -40,7 +40,7 @@ internal sealed class TaskProcessor
     /// <paramref name="receipts"/> signs a receipt for every task that ran (null when the node does not sign);
     /// <paramref name="dependencies"/> installs a code folder's requirements.txt before its run (null: not installed).
     /// </summary>
-    public TaskProcessor(TaskPreparer preparer, SandboxRunner runner, ActiveSites active, AnswerLedger ledger, RetryShape engineRetry, ILogger log, TimeProvider? time = null, LegacyETagHandling legacyETag = LegacyETagHandling.Reject, TaskCancellations? cancellations = null, ProgressPublisher? progress = null, RunReceiptStamper? receipts = null, DependencyPreparer? dependencies = null)
+    public TaskProcessor(TaskPreparer preparer, SandboxRunner runner, ClaimedContainers active, AnswerLedger ledger, RetryShape engineRetry, ILogger log, TimeProvider? time = null, LegacyETagHandling legacyETag = LegacyETagHandling.Reject, TaskCancellations? cancellations = null, ProgressPublisher? progress = null, RunReceiptStamper? receipts = null, DependencyPreparer? dependencies = null)
     {
         _dependencies = dependencies;
         _receipts = receipts;
@@ -63,7 +63,7 @@ internal sealed class TaskProcessor
 
     /// <summary>
     /// Processes one delivery into the outcome the settling stage carries out. Only cancellation before the task's
-    /// site is claimed escapes; after, shutdown becomes a <see cref="RequeueOutcome"/>. A bug becomes an error answer
+    /// key is claimed escapes; after, shutdown becomes a <see cref="RequeueOutcome"/>. A bug becomes an error answer
     /// (or, with no taskId, a dead-lettered copy) here and nowhere else: requeueing it could loop forever.
     /// </summary>
     public async Task<TaskOutcome> ProcessAsync(InboundDelivery delivery, CancellationToken cancellationToken)
@@ -91,7 +91,7 @@ internal sealed class TaskProcessor
         }
         catch (Exception e)
         {
-            // A bug before the task's site was claimed (after, the claimed path below answers it).
+            // A bug before the task's key was claimed (after, the claimed path below answers it).
             _log.Error(e, "Unexpected failure while processing a delivery");
             return message is null ? UnexpectedFailure.Outcome(delivery, e) : UnexpectedFailure.Answer(delivery, message.TaskId, e);
         }
@@ -99,16 +99,16 @@ internal sealed class TaskProcessor
 
     private async Task<TaskOutcome> ProcessAsync(InboundDelivery delivery, StartMessage message, CancellationToken cancellationToken)
     {
-        var site = _runner.SiteOf(message.TaskId);
+        var key = _runner.KeyOf(message.TaskId);
         var digest = delivery.BodySha256;
         TaskClaim? claim;
         // The same task may be in flight here (a redelivery racing its original): this waits for the original.
-        while ((claim = await _active.ClaimAsync(site.Key, cancellationToken).ConfigureAwait(false)) is null)
+        while ((claim = await _active.ClaimAsync(key.Key, cancellationToken).ConfigureAwait(false)) is null)
         {
-            if (_ledger.HasAnswered(site.Key, digest))
+            if (_ledger.HasAnswered(key.Key, digest))
             {
                 _log.Information("Task {TaskId:l} was answered by an earlier delivery; acknowledging this one", message.TaskId);
-                return new AlreadyAnsweredOutcome(delivery, site);
+                return new AlreadyAnsweredOutcome(delivery, key);
             }
 
             // The holder answered another start message reusing this taskId: this one is a task of its own.
@@ -116,32 +116,32 @@ internal sealed class TaskProcessor
 
         try
         {
-            var outcome = await ProcessClaimedAsync(delivery, message, site, digest, cancellationToken).ConfigureAwait(false);
+            var outcome = await ProcessClaimedAsync(delivery, message, key, digest, cancellationToken).ConfigureAwait(false);
             return outcome with { Claim = claim };
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Shutdown past the drain timeout: stop the code; the message is requeued and runs afresh later.
-            await TryAbandonAsync(site).ConfigureAwait(false);
+            await TryAbandonAsync(key).ConfigureAwait(false);
             return new RequeueOutcome(delivery) { Claim = claim };
         }
         catch (Exception e)
         {
             // A bug, not an input: requeueing could loop forever, so the task ends with an error answer and nothing of it may linger.
             _log.Error(e, "Unexpected failure while processing task {TaskId:l}", message.TaskId);
-            await TryAbandonAsync(site).ConfigureAwait(false);
+            await TryAbandonAsync(key).ConfigureAwait(false);
             return UnexpectedFailure.Answer(delivery, message.TaskId, e) with { Claim = claim };
         }
     }
 
-    private async Task<TaskOutcome> ProcessClaimedAsync(InboundDelivery delivery, StartMessage message, TaskKey site, string digest, CancellationToken cancellationToken)
+    private async Task<TaskOutcome> ProcessClaimedAsync(InboundDelivery delivery, StartMessage message, TaskKey key, string digest, CancellationToken cancellationToken)
     {
         // Only a redelivery of the very message answered is a repeat; a fresh message, or another body reusing the
         // taskId, is a new request and runs.
-        if (delivery.Redelivered && _ledger.HasAnswered(site.Key, digest))
+        if (delivery.Redelivered && _ledger.HasAnswered(key.Key, digest))
         {
             _log.Information("Task {TaskId:l} was answered before a restart; acknowledging the redelivery", message.TaskId);
-            return new AlreadyAnsweredOutcome(delivery, site);
+            return new AlreadyAnsweredOutcome(delivery, key);
         }
 
         // Watched before the memory is checked, so a cancel arriving in between is not missed.
@@ -193,7 +193,7 @@ internal sealed class TaskProcessor
                 async ctx =>
                 {
                     attempts++;
-                    var outcome = await RunOrAdoptAsync(delivery, message, task, data, site, control, lookFirst: delivery.Redelivered || attempts > 1, ctx.CancellationToken).ConfigureAwait(false);
+                    var outcome = await RunOrAdoptAsync(delivery, message, task, data, key, control, lookFirst: delivery.Redelivered || attempts > 1, ctx.CancellationToken).ConfigureAwait(false);
                     _progress?.Report(message.TaskId, ProgressStep.CleaningUp);
                     // A run that succeeded before the stop took effect finished: the cancel changes nothing.
                     return cancel?.IsRequested == true && outcome is AnswerOutcome { Done.State: not TaskStates.Success } answer
@@ -212,7 +212,7 @@ internal sealed class TaskProcessor
         catch (DockerApiException e) when (!cancellationToken.IsCancellationRequested)
         {
             _log.Error("Task {TaskId:l} failed because of the Docker engine after {Attempts} attempt(s): {Error}", message.TaskId, attempts, e.Message);
-            await TryAbandonAsync(site, cancellationToken).ConfigureAwait(false);
+            await TryAbandonAsync(key, cancellationToken).ConfigureAwait(false);
             var output = $"The Docker engine failed after {attempts} attempt(s): {e.Message}";
             return new AnswerOutcome(delivery, new DoneMessage(message.TaskId, TaskStates.Error, output, null, null, Reasons.Infrastructure, 0), null);
         }
@@ -223,7 +223,7 @@ internal sealed class TaskProcessor
     }
 
     /// <summary>One attempt: adopt what an earlier delivery left, or run the code; a name conflict sends it to adoption.</summary>
-    private async Task<TaskOutcome> RunOrAdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, DataFingerprint? data, TaskKey site, RunControl control, bool lookFirst, CancellationToken cancellationToken)
+    private async Task<TaskOutcome> RunOrAdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, DataFingerprint? data, TaskKey key, RunControl control, bool lookFirst, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -231,16 +231,16 @@ internal sealed class TaskProcessor
             {
                 // Only a redelivery (or a retry, or a name conflict) can find an earlier container: a first delivery
                 // skips the engine round trip, and a conflicting create sends it back here to adopt.
-                var existing = lookFirst ? await _runner.FindAsync(site, cancellationToken).ConfigureAwait(false) : null;
+                var existing = lookFirst ? await _runner.FindAsync(key, cancellationToken).ConfigureAwait(false) : null;
                 if (existing is { Started: true })
                 {
-                    return await AdoptAsync(delivery, message, task, data, site, existing, control, cancellationToken).ConfigureAwait(false);
+                    return await AdoptAsync(delivery, message, task, data, key, existing, control, cancellationToken).ConfigureAwait(false);
                 }
 
                 if (existing is not null)
                 {
                     // Created but never started by an earlier attempt: the code has not run, start afresh.
-                    await _runner.AbandonAsync(site, cancellationToken).ConfigureAwait(false);
+                    await _runner.AbandonAsync(key, cancellationToken).ConfigureAwait(false);
                 }
 
                 _progress?.Report(message.TaskId, ProgressStep.CreatingContainer);
@@ -255,8 +255,8 @@ internal sealed class TaskProcessor
                         break;
                 }
 
-                var run = await _runner.RunAsync(task, site, control, cancellationToken).ConfigureAwait(false);
-                return Answer(delivery, task, data, site, run);
+                var run = await _runner.RunAsync(task, key, control, cancellationToken).ConfigureAwait(false);
+                return Answer(delivery, task, data, key, run);
             }
             catch (TaskAlreadyRunningException)
             {
@@ -266,17 +266,17 @@ internal sealed class TaskProcessor
         }
     }
 
-    private async Task<TaskOutcome> AdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, DataFingerprint? data, TaskKey site, EarlierContainer existing, RunControl control, CancellationToken cancellationToken)
+    private async Task<TaskOutcome> AdoptAsync(InboundDelivery delivery, StartMessage message, PreparedTask task, DataFingerprint? data, TaskKey key, EarlierContainer existing, RunControl control, CancellationToken cancellationToken)
     {
         _log.Information("Task {TaskId:l} already has container {ContainerId:l} ({Status:l}) on this host; adopting it instead of running the code again",
             message.TaskId, ContainerIds.Shorten(existing.Id), existing.State);
         var limits = task.Limits;
-        var run = await _runner.AdoptAsync(existing, site, limits.Timeout, control, cancellationToken).ConfigureAwait(false);
-        return Answer(delivery, task, data, site, run);
+        var run = await _runner.AdoptAsync(existing, key, limits.Timeout, control, cancellationToken).ConfigureAwait(false);
+        return Answer(delivery, task, data, key, run);
     }
 
     /// <summary>The answer for a container that ran: classified, then receipted when the node signs.</summary>
-    private AnswerOutcome Answer(InboundDelivery delivery, PreparedTask task, DataFingerprint? data, TaskKey site, ContainerRun run)
+    private AnswerOutcome Answer(InboundDelivery delivery, PreparedTask task, DataFingerprint? data, TaskKey key, ContainerRun run)
     {
         var done = ResultClassifier.Classify(task.Message.TaskId, task.Limits, run);
         if (_receipts is not null && data is not null)
@@ -284,21 +284,21 @@ internal sealed class TaskProcessor
             done = _receipts.Stamp(done, delivery, task, run, data);
         }
 
-        return new AnswerOutcome(delivery, done, site) { ContainerId = ContainerIds.Shorten(run.ContainerId) };
+        return new AnswerOutcome(delivery, done, key) { ContainerId = ContainerIds.Shorten(run.ContainerId) };
     }
 
-    private async Task TryAbandonAsync(TaskKey site, CancellationToken? cancellationToken = null)
+    private async Task TryAbandonAsync(TaskKey key, CancellationToken? cancellationToken = null)
     {
         // Without a token the caller is already being cancelled (or failed): give the removal its own deadline.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         try
         {
-            await _runner.AbandonAsync(site, cancellationToken ?? deadline.Token).ConfigureAwait(false);
+            await _runner.AbandonAsync(key, cancellationToken ?? deadline.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is DockerApiException || (e is OperationCanceledException && deadline.IsCancellationRequested))
         {
             // The engine is down; the leftover sweep removes what is left once it is back.
-            _log.Warning("Could not remove container {Key:l}: {Error}", site.Key, e.Message);
+            _log.Warning("Could not remove container {Key:l}: {Error}", key.Key, e.Message);
         }
     }
 }

@@ -111,7 +111,7 @@ internal sealed class TaskerWorker(
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
-                // Cancelled before the task's site was claimed (waiting for another delivery of it).
+                // Cancelled before the task's key was claimed (waiting for another delivery of it).
                 outcome = new RequeueOutcome(delivery);
             }
             finally

@@ -389,10 +389,10 @@ public sealed class SealedSandboxTests(TaskerFixture fixture)
         // The hook between prepare and run: a path component becomes a link to another folder.
         Directory.Move(Path.Combine(folder, "inner"), Path.Combine(folder, "moved"));
         Directory.CreateSymbolicLink(Path.Combine(folder, "inner"), other);
-        var site = runner.SiteOf(name);
+        var key = runner.KeyOf(name);
         try
         {
-            var run = await runner.RunAsync(task!, site, CancellationToken.None);
+            var run = await runner.RunAsync(task!, key, CancellationToken.None);
             var done = ResultClassifier.Classify(name, task!.Limits, run);
 
             Assert.Equal(TaskStates.Rejected, done.State);
@@ -403,7 +403,7 @@ public sealed class SealedSandboxTests(TaskerFixture fixture)
         }
         finally
         {
-            await runner.AbandonAsync(site, CancellationToken.None);
+            await runner.AbandonAsync(key, CancellationToken.None);
         }
     }
 

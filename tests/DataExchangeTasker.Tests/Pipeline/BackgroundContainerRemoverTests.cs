@@ -7,8 +7,6 @@ namespace DataExchangeTasker.Tests.Pipeline;
 
 public sealed class BackgroundContainerRemoverTests
 {
-    private static TaskKey Site(string key) => new(key);
-
     [Fact]
     public async Task RemoveAsync_InnerRemovalHangs_ReturnsAtOnceAndTheDeadlineReleasesTheClaim()
     {
@@ -16,12 +14,12 @@ public sealed class BackgroundContainerRemoverTests
         var hang = new TaskCompletionSource();
         var inner = new RecordingContainerRemover(log) { Hang = hang.Task };
         var remover = new BackgroundContainerRemover(inner, Logger.None) { Deadline = TimeSpan.FromMilliseconds(200) };
-        var active = new ActiveSites();
+        var active = new ClaimedContainers();
         using var abort = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var running = remover.RunAsync(abort.Token);
         var claim = await active.ClaimAsync("tasker-a", CancellationToken.None);
 
-        var removal = remover.RemoveAsync(Site("tasker-a"), claim, CancellationToken.None);
+        var removal = remover.RemoveAsync(new TaskKey("tasker-a"), claim, CancellationToken.None);
 
         Assert.True(removal.IsCompleted, "queueing a removal never waits for the engine");
         var next = await active.ClaimAsync("tasker-a", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
@@ -36,8 +34,8 @@ public sealed class BackgroundContainerRemoverTests
     {
         var log = new EventLog();
         var remover = new BackgroundContainerRemover(new RecordingContainerRemover(log), Logger.None);
-        await remover.RemoveAsync(Site("tasker-a"), null, CancellationToken.None);
-        await remover.RemoveAsync(Site("tasker-b"), null, CancellationToken.None);
+        await remover.RemoveAsync(new TaskKey("tasker-a"), null, CancellationToken.None);
+        await remover.RemoveAsync(new TaskKey("tasker-b"), null, CancellationToken.None);
         remover.Complete();
 
         await remover.RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));

@@ -17,11 +17,11 @@ public sealed class OutcomeSettlerTests : IDisposable
     private readonly TempDirectory _temp = new();
     private readonly TaskMetrics _metrics = new();
     private readonly EventLog _log = new();
-    private readonly ActiveSites _active = new();
+    private readonly ClaimedContainers _active = new();
     private readonly RecordingDonePublisher _done;
     private readonly RecordingSettlement _settlement;
     private readonly OutcomeSettler _settler;
-    private readonly TaskKey _site;
+    private readonly TaskKey _taskKey;
     private readonly AnswerLedger _ledger;
 
     public OutcomeSettlerTests()
@@ -30,7 +30,7 @@ public sealed class OutcomeSettlerTests : IDisposable
         _settlement = new RecordingSettlement(_log);
         _ledger = new AnswerLedger(_temp.Combine("work"));
         _settler = new OutcomeSettler(_done, new RecordingDeadLetterPublisher(_log), new RecordingContainerRemover(_log), _ledger, new RecordingIntakeHold(_log), _metrics, Logger.None);
-        _site = new TaskKey(Key);
+        _taskKey = new TaskKey(Key);
     }
 
     public void Dispose()
@@ -60,7 +60,7 @@ public sealed class OutcomeSettlerTests : IDisposable
         var markerAtAck = false;
         _settlement.OnAck = () => markerAtAck = Recorded && new AnswerLedger(_temp.Combine("work")).HasAnswered(Key, Convert.ToHexStringLower(SHA256.HashData(Body)));
 
-        await _settler.SettleAsync(new AnswerOutcome(Delivery, Done, _site), CancellationToken.None);
+        await _settler.SettleAsync(new AnswerOutcome(Delivery, Done, _taskKey), CancellationToken.None);
 
         Assert.Equal(["publish t-1", "ack", "remove " + Key], _log.Events);
         Assert.True(markerAtAck, "the answer is recorded (in memory and on disk) before the ack");
@@ -72,7 +72,7 @@ public sealed class OutcomeSettlerTests : IDisposable
         var claim = await _active.ClaimAsync(Key, CancellationToken.None);
         var waiting = _active.ClaimAsync(Key, CancellationToken.None);
 
-        await _settler.SettleAsync(new AnswerOutcome(Delivery, Done, _site) { Claim = claim }, CancellationToken.None);
+        await _settler.SettleAsync(new AnswerOutcome(Delivery, Done, _taskKey) { Claim = claim }, CancellationToken.None);
 
         Assert.Null(await waiting.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.False(_active.Contains(Key));
@@ -85,7 +85,7 @@ public sealed class OutcomeSettlerTests : IDisposable
         var claim = await _active.ClaimAsync(Key, CancellationToken.None);
         var waiter = _active.ClaimAsync(Key, CancellationToken.None);
 
-        await Assert.ThrowsAsync<OperationCanceledException>(() => _settler.SettleAsync(new AnswerOutcome(Delivery, Done, _site) { Claim = claim }, CancellationToken.None));
+        await Assert.ThrowsAsync<OperationCanceledException>(() => _settler.SettleAsync(new AnswerOutcome(Delivery, Done, _taskKey) { Claim = claim }, CancellationToken.None));
 
         Assert.Empty(_log.Events);
         Assert.False(Recorded);
@@ -99,7 +99,7 @@ public sealed class OutcomeSettlerTests : IDisposable
         var claim = await _active.ClaimAsync(Key, CancellationToken.None);
         var waiter = _active.ClaimAsync(Key, CancellationToken.None);
 
-        await _settler.SettleAsync(new AnswerOutcome(Delivery, Done, _site) { Claim = claim }, CancellationToken.None);
+        await _settler.SettleAsync(new AnswerOutcome(Delivery, Done, _taskKey) { Claim = claim }, CancellationToken.None);
 
         Assert.Equal(["publish t-1", "ack", "remove " + Key], _log.Events);
         Assert.True(Recorded);
@@ -107,7 +107,7 @@ public sealed class OutcomeSettlerTests : IDisposable
     }
 
     [Fact]
-    public async Task SettleAsync_RejectedAnswerWithoutSite_PublishesAndAcksOnly()
+    public async Task SettleAsync_RejectedAnswerWithoutTaskKey_PublishesAndAcksOnly()
     {
         await _settler.SettleAsync(new AnswerOutcome(Delivery, DoneMessage.Rejected("t-1", Reasons.PathNotFound, "no"), null), CancellationToken.None);
 
@@ -119,7 +119,7 @@ public sealed class OutcomeSettlerTests : IDisposable
     {
         var claim = await _active.ClaimAsync(Key, CancellationToken.None);
 
-        await _settler.SettleAsync(new AlreadyAnsweredOutcome(Delivery, _site) { Claim = claim }, CancellationToken.None);
+        await _settler.SettleAsync(new AlreadyAnsweredOutcome(Delivery, _taskKey) { Claim = claim }, CancellationToken.None);
 
         Assert.Equal(["ack", "remove " + Key], _log.Events);
         Assert.False(_active.Contains(Key));
@@ -128,7 +128,7 @@ public sealed class OutcomeSettlerTests : IDisposable
     [Fact]
     public async Task SettleAsync_AlreadyAnsweredWithoutClaim_OnlyAcks()
     {
-        await _settler.SettleAsync(new AlreadyAnsweredOutcome(Delivery, _site), CancellationToken.None);
+        await _settler.SettleAsync(new AlreadyAnsweredOutcome(Delivery, _taskKey), CancellationToken.None);
 
         Assert.Equal(["ack"], _log.Events);
     }
@@ -139,7 +139,7 @@ public sealed class OutcomeSettlerTests : IDisposable
         // A folder where the record file goes: writing it fails, as on a full disk.
         _temp.CreateFolder("work/answered/" + Key);
 
-        await _settler.SettleAsync(new AnswerOutcome(Delivery, Done, _site), CancellationToken.None);
+        await _settler.SettleAsync(new AnswerOutcome(Delivery, Done, _taskKey), CancellationToken.None);
 
         Assert.Equal(["publish t-1", "ack", "remove " + Key], _log.Events);
         Assert.True(Recorded);

@@ -28,7 +28,7 @@ public sealed class TaskProcessorDependencyTests : IDisposable
     private readonly TempDirectory _temp = new();
     private readonly TaskMetrics _metrics = new();
     private readonly FakeDockerEngine _docker = new();
-    private readonly ActiveSites _active = new();
+    private readonly ClaimedContainers _active = new();
     private readonly SandboxOptions _options;
     private readonly DependencyOptions _dependencies;
     private readonly AnswerLedger _ledger;

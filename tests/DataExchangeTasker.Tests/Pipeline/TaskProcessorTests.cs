@@ -25,7 +25,7 @@ public sealed class TaskProcessorTests : IDisposable
     private readonly TempDirectory _temp = new();
     private readonly TaskMetrics _metrics = new();
     private readonly FakeDockerEngine _docker = new();
-    private readonly ActiveSites _active = new();
+    private readonly ClaimedContainers _active = new();
     private readonly AnswerLedger _ledger;
     private SandboxOptions _options;
 
@@ -90,12 +90,12 @@ public sealed class TaskProcessorTests : IDisposable
         Assert.Equal(24_379_392, outcome.Done.PeakMemoryBytes);
         Assert.NotNull(outcome.Done.StartedAt);
         Assert.Equal(TruncatedStreams.None, outcome.Done.Truncated);
-        Assert.Equal(Key, outcome.Site?.Key);
+        Assert.Equal(Key, outcome.TaskKey?.Key);
         Assert.Empty(outcome.Done.OutputFiles!);
         Assert.Null(outcome.Done.OutputFolder);
         Assert.False(Directory.Exists(ResultsFolder), "no output file, no folder");
         Assert.Equal(Key, outcome.Claim?.Key);
-        Assert.True(_active.Contains(Key), "the site stays claimed until the publisher stage releases it");
+        Assert.True(_active.Contains(Key), "the task key stays claimed until the publisher stage releases it");
     }
 
     [Fact]
@@ -291,7 +291,7 @@ public sealed class TaskProcessorTests : IDisposable
         Assert.Equal("The Docker engine failed after 3 attempt(s): Docker engine answered 500 to POST /containers/create: unknown runtime", outcome.Done.Output);
         Assert.Null(outcome.Done.ContainerOutput);
         Assert.Null(outcome.Done.ExitCode);
-        Assert.Null(outcome.Site);
+        Assert.Null(outcome.TaskKey);
         Assert.Equal(Key, outcome.Claim?.Key);
 
     }
@@ -390,7 +390,7 @@ public sealed class TaskProcessorTests : IDisposable
         Assert.Equal(TaskStates.Rejected, outcome.Done.State);
         Assert.Equal(Reasons.PathNotFound, outcome.Done.Reason);
         Assert.Null(outcome.Done.ContainerOutput);
-        Assert.Null(outcome.Site);
+        Assert.Null(outcome.TaskKey);
         Assert.Equal(Key, outcome.Claim?.Key);
     }
 
@@ -452,7 +452,7 @@ public sealed class TaskProcessorTests : IDisposable
         Assert.Equal(Reasons.ExitCode, outcome.Done.Reason);
         Assert.Equal(5, outcome.Done.ExitCode);
         Assert.Equal("from the first delivery\n", outcome.Done.ContainerOutput?.Stdout);
-        Assert.Equal(Key, outcome.Site?.Key);
+        Assert.Equal(Key, outcome.TaskKey?.Key);
     }
 
     [Fact]
@@ -522,7 +522,7 @@ public sealed class TaskProcessorTests : IDisposable
 
         var outcome = Assert.IsType<AlreadyAnsweredOutcome>(await Process(redelivered: true));
 
-        Assert.Equal(Key, outcome.Site.Key);
+        Assert.Equal(Key, outcome.TaskKey.Key);
         Assert.Empty(_docker.Calls);
     }
 
@@ -560,7 +560,7 @@ public sealed class TaskProcessorTests : IDisposable
         first.Dispose();
 
         var outcome = Assert.IsType<AlreadyAnsweredOutcome>(await second.WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Equal(Key, outcome.Site.Key);
+        Assert.Equal(Key, outcome.TaskKey.Key);
         Assert.Empty(_docker.Calls);
     }
 

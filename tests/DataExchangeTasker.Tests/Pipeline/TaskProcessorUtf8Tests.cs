@@ -32,7 +32,7 @@ public sealed class TaskProcessorUtf8Tests : IDisposable
         _temp.WriteFile("code/demo1_code/run.py", "print('hi')\n");
         _temp.CreateFolder("data/demo1_data");
         var runner = new SandboxRunner(_docker, options, new ContainerSpecFactory(options, "h"), "h", Logger.None, _metrics);
-        return new TaskProcessor(new TaskPreparer(options), runner, new ActiveSites(), new AnswerLedger(options.WorkRoot), RetryPipelines.EngineCalls(3).WithoutDelays(), Logger.None);
+        return new TaskProcessor(new TaskPreparer(options), runner, new ClaimedContainers(), new AnswerLedger(options.WorkRoot), RetryPipelines.EngineCalls(3).WithoutDelays(), Logger.None);
     }
 
     private static InboundDelivery Delivery(byte[] body) => new(body, false, null, null, null, null, new RecordingSettlement());

@@ -3,18 +3,18 @@ using DataExchangeTasker.Sandbox.Claims;
 
 namespace DataExchangeTasker.Tests.Support;
 
-/// <summary>A site remover that records which sites it would have removed, and releases their claims.</summary>
+/// <summary>A container remover that records which containers it would have removed, and releases their claims.</summary>
 internal sealed class RecordingContainerRemover(EventLog log) : ITaskContainerRemover
 {
     /// <summary>When set, removal waits for it (a hung engine), holding the claim.</summary>
     public Task? Hang { get; set; }
 
     /// <inheritdoc />
-    public async Task RemoveAsync(TaskKey site, TaskClaim? claim, CancellationToken cancellationToken)
+    public async Task RemoveAsync(TaskKey key, TaskClaim? claim, CancellationToken cancellationToken)
     {
         using (claim)
         {
-            log.Add("remove " + site.Key);
+            log.Add("remove " + key.Key);
             if (Hang is { } hang)
             {
                 await hang.WaitAsync(cancellationToken);

@@ -1,7 +1,8 @@
 namespace DataExchangeTasker.Sandbox.Claims;
 
 /// <summary>
-/// One delivery's hold on a task's site (<see cref="ActiveSites.ClaimAsync"/>), released by disposing it, once.
+/// One delivery's (or install's) hold on a container name (<see cref="ClaimedContainers.ClaimAsync"/>), released by
+/// disposing it, once.
 /// A delivery of the same task waiting for it learns whether the task was answered (<see cref="MarkAnswered"/>):
 /// if so it only acknowledges, otherwise it runs the task itself.
 /// </summary>
@@ -16,7 +17,7 @@ internal sealed class TaskClaim : IDisposable
         _release = release;
     }
 
-    /// <summary>The claimed site key.</summary>
+    /// <summary>The claimed container name (a task key, or a preparation container's name).</summary>
     public string Key { get; }
 
     /// <summary>True once the task's answer is confirmed by the broker.</summary>
@@ -25,7 +26,7 @@ internal sealed class TaskClaim : IDisposable
     /// <summary>Records that the task's answer is out: waiting deliveries of it will not run it again.</summary>
     public void MarkAnswered() => Answered = true;
 
-    /// <summary>Releases the site; waiting deliveries continue.</summary>
+    /// <summary>Releases the container name; waiting deliveries continue.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _released, 1) == 0)

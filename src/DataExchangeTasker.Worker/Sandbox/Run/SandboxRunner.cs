@@ -29,7 +29,7 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
 {
     private readonly ITaskWitness _witness = witness ?? new OffWitness("no witness was configured for this runner");
 
-    /// <summary>Channels of runs collected but not yet cleaned up, by site key: their supervisors wait for the release line.</summary>
+    /// <summary>Channels of runs collected but not yet cleaned up, by task key: their supervisors wait for the release line.</summary>
     private readonly ConcurrentDictionary<string, SupervisorChannel> _collected = new(StringComparer.Ordinal);
 
     /// <summary>Deadline of the release line: a write on an open connection.</summary>
@@ -48,26 +48,26 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
 
     private ILogger Logger => log;
 
-    /// <summary>The container a task uses (deterministic, so a redelivery finds it).</summary>
-    public TaskKey SiteOf(string taskId) => new(ContainerLabels.TaskKey(taskerId, taskId));
+    /// <summary>The task key of <paramref name="taskId"/>: its container's name (deterministic, so a redelivery finds it).</summary>
+    public TaskKey KeyOf(string taskId) => new(ContainerLabels.TaskKey(taskerId, taskId));
 
     /// <summary>The state of a task's container on this host, if an earlier delivery created one.</summary>
-    public async Task<EarlierContainer?> FindAsync(TaskKey site, CancellationToken cancellationToken)
+    public async Task<EarlierContainer?> FindAsync(TaskKey key, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(site);
-        return await docker.InspectContainerAsync(site.Key, cancellationToken).ConfigureAwait(false) is { } found ? new EarlierContainer(found) : null;
+        ArgumentNullException.ThrowIfNull(key);
+        return await docker.InspectContainerAsync(key.Key, cancellationToken).ConfigureAwait(false) is { } found ? new EarlierContainer(found) : null;
     }
 
     /// <summary>Creates and starts the task's container, and collects its results; stops the code at the deadline.</summary>
-    public Task<ContainerRun> RunAsync(PreparedTask task, TaskKey site, CancellationToken cancellationToken) =>
-        RunAsync(task, site, RunControl.None, cancellationToken);
+    public Task<ContainerRun> RunAsync(PreparedTask task, TaskKey key, CancellationToken cancellationToken) =>
+        RunAsync(task, key, RunControl.None, cancellationToken);
 
     /// <summary>As <see cref="RunAsync(PreparedTask, TaskKey, CancellationToken)"/>; <paramref name="control"/> can stop the code early.</summary>
-    public async Task<ContainerRun> RunAsync(PreparedTask task, TaskKey site, RunControl control, CancellationToken cancellationToken)
+    public async Task<ContainerRun> RunAsync(PreparedTask task, TaskKey key, RunControl control, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(control);
         ArgumentNullException.ThrowIfNull(task);
-        ArgumentNullException.ThrowIfNull(site);
+        ArgumentNullException.ThrowIfNull(key);
         DateTimeOffset? keepUntil = options.KeepAlive ? Time.GetUtcNow() + options.KeepAliveTimeout : null;
         var request = specs.Create(task, keepUntil);
         // From creation (start follows at once): how long a crashed run's container is left to its code (LeftoverSweeper).
@@ -78,7 +78,7 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
         try
         {
             // Not removed by this run: the container is the evidence that the task ran, until CleanupAsync (or AbandonAsync).
-            container = await SealedContainer.CreateAsync(docker, site.Key, request, removeOnDispose: null, cancellationToken).ConfigureAwait(false);
+            container = await SealedContainer.CreateAsync(docker, key.Key, request, removeOnDispose: null, cancellationToken).ConfigureAwait(false);
         }
         catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
         {
@@ -102,7 +102,7 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
             log.Information("Task {TaskId:l} started in container {ContainerId:l} (code snapshot {Snapshot:l})",
                 task.Message.TaskId, ContainerIds.Shorten(id), task.Snapshot.Hash);
             control.Started?.Invoke();
-            run = await WatchAsync(new Watched(id, site, channel, startReturned, Adopted: false), task.Limits.Timeout, Time.GetTimestamp(), control.StopRequested, cancellationToken).ConfigureAwait(false);
+            run = await WatchAsync(new Watched(id, key, channel, startReturned, Adopted: false), task.Limits.Timeout, Time.GetTimestamp(), control.StopRequested, cancellationToken).ConfigureAwait(false);
             channel = null;
         }
         finally
@@ -126,15 +126,15 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
     /// Follows a container an earlier delivery started (e.g. before a tasker restart): waits for its results with
     /// the time it has left, then collects them. An exited container's results died with it (tmpfs).
     /// </summary>
-    public Task<ContainerRun> AdoptAsync(EarlierContainer earlier, TaskKey site, TimeSpan timeout, CancellationToken cancellationToken) =>
-        AdoptAsync(earlier, site, timeout, RunControl.None, cancellationToken);
+    public Task<ContainerRun> AdoptAsync(EarlierContainer earlier, TaskKey key, TimeSpan timeout, CancellationToken cancellationToken) =>
+        AdoptAsync(earlier, key, timeout, RunControl.None, cancellationToken);
 
     /// <summary>As <see cref="AdoptAsync(EarlierContainer, TaskKey, TimeSpan, CancellationToken)"/>; <paramref name="control"/> can stop the code early.</summary>
-    public async Task<ContainerRun> AdoptAsync(EarlierContainer earlier, TaskKey site, TimeSpan timeout, RunControl control, CancellationToken cancellationToken)
+    public async Task<ContainerRun> AdoptAsync(EarlierContainer earlier, TaskKey key, TimeSpan timeout, RunControl control, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(control);
         ArgumentNullException.ThrowIfNull(earlier);
-        ArgumentNullException.ThrowIfNull(site);
+        ArgumentNullException.ThrowIfNull(key);
         var container = earlier.Inspection;
         var started = ParseTime(container.State?.StartedAt) ?? Time.GetUtcNow();
         var clock = Time.GetTimestamp();
@@ -151,14 +151,14 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
             };
         }
 
-        // A channel this process still holds for the site belongs to a collection whose answer never went out: its
+        // A channel this process still holds for the task belongs to a collection whose answer never went out: its
         // results were read from it already, so start over.
-        await DropChannelAsync(site).ConfigureAwait(false);
+        await DropChannelAsync(key).ConfigureAwait(false);
         var channel = await SealedContainer.Existing(docker, container.ID).AttachSupervisorAsync(cancellationToken).ConfigureAwait(false);
         ContainerRun run;
         try
         {
-            var watched = new Watched(container.ID, site, channel, started, Adopted: true);
+            var watched = new Watched(container.ID, key, channel, started, Adopted: true);
             // Whatever the supervisor wrote before this attach is gone (the engine keeps no copy): once its manifest
             // exists its results block went out already, and only the exec path can collect it. Checked after the
             // attach, so a block that starts later arrives whole on the channel.
@@ -195,14 +195,14 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
     /// Lets the supervisor go and removes the container (unless kept alive for debugging). The answer ledger's record
     /// stays (24 h), so a redelivery whose ack was lost is recognised and not run again.
     /// </summary>
-    public async Task CleanupAsync(TaskKey site, CancellationToken cancellationToken)
+    public async Task CleanupAsync(TaskKey key, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(site);
-        if (_collected.TryRemove(site.Key, out var channel))
+        ArgumentNullException.ThrowIfNull(key);
+        if (_collected.TryRemove(key.Key, out var channel))
         {
             await using (channel.ConfigureAwait(false))
             {
-                await ReleaseAsync(channel, site, cancellationToken).ConfigureAwait(false);
+                await ReleaseAsync(channel, key, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -211,16 +211,16 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
             return;
         }
 
-        await docker.RemoveContainerAsync(site.Key, cancellationToken).ConfigureAwait(false);
+        await docker.RemoveContainerAsync(key.Key, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Kills and removes a task's container after an abandoned run (shutdown past the drain timeout).</summary>
-    public async Task AbandonAsync(TaskKey site, CancellationToken cancellationToken)
+    public async Task AbandonAsync(TaskKey key, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(site);
-        await DropChannelAsync(site).ConfigureAwait(false);
-        await docker.KillContainerAsync(site.Key, "SIGKILL", cancellationToken).ConfigureAwait(false);
-        await docker.RemoveContainerAsync(site.Key, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(key);
+        await DropChannelAsync(key).ConfigureAwait(false);
+        await docker.KillContainerAsync(key.Key, "SIGKILL", cancellationToken).ConfigureAwait(false);
+        await docker.RemoveContainerAsync(key.Key, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Closes the channels of runs not cleaned up; their supervisors keep their results for the collect window.</summary>
@@ -236,7 +236,7 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
     }
 
     /// <summary>The release line; a connection that failed meanwhile changes nothing (the removal kills the supervisor).</summary>
-    private async Task ReleaseAsync(SupervisorChannel channel, TaskKey site, CancellationToken cancellationToken)
+    private async Task ReleaseAsync(SupervisorChannel channel, TaskKey key, CancellationToken cancellationToken)
     {
         if (options.KeepAlive)
         {
@@ -252,20 +252,20 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
         }
         catch (Exception e) when (e is DockerApiException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            log.Debug("Container {Key:l}: the release line was not written ({Error}); the removal stops the supervisor", site.Key, e.Message);
+            log.Debug("Container {Key:l}: the release line was not written ({Error}); the removal stops the supervisor", key.Key, e.Message);
         }
     }
 
-    private async Task DropChannelAsync(TaskKey site)
+    private async Task DropChannelAsync(TaskKey key)
     {
-        if (_collected.TryRemove(site.Key, out var channel))
+        if (_collected.TryRemove(key.Key, out var channel))
         {
             await channel.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    /// <summary>A run being watched: the container, its site, the channel to its supervisor, and when it started.</summary>
-    private sealed record Watched(string Id, TaskKey Site, SupervisorChannel Channel, DateTimeOffset StartedAt, bool Adopted);
+    /// <summary>A run being watched: the container, its task key, the channel to its supervisor, and when it started.</summary>
+    private sealed record Watched(string Id, TaskKey TaskKey, SupervisorChannel Channel, DateTimeOffset StartedAt, bool Adopted);
 
     /// <summary>Waits for the supervisor's results (stopping the code at the timeout or on request) and collects them; owns the channel.</summary>
     private async Task<ContainerRun> WatchAsync(Watched watched, TimeSpan timeout, long clock, Task stopRequested, CancellationToken cancellationToken)
@@ -350,7 +350,7 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
                         await peak.ConfigureAwait(false), null, null, null, "the container ended before its results were collected (the results channel broke: " + e.Message + ")");
                 }
 
-                collected = await CollectByExecAsync(id, watched.Site.Key, cancellationToken).ConfigureAwait(false);
+                collected = await CollectByExecAsync(id, watched.TaskKey.Key, cancellationToken).ConfigureAwait(false);
             }
 
             await watchStop.CancelAsync().ConfigureAwait(false);
@@ -380,7 +380,7 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
         try
         {
             var finishedAt = Time.GetUtcNow();
-            var collected = await CollectByExecAsync(watched.Id, watched.Site.Key, cancellationToken).ConfigureAwait(false);
+            var collected = await CollectByExecAsync(watched.Id, watched.TaskKey.Key, cancellationToken).ConfigureAwait(false);
             handedOver = Keep(watched);
             return new ContainerRun(watched.Id, false, false, watched.StartedAt, finishedAt, Duration(watched.StartedAt, finishedAt, duration),
                 collected.Results?.Manifest?.PeakMemoryBytes, collected.Results, collected.Outputs, collected.Folder, null)
@@ -411,12 +411,12 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
             return false;
         }
 
-        if (_collected.TryRemove(watched.Site.Key, out var earlier))
+        if (_collected.TryRemove(watched.TaskKey.Key, out var earlier))
         {
             _ = earlier.DisposeAsync().AsTask();
         }
 
-        _collected[watched.Site.Key] = watched.Channel;
+        _collected[watched.TaskKey.Key] = watched.Channel;
         return true;
     }
 
@@ -432,7 +432,7 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
     {
         using var timer = new CancellationTokenSource(SealedContainer.CollectDeadline, Time);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
-        var folder = Path.Combine(options.ResultsRoot, watched.Site.Key);
+        var folder = Path.Combine(options.ResultsRoot, watched.TaskKey.Key);
         var store = new OutputStore(this, watched.Id, folder);
         // A results disk that refuses even the folder: the block is still read (its streams and trace are the answer).
         var unwritable = store.Prepare();

@@ -16,7 +16,7 @@ namespace DataExchangeTasker.Sandbox.Sweep;
 /// ended stays <see cref="ExitedRetention"/> (a redelivery adopts it and answers without running the code again);
 /// only a container whose code never started is removed at once.
 /// </summary>
-internal sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, string taskerId, TimeSpan grace, ActiveSites active, ILogger log)
+internal sealed class LeftoverSweeper(IDockerEngine docker, string snapshotRoot, string taskerId, TimeSpan grace, ClaimedContainers active, ILogger log)
 {
     /// <summary>How often leftovers are checked (set by the composition root).</summary>
     public required TimeSpan Interval { get; init; }

@@ -26,7 +26,7 @@ public sealed class LeftoverSweeperExpiryTests(TaskerFixture fixture)
         var container = await CreateBindingAsync(Path.Combine(bound, "site"));
         try
         {
-            var sweeper = new LeftoverSweeper(fixture.Docker, Path.Combine(root, "no-snapshots"), "expiry-test", TimeSpan.Zero, new ActiveSites(), Serilog.Core.Logger.None)
+            var sweeper = new LeftoverSweeper(fixture.Docker, Path.Combine(root, "no-snapshots"), "expiry-test", TimeSpan.Zero, new ClaimedContainers(), Serilog.Core.Logger.None)
             {
                 Interval = TimeSpan.FromSeconds(30), // never reached: the test calls one expiry itself
                 DependencyRoot = root,
@@ -56,7 +56,7 @@ public sealed class LeftoverSweeperExpiryTests(TaskerFixture fixture)
         var container = await CreateBindingAsync(bound);
         try
         {
-            var sweeper = new LeftoverSweeper(fixture.Docker, root, "expiry-test", TimeSpan.Zero, new ActiveSites(), Serilog.Core.Logger.None)
+            var sweeper = new LeftoverSweeper(fixture.Docker, root, "expiry-test", TimeSpan.Zero, new ClaimedContainers(), Serilog.Core.Logger.None)
             {
                 Interval = TimeSpan.FromSeconds(30), // never reached: the test calls one expiry itself
             };

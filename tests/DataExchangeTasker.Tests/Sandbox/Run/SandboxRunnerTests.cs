@@ -36,16 +36,16 @@ public sealed class SandboxRunnerTests : IDisposable
     [Fact]
     public async Task FindAsync_NoContainer_IsNull()
     {
-        Assert.Null(await _runner.FindAsync(_runner.SiteOf("t-none"), CancellationToken.None));
+        Assert.Null(await _runner.FindAsync(_runner.KeyOf("t-none"), CancellationToken.None));
     }
 
     [Fact]
     public async Task FindAsync_CreatedNeverStarted_IsNotStarted()
     {
-        var site = _runner.SiteOf("t-created");
-        var container = _docker.AddContainer(site.Key, "created");
+        var key = _runner.KeyOf("t-created");
+        var container = _docker.AddContainer(key.Key, "created");
 
-        var found = await _runner.FindAsync(site, CancellationToken.None);
+        var found = await _runner.FindAsync(key, CancellationToken.None);
 
         Assert.NotNull(found);
         Assert.False(found.Started);
@@ -58,10 +58,10 @@ public sealed class SandboxRunnerTests : IDisposable
     [InlineData("paused")]
     public async Task FindAsync_StartedOnce_IsStarted(string status)
     {
-        var site = _runner.SiteOf("t-" + status);
-        _docker.AddContainer(site.Key, status);
+        var key = _runner.KeyOf("t-" + status);
+        _docker.AddContainer(key.Key, status);
 
-        var found = await _runner.FindAsync(site, CancellationToken.None);
+        var found = await _runner.FindAsync(key, CancellationToken.None);
 
         Assert.NotNull(found);
         Assert.True(found.Started);

@@ -17,7 +17,7 @@ public sealed class LeftoverSweeperTests : IDisposable
     private const string TaskerId = "sweep-test";
     private readonly TempDirectory _temp = new();
     private readonly FakeDockerEngine _docker = new();
-    private readonly ActiveSites _active = new();
+    private readonly ClaimedContainers _active = new();
 
     public void Dispose() => _temp.Dispose();
 

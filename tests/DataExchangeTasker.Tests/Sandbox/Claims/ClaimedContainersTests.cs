@@ -2,9 +2,9 @@ using DataExchangeTasker.Sandbox.Claims;
 
 namespace DataExchangeTasker.Tests.Sandbox.Claims;
 
-public sealed class ActiveSitesTests
+public sealed class ClaimedContainersTests
 {
-    private readonly ActiveSites _active = new();
+    private readonly ClaimedContainers _active = new();
 
     [Fact]
     public async Task ClaimAsync_FreeKey_ReturnsAClaimUntilDisposed()
