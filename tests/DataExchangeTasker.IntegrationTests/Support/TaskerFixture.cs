@@ -3,14 +3,15 @@ using DataExchangeTasker.Docker;
 namespace DataExchangeTasker.IntegrationTests.Support;
 
 /// <summary>
-/// One disposable broker, the real Docker engine and temp code/data roots, shared by a collection. Each test
-/// isolates itself with its own queue names, tasker id and work root (see <see cref="InProcessTasker"/>).
+/// A lease on the run's shared broker (<see cref="SharedBroker"/>), the real Docker engine and temp code/data roots,
+/// shared by a collection. Each test isolates itself with its own queue names, tasker id and work root (see
+/// <see cref="InProcessTasker"/>); a test that stops or reconfigures a broker starts one of its own.
 /// </summary>
 public sealed class TaskerFixture : IAsyncLifetime
 {
     private RabbitMqBroker? _broker;
 
-    /// <summary>The broker.</summary>
+    /// <summary>The broker (shared with the other lanes: never stop or reconfigure it).</summary>
     public RabbitMqBroker Broker => _broker ?? throw new InvalidOperationException("Fixture not initialised.");
 
     /// <summary>The engine, for assertions about containers.</summary>
@@ -32,7 +33,7 @@ public sealed class TaskerFixture : IAsyncLifetime
         Directory.CreateDirectory(DataRoot);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await EngineRequirement.EnsureAsync(Docker, timeout.Token);
-        _broker = await RabbitMqBroker.StartAsync();
+        _broker = await SharedBroker.LeaseAsync();
     }
 
     /// <summary>
@@ -121,7 +122,8 @@ public sealed class TaskerFixture : IAsyncLifetime
     {
         if (_broker is not null)
         {
-            await _broker.DisposeAsync();
+            _broker = null;
+            await SharedBroker.ReturnAsync();
         }
 
         Docker.Dispose();

@@ -2,11 +2,12 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace DataExchangeTasker.IntegrationTests.Support;
 
-// The lanes of the integration tests. Each collection has a TaskerFixture (a broker and temp roots) of its own; its
-// tests run one after another, and the lanes run beside each other (and beside the api lane), so a lane that mostly
-// waits (a broker restart, a drain, a sweep) overlaps with one that runs containers. Tests of different lanes share
-// only the engine: each tasker has its own id, queues and roots, and a test that counts containers counts only its
-// own tasker's (by the owner label). What acts on every tasker's containers (tasker cleanup) has a lane that runs alone.
+// The lanes of the integration tests. Each collection has a TaskerFixture (temp roots, and a lease on the run's one
+// SharedBroker) of its own; its tests run one after another, and the lanes run beside each other (and beside the api
+// lane), so a lane that mostly waits (a broker restart, a drain, a sweep) overlaps with one that runs containers.
+// Tests of different lanes share the engine and the broker: each tasker has its own id, queues and roots, a test that
+// counts containers counts only its own tasker's (by the owner label), and a test that stops or reconfigures a broker
+// starts its own. What acts on every tasker's containers (tasker cleanup) has a lane that runs alone.
 
 /// <summary>The general lane: running tasks end to end, the message formats, control, the command line.</summary>
 [CollectionDefinition(Name)]
