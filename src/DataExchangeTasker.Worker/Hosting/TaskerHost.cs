@@ -97,7 +97,8 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log, TaskerTimings
         await using var replyPublisher = new ConfirmedPublisher(connector, log, bounded: _timings.ReplyRetry);
         var replies = new ReplyCopier(replyPublisher, Metrics, log);
         var copying = replies.RunAsync(abort);
-        var runner = new SandboxRunner(docker, options.Sandbox, new ContainerSpecFactory(options.Sandbox, options.TaskerId), options.TaskerId, log, Metrics, witness) { Time = _timings.Time };
+        var starts = new ContainerStarts();
+        var runner = new SandboxRunner(docker, options.Sandbox, new ContainerSpecFactory(options.Sandbox, options.TaskerId), options.TaskerId, log, Metrics, witness) { Time = _timings.Time, Starts = starts };
         var active = new ClaimedContainers();
         var ledger = new AnswerLedger(options.Sandbox.WorkRoot, _timings.Time);
         var cancellations = new TaskCancellations(new CancelMemory(options.Sandbox.WorkRoot, options.Control.CancelMemory, _timings.Time));
@@ -121,7 +122,13 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log, TaskerTimings
             legacyETag: options.Sandbox.LegacyETag, cancellations: cancellations, progress: progress.Enabled ? progress : null, receipts: receipts, dependencies: dependencies);
         var watch = new EngineWatch(docker, options.Sandbox.Image, Health, Metrics, log, new ResultsRootProbe(options.Sandbox.ResultsRoot), defaultImage) { Interval = _timings.EngineWatchInterval, Time = _timings.Time };
         watch.AvailabilityChanged += intakeController.Wake;
-        var removal = new BackgroundContainerRemover(new TaskContainerRemover(runner, log), log);
+        var removal = new BackgroundContainerRemover(new TaskContainerRemover(runner, log), log)
+        {
+            YieldTo = starts,
+            Settle = _timings.RemovalSettle,
+            YieldLimit = _timings.RemovalYieldLimit,
+            Time = _timings.Time,
+        };
         var removing = removal.RunAsync(abort);
         var outageHold = new EngineOutageHold(watch, intakeController, log) { Deadline = _timings.EngineOutagePauseDeadline, Time = _timings.Time };
         var settlement = new SettlementLanes([.. answering.Publishers.Select(confirmed => new OutcomeSettler(

@@ -44,6 +44,12 @@ public sealed record TaskerTimings
     /// <summary>How long no task must run before the tasker gives memory back to the system (<see cref="Pipeline.IdleMemoryTrim"/>).</summary>
     public TimeSpan IdleTrimQuiet { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How long the removal of an answered task's container waits before it lets running creates and starts go first.</summary>
+    public TimeSpan RemovalSettle { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The longest the removal of an answered task's container waits for a moment without creates and starts.</summary>
+    public TimeSpan RemovalYieldLimit { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The broker connection's RPC timeout, recovery interval and heartbeat.</summary>
     public BrokerConnectionTimings Broker { get; init; } = BrokerConnectionTimings.Default;
 

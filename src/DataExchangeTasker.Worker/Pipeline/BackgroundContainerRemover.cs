@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using DataExchangeTasker.Sandbox.Claims;
+using DataExchangeTasker.Sandbox.Run;
 using Serilog;
 
 namespace DataExchangeTasker.Pipeline;
@@ -27,6 +28,22 @@ internal sealed class BackgroundContainerRemover : ITaskContainerRemover
     /// <summary>Deadline of one removal.</summary>
     public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The starts each removal lets go first (none: removals run at once). An answer's container is queued here the
+    /// moment its answer is out, which is when the next task's create and start begins; on a small host the two
+    /// compete for the engine, and the start is what a task waits for.
+    /// </summary>
+    public ContainerStarts? YieldTo { get; init; }
+
+    /// <summary>How long a removal waits before it looks at <see cref="YieldTo"/>: the next start has begun by then.</summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The longest a removal waits for a moment without starts (under steady load there may be none).</summary>
+    public TimeSpan YieldLimit { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The clock of <see cref="Settle"/> and <see cref="YieldLimit"/>.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <inheritdoc />
     public Task RemoveAsync(TaskKey key, TaskClaim? claim, CancellationToken cancellationToken)
     {
@@ -50,9 +67,15 @@ internal sealed class BackgroundContainerRemover : ITaskContainerRemover
             await foreach (var (key, claim) in _queue.Reader.ReadAllAsync(abort).ConfigureAwait(false))
             {
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(abort);
-                deadline.CancelAfter(Deadline);
                 try
                 {
+                    if (YieldTo is { } starts)
+                    {
+                        await Task.Delay(Settle, Time, abort).ConfigureAwait(false);
+                        await starts.WhenNoneAsync(YieldLimit, Time, abort).ConfigureAwait(false);
+                    }
+
+                    deadline.CancelAfter(Deadline);
                     await _inner.RemoveAsync(key, claim, deadline.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!abort.IsCancellationRequested)

@@ -1,6 +1,8 @@
 using DataExchangeTasker.Pipeline;
 using DataExchangeTasker.Sandbox.Claims;
+using DataExchangeTasker.Sandbox.Run;
 using DataExchangeTasker.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 using Serilog.Core;
 
 namespace DataExchangeTasker.Tests.Pipeline;
@@ -41,5 +43,65 @@ public sealed class BackgroundContainerRemoverTests
         await remover.RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(["remove tasker-a", "remove tasker-b"], log.Events);
+    }
+
+    [Fact]
+    public async Task RunAsync_StartInFlight_RemovesOnlyOnceTheStartReturned()
+    {
+        var log = new EventLog();
+        var time = new FakeTimeProvider();
+        var starts = new ContainerStarts();
+        var remover = new BackgroundContainerRemover(new RecordingContainerRemover(log), Logger.None)
+        {
+            YieldTo = starts,
+            Settle = TimeSpan.Zero,
+            YieldLimit = TimeSpan.FromHours(1),
+            Time = time,
+        };
+        var running = remover.RunAsync(CancellationToken.None);
+        var nextStart = starts.Begin();
+        await remover.RemoveAsync(new TaskKey("tasker-a"), null, CancellationToken.None);
+
+        // A window for a removal that must not happen (nothing can signal a wait that works): a remover that does
+        // not yield removes within microseconds; this one waits on the start (and a fake clock that never moves).
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        Assert.Empty(log.Events);
+        log.Add("start returned");
+        nextStart.Dispose();
+        remover.Complete();
+
+        await running.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["start returned", "remove tasker-a"], log.Events);
+    }
+
+    [Fact]
+    public async Task RunAsync_StartsNeverPause_RemovesAfterTheYieldLimit()
+    {
+        var log = new EventLog();
+        var time = new FakeTimeProvider();
+        var starts = new ContainerStarts();
+        using var stuck = starts.Begin();
+        var remover = new BackgroundContainerRemover(new RecordingContainerRemover(log), Logger.None)
+        {
+            YieldTo = starts,
+            Settle = TimeSpan.FromMilliseconds(50),
+            YieldLimit = TimeSpan.FromSeconds(2),
+            Time = time,
+        };
+        await remover.RemoveAsync(new TaskKey("tasker-a"), null, CancellationToken.None);
+        remover.Complete();
+        var running = remover.RunAsync(CancellationToken.None);
+
+        // Advanced step by step: each wait's timer exists only once the loop reached it.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!running.IsCompleted && !deadline.IsCancellationRequested)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(50));
+            await Task.Yield();
+        }
+
+        await running.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["remove tasker-a"], log.Events);
+        Assert.Equal(1, starts.InFlight);
     }
 }

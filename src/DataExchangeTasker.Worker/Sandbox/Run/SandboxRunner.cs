@@ -44,6 +44,9 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
     /// </summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Where this runner's creates and starts are counted (the composition root shares it with container removal).</summary>
+    public ContainerStarts Starts { get; init; } = new();
+
     private SandboxOptions Sandbox => options;
 
     private ILogger Logger => log;
@@ -74,6 +77,8 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
         request.Labels[ContainerLabels.Deadline] = (Time.GetUtcNow() + task.Limits.Timeout).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var specSha256 = ContainerSpecDigest.Of(request);
         var createdAt = Time.GetTimestamp();
+        // Until the start returned (or this run failed before it): removals of answered tasks' containers wait meanwhile.
+        using var starting = Starts.Begin();
         SealedContainer container;
         try
         {
@@ -96,6 +101,7 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
         try
         {
             await container.StartAsync(cancellationToken).ConfigureAwait(false);
+            starting.Dispose();
             var startReturned = Time.GetUtcNow();
             witnessing.ContainerStarted();
             metrics.ContainerStarted(Time.GetElapsedTime(createdAt));
