@@ -13,7 +13,7 @@ namespace DataExchangeTasker.Pipeline;
 /// </summary>
 internal sealed class BackgroundContainerRemover : ITaskContainerRemover
 {
-    private readonly Channel<(TaskKey Key, TaskClaim? Claim)> _queue;
+    private readonly Channel<(TaskKey Key, TaskClaim? Claim, long QueuedAt)> _queue;
     private readonly ITaskContainerRemover _inner;
     private readonly ILogger _log;
 
@@ -22,7 +22,7 @@ internal sealed class BackgroundContainerRemover : ITaskContainerRemover
     {
         _inner = inner;
         _log = log;
-        _queue = Channel.CreateBounded<(TaskKey, TaskClaim?)>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _queue = Channel.CreateBounded<(TaskKey, TaskClaim?, long)>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     }
 
     /// <summary>Deadline of one removal.</summary>
@@ -35,10 +35,13 @@ internal sealed class BackgroundContainerRemover : ITaskContainerRemover
     /// </summary>
     public ContainerStarts? YieldTo { get; init; }
 
-    /// <summary>How long a removal waits before it looks at <see cref="YieldTo"/>: the next start has begun by then.</summary>
+    /// <summary>How long after its queueing a removal looks at <see cref="YieldTo"/>: the next start has begun by then.</summary>
     public TimeSpan Settle { get; init; } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>The longest a removal waits for a moment without starts (under steady load there may be none).</summary>
+    /// <summary>
+    /// The longest after its queueing a removal waits for a moment without starts (under steady load there may be
+    /// none); a removal queued longer ago than this goes at once, so a backlog drains at the engine's pace.
+    /// </summary>
     public TimeSpan YieldLimit { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>The clock of <see cref="Settle"/> and <see cref="YieldLimit"/>.</summary>
@@ -47,7 +50,7 @@ internal sealed class BackgroundContainerRemover : ITaskContainerRemover
     /// <inheritdoc />
     public Task RemoveAsync(TaskKey key, TaskClaim? claim, CancellationToken cancellationToken)
     {
-        if (!_queue.Writer.TryWrite((key, claim)))
+        if (!_queue.Writer.TryWrite((key, claim, Time.GetTimestamp())))
         {
             _log.Warning("Removal queue full (or closed); container {Key:l} is left to the leftover sweep", key.Key);
             claim?.Dispose();
@@ -64,15 +67,25 @@ internal sealed class BackgroundContainerRemover : ITaskContainerRemover
     {
         try
         {
-            await foreach (var (key, claim) in _queue.Reader.ReadAllAsync(abort).ConfigureAwait(false))
+            await foreach (var (key, claim, queuedAt) in _queue.Reader.ReadAllAsync(abort).ConfigureAwait(false))
             {
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(abort);
                 try
                 {
                     if (YieldTo is { } starts)
                     {
-                        await Task.Delay(Settle, Time, abort).ConfigureAwait(false);
-                        await starts.WhenNoneAsync(YieldLimit, Time, abort).ConfigureAwait(false);
+                        // Both waits count from the queueing: a backlog of removals is not slowed by them one by one.
+                        var settling = Settle - Time.GetElapsedTime(queuedAt);
+                        if (settling > TimeSpan.Zero)
+                        {
+                            await Task.Delay(settling, Time, abort).ConfigureAwait(false);
+                        }
+
+                        var yielding = YieldLimit - Time.GetElapsedTime(queuedAt);
+                        if (yielding > TimeSpan.Zero)
+                        {
+                            await starts.WhenNoneAsync(yielding, Time, abort).ConfigureAwait(false);
+                        }
                     }
 
                     deadline.CancelAfter(Deadline);

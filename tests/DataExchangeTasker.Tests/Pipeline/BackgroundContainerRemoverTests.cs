@@ -75,6 +75,42 @@ public sealed class BackgroundContainerRemoverTests
     }
 
     [Fact]
+    public async Task RunAsync_BacklogWhileStartsNeverPause_AllGoWithinOneYieldLimitOfTheirQueueing()
+    {
+        var log = new EventLog();
+        var time = new FakeTimeProvider();
+        var starts = new ContainerStarts();
+        using var stuck = starts.Begin();
+        var limit = TimeSpan.FromSeconds(2);
+        var remover = new BackgroundContainerRemover(new RecordingContainerRemover(log), Logger.None)
+        {
+            YieldTo = starts,
+            Settle = TimeSpan.FromMilliseconds(50),
+            YieldLimit = limit,
+            Time = time,
+        };
+        foreach (var name in new[] { "tasker-a", "tasker-b", "tasker-c" })
+        {
+            await remover.RemoveAsync(new TaskKey(name), null, CancellationToken.None);
+        }
+
+        remover.Complete();
+        var running = remover.RunAsync(CancellationToken.None);
+        var started = time.GetTimestamp();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!running.IsCompleted && !deadline.IsCancellationRequested)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(50));
+            await Task.Yield();
+        }
+
+        await running.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["remove tasker-a", "remove tasker-b", "remove tasker-c"], log.Events);
+        // One limit for the three (queued together), not one each.
+        Assert.InRange(time.GetElapsedTime(started), limit, limit + TimeSpan.FromMilliseconds(500));
+    }
+
+    [Fact]
     public async Task RunAsync_StartsNeverPause_RemovesAfterTheYieldLimit()
     {
         var log = new EventLog();
