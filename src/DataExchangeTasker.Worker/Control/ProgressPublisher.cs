@@ -16,6 +16,9 @@ namespace DataExchangeTasker.Control;
 /// </summary>
 internal sealed class ProgressPublisher(ConfirmedPublisher publisher, MessagingOptions messaging, ControlOptions control, ILogger log)
 {
+    /// <summary>The clock of each progress message's stamp (the tasker's).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>The durable queue declared (if missing) for progress messages.</summary>
     public const string ProgressQueue = ControlExchanges.ProgressExchange;
 
@@ -48,7 +51,7 @@ internal sealed class ProgressPublisher(ConfirmedPublisher publisher, MessagingO
     {
         if (control.Progress)
         {
-            var message = new ProgressMessage(taskId, step.ToString(), (int)step, DateTimeOffset.UtcNow);
+            var message = new ProgressMessage(taskId, step.ToString(), (int)step, Time.GetUtcNow());
             _pending.Writer.TryWrite((ControlExchanges.ProgressExchange, ControlExchanges.ProgressExchange, JsonSerializer.SerializeToUtf8Bytes(message, ControlJsonContext.Default.ProgressMessage)));
         }
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -51,7 +50,7 @@ internal sealed class DependencyPreparer : IDisposable
         _log = log;
         _cache = new DependencyCache(options.Root, _time);
         _specs = new PreparationSpecFactory(sandbox, options, taskerId);
-        _container = new PreparationContainer(docker, _specs, sandbox, options, log);
+        _container = new PreparationContainer(docker, _specs, sandbox, options, log) { Time = _time };
     }
 
     /// <summary>The cache of installed requirements.</summary>
@@ -125,20 +124,20 @@ internal sealed class DependencyPreparer : IDisposable
 
         using var claim = await _active.ClaimAsync(_specs.NameFor(key), cancellationToken).ConfigureAwait(false);
         var staging = _cache.NewStaging(key);
-        var clock = Stopwatch.StartNew();
+        var began = _time.GetTimestamp();
         try
         {
             var outcome = await _container.InstallAsync(key, requirementsFile, inputs.ImageId, staging, cancellationToken).ConfigureAwait(false);
             _metrics?.DependencyInstall(outcome.Failure is null);
             if (outcome.Failure is { } failure)
             {
-                _log.Warning("requirements.txt {Key:l} not installed after {Seconds:0.0} s: {Failure:l}", key[..16], clock.Elapsed.TotalSeconds, failure);
+                _log.Warning("requirements.txt {Key:l} not installed after {Seconds:0.0} s: {Failure:l}", key[..16], _time.GetElapsedTime(began).TotalSeconds, failure);
                 return new DependenciesFailed(failure + "\n" + Tail(outcome.PipOutput, _sandbox.OutputLimitBytes));
             }
 
             var keyJson = JsonSerializer.Serialize(inputs with { InstalledAt = _time.GetUtcNow() }, DependencyJsonContext.Default.DependencyKeyRecord);
             var published = _cache.Publish(staging, key, outcome.PipOutput, keyJson);
-            _log.Information("requirements.txt {Key:l} installed in {Seconds:0.0} s; cached at {Site:l}", key[..16], clock.Elapsed.TotalSeconds, published);
+            _log.Information("requirements.txt {Key:l} installed in {Seconds:0.0} s; cached at {Site:l}", key[..16], _time.GetElapsedTime(began).TotalSeconds, published);
             return new DependenciesReady(published);
         }
         finally

@@ -20,6 +20,9 @@ internal sealed class PreparationContainer(IDockerEngine docker, PreparationSpec
     /// <summary>pip's output read from the log at most (its tail is what a done message carries).</summary>
     private const long LogLimitBytes = 4 * 1024 * 1024;
 
+    /// <summary>The clock pip's time limit is measured on (the tasker's).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Installs for <paramref name="key"/>; on success the site is in <paramref name="staging"/>/site.</summary>
     public async Task<PreparationOutcome> InstallAsync(string key, string requirementsFile, string imageId, string staging, CancellationToken cancellationToken)
     {
@@ -46,7 +49,7 @@ internal sealed class PreparationContainer(IDockerEngine docker, PreparationSpec
         var output = new StringBuilder();
         try
         {
-            await foreach (var line in container.FollowLogLinesAsync(LogLimitBytes, options.Timeout, cancellationToken).ConfigureAwait(false))
+            await foreach (var line in container.FollowLogLinesAsync(LogLimitBytes, options.Timeout, Time, cancellationToken).ConfigureAwait(false))
             {
                 if (line.StartsWith(PreparationSpecFactory.StatusPrefix, StringComparison.Ordinal))
                 {

@@ -16,7 +16,7 @@ internal static class HealthReport
             json.WriteString("status", health.IsReady ? "ready" : "not ready");
             json.WriteBoolean("draining", health.Draining);
             json.WriteString("version", ThisAssembly.Version);
-            json.WriteNumber("uptimeSeconds", (long)(DateTimeOffset.UtcNow - health.StartedAt).TotalSeconds);
+            json.WriteNumber("uptimeSeconds", (long)health.Uptime.TotalSeconds);
             json.WriteStartObject("components");
             foreach (var (name, c) in health.Snapshot())
             {

@@ -1,8 +1,10 @@
 namespace DataExchangeTasker.Health;
 
 /// <summary>What the tasker knows about its dependencies right now; read by the HTTP endpoints.</summary>
-public sealed class HealthState
+public sealed class HealthState(TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ComponentHealth> _components = new(StringComparer.Ordinal);
 
@@ -19,7 +21,10 @@ public sealed class HealthState
     public bool Draining { get; set; }
 
     /// <summary>When the process started, for uptime.</summary>
-    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset StartedAt { get; } = (time ?? TimeProvider.System).GetUtcNow();
+
+    /// <summary>How long since <see cref="StartedAt"/>, on the same clock.</summary>
+    public TimeSpan Uptime => _time.GetUtcNow() - StartedAt;
 
     /// <summary>Records a component's state; keeps the last error after it recovers.</summary>
     public void Report(string component, bool up, string? detail = null)
@@ -28,9 +33,9 @@ public sealed class HealthState
         {
             _components.TryGetValue(component, out var previous);
             _components[component] = new ComponentHealth(
-                up, detail, DateTimeOffset.UtcNow,
+                up, detail, _time.GetUtcNow(),
                 up ? previous?.LastError : detail ?? "down",
-                up ? previous?.LastErrorAt : DateTimeOffset.UtcNow);
+                up ? previous?.LastErrorAt : _time.GetUtcNow());
         }
     }
 

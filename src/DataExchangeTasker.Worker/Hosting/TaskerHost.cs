@@ -31,7 +31,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log, TaskerTimings
     private readonly TaskerTimings _timings = timings ?? TaskerTimings.Production;
 
     /// <summary>Health of the running host, for the HTTP endpoints and tests.</summary>
-    public HealthState Health { get; } = new();
+    public HealthState Health { get; } = new((timings ?? TaskerTimings.Production).Time);
 
     /// <summary>The host's instruments.</summary>
     public TaskMetrics Metrics { get; } = new();
@@ -50,7 +50,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log, TaskerTimings
         var governance = options.Governance;
         var approvals = governance.ApprovalsFile is null ? null : new ApprovalList(governance.ApprovalsFile);
         using var signer = governance.SigningKeyFile is null ? null : ReceiptSigner.Load(governance.SigningKeyFile);
-        using var audit = governance.AuditLogFile is null ? null : AuditLog.Open(governance.AuditLogFile, signer, log);
+        using var audit = governance.AuditLogFile is null ? null : AuditLog.Open(governance.AuditLogFile, signer, log, _timings.Time);
         var receipts = signer is null ? null : new RunReceiptStamper(signer, options.TaskerId, governance.HashDataContent);
         await using var docker = new DockerEngine(options.DockerHost, _timings.EngineCallDeadline, _timings.EnginePingDeadline);
         // Pinned once, before the broker: an unusable TASKER_IMAGES entry stops the start (ImagePinningException).
@@ -113,7 +113,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log, TaskerTimings
             log.Error("Cancels are not taken: the control queue could not be set up ({Error}); tasks still run", e.Message);
         }
         await using var progressPublisher = new ConfirmedPublisher(connector, log);
-        var progress = new ProgressPublisher(progressPublisher, options.Messaging, options.Control, log);
+        var progress = new ProgressPublisher(progressPublisher, options.Messaging, options.Control, log) { Time = _timings.Time };
         await connector.DeclareAsync("the progress exchange", progress.DeclareAsync, stopping).ConfigureAwait(false);
         var reporting = progress.RunAsync(abort);
         using var dependencies = new DependencyPreparer(docker, options.Sandbox, options.Dependencies, options.TaskerId, active, log, Metrics, _timings.Time);
@@ -132,7 +132,7 @@ public sealed class TaskerHost(TaskerOptions options, ILogger log, TaskerTimings
         var removing = removal.RunAsync(abort);
         var outageHold = new EngineOutageHold(watch, intakeController, log) { Deadline = _timings.EngineOutagePauseDeadline, Time = _timings.Time };
         var settlement = new SettlementLanes([.. answering.Publishers.Select(confirmed => new OutcomeSettler(
-            new DonePublisher(confirmed, replies, options.Messaging, Metrics, log, options.Control.DoneV02), new DeadLetterPublisher(confirmed, options.Messaging),
+            new DonePublisher(confirmed, replies, options.Messaging, Metrics, log, options.Control.DoneV02) { Time = _timings.Time }, new DeadLetterPublisher(confirmed, options.Messaging),
             removal, ledger, outageHold, Metrics, log, audit))], log);
         var sweeper = new LeftoverSweeper(docker, options.Sandbox.SnapshotRoot, options.TaskerId, options.CleanupGrace, active, log)
         {

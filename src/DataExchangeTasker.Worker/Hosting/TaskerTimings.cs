@@ -48,7 +48,7 @@ public sealed record TaskerTimings
     public TimeSpan RemovalSettle { get; init; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>The longest the removal of an answered task's container waits for a moment without creates and starts.</summary>
-    public TimeSpan RemovalYieldLimit { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan RemovalYieldLimit { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>The broker connection's RPC timeout, recovery interval and heartbeat.</summary>
     public BrokerConnectionTimings Broker { get; init; } = BrokerConnectionTimings.Default;

@@ -22,10 +22,13 @@ internal sealed class DonePublisher(ConfirmedPublisher publisher, ReplyCopier re
 
     private long _limit = options.MaxMessageSizeBytes;
 
+    /// <summary>The clock of the done message's AMQP timestamp (the tasker's).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <inheritdoc />
     public async Task PublishAsync(DoneMessage done, InboundDelivery request, string? traceParent, CancellationToken cancellationToken)
     {
-        var properties = Properties(done.TaskId, traceParent);
+        var properties = Properties(done.TaskId, traceParent, Time);
         // With declared topology the done exchange exists and other services may bind to it; otherwise
         // the default exchange reaches the queue whatever else exists.
         var exchange = options.DeclareTopology ? options.DoneQueue : "";
@@ -64,11 +67,11 @@ internal sealed class DonePublisher(ConfirmedPublisher publisher, ReplyCopier re
         if (request.ReplyTo is { Length: > 0 } replyTo)
         {
             // Not mandatory: the requester may have given up and deleted its reply queue.
-            replies.Enqueue(done.TaskId, replyTo, Properties(request.CorrelationId ?? done.TaskId, traceParent), body);
+            replies.Enqueue(done.TaskId, replyTo, Properties(request.CorrelationId ?? done.TaskId, traceParent, Time), body);
         }
     }
 
-    private static BasicProperties Properties(string correlationId, string? traceParent)
+    private static BasicProperties Properties(string correlationId, string? traceParent, TimeProvider time)
     {
         var properties = new BasicProperties
         {
@@ -76,7 +79,7 @@ internal sealed class DonePublisher(ConfirmedPublisher publisher, ReplyCopier re
             ContentType = "application/json",
             ContentEncoding = "utf-8",
             CorrelationId = correlationId,
-            Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+            Timestamp = new AmqpTimestamp(time.GetUtcNow().ToUnixTimeSeconds()),
             Type = "tasker.done",
         };
         if (traceParent is not null)

@@ -42,7 +42,7 @@ internal sealed class BackgroundContainerRemover : ITaskContainerRemover
     /// The longest after its queueing a removal waits for a moment without starts (under steady load there may be
     /// none); a removal queued longer ago than this goes at once, so a backlog drains at the engine's pace.
     /// </summary>
-    public TimeSpan YieldLimit { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan YieldLimit { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>The clock of <see cref="Settle"/> and <see cref="YieldLimit"/>.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;

@@ -8,7 +8,4 @@ public sealed record RetryShape(TimeSpan FirstDelay, TimeSpan MaxDelay, int? Max
 {
     /// <summary>True when only cancellation ends the retries.</summary>
     public bool IsUnbounded => MaxRetries is null;
-
-    /// <summary>The same shape without waiting, for tests.</summary>
-    public RetryShape WithoutDelays() => this with { FirstDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero };
 }

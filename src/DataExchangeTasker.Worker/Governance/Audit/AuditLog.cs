@@ -21,14 +21,16 @@ internal sealed partial class AuditLog : IDisposable
     private readonly string _path;
     private readonly ReceiptSigner? _signer;
     private readonly ILogger? _log;
+    private readonly TimeProvider _time;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private SafeFileHandle _handle;
     private FileStatus _identity;
     private string _prev;
     private long _seq;
 
-    private AuditLog(string path, ReceiptSigner? signer, ILogger? log, OpenedFile opened)
+    private AuditLog(string path, ReceiptSigner? signer, ILogger? log, OpenedFile opened, TimeProvider time)
     {
+        _time = time;
         _path = path;
         _signer = signer;
         _log = log;
@@ -52,10 +54,10 @@ internal sealed partial class AuditLog : IDisposable
     /// with <paramref name="signer"/> when given.
     /// </summary>
     /// <exception cref="IOException">The file cannot be opened, another process holds it, or its last line is not an audit entry.</exception>
-    public static AuditLog Open(string path, ReceiptSigner? signer, ILogger? log)
+    public static AuditLog Open(string path, ReceiptSigner? signer, ILogger? log, TimeProvider? time = null)
     {
         var opened = OpenFile(path, log);
-        return new AuditLog(path, signer, log, opened) { TornBytesRemoved = opened.TornBytes };
+        return new AuditLog(path, signer, log, opened, time ?? TimeProvider.System) { TornBytesRemoved = opened.TornBytes };
     }
 
     /// <summary>Appends and fsyncs the line for one answered task; returns the entry as written.</summary>
@@ -68,7 +70,7 @@ internal sealed partial class AuditLog : IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var entry = new AuditEntry(_seq + 1, DateTimeOffset.UtcNow, taskId, receipt, receiptSignature, notRun, null, "", null) { Witness = witness };
+            var entry = new AuditEntry(_seq + 1, _time.GetUtcNow(), taskId, receipt, receiptSignature, notRun, null, "", null) { Witness = witness };
             return await WriteAsync(entry, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -84,7 +86,7 @@ internal sealed partial class AuditLog : IDisposable
         try
         {
             (_prev, _seq) = (prev, lastSeq);
-            var entry = new AuditEntry(_seq + 1, DateTimeOffset.UtcNow, null, null, null, null, continuesFrom, "", null);
+            var entry = new AuditEntry(_seq + 1, _time.GetUtcNow(), null, null, null, null, continuesFrom, "", null);
             return await WriteAsync(entry, cancellationToken).ConfigureAwait(false);
         }
         finally

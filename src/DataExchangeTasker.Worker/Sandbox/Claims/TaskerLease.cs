@@ -33,13 +33,6 @@ public sealed class TaskerLease : IDisposable
     /// <summary>True when the tasker <paramref name="taskerId"/> runs now on <paramref name="workRoot"/>.</summary>
     public static bool IsHeld(string workRoot, string taskerId) => IsLocked(PathOf(workRoot, taskerId));
 
-    /// <summary>True when any tasker runs now on <paramref name="workRoot"/>.</summary>
-    public static bool AnyHeld(string workRoot)
-    {
-        var folder = Path.Combine(workRoot, "leases");
-        return Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*.lock").Any(IsLocked);
-    }
-
     private static bool IsLocked(string path)
     {
         try

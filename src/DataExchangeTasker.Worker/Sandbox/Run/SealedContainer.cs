@@ -74,10 +74,10 @@ internal sealed class SealedContainer : IAsyncDisposable
     public Task StartAsync(CancellationToken cancellationToken) => _docker.StartContainerAsync(Id, cancellationToken);
 
     /// <summary>The container's stdout log as lines, until it ends, passes <paramref name="maxBytes"/>, or <paramref name="deadline"/> passes (then <see cref="OperationCanceledException"/>).</summary>
-    public async IAsyncEnumerable<string> FollowLogLinesAsync(long maxBytes, TimeSpan deadline, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<string> FollowLogLinesAsync(long maxBytes, TimeSpan deadline, TimeProvider time, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(deadline);
+        using var timer = new CancellationTokenSource(deadline, time);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         await foreach (var line in _docker.FollowLogLinesAsync(Id, maxBytes, bounded.Token).ConfigureAwait(false))
         {
             yield return line;

@@ -5,6 +5,7 @@ using DataExchangeTasker.Governance.Receipts;
 using DataExchangeTasker.Protocol;
 using DataExchangeTasker.Tests.Governance.Receipts;
 using DataExchangeTasker.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 
 namespace DataExchangeTasker.Tests.Governance.Audit;
 
@@ -176,6 +177,17 @@ public sealed class AuditLogTests : IDisposable
         Assert.Equal(6, both.Lines);
         Assert.True(AuditLogVerifier.Verify([path], _key).Ok);
         Assert.False(AuditLogVerifier.Verify([path, moved], _key).Ok);
+    }
+
+    [Fact]
+    public async Task AppendAsync_TaskersClock_StampsTheEntryWithIt()
+    {
+        var at = new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero);
+        using var log = AuditLog.Open(_temp.Combine("audit.log"), _signer, null, new FakeTimeProvider(at));
+
+        var entry = await log.AppendAsync("t1", null, null, NotRun(), CancellationToken.None);
+
+        Assert.Equal(at, entry.At);
     }
 
     [Fact]
