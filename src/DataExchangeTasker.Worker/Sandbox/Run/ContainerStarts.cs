@@ -12,18 +12,6 @@ internal sealed class ContainerStarts
     private int _inFlight;
     private TaskCompletionSource _none = Completed();
 
-    /// <summary>Number of starts in flight now.</summary>
-    public int InFlight
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _inFlight;
-            }
-        }
-    }
-
     /// <summary>Marks one create-and-start as in flight until the returned scope is disposed (once).</summary>
     public Scope Begin()
     {
