@@ -281,7 +281,9 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
         using var watchStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // Under gVisor the supervisor sees no memory cgroup, so the engine's stats stream is the only peak there is.
         var peak = GvisorLimits.IsGvisor(options.Runtime) ? docker.TrackPeakMemoryAsync(id, watchStop.Token) : Task.FromResult<long?>(null);
-        var ready = watched.Channel.ReadyAsync(line => log.Information("Container {ContainerId:l}: {SupervisorLine:l}", ContainerIds.Shorten(id), line), watchStop.Token);
+        var ready = watched.Channel.ReadyAsync(line => log.Write(
+            line.StartsWith(SupervisorChannel.SurvivorsPrefix, StringComparison.Ordinal) ? Serilog.Events.LogEventLevel.Warning : Serilog.Events.LogEventLevel.Information,
+            "Container {ContainerId:l}: {SupervisorLine:l}", ContainerIds.Shorten(id), line), watchStop.Token);
         var timedOut = false;
         try
         {

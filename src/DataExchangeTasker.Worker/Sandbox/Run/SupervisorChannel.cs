@@ -23,6 +23,12 @@ internal sealed class SupervisorChannel : IAsyncDisposable
     /// <summary>The prefix of every line the supervisor writes before its results.</summary>
     public const string StatusPrefix = "tasker-supervisor: ";
 
+    /// <summary>
+    /// The status line naming the code's processes still alive when strace ended (the run's trace is then incomplete):
+    /// worth a warning in the tasker's log, where an operator (or a failing test's output) sees which process it was.
+    /// </summary>
+    public const string SurvivorsPrefix = StatusPrefix + "code processes left when strace ended: ";
+
     /// <summary>The supervisor writes a few short status lines; more than this before its results is not its own.</summary>
     private const long StatusLimitBytes = 64 * 1024;
 
