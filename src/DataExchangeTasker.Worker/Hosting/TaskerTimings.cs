@@ -45,10 +45,10 @@ public sealed record TaskerTimings
     public TimeSpan IdleTrimQuiet { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>How long the removal of an answered task's container waits before it lets running creates and starts go first.</summary>
-    public TimeSpan RemovalSettle { get; init; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan RemovalSettle { get; init; } = Pipeline.BackgroundContainerRemover.DefaultSettle;
 
     /// <summary>The longest the removal of an answered task's container waits for a moment without creates and starts.</summary>
-    public TimeSpan RemovalYieldLimit { get; init; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan RemovalYieldLimit { get; init; } = Pipeline.BackgroundContainerRemover.DefaultYieldLimit;
 
     /// <summary>The broker connection's RPC timeout, recovery interval and heartbeat.</summary>
     public BrokerConnectionTimings Broker { get; init; } = BrokerConnectionTimings.Default;

@@ -35,14 +35,20 @@ internal sealed class BackgroundContainerRemover : ITaskContainerRemover
     /// </summary>
     public ContainerStarts? YieldTo { get; init; }
 
+    /// <summary>The default of <see cref="Settle"/> (<c>TaskerTimings.RemovalSettle</c>).</summary>
+    public static readonly TimeSpan DefaultSettle = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The default of <see cref="YieldLimit"/> (<c>TaskerTimings.RemovalYieldLimit</c>).</summary>
+    public static readonly TimeSpan DefaultYieldLimit = TimeSpan.FromMilliseconds(500);
+
     /// <summary>How long after its queueing a removal looks at <see cref="YieldTo"/>: the next start has begun by then.</summary>
-    public TimeSpan Settle { get; init; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan Settle { get; init; } = DefaultSettle;
 
     /// <summary>
     /// The longest after its queueing a removal waits for a moment without starts (under steady load there may be
     /// none); a removal queued longer ago than this goes at once, so a backlog drains at the engine's pace.
     /// </summary>
-    public TimeSpan YieldLimit { get; init; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan YieldLimit { get; init; } = DefaultYieldLimit;
 
     /// <summary>The clock of <see cref="Settle"/> and <see cref="YieldLimit"/>.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
