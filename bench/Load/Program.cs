@@ -237,6 +237,7 @@ static class Cpu
 sealed class Bench(Args a)
 {
     private readonly string _uri = a.Get("uri").TrimEnd('/');
+    private readonly string _brokerRoute = a.Get("broker-route", "as given");
     private readonly string _tasker = a.Get("tasker");
     private readonly string _floor = a.Get("floor");
     private readonly string _naive = a.Get("naive");
@@ -307,7 +308,7 @@ sealed class Bench(Args a)
             File.SetUnixFileMode(p, (UnixFileMode)0x1ED); // 0755
     }
 
-    private static JsonObject Machine()
+    private JsonObject Machine()
     {
         string Sh(string cmd)
         {
@@ -328,6 +329,7 @@ sealed class Bench(Args a)
             ["docker"] = Sh("docker version --format '{{.Server.Version}}'"),
             ["dotnet"] = Environment.Version.ToString(),
             ["load1"] = Sh("cut -d' ' -f1 /proc/loadavg"),
+            ["brokerRoute"] = _brokerRoute,
         };
     }
 
@@ -745,7 +747,7 @@ sealed class Bench(Args a)
     {
         var m = _results["machine"]!;
         var sb = new StringBuilder();
-        sb.AppendLine($"Benchmark {_results["date"]} — {m["nproc"]} CPUs ({m["model"]}), kernel {m["kernel"]}, Docker {m["docker"]}, .NET {m["dotnet"]}, load1 at start {m["load1"]}, run took {_results["benchSeconds"]} s");
+        sb.AppendLine($"Benchmark {_results["date"]} — {m["nproc"]} CPUs ({m["model"]}), kernel {m["kernel"]}, Docker {m["docker"]}, .NET {m["dotnet"]}, load1 at start {m["load1"]}, broker reached {m["brokerRoute"]}, run took {_results["benchSeconds"]} s");
         sb.AppendLine();
         sb.AppendLine("| scenario | unit | tasker | floor | naive | ratio | goal | met |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|");
