@@ -10,8 +10,10 @@ cd "$REPO_ROOT"
 tag=${1:-dataexchange-tasker:latest}
 
 log "dotnet publish (self-contained single file, linux-x64) -> out/tasker/tasker"
+# No build servers: the compiler runs in this process, at its priority (scripts/test.sh runs this at nice 19 beside
+# the tests; a compiler server setup.sh's build left would compile at normal priority), and none is left running.
 dotnet publish src/DataExchangeTasker -c Release -r linux-x64 --self-contained \
-    -p:PublishSingleFile=true -o out/tasker --nologo -v quiet -tl:off -clp:NoSummary
+    -p:PublishSingleFile=true -o out/tasker --nologo -v quiet -tl:off -clp:NoSummary --disable-build-servers
 log "binary: $(du -h out/tasker/tasker | cut -f1)"
 log "docker build --target prebuilt -t $tag"
 docker_cli build -q --target prebuilt -t "$tag" . >/dev/null
