@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepare the machine (scripts/setup.sh: packages, dockerd, runsc, images, Release build), then run
 # every test project and, beside them, the sandbox integration tests a second time with every tasker under gVisor
-# (TASKER_TEST_RUNTIME=runsc); then the operator command tests, alone. Exits non-zero when setup, the build or any
+# (TASKER_TEST_RUNTIME=runsc); the operator command tests run alone at the main run's end, once the gVisor lane ended.
+# The tasker image is built beside them at the lowest priority. Exits non-zero when setup, the build or any
 # test fails.
 # Extra arguments go to a single `dotnet test` of the solution (e.g. --filter "FullyQualifiedName~DataExchangeTasker.Tests." runs only the unit tests);
 # with them the gVisor lane is skipped.
@@ -30,8 +31,6 @@ image_pid=""
 trap 'rm -f "$results" "$gvisor" "$gvisor.status" "$image" "$image.log" "$image.build" "$lane_lock"; for p in $gvisor_pid $image_pid; do kill "$p" 2>/dev/null || true; done' EXIT
 status=0
 test_args=(-c Release --no-build --nologo --logger "console;verbosity=normal")
-# tasker cleanup acts on every tasker's containers on the engine: its tests wait until no other lane runs tasks.
-operator_tests="FullyQualifiedName~.Cli.OperatorCommandTests"
 if (($# > 0)); then
     log "dotnet test DataExchangeTasker.sln -c Release $*"
     dotnet test DataExchangeTasker.sln "${test_args[@]}" "$@" 2>&1 | tee "$results" || status=$?
@@ -41,8 +40,8 @@ else
     # costs about 2 s more. It runs beside the other tests (its own test host, broker and taskers); its output is
     # shown once it ended, so the two do not interleave.
     log "dotnet test: sandbox tests under gVisor (TASKER_TEST_RUNTIME=runsc), beside the others"
-    # The operator command tests wait for the gVisor lane only (a lock the lane's job holds until its tests ended;
-    # closed for everything it starts, so no lingering build server keeps it).
+    # The lane's job holds a lock until its tests ended (closed for everything it starts, so no lingering build
+    # server keeps it): the operator command tests wait for it.
     exec 9>"$lane_lock"
     flock 9
     {
@@ -68,8 +67,10 @@ else
         rm -f "$image.log"
     } &
     image_pid=$!
-    at "dotnet test DataExchangeTasker.sln -c Release (all but the operator command tests)"
-    dotnet test DataExchangeTasker.sln "${test_args[@]}" --filter "FullyQualifiedName!~.Cli.OperatorCommandTests" \
+    # The operator command tests (tasker cleanup acts on every tasker's containers) run alone after this process's
+    # parallel lanes, and first wait for the gVisor lane's tests to end (TASKER_TEST_WAIT_FOR_LOCK: the lock its job holds).
+    at "dotnet test DataExchangeTasker.sln -c Release"
+    TASKER_TEST_WAIT_FOR_LOCK=$lane_lock dotnet test DataExchangeTasker.sln "${test_args[@]}" \
         2>&1 | tee "$results" || status=$?
     at "dotnet test DataExchangeTasker.sln: ended"
     # Released when the gVisor lane's tests ended (or its job died).
@@ -78,9 +79,6 @@ else
     log "dotnet test: sandbox tests under gVisor (exit $gvisor_status)"
     tee -a "$results" <"$gvisor"
     ((gvisor_status == 0)) || status=$gvisor_status
-    at "dotnet test: operator command tests, alone"
-    dotnet test tests/DataExchangeTasker.IntegrationTests "${test_args[@]}" --filter "$operator_tests" \
-        2>&1 | tee -a "$results" || status=$?
     wait "$gvisor_pid" || true
     gvisor_pid=""
     wait "$image_pid" || true

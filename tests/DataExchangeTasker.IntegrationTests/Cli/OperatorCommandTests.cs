@@ -102,11 +102,12 @@ public sealed class OperatorCommandTests(TaskerFixture fixture)
 
 /// <summary>
 /// <c>tasker cleanup</c> acts on every tasker's containers on the engine (it can only tell live taskers by the leases in
-/// its own work root), so its tests run alone, never beside other collections' tasks.
+/// its own work root), so its tests run alone, never beside other collections' tasks: after the parallel lanes in this
+/// process, and after another test process's tasks (<see cref="OtherTestProcessWait"/>: scripts/test.sh's gVisor lane).
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "An xunit collection definition; *Collection is xunit's naming convention.")]
-public sealed class OperatorCommandCollection : ICollectionFixture<TaskerFixture>
+public sealed class OperatorCommandCollection : ICollectionFixture<TaskerFixture>, ICollectionFixture<OtherTestProcessWait>
 {
     /// <summary>The collection's name.</summary>
     public const string Name = "operator-commands";

@@ -21,7 +21,11 @@ public static class DockerCli
 
     /// <summary>Runs any program, failing with its output on a non-zero exit.</summary>
     public static async Task RunProgramAsync(string program, IEnumerable<string> arguments, CancellationToken cancellationToken) =>
-        await RunProcessAsync(program, arguments, TimeSpan.FromSeconds(30), throwOnError: true, cancellationToken);
+        await RunProgramAsync(program, arguments, TimeSpan.FromSeconds(30), cancellationToken);
+
+    /// <summary>Runs any program with a deadline of <paramref name="timeout"/>, failing with its output on a non-zero exit.</summary>
+    public static async Task RunProgramAsync(string program, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken) =>
+        await RunProcessAsync(program, arguments, timeout, throwOnError: true, cancellationToken);
 
     private static Task<string?> TryRunAsync(string? host, IEnumerable<string> arguments, TimeSpan timeout, bool throwOnError, CancellationToken cancellationToken) =>
         RunProcessAsync(Docker, host is null ? arguments : ["-H", host, .. arguments], timeout, throwOnError, cancellationToken);

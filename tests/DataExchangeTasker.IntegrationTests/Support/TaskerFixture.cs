@@ -3,7 +3,7 @@ using DataExchangeTasker.Docker;
 namespace DataExchangeTasker.IntegrationTests.Support;
 
 /// <summary>
-/// A lease on the run's shared broker (<see cref="SharedBroker"/>), the real Docker engine and temp code/data roots,
+/// The test process's shared broker (<see cref="SharedBroker"/>), the real Docker engine and temp code/data roots,
 /// shared by a collection. Each test isolates itself with its own queue names, tasker id and work root (see
 /// <see cref="InProcessTasker"/>); a test that stops or reconfigures a broker starts one of its own.
 /// </summary>
@@ -33,7 +33,7 @@ public sealed class TaskerFixture : IAsyncLifetime
         Directory.CreateDirectory(DataRoot);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await EngineRequirement.EnsureAsync(Docker, timeout.Token);
-        _broker = await SharedBroker.LeaseAsync();
+        _broker = await SharedBroker.GetAsync();
     }
 
     /// <summary>
@@ -120,12 +120,8 @@ public sealed class TaskerFixture : IAsyncLifetime
     /// <inheritdoc />
     public async Task DisposeAsync()
     {
-        if (_broker is not null)
-        {
-            _broker = null;
-            await SharedBroker.ReturnAsync();
-        }
-
+        // The shared broker stays for the process's next fixture (SharedBroker removes it at exit).
+        _broker = null;
         Docker.Dispose();
         try
         {

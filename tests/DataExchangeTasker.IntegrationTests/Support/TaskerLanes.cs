@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace DataExchangeTasker.IntegrationTests.Support;
 
-// The lanes of the integration tests. Each collection has a TaskerFixture (temp roots, and a lease on the run's one
+// The lanes of the integration tests. Each collection has a TaskerFixture (temp roots, and the test process's one
 // SharedBroker) of its own; its tests run one after another, and the lanes run beside each other (and beside the api
 // lane), so a lane that mostly waits (a broker restart, a drain, a sweep) overlaps with one that runs containers.
 // Tests of different lanes share the engine and the broker: each tasker has its own id, queues and roots, a test that
