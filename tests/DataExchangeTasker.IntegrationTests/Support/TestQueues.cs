@@ -101,11 +101,24 @@ public static class TestQueues
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The collected messages.</returns>
     /// <exception cref="TimeoutException">Fewer than <paramref name="count"/> messages arrived in time.</exception>
+    public static Task<IReadOnlyList<ReceivedMessage>> CollectAsync(
+        IChannel channel,
+        string queue,
+        int count,
+        TimeSpan timeout,
+        CancellationToken cancellationToken = default) =>
+        CollectAsync(channel, queue, count, timeout, where: null, cancellationToken);
+
+    /// <summary>
+    /// As the other overload, counting only the messages <paramref name="where"/> accepts; the others are acked and
+    /// dropped (for a private copy of a shared exchange). One consumer takes them all, so they come in queue order.
+    /// </summary>
     public static async Task<IReadOnlyList<ReceivedMessage>> CollectAsync(
         IChannel channel,
         string queue,
         int count,
         TimeSpan timeout,
+        Func<ReceivedMessage, bool>? where,
         CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
@@ -121,10 +134,11 @@ public static class TestQueues
                 lock (received)
                 {
                     wanted = received.Count < count;
-                    if (wanted)
+                    // The body is pooled memory, only valid until this handler returns: copied first.
+                    var message = wanted ? ReceivedMessage.From(delivery) : null;
+                    if (message is not null && (where is null || where(message)))
                     {
-                        // The body is pooled memory, only valid until this handler returns.
-                        received.Add(ReceivedMessage.From(delivery));
+                        received.Add(message);
                         if (received.Count == count)
                         {
                             done.TrySetResult();
