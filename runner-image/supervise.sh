@@ -117,14 +117,15 @@ umask 077
 # callers give it its stdout.
 as_code() { setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$@" </dev/null 2>/dev/null; }
 code_alive() { as_code sh -c 'kill -0 -1' >/dev/null; }
-# The processes kill(-1) reaches as the code uid (real or saved uid), but for this script's own helpers: "pid (comm,
-# state, parent pid)" each, for the log line that says why a trace is incomplete.
-code_processes() {
+# The processes kill(-1) reaches as the code uid (real or saved uid), but for this script's own helpers, that are not
+# zombies (a zombie runs nothing): "pid (comm, state, parent pid)" each, for the log line that says why a trace is
+# incomplete.
+live_code_processes() {
     for status in /proc/[0-9]*/status; do
         awk -v uid="$uid" '
             $1 == "Name:" { name = $2 } $1 == "State:" { state = $2 } $1 == "Pid:" { pid = $2 } $1 == "PPid:" { ppid = $2 }
             $1 == "Uid:" && ($2 == uid || $4 == uid) { hit = 1 }
-            END { if (hit) printf "%s (%s, %s, parent %s) ", pid, name, state, ppid }' "$status" 2>/dev/null
+            END { if (hit && state != "Z" && state != "X") printf "%s (%s, %s, parent %s) ", pid, name, state, ppid }' "$status" 2>/dev/null
     done
 }
 kill_code() {
@@ -321,12 +322,22 @@ while :; do
     kill -0 "$strace_pid" 2>/dev/null || break
 done
 
-# strace exits once every tracee has; a code process still alive now escaped the trace.
+# strace exits once every tracee has; a code process still alive now escaped the trace. kill(-1, 0) finds one however
+# it hops from pid to pid, but it also answers for a zombie (an orphan of the code's, whose parent is this script, PID 1,
+# until its next wait reaps it), which runs nothing: seen once in many runs as a "survivor" the /proc scan no longer
+# found. So a survivor is a live process the scan names, or whatever kill(-1, 0) still finds after ten looks (each
+# scan's command substitution is a wait of this script's, which reaps such zombies).
 survivors=0
-if code_alive; then
-    survivors=1
-    say "code processes left when strace ended: $(code_processes)"
-fi
+looks=0
+while code_alive; do
+    left=$(live_code_processes)
+    looks=$((looks + 1))
+    if [ -n "$left" ] || [ "$looks" -ge 10 ]; then
+        survivors=1
+        say "code processes left when strace ended: ${left:-(kill -1 finds a process of uid $uid that /proc does not list)}"
+        break
+    fi
+done
 kill_code || fail "processes of uid $uid survive SIGKILL"
 
 # Complete means: the tracee strace started (first line's pid) exec'd the interpreter and has its end line, and

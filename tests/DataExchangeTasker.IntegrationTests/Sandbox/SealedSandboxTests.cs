@@ -119,6 +119,31 @@ public sealed class SealedSandboxTests(TaskerFixture fixture)
     }
 
     [Fact]
+    public async Task Run_OrphanedChildReadsTheDataAndExitsLast_TracedAndNotASurvivor()
+    {
+        // The parent exits at once: the child becomes the supervisor's (PID 1's) child, stays traced, reads the data
+        // and exits last. Its zombie is PID 1's to reap: it runs nothing, so it is no survivor of the trace, and its
+        // read is in the trace.
+        var dataName = Unique("orphan") + ".txt";
+        var code = fixture.WriteCode(Unique("orphan"), Python + """
+            if os.fork() == 0:
+                while os.getppid() != 1:
+                    time.sleep(0.01)
+                print('orphan read', open(sys.argv[1]).read(), flush=True)
+                os._exit(0)
+            os._exit(0)
+            """);
+        var data = fixture.WriteData(dataName, "orphan-data");
+        await using var tasker = await InProcessTasker.StartAsync(fixture);
+
+        var done = await tasker.RunAsync(new StartMessage(Unique("orphan"), code, data));
+
+        Assert.True(done.State == TaskStates.Success, done.Output);
+        Assert.Contains("orphan read orphan-data", done.ContainerOutput!.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"\"/tmp/data/{dataName}\", O_RDONLY|O_CLOEXEC) = 3</tmp/data/{dataName}>", done.ContainerOutput.Strace, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_AnotherLocalUidSearchingTheHostWhileATaskRuns_FindsNothing()
     {
         var marker = "PRIVATE-" + Guid.NewGuid().ToString("N");
