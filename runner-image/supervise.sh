@@ -110,24 +110,30 @@ esac
 umask 077
 
 # As the code uid, with no capabilities: kill(-1) reaches every process of that uid in this pid namespace and
-# nothing else, so the supervisor needs no CAP_KILL. "kill -0 -1" succeeds while any such process is left.
+# nothing else, so the supervisor needs no CAP_KILL. Its answer does not say whether such a process was left:
+# kill(-1) returns 0 when any other process exists, even one it may not signal (a root `docker exec` in the container,
+# this script's own helpers), and fails only when there is no other process at all. So "kill -0 -1" failing means
+# nothing is left; whether code is left is read from /proc (live_code_processes). Before 2026-12-03 its success was
+# taken for a code process: a root `docker exec` still exiting when the code ended made a run "trace incomplete"
+# (seen in fresh-clone runs, with no process of the code's uid listed).
 # setresuid to a non-zero uid clears the permitted and effective capabilities, so the helper runs with none.
 # Such a helper is a process of the code's uid that the code (a survivor of its trace) could open /proc/<pid>/fd/N of:
 # it never holds the results channel or the tasker's line (stdin, stdout) while any process of the code may be alive;
 # callers give it its stdout.
 as_code() { setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$@" </dev/null 2>/dev/null; }
-code_alive() { as_code sh -c 'kill -0 -1' >/dev/null; }
-# The processes kill(-1) reaches as the code uid (real or saved uid), but for this script's own helpers, that are not
-# zombies (a zombie runs nothing): "pid (comm, state, parent pid)" each, for the log line that says why a trace is
-# incomplete.
+anything_left() { as_code sh -c 'kill -0 -1' >/dev/null; }
+# The processes of the code's uid (real or saved uid; this script's helpers never run while one is listed) that are not
+# zombies (a zombie runs nothing; a process whose first thread ended but others run still counts): "pid (comm,
+# state, parent pid)" each, for the log line that says why a trace is incomplete.
 live_code_processes() {
     for status in /proc/[0-9]*/status; do
         awk -v uid="$uid" '
             $1 == "Name:" { name = $2 } $1 == "State:" { state = $2 } $1 == "Pid:" { pid = $2 } $1 == "PPid:" { ppid = $2 }
-            $1 == "Uid:" && ($2 == uid || $4 == uid) { hit = 1 }
-            END { if (hit && state != "Z" && state != "X") printf "%s (%s, %s, parent %s) ", pid, name, state, ppid }' "$status" 2>/dev/null
+            $1 == "Threads:" { threads = $2 } $1 == "Uid:" && ($2 == uid || $4 == uid) { hit = 1 }
+            END { if (hit && ((state != "Z" && state != "X") || threads > 1)) printf "%s (%s, %s, parent %s) ", pid, name, state, ppid }' "$status" 2>/dev/null
     done
 }
+code_alive() { anything_left && [ -n "$(live_code_processes)" ]; }
 kill_code() {
     i=0
     while [ "$i" -lt 50 ]; do
@@ -322,21 +328,18 @@ while :; do
     kill -0 "$strace_pid" 2>/dev/null || break
 done
 
-# strace exits once every tracee has; a code process still alive now escaped the trace. kill(-1, 0) finds one however
-# it hops from pid to pid, but it also answers for a zombie (an orphan of the code's, whose parent is this script, PID 1,
-# until its next wait reaps it), which runs nothing: seen once in many runs as a "survivor" the /proc scan no longer
-# found. So a survivor is a live process the scan names, or whatever kill(-1, 0) still finds after ten looks (each
-# scan's command substitution is a wait of this script's, which reaps such zombies).
+# strace exits once every tracee has; a code process still alive now escaped the trace. Three looks at /proc (a
+# process that hops from pid to pid could slip past one scan), none when kill(-1) finds no other process at all.
 survivors=0
 looks=0
-while code_alive; do
+while [ "$looks" -lt 3 ] && anything_left; do
     left=$(live_code_processes)
-    looks=$((looks + 1))
-    if [ -n "$left" ] || [ "$looks" -ge 10 ]; then
+    if [ -n "$left" ]; then
         survivors=1
-        say "code processes left when strace ended: ${left:-(kill -1 finds a process of uid $uid that /proc does not list)}"
+        say "code processes left when strace ended: $left"
         break
     fi
+    looks=$((looks + 1))
 done
 kill_code || fail "processes of uid $uid survive SIGKILL"
 

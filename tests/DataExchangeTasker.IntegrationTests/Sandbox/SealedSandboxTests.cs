@@ -119,6 +119,35 @@ public sealed class SealedSandboxTests(TaskerFixture fixture)
     }
 
     [Fact]
+    public async Task Run_RootExecStillRunningWhenTheCodeEnds_SuccessNotASurvivorOfTheTrace()
+    {
+        // kill(-1, 0) as the code's uid returns 0 whenever any other process exists, even a root one it may not
+        // signal: the supervisor took a root `docker exec` still running (or still exiting) when the code ended for a
+        // code process that outlived strace, and the run ended trace_incomplete.
+        var code = fixture.WriteCode(Unique("rootexec"), Python + """
+            open('/tmp/out/started', 'w').close()
+            for i in range(600):
+                if os.path.exists('/tmp/go'):
+                    break
+                time.sleep(0.1)
+            print('ended', flush=True)
+            """);
+        var data = fixture.WriteData(Unique("rootexec") + ".txt", "x");
+        await using var tasker = await InProcessTasker.StartAsync(fixture);
+        await tasker.PublishAsync(new StartMessage(Unique("rootexec"), code, data));
+        var id = await RunningContainerAsync(tasker);
+        await ExecUntilAsync(id, "0:0", "test -e /tmp/out/started");
+
+        var (detached, _, error) = await DockerCliAsync("exec", "-d", "-u", "0:0", id, "sleep", "120");
+        Assert.True(detached == 0, error);
+        await ExecUntilAsync(id, "0:0", "touch /tmp/go");
+        var done = (await tasker.CollectResultsAsync(1, TimeSpan.FromSeconds(90)))[0];
+
+        Assert.True(done.State == TaskStates.Success, $"{done.State} {done.Reason}: {done.Output}");
+        Assert.Contains("ended", done.ContainerOutput!.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_OrphanedChildReadsTheDataAndExitsLast_TracedAndNotASurvivor()
     {
         // The parent exits at once: the child becomes the supervisor's (PID 1's) child, stays traced, reads the data
