@@ -31,6 +31,13 @@ public sealed class SealedSandboxTests(TaskerFixture fixture)
             except OSError as e:
                 print(label, 'failed', errno.errorcode.get(e.errno, str(e.errno)), flush=True)
 
+        def wait_for(path, tenths):
+            # Bounded: the test creates the file; a run that never sees it ends on its own.
+            for i in range(tenths):
+                if os.path.exists(path):
+                    break
+                time.sleep(0.1)
+
         """;
 
     [Fact]
@@ -97,10 +104,7 @@ public sealed class SealedSandboxTests(TaskerFixture fixture)
     {
         var code = fixture.WriteCode(Unique("tracerdies"), Python + """
             open('/tmp/out/started', 'w').close()
-            for i in range(100):
-                if os.path.exists('/tmp/out/go'):
-                    break
-                time.sleep(0.1)
+            wait_for('/tmp/out/go', 100)
             print(open(sys.argv[1]).read(), flush=True)
             """);
         var data = fixture.WriteData(Unique("tracerdies") + ".txt", "x");
@@ -126,10 +130,7 @@ public sealed class SealedSandboxTests(TaskerFixture fixture)
         // code process that outlived strace, and the run ended trace_incomplete.
         var code = fixture.WriteCode(Unique("rootexec"), Python + """
             open('/tmp/out/started', 'w').close()
-            for i in range(600):
-                if os.path.exists('/tmp/go'):
-                    break
-                time.sleep(0.1)
+            wait_for('/tmp/go', 600)
             print('ended', flush=True)
             """);
         var data = fixture.WriteData(Unique("rootexec") + ".txt", "x");
@@ -185,10 +186,7 @@ public sealed class SealedSandboxTests(TaskerFixture fixture)
                 open('/tmp/out/result.txt', 'w').write('{{marker}}\n')
                 open('/tmp/out/started', 'w').close()
                 # Bounded, and long enough for the host-wide search below on a loaded machine.
-                for i in range(1800):
-                    if os.path.exists('/tmp/go'):
-                        break
-                    time.sleep(0.1)
+                wait_for('/tmp/go', 1800)
                 """);
             var data = fixture.WriteData(Unique("otheruid") + ".txt", "x");
             await using var tasker = await InProcessTasker.StartAsync(fixture, Settings(
@@ -229,10 +227,7 @@ public sealed class SealedSandboxTests(TaskerFixture fixture)
         var name = Unique("swap");
         var code = fixture.WriteCode(name, Python + """
             open('/tmp/out/started', 'w').close()
-            for i in range(200):
-                if os.path.exists('/tmp/go'):
-                    break
-                time.sleep(0.1)
+            wait_for('/tmp/go', 200)
             sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
             import helper
             """);
