@@ -14,6 +14,8 @@
 #                               taking turns, each reading a folder of 1,000 files; p50 added overhead, container life and
 #                               tasker CPU per task (also part of the default run; needs root for fanotify)
 #   BENCH_ONLY=throughput,overhead,memory,rejected,ready,witness   run a subset
+#   BENCH_BROKER_ROUTE=proxy   reach the bench broker through its published port (docker-proxy) instead of its
+#                               container address (direct, the default)
 # Baselines: bench/Floor (Engine API create → start → wait → remove, the tasker's own client and spec
 # factory) and bench/naive/naive-consumer.sh (amqp-tools + docker run --rm). See bench/README.md.
 set -euo pipefail
@@ -37,6 +39,13 @@ case ${1:-} in
     --witness) only=witness ;;
     '') ;;
     *) die "usage: scripts/bench.sh [--quick|--full|--trace-overhead|--api|--witness]" ;;
+esac
+
+# How the tasker and the naive consumer reach the bench broker (see below); checked before anything starts.
+route=${BENCH_BROKER_ROUTE:-direct}
+case $route in
+    direct | proxy) ;;
+    *) die "BENCH_BROKER_ROUTE=\"$route\" is invalid: expected direct (the broker container's address, the default) or proxy (the published port)" ;;
 esac
 
 scripts/setup.sh
@@ -69,8 +78,7 @@ broker_container=$BROKER_CONTAINER
 # port: that port is served by docker-proxy, a userland copy of every byte that took 13 % of the 2 cores on the
 # rejected path (1,561-1,671 messages/s through it, 1,991-2,172 direct, same build, 2026-12-03; bench/README.md). A
 # deployed broker is on the network, not behind docker-proxy on the tasker's host. The floor uses no broker.
-# BENCH_BROKER_ROUTE=proxy measures the old way.
-route=${BENCH_BROKER_ROUTE:-direct}
+# BENCH_BROKER_ROUTE=proxy measures the old way (checked at the top).
 broker_uri=$BROKER_URL
 if [[ $route == direct && -n $broker_container ]]; then
     address=$(docker_cli inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$broker_container")
