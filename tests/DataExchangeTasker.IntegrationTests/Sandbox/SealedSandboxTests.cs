@@ -513,7 +513,7 @@ public sealed class SealedSandboxTests(TaskerFixture fixture)
     /// <summary>Runs <paramref name="script"/> in the container as <paramref name="user"/> until it succeeds (bounded).</summary>
     // As root (its CAP_DAC_READ_SEARCH reads the code's /tmp/out): `docker exec` can return its exit code while the
     // exec'd process is not yet reaped, and one of the code's uid still there when the code ends is, rightly, a
-    // survivor of its trace (seen once in a fresh-clone run: "a process of the code outlived its tracer").
+    // survivor of its trace. A root one is not (Run_RootExecStillRunningWhenTheCodeEnds_SuccessNotASurvivorOfTheTrace).
     private static async Task ExecUntilAsync(string id, string user, string script)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
