@@ -28,7 +28,7 @@ lane_lock=$(mktemp)
 gvisor_pid=""
 image_pid=""
 # An interrupted run does not leave the gVisor lane or the image build running on their own.
-trap 'rm -f "$results" "$gvisor" "$gvisor.status" "$image" "$image.log" "$image.build" "$lane_lock"; for p in $gvisor_pid $image_pid; do kill "$p" 2>/dev/null || true; done' EXIT
+trap 'rm -f "$results" "$gvisor" "$gvisor.status" "$gvisor.ended" "$image" "$image.log" "$lane_lock"; for p in $gvisor_pid $image_pid; do kill "$p" 2>/dev/null || true; done' EXIT
 status=0
 test_args=(-c Release --no-build --nologo --logger "console;verbosity=normal")
 if (($# > 0)); then
@@ -50,20 +50,21 @@ else
             --filter "FullyQualifiedName~.Sandbox.SealedSandboxTests|FullyQualifiedName~.Sandbox.HostileTaskTests|FullyQualifiedName~.Sandbox.EvasionBatteryTests|FullyQualifiedName~.Sandbox.Collection.ResultsChannelForgeryTests" \
             >"$gvisor" 2>&1 9>&- || lane_status=$?
         echo "$lane_status" >"$gvisor.status"
-        echo "[test] gVisor lane ended (at $((SECONDS - started)) s)" >>"$image"
+        echo "[test] gVisor lane ended (at $((SECONDS - started)) s)" >"$gvisor.ended"
     } &
     gvisor_pid=$!
     exec 9>&-
     # The operations image (the single-file binary packaged onto debian:bookworm-slim must start) is built from the
-    # start, at the lowest CPU priority (nice 19; the script uses no build server, so the compiler runs niced too): it compiles the four projects again for linux-x64 (≈ 30 s of
-    # CPU) on what the lanes leave idle while they wait on containers and brokers. Built after the gVisor lane at
+    # start, at the lowest CPU priority (nice 19; the script uses no build server, so the compiler runs niced too):
+    # it compiles the four projects again for linux-x64 (≈ 30 s of CPU) on what the lanes leave idle while they wait
+    # on containers and brokers. Built after the gVisor lane at
     # normal priority, it was the run's tail (36-63 s after the main run); at normal priority from the start, it took
     # CPU from every lane (the main run 75 s longer: measured once).
     {
         nice -n 19 scripts/build-tasker-image.sh >"$image.log" 2>&1 ||
             echo "tasker image: failed (exit $?)" >>"$image.log"
-        cat "$image.log" >>"$image.build"
-        echo "[test] tasker image built (at $((SECONDS - started)) s)" >>"$image.build"
+        cat "$image.log" >>"$image"
+        echo "[test] tasker image built (at $((SECONDS - started)) s)" >>"$image"
         rm -f "$image.log"
     } &
     image_pid=$!
@@ -83,8 +84,8 @@ else
     gvisor_pid=""
     wait "$image_pid" || true
     image_pid=""
-    cat "$image" "$image.build"
-    grep -q "^tasker image: failed" "$image.build" && status=1
+    cat "$gvisor.ended" "$image" 2>/dev/null || true
+    grep -q "^tasker image: failed" "$image" && status=1
 fi
 # One closing line over both test projects and the gVisor lane, in the plain "N passed, N failed" form CI reads.
 passed=$(awk '/^ +Passed: +[0-9]+$/ {s += $2} END {print s + 0}' "$results")
