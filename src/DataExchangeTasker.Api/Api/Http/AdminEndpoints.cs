@@ -17,9 +17,9 @@ internal static class AdminEndpoints
         app.MapPost("/admin/clients", (Func<HttpContext, Task<IResult>>)(context => CreateAsync(context, services)));
         app.MapPatch("/admin/clients/{clientId}", (HttpContext context, string clientId) => UpdateAsync(context, services, clientId));
         app.MapGet("/admin/clients", (Func<HttpContext, Task<IResult>>)(context => ListAsync(context, services)));
-        app.MapGet("/admin/view-url", (HttpContext context) =>
+        app.MapGet("/admin/view-url", IResult (HttpContext context) =>
             Access.AdminCheck(context, services) ?? Results.Json(new ViewUrl("/view/" + services.ViewTokens.Create(ViewTokens.Admin)), ApiJson.Context.ViewUrl));
-        app.MapGet("/v1/view-url", async (HttpContext context, CancellationToken _) =>
+        app.MapGet("/v1/view-url", async Task<IResult> (HttpContext context, CancellationToken _) =>
         {
             var (caller, denied) = await Access.CallerAsync(context, services, adminMayRead: false).ConfigureAwait(false);
             return denied ?? Results.Json(new ViewUrl("/view/" + services.ViewTokens.Create(caller!.ClientId!)), ApiJson.Context.ViewUrl);
