@@ -215,6 +215,36 @@ public sealed class TaskProcessorTests : IDisposable
     }
 
     [Fact]
+    public async Task ProcessAsync_SupervisorGoneAndTheEngineLateToShowTheOomKill_AnswersOom()
+    {
+        // The memory limit killed the whole container (under gVisor, its kernel too): the results channel ends without
+        // results while the engine has not yet processed the exit, so the first inspects still show it running and
+        // without its OOM flag (a gVisor lane run once answered trace_incomplete here).
+        _docker.ExitOnStart = false;
+        _docker.OomKilled = true;
+        _docker.InspectsBeforeTheExitShows = 3;
+        _docker.OnStart = container => container.CloseLog();
+
+        var done = await ProcessToDone();
+
+        Assert.True(done.Reason == Reasons.Oom, $"{done.State}/{done.Reason}: {done.Output}");
+        Assert.Equal("SIGKILL", done.Signal);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_SupervisorGoneWithoutResults_TraceIncompleteNamingTheContainersExit()
+    {
+        _docker.ExitOnStart = false;
+        _docker.InspectsBeforeTheExitShows = 1;
+        _docker.OnStart = container => container.CloseLog();
+
+        var done = await ProcessToDone();
+
+        Assert.Equal(Reasons.TraceIncomplete, done.Reason);
+        Assert.Contains("the supervisor ended without reporting results (container exit code 137, not killed by its memory limit)", done.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ProcessAsync_OutputOverTheLimit_IsTruncated()
     {
         _options = _options with { OutputLimitBytes = 1024 };

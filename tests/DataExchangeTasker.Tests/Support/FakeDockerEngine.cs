@@ -54,6 +54,12 @@ public sealed class FakeDockerEngine : IDockerEngine
     /// <summary>Is the image present?</summary>
     public bool HasImage { get; set; } = true;
 
+    /// <summary>
+    /// How many inspects after a SIGKILL still show the container running, as an engine does until it has processed the
+    /// exit (its OOM flag, from <see cref="OomKilled"/>, comes with it). 0: the kill lands at once.
+    /// </summary>
+    public int InspectsBeforeTheExitShows { get; set; }
+
     /// <summary>Makes <paramref name="operation"/> (create, start, wait, inspect, kill, remove, list, ping, image, version, stats) throw the next <paramref name="times"/> calls.</summary>
     public void FailNext(string operation, int times, Func<Exception> error)
     {
@@ -197,6 +203,14 @@ public sealed class FakeDockerEngine : IDockerEngine
 
         lock (_gate)
         {
+            if (c.InspectsUntilExit > 0 && --c.InspectsUntilExit == 0)
+            {
+                c.Status = "exited";
+                c.ExitCode = 137;
+                c.OomKilled = OomKilled;
+                c.FinishedAt = DateTimeOffset.UtcNow;
+            }
+
             var state = new State
             {
                 Status = c.Status,
@@ -218,7 +232,14 @@ public sealed class FakeDockerEngine : IDockerEngine
         Enter("kill", id);
         if (Find(id) is { Status: "running" } c)
         {
-            if (signal == "SIGKILL")
+            if (signal == "SIGKILL" && InspectsBeforeTheExitShows > 0)
+            {
+                lock (_gate)
+                {
+                    c.InspectsUntilExit = InspectsBeforeTheExitShows + 1;
+                }
+            }
+            else if (signal == "SIGKILL")
             {
                 Exit(c, 137, oom: false);
             }
@@ -397,6 +418,9 @@ public sealed class FakeContainer(string id, string name)
     public long ExitCode { get; set; }
 
     public bool OomKilled { get; set; }
+
+    /// <summary>Inspects left before a SIGKILL that has not landed yet shows as the exit (see <see cref="FakeDockerEngine.InspectsBeforeTheExitShows"/>).</summary>
+    public int InspectsUntilExit { get; set; }
 
     public DateTimeOffset? StartedAt { get; set; }
 

@@ -35,6 +35,12 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
     /// <summary>Deadline of the release line: a write on an open connection.</summary>
     private static readonly TimeSpan ReleaseDeadline = TimeSpan.FromSeconds(5);
 
+    // How long a killed container may still show as running, and how often to look. The engine shows the exit, and the
+    // memory limit's kill with it, only once it processed them; a run whose supervisor never reported is then classified
+    // from what the engine says (an inspect right after the kill once found it running, without its OOM flag).
+    private static readonly TimeSpan ExitShownWithin = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ExitPoll = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Why an adopted container's run has no witness: opens before this process marked the data went unseen.</summary>
     private const string AdoptedWhy = "the container was started by an earlier tasker process; the witness did not watch it from its start";
 
@@ -241,6 +247,30 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
         }
     }
 
+    /// <summary>Inspects a container just killed until the engine shows it exited (at most <see cref="ExitShownWithin"/>); null when it is gone.</summary>
+    private async Task<ContainerInspectResponse?> InspectOnceExitedAsync(string id, CancellationToken cancellationToken)
+    {
+        var since = Time.GetTimestamp();
+        while (true)
+        {
+            var container = await docker.InspectContainerAsync(id, cancellationToken).ConfigureAwait(false);
+            if (container?.State?.Running != true || Time.GetElapsedTime(since) >= ExitShownWithin)
+            {
+                return container;
+            }
+
+            await Task.Delay(ExitPoll, Time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>How the engine saw a container end, for a run without results: its exit code and whether its memory limit killed it.</summary>
+    private static string ExitOf(State? state) => state switch
+    {
+        null => "",
+        { Running: true } => string.Create(CultureInfo.InvariantCulture, $" (the container still ran {ExitShownWithin.TotalSeconds:0} s after it was killed)"),
+        _ => string.Create(CultureInfo.InvariantCulture, $" (container exit code {state.ExitCode}, {(state.OOMKilled ? "killed" : "not killed")} by its memory limit)"),
+    };
+
     /// <summary>The release line; a connection that failed meanwhile changes nothing (the removal kills the supervisor).</summary>
     private async Task ReleaseAsync(SupervisorChannel channel, TaskKey key, CancellationToken cancellationToken)
     {
@@ -333,11 +363,11 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
             {
                 await docker.KillContainerAsync(id, "SIGKILL", cancellationToken).ConfigureAwait(false);
                 await watchStop.CancelAsync().ConfigureAwait(false);
-                var gone = await docker.InspectContainerAsync(id, cancellationToken).ConfigureAwait(false);
+                var gone = await InspectOnceExitedAsync(id, cancellationToken).ConfigureAwait(false);
                 var goneStart = watched.Adopted ? watched.StartedAt : ParseTime(gone?.State?.StartedAt) ?? watched.StartedAt;
                 return new ContainerRun(id, timedOut, gone?.State?.OOMKilled == true, goneStart, finishedAt, Duration(goneStart, finishedAt, duration),
                     await peak.ConfigureAwait(false), null, null, null,
-                    timedOut ? string.Create(CultureInfo.InvariantCulture, $"the code did not stop within {SealedContainer.TimeoutGrace.TotalSeconds:0} s of the timeout") : "the supervisor ended without reporting results")
+                    timedOut ? string.Create(CultureInfo.InvariantCulture, $"the code did not stop within {SealedContainer.TimeoutGrace.TotalSeconds:0} s of the timeout") : "the supervisor ended without reporting results" + ExitOf(gone?.State))
                 {
                     ImageId = gone?.Image,
                 };
