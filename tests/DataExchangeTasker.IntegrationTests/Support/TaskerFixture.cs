@@ -1,4 +1,5 @@
 using DataExchangeTasker.Docker;
+using DataExchangeTasker.Sandbox.Spec;
 
 namespace DataExchangeTasker.IntegrationTests.Support;
 
@@ -10,6 +11,10 @@ namespace DataExchangeTasker.IntegrationTests.Support;
 public sealed class TaskerFixture : IAsyncLifetime
 {
     private RabbitMqBroker? _broker;
+
+    // The ids of the tasker processes this fixture configured: a test that ends one with kill -9 right after its answer
+    // leaves that task's container (its removal had not run yet), and no tasker of that id starts again to sweep it.
+    private readonly System.Collections.Concurrent.ConcurrentBag<string> _processIds = [];
 
     /// <summary>The broker (shared with the other lanes: never stop or reconfigure it).</summary>
     public RabbitMqBroker Broker => _broker ?? throw new InvalidOperationException("Fixture not initialised.");
@@ -43,6 +48,7 @@ public sealed class TaskerFixture : IAsyncLifetime
     public Dictionary<string, string?> ProcessEnvironment(string name)
     {
         var id = $"{name}-{Guid.NewGuid():N}"[..20];
+        _processIds.Add(id);
         var environment = new Dictionary<string, string?>
         {
             ["TASKER_AMQP_URI"] = Broker.AmqpUri.ToString(),
@@ -122,6 +128,17 @@ public sealed class TaskerFixture : IAsyncLifetime
     {
         // The shared broker stays for the process's next fixture (SharedBroker removes it at exit).
         _broker = null;
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            foreach (var id in _processIds)
+            {
+                foreach (var left in await Docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerLabels.Owner] = id }, deadline.Token))
+                {
+                    await Docker.RemoveContainerAsync(left.ID, deadline.Token);
+                }
+            }
+        }
+
         Docker.Dispose();
         try
         {
