@@ -47,12 +47,15 @@ internal sealed class SqlTaskStore : ITaskStore
 
     public Task<int> MigrateAsync(CancellationToken cancellationToken) => RunAsync(async c =>
     {
-        await c.ExecuteAsync(Cmd("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)", null, null, cancellationToken)).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         if (_dialect.MigrationLockSql is { } lockSql)
         {
             await c.ExecuteAsync(Cmd(lockSql, null, tx, cancellationToken)).ConfigureAwait(false);
         }
+
+        // Under the lock: PostgreSQL does not make two overlapping CREATE TABLE IF NOT EXISTS safe (one fails with
+        // "type already exists"), so api processes starting together on a new database each created it in turn.
+        await c.ExecuteAsync(Cmd("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)", null, tx, cancellationToken)).ConfigureAwait(false);
 
         var current = await c.ExecuteScalarAsync<long?>(Cmd("SELECT MAX(version) FROM schema_migrations", null, tx, cancellationToken)).ConfigureAwait(false) ?? 0;
         var applied = 0;
