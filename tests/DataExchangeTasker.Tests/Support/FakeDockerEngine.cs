@@ -223,7 +223,8 @@ public sealed class FakeDockerEngine : IDockerEngine
                 FinishedAt = Format(c.FinishedAt),
             };
             var config = new ContainerConfig { Image = "img", Labels = c.Labels.ToDictionary() };
-            return Task.FromResult<ContainerInspectResponse?>(new ContainerInspectResponse { ID = c.Id, Name = "/" + c.Name, State = state, Config = config });
+            var host = new HostConfig { Memory = c.Request?.HostConfig?.Memory ?? 0 };
+            return Task.FromResult<ContainerInspectResponse?>(new ContainerInspectResponse { ID = c.Id, Name = "/" + c.Name, State = state, Config = config, HostConfig = host });
         }
     }
 

@@ -263,6 +263,15 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
         }
     }
 
+    /// <summary>
+    /// Under gVisor the memory limit holds the sandbox's own kernel too, and the engine does not always flag the kill
+    /// (two fresh-clone runs of the gVisor lane: exit 137, OOMKilled false, the code allocating past the limit): a
+    /// SIGKILL of a container whose memory reached its limit on the stats stream (only gVisor runs follow it) is that kill.
+    /// </summary>
+    private static bool KilledAtItsMemoryLimit(ContainerInspectResponse? container, long? peakBytes) =>
+        container is { State: { Running: false, ExitCode: 137 }, HostConfig.Memory: > 0 and var limit }
+        && peakBytes is { } peak && peak >= limit * 9 / 10;
+
     /// <summary>How the engine saw a container end, for a run without results: its exit code and whether its memory limit killed it.</summary>
     private static string ExitOf(State? state) => state switch
     {
@@ -365,8 +374,9 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
                 await watchStop.CancelAsync().ConfigureAwait(false);
                 var gone = await InspectOnceExitedAsync(id, cancellationToken).ConfigureAwait(false);
                 var goneStart = watched.Adopted ? watched.StartedAt : ParseTime(gone?.State?.StartedAt) ?? watched.StartedAt;
-                return new ContainerRun(id, timedOut, gone?.State?.OOMKilled == true, goneStart, finishedAt, Duration(goneStart, finishedAt, duration),
-                    await peak.ConfigureAwait(false), null, null, null,
+                var peakBytes = await peak.ConfigureAwait(false);
+                return new ContainerRun(id, timedOut, gone?.State?.OOMKilled == true || KilledAtItsMemoryLimit(gone, peakBytes), goneStart, finishedAt,
+                    Duration(goneStart, finishedAt, duration), peakBytes, null, null, null,
                     timedOut ? string.Create(CultureInfo.InvariantCulture, $"the code did not stop within {SealedContainer.TimeoutGrace.TotalSeconds:0} s of the timeout") : "the supervisor ended without reporting results" + ExitOf(gone?.State))
                 {
                     ImageId = gone?.Image,
