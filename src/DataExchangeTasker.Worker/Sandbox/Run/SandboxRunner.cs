@@ -265,7 +265,7 @@ internal sealed class SandboxRunner(IDockerEngine docker, SandboxOptions options
 
     /// <summary>
     /// Under gVisor the memory limit holds the sandbox's own kernel too, and the engine does not always flag the kill
-    /// (two fresh-clone runs of the gVisor lane: exit 137, OOMKilled false, the code allocating past the limit): a
+    /// (a fresh-clone run of the gVisor lane: exit 137, OOMKilled false, the code allocating past the limit): a
     /// SIGKILL of a container whose memory reached its limit on the stats stream (only gVisor runs follow it) is that kill.
     /// </summary>
     private static bool KilledAtItsMemoryLimit(ContainerInspectResponse? container, long? peakBytes) =>
