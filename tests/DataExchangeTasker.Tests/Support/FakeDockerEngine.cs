@@ -201,16 +201,19 @@ public sealed class FakeDockerEngine : IDockerEngine
             return Task.FromResult<ContainerInspectResponse?>(null);
         }
 
+        bool killLanded;
         lock (_gate)
         {
-            if (c.InspectsUntilExit > 0 && --c.InspectsUntilExit == 0)
-            {
-                c.Status = "exited";
-                c.ExitCode = 137;
-                c.OomKilled = OomKilled;
-                c.FinishedAt = DateTimeOffset.UtcNow;
-            }
+            killLanded = c.InspectsUntilExit > 0 && --c.InspectsUntilExit == 0;
+        }
 
+        if (killLanded)
+        {
+            Exit(c, 137, OomKilled);
+        }
+
+        lock (_gate)
+        {
             var state = new State
             {
                 Status = c.Status,
