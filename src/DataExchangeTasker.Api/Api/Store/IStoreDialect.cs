@@ -14,14 +14,17 @@ internal interface IStoreDialect : IAsyncDisposable
     /// <summary>Run first in the migration transaction so that concurrent starters migrate one after another.</summary>
     string? MigrationLockSql { get; }
 
-    /// <summary>Run first in a transaction that counts a client's schedules (@ClientId), to serialise it per client.</summary>
-    string? ClientLockSql { get; }
+    /// <summary>
+    /// Whether SELECT ... FOR UPDATE locks rows (PostgreSQL): run first in a transaction that counts a client's
+    /// schedules, to serialise it per client. SQLite has one writer at a time and no FOR UPDATE.
+    /// </summary>
+    bool LocksRows { get; }
 
     /// <summary>
-    /// "<paramref name="column"/> is one of the list in <paramref name="parameter"/>": Dapper expands <c>IN @list</c>
-    /// for SQLite but passes a list to PostgreSQL as one array parameter, where <c>IN $1</c> is a syntax error.
+    /// Whether a list parameter is one array parameter (PostgreSQL: <c>= ANY(@list)</c>) rather than expanded by
+    /// Dapper into <c>IN (@list1, @list2, ...)</c> (SQLite), where <c>IN $1</c> would be a syntax error.
     /// </summary>
-    string AnyOf(string column, string parameter);
+    bool ListIsArrayParameter { get; }
 
     /// <summary>Runs <paramref name="work"/> on a connection for reading (pooled; readers run in parallel).</summary>
     Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken);

@@ -15,9 +15,9 @@ internal sealed class PostgresDialect(string uri) : IStoreDialect
     // A transaction-scoped advisory lock: api processes starting together migrate one after the other.
     public string? MigrationLockSql => "SELECT pg_advisory_xact_lock(7243001)";
 
-    public string? ClientLockSql => "SELECT 1 FROM clients WHERE client_id = @ClientId FOR UPDATE";
+    public bool LocksRows => true;
 
-    public string AnyOf(string column, string parameter) => $"{column} = ANY({parameter})";
+    public bool ListIsArrayParameter => true;
 
     public Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken) => RunAsync(work, cancellationToken);
 

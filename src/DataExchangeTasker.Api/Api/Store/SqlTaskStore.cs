@@ -12,22 +12,34 @@ namespace DataExchangeTasker.Api.Store;
 /// differences live in <see cref="IStoreDialect"/>. Exactly-once effects across api processes come from single
 /// conditional statements (leases, ON CONFLICT), not from locks held in memory.
 /// </summary>
+/// <remarks>
+/// Every Dapper call here is replaced at build time by Dapper.AOT's generated code (interceptors), so the store runs
+/// under NativeAOT: no run-time IL emit. That needs the SQL, the parameters (an anonymous object whose
+/// <see cref="CancellationToken"/> member, or the token itself, is the call's cancellation) and the transaction written
+/// at the call site; a helper that builds a <see cref="CommandDefinition"/> hides them and leaves the call to
+/// vanilla Dapper. Columns match members ignoring underscores and case (task_id: TaskId).
+/// </remarks>
+[DapperAot]
 internal sealed class SqlTaskStore : ITaskStore
 {
-    private const string TaskColumns =
+    private const string TaskColumnsBeforeDone =
         "seq, task_id, client_task_id, client_id, schedule_id, state, code_path, data_path, code_hash, limits_json, image, time_limit_ms, " +
-        "request_digest, submit_state, created_at, due_at, published, published_at, started_at, finished_at, reason, duration_ms, progress_step, done_body, done_count";
+        "request_digest, submit_state, created_at, due_at, published, published_at, started_at, finished_at, reason, duration_ms, progress_step, ";
+
+    private const string TaskColumns = TaskColumnsBeforeDone + "done_body, done_count";
 
     private const string ScheduleColumns =
         "schedule_id, client_id, code_path, data_path, code_hash, limits_json, image, every_seconds, cron, created_at, next_fire_at, fired_count, skipped_count, deleted";
 
     private const string ClientColumns = "client_id, tier, key_hash, enabled, created_at, unfinished";
 
-    private static readonly string ColumnsWithoutDone = TaskColumns.Replace("done_body", "NULL AS done_body", StringComparison.Ordinal);
+    private const string TaskListOrder = "ORDER BY seq DESC LIMIT @Limit";
+
+    private const string ColumnsWithoutDone = TaskColumnsBeforeDone + "NULL AS done_body, done_count";
+
+    private const string TaskListColumns = TaskColumnsBeforeDone + "CASE WHEN @WithDone = 1 THEN done_body END AS done_body, done_count";
 
     private readonly IStoreDialect _dialect;
-
-    static SqlTaskStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
     private readonly SubmitBatcher _submits;
 
@@ -50,24 +62,26 @@ internal sealed class SqlTaskStore : ITaskStore
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         if (_dialect.MigrationLockSql is { } lockSql)
         {
-            await c.ExecuteAsync(Cmd(lockSql, null, tx, cancellationToken)).ConfigureAwait(false);
+            await c.ExecuteAsync(lockSql, cancellationToken, tx).ConfigureAwait(false);
         }
 
         // Under the lock: PostgreSQL does not make two overlapping CREATE TABLE IF NOT EXISTS safe (one fails with
         // "type already exists"), so api processes starting together on a new database each created it in turn.
-        await c.ExecuteAsync(Cmd("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)", null, tx, cancellationToken)).ConfigureAwait(false);
+#pragma warning disable DAP018 // The only argument is the cancellation token, not a SQL parameter: Dapper.AOT 1.1.0 still reports it (fixed upstream, DapperAOT #201).
+        await c.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)", cancellationToken, tx).ConfigureAwait(false);
 
-        var current = await c.ExecuteScalarAsync<long?>(Cmd("SELECT MAX(version) FROM schema_migrations", null, tx, cancellationToken)).ConfigureAwait(false) ?? 0;
+        var current = await c.ExecuteScalarAsync<long?>("SELECT MAX(version) FROM schema_migrations", cancellationToken, tx).ConfigureAwait(false) ?? 0;
+#pragma warning restore DAP018
         var applied = 0;
         foreach (var (version, statements) in StoreMigrations.For(_dialect).Where(m => m.Version > current))
         {
             foreach (var sql in statements)
             {
-                await c.ExecuteAsync(Cmd(sql, null, tx, cancellationToken)).ConfigureAwait(false);
+                await c.ExecuteAsync(sql, cancellationToken, tx).ConfigureAwait(false);
             }
 
-            await c.ExecuteAsync(Cmd("INSERT INTO schema_migrations (version, applied_at) VALUES (@Version, @Now)",
-                new { Version = version, Now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, tx, cancellationToken)).ConfigureAwait(false);
+            await c.ExecuteAsync("INSERT INTO schema_migrations (version, applied_at) VALUES (@Version, @Now)",
+                new { Version = version, Now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), cancellationToken }, tx).ConfigureAwait(false);
             applied++;
         }
 
@@ -79,7 +93,9 @@ internal sealed class SqlTaskStore : ITaskStore
     {
         try
         {
-            return await RunAsync(async c => await c.ExecuteScalarAsync<long>(Cmd("SELECT 1", null, null, cancellationToken)).ConfigureAwait(false) == 1, cancellationToken, write: false).ConfigureAwait(false);
+#pragma warning disable DAP018 // The only argument is the cancellation token, not a SQL parameter: Dapper.AOT 1.1.0 still reports it (fixed upstream, DapperAOT #201).
+            return await RunAsync(async c => await c.ExecuteScalarAsync<long>("SELECT 1", cancellationToken).ConfigureAwait(false) == 1, cancellationToken, write: false).ConfigureAwait(false);
+#pragma warning restore DAP018
         }
         catch (StoreUnavailableException)
         {
@@ -88,30 +104,32 @@ internal sealed class SqlTaskStore : ITaskStore
     }
 
     public Task<bool> CreateClientAsync(ClientRow client, CancellationToken cancellationToken) => RunAsync(async c =>
-        await c.ExecuteAsync(Cmd(
+        await c.ExecuteAsync(
             "INSERT INTO clients (client_id, tier, key_hash, enabled, created_at) VALUES (@ClientId, @Tier, @KeyHash, @Enabled, @CreatedAt) ON CONFLICT DO NOTHING",
-            client, null, cancellationToken)).ConfigureAwait(false) == 1, cancellationToken);
+            new { client.ClientId, client.Tier, client.KeyHash, client.Enabled, client.CreatedAt, cancellationToken }).ConfigureAwait(false) == 1, cancellationToken);
 
     public Task<ClientRow?> UpdateClientAsync(string clientId, string? tier, bool? enabled, CancellationToken cancellationToken) => RunAsync(async c =>
-        await c.QuerySingleOrDefaultAsync<ClientRow>(Cmd(
+        await c.QuerySingleOrDefaultAsync<ClientRow>(
             "UPDATE clients SET tier = COALESCE(@Tier, tier), enabled = COALESCE(@Enabled, enabled) WHERE client_id = @ClientId " +
             $"RETURNING {ClientColumns}",
-            new { ClientId = clientId, Tier = tier, Enabled = enabled is null ? (long?)null : enabled.Value ? 1 : 0 }, null, cancellationToken)).ConfigureAwait(false),
+            new { ClientId = clientId, Tier = tier, Enabled = enabled is null ? (long?)null : enabled.Value ? 1 : 0, cancellationToken }).ConfigureAwait(false),
         cancellationToken);
 
     public Task<IReadOnlyList<ClientRow>> ListClientsAsync(CancellationToken cancellationToken) => RunAsync(async c =>
-        (IReadOnlyList<ClientRow>)(await c.QueryAsync<ClientRow>(Cmd(
-            $"SELECT {ClientColumns} FROM clients ORDER BY client_id", null, null, cancellationToken)).ConfigureAwait(false)).AsList(),
+        (IReadOnlyList<ClientRow>)(await c.QueryAsync<ClientRow>(
+#pragma warning disable DAP018 // The only argument is the cancellation token, not a SQL parameter: Dapper.AOT 1.1.0 still reports it (fixed upstream, DapperAOT #201).
+            $"SELECT {ClientColumns} FROM clients ORDER BY client_id", cancellationToken).ConfigureAwait(false)).AsList(),
+#pragma warning restore DAP018
         cancellationToken, write: false);
 
     public Task<ClientRow?> FindClientByKeyHashAsync(string keyHash, CancellationToken cancellationToken) => RunAsync(async c =>
-        await c.QuerySingleOrDefaultAsync<ClientRow>(Cmd(
-            $"SELECT {ClientColumns} FROM clients WHERE key_hash = @KeyHash", new { KeyHash = keyHash }, null, cancellationToken)).ConfigureAwait(false),
+        await c.QuerySingleOrDefaultAsync<ClientRow>(
+            $"SELECT {ClientColumns} FROM clients WHERE key_hash = @KeyHash", new { KeyHash = keyHash, cancellationToken }).ConfigureAwait(false),
         cancellationToken, write: false);
 
     public Task<ClientRow?> GetClientAsync(string clientId, CancellationToken cancellationToken) => RunAsync(async c =>
-        await c.QuerySingleOrDefaultAsync<ClientRow>(Cmd(
-            $"SELECT {ClientColumns} FROM clients WHERE client_id = @ClientId", new { ClientId = clientId }, null, cancellationToken)).ConfigureAwait(false),
+        await c.QuerySingleOrDefaultAsync<ClientRow>(
+            $"SELECT {ClientColumns} FROM clients WHERE client_id = @ClientId", new { ClientId = clientId, cancellationToken }).ConfigureAwait(false),
         cancellationToken, write: false);
 
     private const string CountRequestSql =
@@ -207,74 +225,82 @@ internal sealed class SqlTaskStore : ITaskStore
     }
 
     public Task<TaskRow?> GetTaskAsync(string taskId, CancellationToken cancellationToken) => RunAsync(async c =>
-        await c.QuerySingleOrDefaultAsync<TaskRow>(Cmd($"SELECT {TaskColumns} FROM tasks WHERE task_id = @TaskId", new { TaskId = taskId }, null, cancellationToken)).ConfigureAwait(false),
+        await c.QuerySingleOrDefaultAsync<TaskRow>($"SELECT {TaskColumns} FROM tasks WHERE task_id = @TaskId", new { TaskId = taskId, cancellationToken }).ConfigureAwait(false),
         cancellationToken, write: false);
 
     public Task<TaskRow?> GetClientTaskAsync(string clientId, string clientTaskId, bool withDone, CancellationToken cancellationToken) => RunAsync(async c =>
-        await c.QuerySingleOrDefaultAsync<TaskRow>(Cmd(
-            $"SELECT {(withDone ? TaskColumns : ColumnsWithoutDone)} FROM tasks WHERE client_id = @ClientId AND client_task_id = @ClientTaskId",
-            new { ClientId = clientId, ClientTaskId = clientTaskId }, null, cancellationToken)).ConfigureAwait(false),
-        cancellationToken, write: false);
+    {
+        var args = new { ClientId = clientId, ClientTaskId = clientTaskId, cancellationToken };
+        return await (withDone
+            ? c.QuerySingleOrDefaultAsync<TaskRow>($"SELECT {TaskColumns} FROM tasks WHERE client_id = @ClientId AND client_task_id = @ClientTaskId", args)
+            : c.QuerySingleOrDefaultAsync<TaskRow>($"SELECT {ColumnsWithoutDone} FROM tasks WHERE client_id = @ClientId AND client_task_id = @ClientTaskId", args)).ConfigureAwait(false);
+    }, cancellationToken, write: false);
 
     public Task<IReadOnlyList<TaskRow>> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken) => RunAsync(async c =>
     {
-        var where = new List<string>();
-        if (query.ClientId is not null)
+        // Constant statements (Dapper.AOT 1.1.0 generates code that does not compile for SQL built at run time with a
+        // CancellationToken member): an absent state is a NULL that matches any, an absent cursor the largest seq, and
+        // the done body (traces can be large; GET /v1/tasks/{id} has it) comes only when asked. The client filter keeps
+        // its own statement so that both stores walk the (client_id, seq) index for a client's pages.
+        var args = new
         {
-            where.Add("client_id = @ClientId");
-        }
-
-        if (query.State is not null)
-        {
-            where.Add("state = @State");
-        }
-
-        if (query.BeforeSeq is not null)
-        {
-            where.Add("seq < @BeforeSeq");
-        }
-
-        // The list leaves out the done body (traces can be large) unless asked: GET /v1/tasks/{id} has it.
-        var columns = query.WithDone ? TaskColumns : ColumnsWithoutDone;
-        var sql = $"SELECT {columns} FROM tasks {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY seq DESC LIMIT @Limit";
-        return (IReadOnlyList<TaskRow>)(await c.QueryAsync<TaskRow>(Cmd(sql, query, null, cancellationToken)).ConfigureAwait(false)).AsList();
+            query.ClientId,
+            query.State,
+            BeforeSeq = query.BeforeSeq ?? long.MaxValue,
+            query.Limit,
+            WithDone = query.WithDone ? 1 : 0,
+            cancellationToken,
+        };
+        var rows = query.ClientId is null
+            ? c.QueryAsync<TaskRow>("SELECT " + TaskListColumns + " FROM tasks WHERE seq < @BeforeSeq AND (@State IS NULL OR state = @State) " + TaskListOrder, args)
+            : c.QueryAsync<TaskRow>("SELECT " + TaskListColumns + " FROM tasks WHERE client_id = @ClientId AND seq < @BeforeSeq AND (@State IS NULL OR state = @State) " + TaskListOrder, args);
+        return (IReadOnlyList<TaskRow>)(await rows.ConfigureAwait(false)).AsList();
     }, cancellationToken, write: false);
 
     public Task<IReadOnlyList<StateCount>> CountStatesAsync(string? clientId, CancellationToken cancellationToken) => RunAsync(async c =>
-        (IReadOnlyList<StateCount>)(await c.QueryAsync<StateCount>(Cmd(
-            "SELECT state, COUNT(*) AS tasks FROM tasks " + (clientId is null ? "" : "WHERE client_id = @ClientId ") + "GROUP BY state",
-            new { ClientId = clientId }, null, cancellationToken)).ConfigureAwait(false)).AsList(),
+        (IReadOnlyList<StateCount>)(await (clientId is null
+#pragma warning disable DAP018 // The only argument is the cancellation token, not a SQL parameter: Dapper.AOT 1.1.0 still reports it (fixed upstream, DapperAOT #201).
+            ? c.QueryAsync<StateCount>("SELECT state, COUNT(*) AS tasks FROM tasks GROUP BY state", cancellationToken)
+#pragma warning restore DAP018
+            : c.QueryAsync<StateCount>("SELECT state, COUNT(*) AS tasks FROM tasks WHERE client_id = @ClientId GROUP BY state", new { ClientId = clientId, cancellationToken }))
+            .ConfigureAwait(false)).AsList(),
         cancellationToken, write: false);
 
+    private const string MarkPublishedSql =
+        "UPDATE tasks SET published = 1, published_at = @Now, lease_until = 0, lease_owner = NULL, " +
+        "state = CASE WHEN state = 'scheduled' THEN 'queued' ELSE state END WHERE ";
+
     public Task MarkPublishedAsync(IReadOnlyList<string> taskIds, long now, CancellationToken cancellationToken) => RunAsync(async c =>
-        await c.ExecuteAsync(Cmd(
-            "UPDATE tasks SET published = 1, published_at = @Now, lease_until = 0, lease_owner = NULL, " +
-            $"state = CASE WHEN state = 'scheduled' THEN 'queued' ELSE state END WHERE {_dialect.AnyOf("task_id", "@TaskIds")}",
-            new { TaskIds = taskIds.ToArray(), Now = now }, null, cancellationToken)).ConfigureAwait(false), cancellationToken);
+    {
+        var args = new { TaskIds = taskIds.ToArray(), Now = now, cancellationToken };
+        await (_dialect.ListIsArrayParameter
+            ? c.ExecuteAsync(MarkPublishedSql + "task_id = ANY(@TaskIds)", args)
+            : c.ExecuteAsync(MarkPublishedSql + "task_id IN @TaskIds", args)).ConfigureAwait(false);
+    }, cancellationToken);
 
     public Task<IReadOnlyList<TaskRow>> ClaimDueTasksAsync(long now, long leaseUntil, string owner, int limit, CancellationToken cancellationToken) => RunAsync(async c =>
-        (IReadOnlyList<TaskRow>)(await c.QueryAsync<TaskRow>(Cmd(
+        (IReadOnlyList<TaskRow>)(await c.QueryAsync<TaskRow>(
             "UPDATE tasks SET lease_until = @LeaseUntil, lease_owner = @Owner " +
             "WHERE seq IN (SELECT seq FROM tasks WHERE published = 0 AND finished_at IS NULL AND due_at <= @Now AND lease_until < @Now ORDER BY due_at LIMIT @Limit) " +
             $"AND published = 0 AND finished_at IS NULL AND lease_until < @Now RETURNING {ColumnsWithoutDone}",
-            new { Now = now, LeaseUntil = leaseUntil, Owner = owner, Limit = limit }, null, cancellationToken)).ConfigureAwait(false)).AsList(),
+            new { Now = now, LeaseUntil = leaseUntil, Owner = owner, Limit = limit, cancellationToken }).ConfigureAwait(false)).AsList(),
         cancellationToken);
 
     public Task<DoneOutcome> RecordDoneAsync(DoneRecord done, CancellationToken cancellationToken) => RunAsync(async c =>
     {
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var task = await c.QuerySingleOrDefaultAsync<DoneTarget>(Cmd(
+        var task = await c.QuerySingleOrDefaultAsync<DoneTarget>(
             "SELECT client_id, finished_at, reason, CASE WHEN done_body IS NULL THEN 0 ELSE 1 END AS has_done FROM tasks WHERE task_id = @TaskId",
-            done, tx, cancellationToken)).ConfigureAwait(false);
+            new { done.TaskId, cancellationToken }, tx).ConfigureAwait(false);
         if (task is null)
         {
             // Not a task of this store (another store's, or another publisher's): never stored, the caller counts it.
             return DoneOutcome.Unknown;
         }
 
-        var fresh = await c.ExecuteAsync(Cmd(
+        var fresh = await c.ExecuteAsync(
             "INSERT INTO done_messages (task_id, digest, received_at) VALUES (@TaskId, @Digest, @FinishedAt) ON CONFLICT DO NOTHING",
-            done, tx, cancellationToken)).ConfigureAwait(false) == 1;
+            new { done.TaskId, done.Digest, done.FinishedAt, cancellationToken }, tx).ConfigureAwait(false) == 1;
         if (!fresh)
         {
             return DoneOutcome.Duplicate;
@@ -285,10 +311,10 @@ internal sealed class SqlTaskStore : ITaskStore
         var unanswered = task.FinishedAt is not null && task.HasDone == 0 && task.Reason == SkipReasons.NoAnswer;
         if (task.FinishedAt is null || unanswered)
         {
-            await c.ExecuteAsync(Cmd(
+            await c.ExecuteAsync(
                 "UPDATE tasks SET state = @State, reason = @Reason, duration_ms = @DurationMs, started_at = COALESCE(started_at, @StartedAt), " +
                 "finished_at = @FinishedAt, done_body = @Body, done_count = done_count + 1, published = 1 WHERE task_id = @TaskId",
-                done, tx, cancellationToken)).ConfigureAwait(false);
+                new { done.State, done.Reason, done.DurationMs, done.StartedAt, done.FinishedAt, done.Body, done.TaskId, cancellationToken }, tx).ConfigureAwait(false);
             if (task.FinishedAt is null && task.ClientId is not null)
             {
                 await ReleaseSlotAsync(c, task.ClientId, tx, cancellationToken).ConfigureAwait(false);
@@ -296,7 +322,7 @@ internal sealed class SqlTaskStore : ITaskStore
         }
         else
         {
-            await c.ExecuteAsync(Cmd("UPDATE tasks SET done_count = done_count + 1 WHERE task_id = @TaskId", done, tx, cancellationToken)).ConfigureAwait(false);
+            await c.ExecuteAsync("UPDATE tasks SET done_count = done_count + 1 WHERE task_id = @TaskId", new { done.TaskId, cancellationToken }, tx).ConfigureAwait(false);
         }
 
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -304,18 +330,18 @@ internal sealed class SqlTaskStore : ITaskStore
     }, cancellationToken);
 
     public Task<bool> MarkRunningAsync(string taskId, string stepName, long at, CancellationToken cancellationToken) => RunAsync(async c =>
-        await c.ExecuteAsync(Cmd(
+        await c.ExecuteAsync(
             "UPDATE tasks SET state = 'running', progress_step = @Step, started_at = COALESCE(started_at, @At) " +
             "WHERE task_id = @TaskId AND finished_at IS NULL AND state IN ('scheduled', 'queued', 'running')",
-            new { TaskId = taskId, Step = stepName, At = at }, null, cancellationToken)).ConfigureAwait(false) == 1, cancellationToken);
+            new { TaskId = taskId, Step = stepName, At = at, cancellationToken }).ConfigureAwait(false) == 1, cancellationToken);
 
     public Task<bool> CancelUnpublishedAsync(string taskId, long now, CancellationToken cancellationToken) => RunAsync(async c =>
     {
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var clientId = await c.ExecuteScalarAsync<string?>(Cmd(
+        var clientId = await c.ExecuteScalarAsync<string?>(
             "UPDATE tasks SET state = 'error', reason = 'cancelled', finished_at = @Now " +
             "WHERE task_id = @TaskId AND published = 0 AND finished_at IS NULL AND lease_until < @Now RETURNING client_id",
-            new { TaskId = taskId, Now = now }, tx, cancellationToken)).ConfigureAwait(false);
+            new { TaskId = taskId, Now = now, cancellationToken }, tx).ConfigureAwait(false);
         var cancelled = clientId is not null;
         if (cancelled)
         {
@@ -330,12 +356,12 @@ internal sealed class SqlTaskStore : ITaskStore
     {
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         // From its publication, or from its first progress message when later (it waited in the queue until then).
-        var marked = (await c.QueryAsync<TaskRow>(Cmd(
+        var marked = (await c.QueryAsync<TaskRow>(
             "UPDATE tasks SET state = 'error', reason = @Reason, finished_at = @Now " +
             "WHERE seq IN (SELECT seq FROM tasks WHERE finished_at IS NULL AND published = 1 AND " +
             "CASE WHEN started_at IS NOT NULL AND started_at > published_at THEN started_at ELSE published_at END + COALESCE(time_limit_ms, @DefaultLimit) + @Grace < @Now LIMIT 500) " +
             $"RETURNING {ColumnsWithoutDone}",
-            new { Reason = SkipReasons.NoAnswer, Now = now, Grace = graceMs, DefaultLimit = defaultLimitMs }, tx, cancellationToken)).ConfigureAwait(false)).AsList();
+            new { Reason = SkipReasons.NoAnswer, Now = now, Grace = graceMs, DefaultLimit = defaultLimitMs, cancellationToken }, tx).ConfigureAwait(false)).AsList();
         foreach (var task in marked.Where(t => t.ClientId is not null))
         {
             await ReleaseSlotAsync(c, task.ClientId!, tx, cancellationToken).ConfigureAwait(false);
@@ -348,58 +374,63 @@ internal sealed class SqlTaskStore : ITaskStore
     public Task<bool> CreateScheduleAsync(ScheduleRow schedule, int maxPerClient, CancellationToken cancellationToken) => RunAsync(async c =>
     {
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        if (_dialect.ClientLockSql is { } lockSql)
+        if (_dialect.LocksRows)
         {
-            await c.ExecuteAsync(Cmd(lockSql, new { schedule.ClientId }, tx, cancellationToken)).ConfigureAwait(false);
+            // Serialises the counting below per client (SQLite has one writer at a time anyway).
+            await c.ExecuteAsync("SELECT 1 FROM clients WHERE client_id = @ClientId FOR UPDATE", new { schedule.ClientId, cancellationToken }, tx).ConfigureAwait(false);
         }
 
-        var active = await c.ExecuteScalarAsync<long>(Cmd(
-            "SELECT COUNT(*) FROM schedules WHERE client_id = @ClientId AND deleted = 0", new { schedule.ClientId }, tx, cancellationToken)).ConfigureAwait(false);
+        var active = await c.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM schedules WHERE client_id = @ClientId AND deleted = 0", new { schedule.ClientId, cancellationToken }, tx).ConfigureAwait(false);
         if (active >= maxPerClient)
         {
             return false;
         }
 
-        await c.ExecuteAsync(Cmd(
+        await c.ExecuteAsync(
             "INSERT INTO schedules (schedule_id, client_id, code_path, data_path, code_hash, limits_json, image, every_seconds, cron, created_at, next_fire_at) " +
             "VALUES (@ScheduleId, @ClientId, @CodePath, @DataPath, @CodeHash, @LimitsJson, @Image, @EverySeconds, @Cron, @CreatedAt, @NextFireAt)",
-            schedule, tx, cancellationToken)).ConfigureAwait(false);
+            new
+            {
+                schedule.ScheduleId, schedule.ClientId, schedule.CodePath, schedule.DataPath, schedule.CodeHash, schedule.LimitsJson, schedule.Image,
+                schedule.EverySeconds, schedule.Cron, schedule.CreatedAt, schedule.NextFireAt, cancellationToken,
+            }, tx).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }, cancellationToken);
 
     public Task<ScheduleRow?> GetScheduleAsync(string scheduleId, CancellationToken cancellationToken) => RunAsync(async c =>
-        await c.QuerySingleOrDefaultAsync<ScheduleRow>(Cmd(
-            $"SELECT {ScheduleColumns} FROM schedules WHERE schedule_id = @ScheduleId", new { ScheduleId = scheduleId }, null, cancellationToken)).ConfigureAwait(false),
+        await c.QuerySingleOrDefaultAsync<ScheduleRow>(
+            $"SELECT {ScheduleColumns} FROM schedules WHERE schedule_id = @ScheduleId", new { ScheduleId = scheduleId, cancellationToken }).ConfigureAwait(false),
         cancellationToken, write: false);
 
     public Task<IReadOnlyList<ScheduleRow>> ListSchedulesAsync(string? clientId, bool withDeleted, CancellationToken cancellationToken) => RunAsync(async c =>
     {
-        var where = new List<string>();
-        if (clientId is not null)
+        // One constant statement per combination of filters (see ListTasksAsync).
+        const string Select = "SELECT " + ScheduleColumns + " FROM schedules ";
+        const string Order = "ORDER BY created_at DESC, schedule_id LIMIT 1000";
+        var args = new { ClientId = clientId, cancellationToken };
+        var rows = (clientId is not null, withDeleted) switch
         {
-            where.Add("client_id = @ClientId");
-        }
-
-        if (!withDeleted)
-        {
-            where.Add("deleted = 0");
-        }
-
-        return (IReadOnlyList<ScheduleRow>)(await c.QueryAsync<ScheduleRow>(Cmd(
-            $"SELECT {ScheduleColumns} FROM schedules {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY created_at DESC, schedule_id LIMIT 1000",
-            new { ClientId = clientId }, null, cancellationToken)).ConfigureAwait(false)).AsList();
+#pragma warning disable DAP018 // The only argument is the cancellation token, not a SQL parameter: Dapper.AOT 1.1.0 still reports it (fixed upstream, DapperAOT #201).
+            (false, true) => c.QueryAsync<ScheduleRow>(Select + Order, cancellationToken),
+            (false, false) => c.QueryAsync<ScheduleRow>(Select + "WHERE deleted = 0 " + Order, cancellationToken),
+#pragma warning restore DAP018
+            (true, true) => c.QueryAsync<ScheduleRow>(Select + "WHERE client_id = @ClientId " + Order, args),
+            (true, false) => c.QueryAsync<ScheduleRow>(Select + "WHERE client_id = @ClientId AND deleted = 0 " + Order, args),
+        };
+        return (IReadOnlyList<ScheduleRow>)(await rows.ConfigureAwait(false)).AsList();
     }, cancellationToken, write: false);
 
     public Task<bool> DeleteScheduleAsync(string scheduleId, CancellationToken cancellationToken) => RunAsync(async c =>
-        await c.ExecuteAsync(Cmd("UPDATE schedules SET deleted = 1 WHERE schedule_id = @ScheduleId AND deleted = 0", new { ScheduleId = scheduleId }, null, cancellationToken)).ConfigureAwait(false) == 1,
+        await c.ExecuteAsync("UPDATE schedules SET deleted = 1 WHERE schedule_id = @ScheduleId AND deleted = 0", new { ScheduleId = scheduleId, cancellationToken }).ConfigureAwait(false) == 1,
         cancellationToken);
 
     public Task<IReadOnlyList<ScheduleRow>> ClaimDueSchedulesAsync(long now, long leaseUntil, string owner, CancellationToken cancellationToken) => RunAsync(async c =>
-        (IReadOnlyList<ScheduleRow>)(await c.QueryAsync<ScheduleRow>(Cmd(
+        (IReadOnlyList<ScheduleRow>)(await c.QueryAsync<ScheduleRow>(
             "UPDATE schedules SET lease_until = @LeaseUntil, lease_owner = @Owner WHERE deleted = 0 AND next_fire_at <= @Now AND lease_until < @Now " +
             $"RETURNING {ScheduleColumns}",
-            new { Now = now, LeaseUntil = leaseUntil, Owner = owner }, null, cancellationToken)).ConfigureAwait(false)).AsList(),
+            new { Now = now, LeaseUntil = leaseUntil, Owner = owner, cancellationToken }).ConfigureAwait(false)).AsList(),
         cancellationToken);
 
     public Task<FireOutcome> FireScheduleAsync(ScheduleRow schedule, TaskRow firing, long nextFireAt, string owner, Func<string, TierLimits> tierOf, CancellationToken cancellationToken) =>
@@ -408,10 +439,10 @@ internal sealed class SqlTaskStore : ITaskStore
             await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             // Conditional on the period still being the one claimed: a process whose lease ran out and was taken over
             // changes nothing, so each period fires once even then.
-            var advanced = await c.ExecuteAsync(Cmd(
+            var advanced = await c.ExecuteAsync(
                 "UPDATE schedules SET next_fire_at = @Next, lease_until = 0, lease_owner = NULL " +
                 "WHERE schedule_id = @ScheduleId AND lease_owner = @Owner AND next_fire_at = @Previous AND deleted = 0",
-                new { Next = nextFireAt, schedule.ScheduleId, Owner = owner, Previous = schedule.NextFireAt }, tx, cancellationToken)).ConfigureAwait(false);
+                new { Next = nextFireAt, schedule.ScheduleId, Owner = owner, Previous = schedule.NextFireAt, cancellationToken }, tx).ConfigureAwait(false);
             if (advanced == 0)
             {
                 return new FireOutcome(false, null);
@@ -424,24 +455,25 @@ internal sealed class SqlTaskStore : ITaskStore
                 State = ApiTaskStates.Skipped, SubmitState = ApiTaskStates.Skipped, Reason = skip, FinishedAt = firing.CreatedAt,
             };
             await InsertTaskAsync(c, row, tx, cancellationToken).ConfigureAwait(false);
-            await c.ExecuteAsync(Cmd(
-                skip is null
-                    ? "UPDATE schedules SET fired_count = fired_count + 1 WHERE schedule_id = @ScheduleId"
-                    : "UPDATE schedules SET skipped_count = skipped_count + 1 WHERE schedule_id = @ScheduleId",
-                new { schedule.ScheduleId }, tx, cancellationToken)).ConfigureAwait(false);
+            var counted = new { schedule.ScheduleId, cancellationToken };
+            await (skip is null
+                ? c.ExecuteAsync("UPDATE schedules SET fired_count = fired_count + 1 WHERE schedule_id = @ScheduleId", counted, tx)
+                : c.ExecuteAsync("UPDATE schedules SET skipped_count = skipped_count + 1 WHERE schedule_id = @ScheduleId", counted, tx)).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             return new FireOutcome(true, skip);
         }, cancellationToken);
 
     public Task<TaskRow?> LatestScheduleRunAsync(string scheduleId, CancellationToken cancellationToken) => RunAsync(async c =>
-        await c.QuerySingleOrDefaultAsync<TaskRow>(Cmd(
+        await c.QuerySingleOrDefaultAsync<TaskRow>(
             $"SELECT {TaskColumns} FROM tasks WHERE schedule_id = @ScheduleId AND finished_at IS NOT NULL AND state <> 'skipped' ORDER BY seq DESC LIMIT 1",
-            new { ScheduleId = scheduleId }, null, cancellationToken)).ConfigureAwait(false),
+            new { ScheduleId = scheduleId, cancellationToken }).ConfigureAwait(false),
         cancellationToken, write: false);
 
     public Task<IReadOnlyList<ClientTaskCount>> CountTasksAsync(CancellationToken cancellationToken) => RunAsync(async c =>
-        (IReadOnlyList<ClientTaskCount>)(await c.QueryAsync<ClientTaskCount>(Cmd(
-            "SELECT client_id, state, COUNT(*) AS tasks FROM tasks GROUP BY client_id, state", null, null, cancellationToken)).ConfigureAwait(false)).AsList(),
+        (IReadOnlyList<ClientTaskCount>)(await c.QueryAsync<ClientTaskCount>(
+#pragma warning disable DAP018 // The only argument is the cancellation token, not a SQL parameter: Dapper.AOT 1.1.0 still reports it (fixed upstream, DapperAOT #201).
+            "SELECT client_id, state, COUNT(*) AS tasks FROM tasks GROUP BY client_id, state", cancellationToken).ConfigureAwait(false)).AsList(),
+#pragma warning restore DAP018
         cancellationToken, write: false);
 
     public Task<string> GetOrCreateSecretAsync(CancellationToken cancellationToken) =>
@@ -452,28 +484,28 @@ internal sealed class SqlTaskStore : ITaskStore
 
     private Task<string> GetOrCreateMetaAsync(string key, string value, CancellationToken cancellationToken) => RunAsync(async c =>
     {
-        await c.ExecuteAsync(Cmd("INSERT INTO meta (meta_key, meta_value) VALUES (@Key, @Value) ON CONFLICT DO NOTHING",
-            new { Key = key, Value = value }, null, cancellationToken)).ConfigureAwait(false);
-        return await c.ExecuteScalarAsync<string>(Cmd("SELECT meta_value FROM meta WHERE meta_key = @Key", new { Key = key }, null, cancellationToken)).ConfigureAwait(false)
+        await c.ExecuteAsync("INSERT INTO meta (meta_key, meta_value) VALUES (@Key, @Value) ON CONFLICT DO NOTHING",
+            new { Key = key, Value = value, cancellationToken }).ConfigureAwait(false);
+        return await c.ExecuteScalarAsync<string?>("SELECT meta_value FROM meta WHERE meta_key = @Key", new { Key = key, cancellationToken }).ConfigureAwait(false)
             ?? throw new InvalidOperationException(key + " missing after insert");
     }, cancellationToken);
 
     public Task PruneAsync(long now, CancellationToken cancellationToken) => RunAsync(async c =>
-        await c.ExecuteAsync(Cmd("DELETE FROM rate_windows WHERE window_start < @Before", new { Before = now - 120_000 }, null, cancellationToken)).ConfigureAwait(false),
+        await c.ExecuteAsync("DELETE FROM rate_windows WHERE window_start < @Before", new { Before = now - 120_000, cancellationToken }).ConfigureAwait(false),
         cancellationToken);
 
     /// <summary>Takes one of the client's concurrent slots; false when it has <paramref name="limit"/> unfinished tasks.</summary>
     private static async Task<bool> TakeSlotAsync(DbConnection c, string clientId, int limit, DbTransaction tx, CancellationToken cancellationToken) =>
-        await c.ExecuteAsync(Cmd(TakeSlotSql, new { ClientId = clientId, Limit = (long)limit }, tx, cancellationToken)).ConfigureAwait(false) == 1;
+        await c.ExecuteAsync(TakeSlotSql, new { ClientId = clientId, Limit = (long)limit, cancellationToken }, tx).ConfigureAwait(false) == 1;
 
     private static Task<int> ReleaseSlotAsync(DbConnection c, string clientId, DbTransaction tx, CancellationToken cancellationToken) =>
-        c.ExecuteAsync(Cmd(ReleaseSlotSql, new { ClientId = clientId }, tx, cancellationToken));
+        c.ExecuteAsync(ReleaseSlotSql, new { ClientId = clientId, cancellationToken }, tx);
 
     /// <summary>Null when the client may run <paramref name="firing"/> now (a slot and a request of the minute are taken), else why not.</summary>
     private static async Task<string?> AdmitRunAsync(DbConnection c, TaskRow firing, Func<string, TierLimits> tierOf, DbTransaction tx, CancellationToken cancellationToken)
     {
-        var client = await c.QuerySingleOrDefaultAsync<ClientRow>(Cmd(
-            $"SELECT {ClientColumns} FROM clients WHERE client_id = @ClientId", new { firing.ClientId }, tx, cancellationToken)).ConfigureAwait(false);
+        var client = await c.QuerySingleOrDefaultAsync<ClientRow>(
+            $"SELECT {ClientColumns} FROM clients WHERE client_id = @ClientId", new { firing.ClientId, cancellationToken }, tx).ConfigureAwait(false);
         if (client is null || client.Enabled != 1)
         {
             return SkipReasons.ClientDisabled;
@@ -486,10 +518,10 @@ internal sealed class SqlTaskStore : ITaskStore
         }
 
         // Counted only when under the limit: a skipped run uses none of the client's requests.
-        var hits = await c.ExecuteScalarAsync<long?>(Cmd(
+        var hits = await c.ExecuteScalarAsync<long?>(
             "INSERT INTO rate_windows (client_id, window_start, hits) VALUES (@ClientId, @WindowStart, 1) " +
             "ON CONFLICT (client_id, window_start) DO UPDATE SET hits = rate_windows.hits + 1 WHERE rate_windows.hits < @Limit RETURNING hits",
-            new { client.ClientId, WindowStart = Quotas.RateWindow.Start(firing.CreatedAt), Limit = (long)tier.RequestsPerMinute }, tx, cancellationToken)).ConfigureAwait(false);
+            new { client.ClientId, WindowStart = Quotas.RateWindow.Start(firing.CreatedAt), Limit = (long)tier.RequestsPerMinute, cancellationToken }, tx).ConfigureAwait(false);
         if (hits is null)
         {
             await ReleaseSlotAsync(c, client.ClientId, tx, cancellationToken).ConfigureAwait(false);
@@ -579,9 +611,6 @@ internal sealed class SqlTaskStore : ITaskStore
         return command;
     }
 
-    private static CommandDefinition Cmd(string sql, object? parameters, DbTransaction? tx, CancellationToken cancellationToken) =>
-        new(sql, parameters, tx, cancellationToken: cancellationToken);
-
     private async Task<T> RunAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken, bool write = true)
     {
         try
@@ -604,7 +633,7 @@ internal sealed class SqlTaskStore : ITaskStore
         }, cancellationToken).ConfigureAwait(false);
 
     /// <summary>What <see cref="RecordDoneAsync"/> reads of the task a done message answers.</summary>
-    private sealed class DoneTarget
+    internal sealed class DoneTarget
     {
         public string? ClientId { get; init; }
 

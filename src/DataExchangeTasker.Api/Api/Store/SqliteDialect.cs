@@ -67,9 +67,9 @@ internal sealed class SqliteDialect : IStoreDialect
 
     public string? MigrationLockSql => null;
 
-    public string? ClientLockSql => null;
+    public bool LocksRows => false;
 
-    public string AnyOf(string column, string parameter) => $"{column} IN {parameter}";
+    public bool ListIsArrayParameter => false;
 
     public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
     {
