@@ -32,6 +32,16 @@ public sealed class PostgresTaskStoreTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task ListTasksAsync_ByClientStateAndCursor_FiltersPagesAndOmitsTheDoneBodyUnlessAsked()
+    {
+        // The same statements as on SQLite; PostgreSQL types the absent state (NULL), the largest cursor and the
+        // done-body switch itself.
+        await using var store = SqlTaskStore.Open(await fixture.Postgres.CreateDatabaseAsync("list"));
+        await store.MigrateAsync(CancellationToken.None);
+        await DataExchangeTasker.Tests.Support.TaskListScenario.RunAsync(store);
+    }
+
+    [Fact]
     public async Task MigrateAsync_ManyApiProcessesStartingTogetherOnAFreshDatabase_EachSucceedsAndTheSchemaIsAppliedOnce()
     {
         // Before: each ran CREATE TABLE IF NOT EXISTS schema_migrations before taking the migration lock, and PostgreSQL

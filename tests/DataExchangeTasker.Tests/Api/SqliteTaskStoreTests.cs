@@ -33,6 +33,15 @@ public sealed class SqliteTaskStoreTests : IAsyncLifetime
         new() { TaskId = id, ClientTaskId = id, ClientId = client, State = "queued", CodePath = "a", DataPath = "b", CreatedAt = 0, DueAt = due };
 
     [Fact]
+    public async Task ListTasksAsync_ByClientStateAndCursor_FiltersPagesAndOmitsTheDoneBodyUnlessAsked()
+    {
+        // Its own database: the scenario counts every task in the list.
+        await using var store = SqlTaskStore.Open(Path.Combine(_dir.Path, "db", "list.db"));
+        await store.MigrateAsync(CancellationToken.None);
+        await TaskListScenario.RunAsync(store);
+    }
+
+    [Fact]
     public async Task MigrateAsync_SecondRun_AppliesNothing() => Assert.Equal(0, await _store.MigrateAsync(CancellationToken.None));
 
     [Fact]
