@@ -13,40 +13,43 @@
 #
 # Two ways to build:
 #   * No registry reachable (as on the build machines here: no .NET SDK image can be pulled, and Debian has
-#     no .NET SDK): publish on the host, then package that binary onto debian:bookworm-slim:
-#       dotnet publish src/DataExchangeTasker -c Release -r linux-x64 --self-contained \
-#         -p:PublishSingleFile=true -o out/tasker
+#     no .NET SDK): publish on the host (NativeAOT: the binary and the two native libraries it loads from its
+#     folder), then package them onto debian:bookworm-slim:
+#       scripts/publish-tasker.sh out/tasker
 #       docker build --target prebuilt -t dataexchange-tasker .
 #     (scripts/build-tasker-image.sh does both.)
-#   * A registry is reachable: build from source in a multi-stage build with the .NET SDK image:
+#   * A registry is reachable: build from source in a multi-stage build with the .NET SDK image (plus clang, which
+#     the native compiler links with):
 #       docker build --target source -t dataexchange-tasker .
 # The stages are ordered so that the legacy builder (docker.io 20.10), which builds every stage before the
 # target, never needs the SDK image for --target prebuilt.
 
 FROM debian:bookworm-slim AS runtime-base
-# A self-contained .NET binary needs only libc, libstdc++, libgcc and, for amqps://, OpenSSL and CA roots.
+# The natively compiled tasker needs only libc and, for hashing and amqps://, OpenSSL and CA roots.
 RUN set -eux; \
     apt-get update; \
-    apt-get install -y --no-install-recommends ca-certificates libssl3 libstdc++6; \
+    apt-get install -y --no-install-recommends ca-certificates libssl3; \
     rm -rf /var/lib/apt/lists/*
 # The tasker mounts nothing itself: a task's writable folders are Docker tmpfs inside the task container, and
 # its results come back through the Engine API (docker exec tar streams).
 ENV TASKER_WORK_ROOT=/var/lib/dataexchange-tasker/work \
     TASKER_RESULTS_ROOT=/var/lib/dataexchange-tasker/results \
-    TASKER_SNAPSHOT_ROOT=/var/lib/dataexchange-tasker/code \
-    DOTNET_gcServer=0
+    TASKER_SNAPSHOT_ROOT=/var/lib/dataexchange-tasker/code
 EXPOSE 9432
-ENTRYPOINT ["/usr/local/bin/tasker"]
+# The binary finds libsodium.so and libe_sqlite3.so beside its real path (/proc/self/exe), so the symlink on PATH works.
+ENTRYPOINT ["/opt/dataexchange-tasker/tasker"]
 CMD ["run"]
 
 FROM runtime-base AS prebuilt
-COPY out/tasker/tasker /usr/local/bin/tasker
+COPY out/tasker/tasker out/tasker/libsodium.so out/tasker/libe_sqlite3.so /opt/dataexchange-tasker/
+RUN ln -s /opt/dataexchange-tasker/tasker /usr/local/bin/tasker
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+RUN apt-get update && apt-get install -y --no-install-recommends clang && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN dotnet publish src/DataExchangeTasker -c Release -r linux-x64 --self-contained \
-      -p:PublishSingleFile=true -o /out/tasker
+RUN dotnet publish src/DataExchangeTasker -c Release -r linux-x64 -o /out/tasker
 
 FROM runtime-base AS source
-COPY --from=build /out/tasker/tasker /usr/local/bin/tasker
+COPY --from=build /out/tasker/tasker /out/tasker/libsodium.so /out/tasker/libe_sqlite3.so /opt/dataexchange-tasker/
+RUN ln -s /opt/dataexchange-tasker/tasker /usr/local/bin/tasker

@@ -118,6 +118,9 @@ if ((!demo)); then
     /usr/bin/python3 -c 'import pika' >/dev/null 2>&1 || need python3-pika
     # gVisor, registered with dockerd in (b2).
     has runsc || need runsc
+    # The shipped tasker is compiled ahead of time (scripts/publish-tasker.sh, run by the test command and the bench):
+    # the native compiler links with clang (binutils' ld comes with it).
+    has clang || need clang
 fi
 if ((${#packages[@]})); then
     log "packages: installing ${packages[*]}"

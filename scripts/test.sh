@@ -2,7 +2,7 @@
 # Prepare the machine (scripts/setup.sh: packages, dockerd, runsc, images, Release build), then run
 # every test project and, beside them, the sandbox integration tests a second time with every tasker under gVisor
 # (TASKER_TEST_RUNTIME=runsc); the operator command tests run alone at the main run's end, once the gVisor lane ended.
-# The tasker image is built beside them at the lowest priority. Exits non-zero when setup, the build or any
+# The shipped (ahead-of-time compiled) tasker and its image are built beside them at the lowest priority. Exits non-zero when setup, the build or any
 # test fails.
 # Extra arguments go to a single `dotnet test` of the solution (e.g. --filter "FullyQualifiedName~DataExchangeTasker.Tests." runs only the unit tests);
 # with them the gVisor lane is skipped.
@@ -25,10 +25,11 @@ results=$(mktemp)
 gvisor=$(mktemp)
 image=$(mktemp)
 lane_lock=$(mktemp)
+publish_lock=$(mktemp)
 gvisor_pid=""
 image_pid=""
 # An interrupted run does not leave the gVisor lane or the image build running on their own.
-trap 'rm -f "$results" "$gvisor" "$gvisor.status" "$gvisor.ended" "$image" "$image.log" "$lane_lock"; for p in $gvisor_pid $image_pid; do kill "$p" 2>/dev/null || true; done' EXIT
+trap 'rm -f "$results" "$gvisor" "$gvisor.status" "$gvisor.ended" "$image" "$image.log" "$lane_lock" "$publish_lock"; for p in $gvisor_pid $image_pid; do kill "$p" 2>/dev/null || true; done' EXIT
 status=0
 test_args=(-c Release --no-build --nologo --logger "console;verbosity=normal")
 if (($# > 0)); then
@@ -54,24 +55,33 @@ else
     } &
     gvisor_pid=$!
     exec 9>&-
-    # The operations image (the single-file binary packaged onto debian:bookworm-slim must start) is built from the
-    # start, at the lowest CPU priority (nice 19; the script uses no build server, so the compiler runs niced too):
-    # it compiles the four projects again for linux-x64 (≈ 30 s of CPU) on what the lanes leave idle while they wait
-    # on containers and brokers. Built after the gVisor lane at
-    # normal priority, it was the run's tail (36-63 s after the main run); at normal priority from the start, it took
-    # CPU from every lane (the main run 75 s longer: measured once).
+    # The shipped tasker (scripts/publish-tasker.sh: NativeAOT, out/tasker) and its image are built from the start, at
+    # the lowest CPU priority (nice 19; no build server, so the compilers run niced too): about 160 s of CPU on what the
+    # lanes leave idle while they wait on containers and brokers. At normal priority it would take CPU from every lane.
+    # The published binary's own tests (Cli/ShippedBinaryTests, in the operator command collection that runs last) wait
+    # for the publish through a lock its job holds until the publish ended (TASKER_TEST_SHIPPED_BINARY_LOCK).
+    exec 8>"$publish_lock"
+    flock 8
     {
-        nice -n 19 scripts/build-tasker-image.sh >"$image.log" 2>&1 ||
-            echo "tasker image: failed (exit $?)" >>"$image.log"
+        nice -n 19 scripts/publish-tasker.sh out/tasker >"$image.log" 2>&1 8>&- ||
+            echo "tasker image: failed (publish, exit $?)" >>"$image.log"
+        exec 8>&-
+        echo "[test] tasker published (at $((SECONDS - started)) s)" >>"$image.log"
+        if ! grep -q "^tasker image: failed" "$image.log"; then
+            nice -n 19 scripts/build-tasker-image.sh --no-publish >>"$image.log" 2>&1 ||
+                echo "tasker image: failed (exit $?)" >>"$image.log"
+        fi
         cat "$image.log" >>"$image"
         echo "[test] tasker image built (at $((SECONDS - started)) s)" >>"$image"
         rm -f "$image.log"
     } &
     image_pid=$!
+    exec 8>&-
     # The operator command tests (tasker cleanup acts on every tasker's containers) run alone after this process's
     # parallel lanes, and first wait for the gVisor lane's tests to end (TASKER_TEST_WAIT_FOR_LOCK: the lock its job holds).
     at "dotnet test DataExchangeTasker.sln -c Release"
-    TASKER_TEST_WAIT_FOR_LOCK=$lane_lock dotnet test DataExchangeTasker.sln "${test_args[@]}" \
+    TASKER_TEST_WAIT_FOR_LOCK=$lane_lock TASKER_TEST_SHIPPED_BINARY=$REPO_ROOT/out/tasker/tasker TASKER_TEST_SHIPPED_BINARY_LOCK=$publish_lock \
+        dotnet test DataExchangeTasker.sln "${test_args[@]}" \
         2>&1 | tee "$results" || status=$?
     at "dotnet test DataExchangeTasker.sln: ended"
     # Released when the gVisor lane's tests ended (or its job died).

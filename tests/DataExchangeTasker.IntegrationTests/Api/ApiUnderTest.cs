@@ -74,12 +74,15 @@ internal sealed class ApiUnderTest : IAsyncDisposable
         return api;
     }
 
-    /// <summary>Starts <c>tasker api</c> as a process on a free port and waits until /health/ready answers 200.</summary>
-    public static async Task<ApiUnderTest> StartProcessAsync(Dictionary<string, string?> settings)
+    /// <summary>
+    /// Starts <c>tasker api</c> as a process on a free port and waits until /health/ready answers 200: this build's, or
+    /// the published <paramref name="executable"/> (<see cref="ShippedBinary"/>).
+    /// </summary>
+    public static async Task<ApiUnderTest> StartProcessAsync(Dictionary<string, string?> settings, string? executable = null)
     {
         var port = FreePort();
         var env = new Dictionary<string, string?>(settings) { ["TASKER_API_BIND"] = $"127.0.0.1:{port}", ["TASKER_LOG_LEVEL"] = "info" };
-        var process = TaskerProcess.Start(env, "api");
+        var process = executable is null ? TaskerProcess.Start(env, "api") : TaskerProcess.StartExecutable(executable, env, "api");
         var api = new ApiUnderTest(null, process, new Uri($"http://127.0.0.1:{port}/"));
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)

@@ -104,10 +104,12 @@ public sealed class OperatorCommandTests(TaskerFixture fixture)
 /// <c>tasker cleanup</c> acts on every tasker's containers on the engine (it can only tell live taskers by the leases in
 /// its own work root), so its tests run alone, never beside other collections' tasks: after the parallel lanes in this
 /// process, and after another test process's tasks (<see cref="OtherTestProcessWait"/>: scripts/test.sh's gVisor lane).
+/// The published binary's tests (<see cref="ShippedBinaryTests"/>) run here too: last, when its publish beside the
+/// suite has ended or nearly.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "An xunit collection definition; *Collection is xunit's naming convention.")]
-public sealed class OperatorCommandCollection : ICollectionFixture<TaskerFixture>, ICollectionFixture<OtherTestProcessWait>
+public sealed class OperatorCommandCollection : ICollectionFixture<TaskerFixture>, ICollectionFixture<OtherTestProcessWait>, ICollectionFixture<ShippedBinary>
 {
     /// <summary>The collection's name.</summary>
     public const string Name = "operator-commands";

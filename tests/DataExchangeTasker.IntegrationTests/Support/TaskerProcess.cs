@@ -65,6 +65,18 @@ public sealed class TaskerProcess : IAsyncDisposable
         }
 
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tasker.dll"));
+        return Start(info, environment, arguments);
+    }
+
+    /// <summary>
+    /// As <see cref="Start"/>, but runs <paramref name="executable"/> itself (the published, ahead-of-time compiled
+    /// <c>tasker</c>: <see cref="ShippedBinary"/>) instead of this build's <c>tasker.dll</c> under <c>dotnet</c>.
+    /// </summary>
+    public static TaskerProcess StartExecutable(string executable, IReadOnlyDictionary<string, string?> environment, params string[] arguments) =>
+        Start(new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false }, environment, arguments);
+
+    private static TaskerProcess Start(ProcessStartInfo info, IReadOnlyDictionary<string, string?> environment, string[] arguments)
+    {
         foreach (var a in arguments)
         {
             info.ArgumentList.Add(a);
