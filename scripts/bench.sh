@@ -16,6 +16,9 @@
 #   BENCH_ONLY=throughput,overhead,memory,rejected,ready,witness   run a subset
 #   BENCH_BROKER_ROUTE=proxy   reach the bench broker through its published port (docker-proxy) instead of its
 #                               container address (direct, the default)
+#   BENCH_TASKER=PATH          the tasker binary to measure (default: the shipped one, published now by
+#                               scripts/publish-tasker.sh into out/tasker: NativeAOT; give
+#                               src/DataExchangeTasker/bin/Release/net10.0/tasker to measure the JIT build)
 # Baselines: bench/Floor (Engine API create → start → wait → remove, the tasker's own client and spec
 # factory) and bench/naive/naive-consumer.sh (amqp-tools + docker run --rm). See bench/README.md.
 set -euo pipefail
@@ -49,8 +52,14 @@ case $route in
 esac
 
 scripts/setup.sh
-tasker=$REPO_ROOT/src/DataExchangeTasker/bin/Release/net10.0/tasker
-[[ -x $tasker ]] || die "$tasker missing: scripts/setup.sh should have built it"
+# The tasker as it ships (NativeAOT), published from these sources unless BENCH_TASKER names another binary.
+if [[ -n ${BENCH_TASKER:-} ]]; then
+    tasker=$BENCH_TASKER
+    [[ -x $tasker ]] || die "BENCH_TASKER=\"$tasker\" is not an executable file: expected a tasker binary (e.g. out/tasker/tasker)"
+else
+    scripts/publish-tasker.sh out/tasker
+    tasker=$REPO_ROOT/out/tasker/tasker
+fi
 log "building bench/Floor and bench/Load (Release)"
 for p in bench/Floor/Floor.csproj bench/Load/Load.csproj; do
     dotnet build "$p" -c Release --nologo -v quiet -tl:off -clp:NoSummary >/dev/null
