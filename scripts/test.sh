@@ -2,8 +2,8 @@
 # Prepare the machine (scripts/setup.sh: packages, dockerd, runsc, images, Release build), then run
 # every test project and, beside them, the sandbox integration tests a second time with every tasker under gVisor
 # (TASKER_TEST_RUNTIME=runsc); the operator command tests run alone at the main run's end, once the gVisor lane ended.
-# The shipped (ahead-of-time compiled) tasker and its image are built beside them at the lowest priority. Exits non-zero when setup, the build or any
-# test fails.
+# The shipped (ahead-of-time compiled) tasker and its image are built beside them at the lowest priority. Exits
+# non-zero when setup, the build or any test fails.
 # Extra arguments go to a single `dotnet test` of the solution (e.g. --filter "FullyQualifiedName~DataExchangeTasker.Tests." runs only the unit tests);
 # with them the gVisor lane is skipped.
 set -euo pipefail

@@ -10,17 +10,23 @@ namespace DataExchangeTasker.IntegrationTests.Support;
 /// Unset (a plain <c>dotnet test</c>): published here, once per test run, into a temporary folder (about 2 minutes).
 /// </para>
 /// </summary>
-public sealed class ShippedBinary : IAsyncDisposable
+public sealed class ShippedBinary : IDisposable
 {
     /// <summary>The longest wait for the publish: it runs at the lowest priority beside the whole suite.</summary>
     public static readonly TimeSpan Deadline = TimeSpan.FromMinutes(20);
 
-    private readonly Lazy<Task<string>> _path = new(LocateOrPublishAsync);
+    private readonly Lazy<Task<string>> _path;
+
+    /// <summary>The folder this fixture published into (removed at the end), when it published itself.</summary>
+    private string? _ownFolder;
+
+    /// <summary>Creates the fixture; nothing is waited for or published until <see cref="GetPathAsync"/>.</summary>
+    public ShippedBinary() => _path = new(LocateOrPublishAsync);
 
     /// <summary>The published <c>tasker</c>'s path, once it exists (waits for, or runs, the publish).</summary>
     public Task<string> GetPathAsync() => _path.Value;
 
-    private static async Task<string> LocateOrPublishAsync()
+    private async Task<string> LocateOrPublishAsync()
     {
         if (Environment.GetEnvironmentVariable("TASKER_TEST_SHIPPED_BINARY") is { Length: > 0 } given)
         {
@@ -34,25 +40,17 @@ public sealed class ShippedBinary : IAsyncDisposable
                 : throw new FileNotFoundException($"TASKER_TEST_SHIPPED_BINARY={given}: no such file after its publish ended (scripts/test.sh prints the publish's log at the end)", given);
         }
 
-        var folder = Directory.CreateTempSubdirectory("tasker-shipped-").FullName;
-        await DockerCli.RunProgramAsync(Path.Combine(TaskerFixture.RepositoryRoot(), "scripts", "publish-tasker.sh"), [folder], Deadline, CancellationToken.None);
-        return Path.Combine(folder, "tasker");
+        _ownFolder = Directory.CreateTempSubdirectory("tasker-shipped-").FullName;
+        await DockerCli.RunProgramAsync(Path.Combine(TaskerFixture.RepositoryRoot(), "scripts", "publish-tasker.sh"), [_ownFolder], Deadline, CancellationToken.None);
+        return Path.Combine(_ownFolder, "tasker");
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
+    public void Dispose()
     {
-        if (_path.IsValueCreated && Environment.GetEnvironmentVariable("TASKER_TEST_SHIPPED_BINARY") is not { Length: > 0 })
+        if (_ownFolder is not null && Directory.Exists(_ownFolder))
         {
-            try
-            {
-                var path = await _path.Value;
-                Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
-            {
-                // A failed publish or a folder already gone: nothing of ours to remove.
-            }
+            Directory.Delete(_ownFolder, recursive: true);
         }
     }
 }

@@ -37,7 +37,7 @@ internal sealed class SqlTaskStore : ITaskStore
 
     private const string ColumnsWithoutDone = TaskColumnsBeforeDone + "NULL AS done_body, done_count";
 
-    private const string TaskListColumns = TaskColumnsBeforeDone + "CASE WHEN @WithDone = 1 THEN done_body END AS done_body, done_count";
+    private const string TaskColumnsDoneIfAsked = TaskColumnsBeforeDone + "CASE WHEN @WithDone = 1 THEN done_body END AS done_body, done_count";
 
     private readonly IStoreDialect _dialect;
 
@@ -229,12 +229,10 @@ internal sealed class SqlTaskStore : ITaskStore
         cancellationToken, write: false);
 
     public Task<TaskRow?> GetClientTaskAsync(string clientId, string clientTaskId, bool withDone, CancellationToken cancellationToken) => RunAsync(async c =>
-    {
-        var args = new { ClientId = clientId, ClientTaskId = clientTaskId, cancellationToken };
-        return await (withDone
-            ? c.QuerySingleOrDefaultAsync<TaskRow>($"SELECT {TaskColumns} FROM tasks WHERE client_id = @ClientId AND client_task_id = @ClientTaskId", args)
-            : c.QuerySingleOrDefaultAsync<TaskRow>($"SELECT {ColumnsWithoutDone} FROM tasks WHERE client_id = @ClientId AND client_task_id = @ClientTaskId", args)).ConfigureAwait(false);
-    }, cancellationToken, write: false);
+        await c.QuerySingleOrDefaultAsync<TaskRow>(
+            "SELECT " + TaskColumnsDoneIfAsked + " FROM tasks WHERE client_id = @ClientId AND client_task_id = @ClientTaskId",
+            new { ClientId = clientId, ClientTaskId = clientTaskId, WithDone = withDone ? 1 : 0, cancellationToken }).ConfigureAwait(false),
+        cancellationToken, write: false);
 
     public Task<IReadOnlyList<TaskRow>> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken) => RunAsync(async c =>
     {
@@ -252,8 +250,8 @@ internal sealed class SqlTaskStore : ITaskStore
             cancellationToken,
         };
         var rows = query.ClientId is null
-            ? c.QueryAsync<TaskRow>("SELECT " + TaskListColumns + " FROM tasks WHERE seq < @BeforeSeq AND (@State IS NULL OR state = @State) " + TaskListOrder, args)
-            : c.QueryAsync<TaskRow>("SELECT " + TaskListColumns + " FROM tasks WHERE client_id = @ClientId AND seq < @BeforeSeq AND (@State IS NULL OR state = @State) " + TaskListOrder, args);
+            ? c.QueryAsync<TaskRow>("SELECT " + TaskColumnsDoneIfAsked + " FROM tasks WHERE seq < @BeforeSeq AND (@State IS NULL OR state = @State) " + TaskListOrder, args)
+            : c.QueryAsync<TaskRow>("SELECT " + TaskColumnsDoneIfAsked + " FROM tasks WHERE client_id = @ClientId AND seq < @BeforeSeq AND (@State IS NULL OR state = @State) " + TaskListOrder, args);
         return (IReadOnlyList<TaskRow>)(await rows.ConfigureAwait(false)).AsList();
     }, cancellationToken, write: false);
 
@@ -406,19 +404,11 @@ internal sealed class SqlTaskStore : ITaskStore
 
     public Task<IReadOnlyList<ScheduleRow>> ListSchedulesAsync(string? clientId, bool withDeleted, CancellationToken cancellationToken) => RunAsync(async c =>
     {
-        // One constant statement per combination of filters (see ListTasksAsync).
-        const string Select = "SELECT " + ScheduleColumns + " FROM schedules ";
-        const string Order = "ORDER BY created_at DESC, schedule_id LIMIT 1000";
-        var args = new { ClientId = clientId, cancellationToken };
-        var rows = (clientId is not null, withDeleted) switch
-        {
-#pragma warning disable DAP018 // The only argument is the cancellation token, not a SQL parameter: Dapper.AOT 1.1.0 still reports it (fixed upstream, DapperAOT #201).
-            (false, true) => c.QueryAsync<ScheduleRow>(Select + Order, cancellationToken),
-            (false, false) => c.QueryAsync<ScheduleRow>(Select + "WHERE deleted = 0 " + Order, cancellationToken),
-#pragma warning restore DAP018
-            (true, true) => c.QueryAsync<ScheduleRow>(Select + "WHERE client_id = @ClientId " + Order, args),
-            (true, false) => c.QueryAsync<ScheduleRow>(Select + "WHERE client_id = @ClientId AND deleted = 0 " + Order, args),
-        };
+        // One constant statement, as for the task list: an absent client is a NULL that matches any.
+        var rows = c.QueryAsync<ScheduleRow>(
+            "SELECT " + ScheduleColumns + " FROM schedules WHERE (@ClientId IS NULL OR client_id = @ClientId) AND (@WithDeleted = 1 OR deleted = 0) " +
+            "ORDER BY created_at DESC, schedule_id LIMIT 1000",
+            new { ClientId = clientId, WithDeleted = withDeleted ? 1 : 0, cancellationToken });
         return (IReadOnlyList<ScheduleRow>)(await rows.ConfigureAwait(false)).AsList();
     }, cancellationToken, write: false);
 
