@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Publish the tasker as it ships (scripts/publish-tasker.sh: NativeAOT, out/tasker) and package it as the image
 # `dataexchange-tasker` (Dockerfile target `prebuilt`), then check it runs: `tasker --version` inside the image.
+# The image is labelled with the hash of the inputs the binary was compiled from (out/tasker/publish-hash, written by
+# the publish), so that a later publish of the same inputs copies it back out instead of compiling again; an image
+# already carrying that hash is not built again.
 # Usage: scripts/build-tasker-image.sh [--no-publish] [TAG]   (default dataexchange-tasker:latest)
 #   --no-publish   package what out/tasker holds (scripts/test.sh publishes first, then builds the image)
 set -euo pipefail
@@ -18,7 +21,15 @@ tag=${1:-dataexchange-tasker:latest}
 if ((publish)); then
     scripts/publish-tasker.sh out/tasker
 fi
-log "docker build --target prebuilt -t $tag"
-docker_cli build -q --target prebuilt -t "$tag" . >/dev/null
+hash=$(cat "out/tasker/$PUBLISH_HASH_FILE" 2>/dev/null || true)
+if [[ -n $hash && $(image_label "$tag" "$PUBLISH_HASH_LABEL") == "$hash" ]]; then
+    log "image $tag: ok (already packages the publish of inputs ${hash:0:12})"
+else
+    label=()
+    # Without the hash (out/tasker not made by scripts/publish-tasker.sh), no label: no publish will reuse it.
+    [[ -z $hash ]] || label=(--label "$PUBLISH_HASH_LABEL=$hash")
+    log "docker build --target prebuilt -t $tag${hash:+ (inputs ${hash:0:12})}"
+    docker_cli build -q --target prebuilt "${label[@]}" -t "$tag" . >/dev/null
+fi
 version=$(docker_cli run --rm "$tag" --version)
 log "image $tag runs: tasker --version = $version"

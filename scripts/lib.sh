@@ -144,13 +144,18 @@ apt_debian_mirror() {
 # the caller's other steps; dotnet_build_wait waits for it and dies with its log when it failed; dotnet_build_stop ends
 # one not waited for (from a trap after a failed step). DOTNET_BUILD_PID: the job, empty when none runs.
 DOTNET_BUILD_PID=""
+# Properties every build and publish of these scripts passes. AOT_ANALYZERS_IN_BUILD=false (scripts/test.sh) turns the
+# trim and AOT analyzers off in the build (src/Directory.Build.props, AotAnalyzersInBuild); the build and the publish
+# must agree, or the publish compiles the three libraries again.
+DOTNET_PROPERTIES=()
+[[ ${AOT_ANALYZERS_IN_BUILD:-true} != false ]] || DOTNET_PROPERTIES+=(-p:AotAnalyzersInBuild=false)
 dotnet_build_start() {
     command -v dotnet >/dev/null || die "dotnet SDK not found on PATH"
     DOTNET_BUILD_TARGET=$1
     DOTNET_BUILD_LOG=$(mktemp /tmp/tasker-dotnet-build.XXXXXX.log)
     DOTNET_BUILD_T0=$SECONDS
     log "dotnet build: $1 -c Release (in the background, log: $DOTNET_BUILD_LOG)"
-    dotnet build "$1" -c Release --nologo -v quiet -tl:off -clp:NoSummary >"$DOTNET_BUILD_LOG" 2>&1 &
+    dotnet build "$1" -c Release "${DOTNET_PROPERTIES[@]}" --nologo -v quiet -tl:off -clp:NoSummary >"$DOTNET_BUILD_LOG" 2>&1 &
     DOTNET_BUILD_PID=$!
 }
 dotnet_build_wait() {
@@ -205,4 +210,33 @@ demo_broker_down() {
         log "stopping the demo broker"
         scripts/stop-broker.sh "$demo_broker_container" >/dev/null 2>&1 || true
     fi
+}
+
+# --- the shipped tasker's publish: its inputs' hash (scripts/publish-tasker.sh, scripts/build-tasker-image.sh) ---
+# The image label naming the inputs its binary was compiled from, and the file beside a publish's output naming them.
+PUBLISH_HASH_LABEL=dataexchange.tasker.publish-hash
+PUBLISH_HASH_FILE=publish-hash
+# tasker_publish_hash: the content hash of what the NativeAOT publish reads: every file of src/ but build outputs, the
+# repository's build files, the api's embedded OpenAPI document, the publish script, and the SDK and native linker.
+# A file left out here would let a changed binary be taken for the old one, so the list errs on the wide side (a
+# stray editor file under src/ only costs a compile).
+tasker_publish_hash() {
+    (
+        cd "$REPO_ROOT"
+        {
+            find src -type f ! -path '*/bin/*' ! -path '*/obj/*' -print0 |
+                LC_ALL=C sort -z | xargs -0 sha256sum
+            for f in Directory.Build.props Directory.Packages.props global.json NuGet.Config nuget.config .editorconfig \
+                protocol/openapi.json scripts/publish-tasker.sh; do
+                [[ ! -e $f ]] || sha256sum "$f"
+            done
+            printf 'dotnet %s\n' "$(dotnet --version)"
+            printf 'linker %s\n' "$({ clang --version 2>/dev/null || gcc --version 2>/dev/null; } | head -n 1)"
+        } | sha256sum | cut -d' ' -f1
+    )
+}
+
+# image_label IMAGE LABEL: the label's value on IMAGE, or nothing when the image or the label is missing (or no engine).
+image_label() {
+    docker_cli image inspect -f "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null || true
 }
