@@ -7,20 +7,30 @@
 # dataexchange.tasker.publish-hash: the content hash of src/, the files the build reads beside it, this script, and
 # the SDK and linker versions), the three files are copied out of that image instead: the native compile is the
 # largest CPU cost of the test command, and a change to tests, scripts or docs does not change its output.
-# Usage: scripts/publish-tasker.sh [--force] [DIR]
-#   --force   compile even when the image holds a publish of the same inputs
+# Usage: scripts/publish-tasker.sh [--force] [--from-image TAG] [DIR]
+#   --force             compile even when the image holds a publish of the same inputs
+#   --from-image TAG    the image to reuse a publish from (default dataexchange-tasker:latest)
 set -euo pipefail
 
 LOG_TAG=publish-tasker
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 force=0
-if [[ ${1:-} == --force ]]; then
-    force=1
-    shift
-fi
-out=${1:-out/tasker}
 image=dataexchange-tasker:latest
+while (($#)); do
+    case $1 in
+    --force) force=1 ;;
+    --from-image)
+        [[ -n ${2:-} ]] || die "--from-image needs an image tag (e.g. dataexchange-tasker:latest)"
+        image=$2
+        shift
+        ;;
+    -*) die "unknown option $1 (usage: scripts/publish-tasker.sh [--force] [--from-image TAG] [DIR])" ;;
+    *) break ;;
+    esac
+    shift
+done
+out=${1:-out/tasker}
 hash=$(tasker_publish_hash)
 mkdir -p "$out"
 # A failed publish must not leave the previous binary (or its hash) to be packaged or tested in its place.
@@ -46,9 +56,9 @@ command -v clang >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 ||
     die "neither clang nor gcc found: the native compiler links with one of them (scripts/setup.sh installs clang)"
 log "dotnet publish (NativeAOT, linux-x64) -> $out/tasker (inputs ${hash:0:12})"
 # No build servers: the compiler runs in this process, at its priority (scripts/test.sh runs this at nice 19 beside
-# the tests), and none is left running. No extra -p: properties: they would flow to the three libraries and compile
-# them again; with none, only the command-line project compiles for linux-x64 and the libraries' Release build (setup.sh)
-# is reused.
+# the tests), and none is left running. The only -p: properties are the ones the build had (DOTNET_PROPERTIES,
+# scripts/lib.sh): others would flow to the three libraries and compile them again; with the same ones, only the
+# command-line project compiles for linux-x64 and the libraries' Release build (setup.sh) is reused.
 dotnet publish src/DataExchangeTasker -c Release -r linux-x64 "${DOTNET_PROPERTIES[@]}" -o "$out" --nologo -v quiet -tl:off -clp:NoSummary \
     --disable-build-servers
 for f in tasker libsodium.so libe_sqlite3.so; do

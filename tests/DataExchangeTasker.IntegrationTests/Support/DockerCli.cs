@@ -27,12 +27,10 @@ public static class DockerCli
     public static async Task RunProgramAsync(string program, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken) =>
         await RunProcessAsync(program, arguments, timeout, throwOnError: true, cancellationToken);
 
-    private static Task<string?> TryRunAsync(string? host, IEnumerable<string> arguments, TimeSpan timeout, bool throwOnError, CancellationToken cancellationToken) =>
-        RunProcessAsync(Docker, host is null ? arguments : ["-H", host, .. arguments], timeout, throwOnError, cancellationToken);
-
-    private static async Task<string?> RunProcessAsync(string program, IEnumerable<string> arguments, TimeSpan timeout, bool throwOnError, CancellationToken cancellationToken)
+    /// <summary>Runs any program with a deadline; returns its exit code and output whatever the exit code.</summary>
+    public static async Task<ProgramResult> RunCapturingAsync(string program, IEnumerable<string> arguments, string? workingDirectory, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory ?? "" };
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
@@ -53,13 +51,25 @@ public static class DockerCli
             throw new TimeoutException($"{program} {string.Join(' ', info.ArgumentList)} did not finish within {timeout.TotalSeconds} s");
         }
 
-        if (process.ExitCode == 0)
+        return new ProgramResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    private static Task<string?> TryRunAsync(string? host, IEnumerable<string> arguments, TimeSpan timeout, bool throwOnError, CancellationToken cancellationToken) =>
+        RunProcessAsync(Docker, host is null ? arguments : ["-H", host, .. arguments], timeout, throwOnError, cancellationToken);
+
+    private static async Task<string?> RunProcessAsync(string program, IEnumerable<string> arguments, TimeSpan timeout, bool throwOnError, CancellationToken cancellationToken)
+    {
+        var result = await RunCapturingAsync(program, arguments, workingDirectory: null, timeout, cancellationToken);
+        if (result.ExitCode == 0)
         {
-            return await stdout;
+            return result.Stdout;
         }
 
         return throwOnError
-            ? throw new InvalidOperationException($"{program} {string.Join(' ', info.ArgumentList)} exited {process.ExitCode}: {await stderr}")
+            ? throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited {result.ExitCode}: {result.Stderr}")
             : null;
     }
 }
+
+/// <summary>What a program run by <see cref="DockerCli.RunCapturingAsync"/> exited with and printed.</summary>
+public sealed record ProgramResult(int ExitCode, string Stdout, string Stderr);
