@@ -30,6 +30,8 @@ else
     [[ -z $hash ]] || label=(--label "$PUBLISH_HASH_LABEL=$hash")
     log "docker build --target prebuilt -t $tag${hash:+ (inputs ${hash:0:12})}"
     docker_cli build -q --target prebuilt "${label[@]}" -t "$tag" . >/dev/null
+    # The image this tag named before, now untagged, goes (ignore failures: it may still be in use).
+    docker_cli image prune -f --filter "label=$PUBLISH_HASH_LABEL" >/dev/null 2>&1 || true
 fi
 version=$(docker_cli run --rm "$tag" --version)
 log "image $tag runs: tasker --version = $version"
