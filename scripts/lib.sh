@@ -216,6 +216,8 @@ demo_broker_down() {
 # The image label naming the inputs its binary was compiled from, and the file beside a publish's output naming them.
 PUBLISH_HASH_LABEL=dataexchange.tasker.publish-hash
 PUBLISH_HASH_FILE=publish-hash
+# The image label naming that hash together with the Dockerfile's (scripts/build-tasker-image.sh: nothing to rebuild).
+IMAGE_HASH_LABEL=dataexchange.tasker.image-hash
 # tasker_publish_hash: the content hash of what the NativeAOT publish reads: every file of src/ but build outputs, the
 # repository's build files, the api's embedded OpenAPI document, the publish script, and the SDK and native linker.
 # A file left out here would let a changed binary be taken for the old one, so the list errs on the wide side (a

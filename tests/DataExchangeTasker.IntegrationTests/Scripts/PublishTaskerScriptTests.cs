@@ -7,6 +7,8 @@ namespace DataExchangeTasker.IntegrationTests.Scripts;
 /// of compiling again (the test command's largest CPU cost). A hash that missed an input would ship or test a stale
 /// binary as the new one, so these tests change inputs and non-inputs of a copy of the repository and run the real
 /// script on it against a small image of their own (no native compile: a miss is stopped before it by a removed project).
+/// scripts/build-tasker-image.sh skips building an image that already packages the same binary with the same
+/// Dockerfile, and must build again when either changed.
 /// </summary>
 public sealed class PublishTaskerScriptTests : IAsyncLifetime
 {
@@ -105,6 +107,35 @@ public sealed class PublishTaskerScriptTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BuildTaskerImage_SameBinaryAndDockerfile_SkipsTheBuildAndAChangedDockerfileBuildsAgain()
+    {
+        // Stand-ins for a publish's output, with the hash the publish writes beside it.
+        var output = Path.Combine(_copy, "out", "tasker");
+        Directory.CreateDirectory(output);
+        File.WriteAllText(Path.Combine(output, "tasker"), "#!/bin/sh\necho image-tasker\n");
+        File.SetUnixFileMode(Path.Combine(output, "tasker"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        File.WriteAllText(Path.Combine(output, "libsodium.so"), "sodium\n");
+        File.WriteAllText(Path.Combine(output, "libe_sqlite3.so"), "sqlite\n");
+        var hash = await HashAsync();
+        File.WriteAllText(Path.Combine(output, "publish-hash"), hash + "\n");
+
+        var first = await BuildImageAsync();
+        var second = await BuildImageAsync();
+        File.AppendAllText(Path.Combine(_copy, "Dockerfile"), "\n# changed\n");
+        var third = await BuildImageAsync();
+
+        Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
+        Assert.Contains("docker build --target prebuilt", first.Stdout, StringComparison.Ordinal);
+        Assert.Contains("tasker --version = image-tasker", first.Stdout, StringComparison.Ordinal);
+        Assert.Equal(hash, await LabelAsync("dataexchange.tasker.publish-hash"));
+        Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
+        Assert.Contains("already packages the publish", second.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("docker build", second.Stdout, StringComparison.Ordinal);
+        Assert.True(third.ExitCode == 0, third.Stdout + third.Stderr);
+        Assert.Contains("docker build --target prebuilt", third.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PublishTasker_FromImageWithoutATag_FailsNamingTheOption()
     {
         var run = await PublishAsync("--from-image");
@@ -123,6 +154,12 @@ public sealed class PublishTaskerScriptTests : IAsyncLifetime
     private Task<ProgramResult> PublishAsync(params string[] arguments) =>
         DockerCli.RunCapturingAsync(Path.Combine(_copy, "scripts", "publish-tasker.sh"), arguments, _copy, Deadline, CancellationToken.None);
 
+    private Task<ProgramResult> BuildImageAsync() =>
+        DockerCli.RunCapturingAsync(Path.Combine(_copy, "scripts", "build-tasker-image.sh"), ["--no-publish", _tag], _copy, TimeSpan.FromMinutes(5), CancellationToken.None);
+
+    private async Task<string> LabelAsync(string label) =>
+        (await DockerCli.RunAsync(null, ["image", "inspect", "-f", $"{{{{ index .Config.Labels \"{label}\" }}}}", _tag], Deadline, CancellationToken.None)).Trim();
+
     // An image shaped like the tasker image (Dockerfile, target prebuilt), holding stand-ins for the three files.
     private async Task BuildCachedImageAsync(string hash)
     {
@@ -138,8 +175,8 @@ public sealed class PublishTaskerScriptTests : IAsyncLifetime
         await DockerCli.RunAsync(null, ["build", "-q", "-t", _tag, context], Deadline, CancellationToken.None);
     }
 
-    // What the publish reads (src/ without build outputs, the build files beside it, the api's document) and the
-    // scripts, plus a test and a doc that must not count.
+    // What the publish reads (src/ without build outputs, the build files beside it, the api's document), the scripts
+    // and the image's Dockerfile, plus a test and a doc that must not count.
     private static void CopyRepositoryInputs(string repository, string copy)
     {
         foreach (var file in Directory.EnumerateFiles(Path.Combine(repository, "src"), "*", SearchOption.AllDirectories))
@@ -154,7 +191,7 @@ public sealed class PublishTaskerScriptTests : IAsyncLifetime
         }
 
         foreach (var relative in Directory.EnumerateFiles(Path.Combine(repository, "scripts")).Select(f => Path.GetRelativePath(repository, f))
-                     .Concat(["Directory.Build.props", "Directory.Packages.props", "global.json", ".editorconfig", "protocol/openapi.json", "README.md"]))
+                     .Concat(["Directory.Build.props", "Directory.Packages.props", "global.json", ".editorconfig", "protocol/openapi.json", "README.md", "Dockerfile", ".dockerignore"]))
         {
             CopyFile(repository, copy, relative);
         }
