@@ -31,6 +31,8 @@ while (($#)); do
     shift
 done
 out=${1:-out/tasker}
+# What a publish gives and the image holds: the binary and the two native libraries it loads from its folder.
+files=(tasker libsodium.so libe_sqlite3.so)
 hash=$(tasker_publish_hash)
 mkdir -p "$out"
 # A failed publish must not leave the previous binary (or its hash) to be packaged or tested in its place.
@@ -43,7 +45,7 @@ if ((!force)) && [[ $(image_label "$image" "$PUBLISH_HASH_LABEL") == "$hash" ]];
     docker_cli cp "$container:/opt/dataexchange-tasker/." "$tmp" && copied=1 || copied=0
     docker_cli rm "$container" >/dev/null
     ((copied)) || die "could not copy the tasker out of $image (scripts/publish-tasker.sh --force compiles it)"
-    for f in tasker libsodium.so libe_sqlite3.so; do
+    for f in "${files[@]}"; do
         [[ -s $tmp/$f ]] || die "$image holds no /opt/dataexchange-tasker/$f (scripts/publish-tasker.sh --force compiles it)"
         mv -f "$tmp/$f" "$out/$f"
     done
@@ -61,7 +63,7 @@ log "dotnet publish (NativeAOT, linux-x64) -> $out/tasker (inputs ${hash:0:12})"
 # command-line project compiles for linux-x64 and the libraries' Release build (setup.sh) is reused.
 dotnet publish src/DataExchangeTasker -c Release -r linux-x64 "${DOTNET_PROPERTIES[@]}" -o "$out" --nologo -v quiet -tl:off -clp:NoSummary \
     --disable-build-servers
-for f in tasker libsodium.so libe_sqlite3.so; do
+for f in "${files[@]}"; do
     [[ -s $out/$f ]] || die "$out/$f missing after the publish"
 done
 echo "$hash" >"$out/$PUBLISH_HASH_FILE"

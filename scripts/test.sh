@@ -61,6 +61,7 @@ else
     # The shipped tasker (scripts/publish-tasker.sh: NativeAOT, out/tasker) and its image are built from the start, at
     # the lowest CPU priority (nice 19; no build server, so the compilers run niced too): about 160 s of CPU on what the
     # lanes leave idle while they wait on containers and brokers. At normal priority it would take CPU from every lane.
+    # When the tasker image holds a publish of the same sources, the publish copies it out instead (seconds).
     # The published binary's own tests (Cli/ShippedBinaryTests, in the operator command collection that runs last) wait
     # for the publish through a lock its job holds until the publish ended (TASKER_TEST_SHIPPED_BINARY_LOCK).
     exec 8>"$publish_lock"
